@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../mail/errors.js';
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** Every setting the gateway reads from the environment, parsed once. */
+const envSchema = z.object({
+  /** `file` (local JSON) or `secretsmanager`. */
+  MAILGATE_STORE: z.enum(['file', 'secretsmanager']).default('file'),
+  /** The local store; default `.mailgate/accounts.json` under the working directory. */
+  MAILGATE_ACCOUNTS_FILE: z.string().min(1).optional(),
+  /** Secrets Manager name prefix, e.g. `mailgate/`. */
+  MAILGATE_SECRET_PREFIX: z.string().min(1).default('mailgate/'),
+  /** How long a secret stays cached in memory. */
+  MAILGATE_SECRET_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /** Per-request deadline: the mail connection is closed and 504 answered when it passes. */
+  MAILGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(25_000),
+  /** Largest accepted request body (message upload). */
+  MAILGATE_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
+  /** Base URL for download links (raw, attachments); defaults to the request's own origin. */
+  MAILGATE_DOWNLOAD_BASE_URL: z.url().optional(),
+  MAILGATE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8025),
+  /** Local server only: start the demo mailbox when no accounts are configured. */
+  MAILGATE_DEMO: booleanText.optional(),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+/**
+ * Parses the environment once.
+ * @throws ConfigurationError naming the offending variable (never its value).
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}

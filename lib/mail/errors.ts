@@ -1,0 +1,178 @@
+/**
+ * Domain errors. Each carries a stable snake_case `code` (the API's error
+ * codes) and never an HTTP status: lib/http maps codes to statuses in one place.
+ * `detail` is safe to show a client; `cause` is for logs only.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'account_not_found'
+  | 'mailbox_not_found'
+  | 'message_not_found'
+  | 'attachment_not_found'
+  | 'method_not_allowed'
+  | 'mailbox_exists'
+  | 'stale_message_id'
+  | 'state_expired'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unsupported_operation'
+  | 'upstream_auth_failed'
+  | 'upstream_unavailable'
+  | 'upstream_throttled'
+  | 'upstream_timeout'
+  | 'internal_error';
+
+export class MailgateError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = 'MailgateError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export class InvalidRequestError extends MailgateError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('invalid_request', detail, options);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+export class UnauthorizedError extends MailgateError {
+  constructor(detail = 'A valid bearer token is required.') {
+    super('unauthorized', detail);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends MailgateError {
+  constructor(detail = 'This token does not allow that operation.') {
+    super('forbidden', detail);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class AccountNotFoundError extends MailgateError {
+  constructor(detail = 'No such account.') {
+    super('account_not_found', detail);
+    this.name = 'AccountNotFoundError';
+  }
+}
+
+export class MailboxNotFoundError extends MailgateError {
+  constructor(detail = 'No such mailbox.', options?: { cause?: unknown }) {
+    super('mailbox_not_found', detail, options);
+    this.name = 'MailboxNotFoundError';
+  }
+}
+
+export class MessageNotFoundError extends MailgateError {
+  constructor(detail = 'No such message in this mailbox.') {
+    super('message_not_found', detail);
+    this.name = 'MessageNotFoundError';
+  }
+}
+
+export class AttachmentNotFoundError extends MailgateError {
+  constructor(detail = 'No such attachment in this message.') {
+    super('attachment_not_found', detail);
+    this.name = 'AttachmentNotFoundError';
+  }
+}
+
+export class MailboxExistsError extends MailgateError {
+  constructor(detail = 'A mailbox with that path already exists.') {
+    super('mailbox_exists', detail);
+    this.name = 'MailboxExistsError';
+  }
+}
+
+export class StaleMessageIdError extends MailgateError {
+  constructor(
+    detail = 'The mailbox was recreated (UIDVALIDITY changed); this message id no longer applies.',
+  ) {
+    super('stale_message_id', detail);
+    this.name = 'StaleMessageIdError';
+  }
+}
+
+export class StateExpiredError extends MailgateError {
+  constructor(detail = 'Changes since that state cannot be computed; resynchronise.') {
+    super('state_expired', detail);
+    this.name = 'StateExpiredError';
+  }
+}
+
+export class PayloadTooLargeError extends MailgateError {
+  constructor(detail: string) {
+    super('payload_too_large', detail);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnsupportedOperationError extends MailgateError {
+  constructor(detail: string) {
+    super('unsupported_operation', detail);
+    this.name = 'UnsupportedOperationError';
+  }
+}
+
+export class UpstreamAuthError extends MailgateError {
+  constructor(detail = 'The mail server refused the stored credentials.', options?: { cause?: unknown }) {
+    super('upstream_auth_failed', detail, options);
+    this.name = 'UpstreamAuthError';
+  }
+}
+
+export class UpstreamUnavailableError extends MailgateError {
+  constructor(
+    detail = 'The mail server could not be reached or answered unexpectedly.',
+    options?: { cause?: unknown },
+  ) {
+    super('upstream_unavailable', detail, options);
+    this.name = 'UpstreamUnavailableError';
+  }
+}
+
+export class UpstreamThrottledError extends MailgateError {
+  /** Seconds the client should wait before retrying. */
+  readonly retryAfter: number;
+
+  constructor(
+    detail = 'The mail server asked us to back off.',
+    retryAfter = 30,
+    options?: { cause?: unknown },
+  ) {
+    super('upstream_throttled', detail, options);
+    this.name = 'UpstreamThrottledError';
+    this.retryAfter = retryAfter;
+  }
+}
+
+export class UpstreamTimeoutError extends MailgateError {
+  constructor(detail = 'The mail server did not answer in time.', options?: { cause?: unknown }) {
+    super('upstream_timeout', detail, options);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
+/**
+ * A stored account document or a setting is malformed. The detail names the
+ * account and the field, never a value (it may be a secret).
+ */
+export class ConfigurationError extends MailgateError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('internal_error', detail, options);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function isMailgateError(value: unknown): value is MailgateError {
+  return value instanceof MailgateError;
+}

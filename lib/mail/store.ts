@@ -1,0 +1,60 @@
+import type { Account } from '../credentials/account.js';
+import type { Logger } from './logger.js';
+import type {
+  Download,
+  GetMessageOptions,
+  ListQuery,
+  Mailbox,
+  MailboxRef,
+  MailboxStatus,
+  Message,
+  MessagePage,
+  ProbeResult,
+  StoreCapabilities,
+} from './types.js';
+
+/**
+ * The port every protocol adapter implements. One instance serves one HTTP
+ * request: it connects lazily on the first call and must be closed with
+ * `close()` (idempotent). All methods throw only domain errors (lib/mail/errors).
+ */
+export interface MailStore {
+  /** Capabilities known without connecting. */
+  readonly capabilities: StoreCapabilities;
+
+  /** Connects and reports the server's own capability list. */
+  probe(): Promise<ProbeResult>;
+
+  /** @throws UpstreamAuthError, UpstreamUnavailableError, UpstreamTimeoutError */
+  listMailboxes(options: { counts: boolean }): Promise<Mailbox[]>;
+
+  /** @throws MailboxNotFoundError */
+  getMailbox(mailbox: MailboxRef): Promise<MailboxStatus>;
+
+  /** Newest first. @throws MailboxNotFoundError, InvalidRequestError (bad cursor), UnsupportedOperationError (filter) */
+  listMessages(mailbox: MailboxRef, query: ListQuery): Promise<MessagePage>;
+
+  /** @throws MessageNotFoundError, StaleMessageIdError */
+  getMessage(mailbox: MailboxRef, id: string, options: GetMessageOptions): Promise<Message>;
+
+  /** The RFC 5322 source, streamed. @throws MessageNotFoundError, StaleMessageIdError */
+  openRaw(mailbox: MailboxRef, id: string): Promise<Download>;
+
+  /** One attachment's transfer-decoded bytes, streamed. @throws AttachmentNotFoundError */
+  openAttachment(mailbox: MailboxRef, id: string, attachmentId: string): Promise<Download>;
+
+  /** Ends the session and releases the socket. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface StoreContext {
+  /** Aborted when the request's deadline passes or the client goes away: the store must close its socket. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** Opens per-request stores for accounts; the wiring in functions/ picks one per protocol. */
+export interface MailStoreFactory {
+  capabilities(account: Account): StoreCapabilities;
+  open(account: Account, context: StoreContext): MailStore;
+}

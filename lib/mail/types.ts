@@ -1,0 +1,208 @@
+/** Domain types shared by every mail store and the HTTP layer. No I/O here. */
+
+export type Protocol = 'imap' | 'pop3';
+
+export const MAILBOX_ROLES = [
+  'inbox',
+  'sent',
+  'drafts',
+  'trash',
+  'junk',
+  'archive',
+  'all',
+  'flagged',
+] as const;
+export type MailboxRole = (typeof MAILBOX_ROLES)[number];
+
+/** A mailbox named by its full path or by a role (`~sent` in a URL). */
+export type MailboxRef = { kind: 'path'; path: string } | { kind: 'role'; role: MailboxRole };
+
+export interface Address {
+  name: string | null;
+  address: string | null;
+}
+
+export interface Mailbox {
+  path: string;
+  name: string;
+  parent: string | null;
+  delimiter: string | null;
+  role: MailboxRole | null;
+  /** The SPECIAL-USE attribute as the server spells it (`\Sent`), or null. */
+  specialUse: string | null;
+  subscribed: boolean;
+  /** Only with `counts`. */
+  total?: number;
+  unseen?: number;
+  uidNext?: number | null;
+}
+
+export interface MailboxStatus {
+  path: string;
+  name: string;
+  role: MailboxRole | null;
+  total: number;
+  unseen: number | null;
+  uidNext: number | null;
+  uidValidity: string | null;
+  highestModseq: string | null;
+  /** Opaque token for `changes`/`wait`; null where the server cannot support them. */
+  state: string | null;
+}
+
+export interface MessageSummary {
+  id: string;
+  mailbox: string;
+  uid?: number;
+  flags: string[];
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  draft: boolean;
+  receivedAt: string | null;
+  date: string | null;
+  size: number;
+  subject: string | null;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  bcc: Address[];
+  replyTo: Address[];
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  hasAttachments: boolean;
+  emailId?: string;
+  threadId?: string;
+}
+
+export interface Header {
+  name: string;
+  value: string;
+}
+
+export interface AttachmentMeta {
+  id: string;
+  filename: string | null;
+  /** Media type with its parameters as the message declares them (charset kept). */
+  contentType: string;
+  /** Decoded size in bytes (an estimate within 2% where only the encoded size is known). */
+  size: number;
+  disposition: 'attachment' | 'inline' | null;
+  contentId: string | null;
+}
+
+export interface Message extends MessageSummary {
+  headers: Header[];
+  text: string | null;
+  html: string | null;
+  textTruncated: boolean;
+  htmlTruncated: boolean;
+  /** Set when a body's charset was unknown or its bytes invalid and it was decoded best-effort. */
+  encodingProblem: boolean;
+  attachments: AttachmentMeta[];
+}
+
+export interface FilterInstant {
+  at: Date;
+  /** `day` when the client gave a date only. */
+  precision: 'day' | 'second';
+}
+
+/** List filters; all combine with AND. Values are already validated (no CR/LF/NUL, length-capped). */
+export interface MessageFilter {
+  seen?: boolean;
+  flagged?: boolean;
+  answered?: boolean;
+  draft?: boolean;
+  from?: string;
+  to?: string;
+  cc?: string;
+  subject?: string;
+  text?: string;
+  body?: string;
+  since?: FilterInstant;
+  before?: FilterInstant;
+  larger?: number;
+  smaller?: number;
+  headers?: Header[];
+}
+
+export type FilterName = Exclude<keyof MessageFilter, 'headers'> | 'header';
+
+export const FILTER_NAMES: readonly FilterName[] = [
+  'seen',
+  'flagged',
+  'answered',
+  'draft',
+  'from',
+  'to',
+  'cc',
+  'subject',
+  'text',
+  'body',
+  'since',
+  'before',
+  'larger',
+  'smaller',
+  'header',
+];
+
+export interface ListQuery {
+  limit: number;
+  /** Opaque cursor from a previous page of the same mailbox and filter. */
+  cursor?: string;
+  filter: MessageFilter;
+}
+
+export interface MessagePage {
+  messages: MessageSummary[];
+  nextCursor: string | null;
+  /** Messages matching the filter, where known. */
+  total: number | null;
+  /** True when a bounded scan stopped before the end of the mailbox (POP3 filters). */
+  partial?: boolean;
+}
+
+export type BodySelection = 'text' | 'html' | 'both' | 'none';
+
+export interface GetMessageOptions {
+  body: BodySelection;
+  /** Cut each returned body at this many bytes of its source; null for no cut. */
+  maxBodyBytes: number | null;
+  /** Set `\Seen` as part of the read (needs a write token; checked by the HTTP layer). */
+  markSeen: boolean;
+}
+
+/** A download handed from a store to the HTTP layer, which closes the store when `body` ends. */
+export interface Download {
+  contentType: string;
+  filename: string | null;
+  disposition: 'attachment' | 'inline';
+  /** Exact byte length when known before streaming, else null. */
+  size: number | null;
+  body: AsyncIterable<Uint8Array>;
+}
+
+export interface StoreCapabilities {
+  mailboxes: boolean;
+  flags: boolean;
+  move: boolean;
+  copy: boolean;
+  append: boolean;
+  changes: boolean;
+  wait: boolean;
+  bulk: boolean;
+  filters: FilterName[];
+}
+
+export interface ServerInfo {
+  name: string | null;
+  capabilities: string[];
+}
+
+export interface ProbeResult {
+  server: ServerInfo;
+  /** Capabilities made exact for this server. */
+  capabilities: StoreCapabilities;
+}
