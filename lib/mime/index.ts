@@ -1,0 +1,15 @@
+export * from './addresses.js';
+export * from './charset.js';
+export * from './describe-attachment.js';
+export * from './encoded-words.js';
+export * from './header-date.js';
+export * from './headers.js';
+export * from './message-ids.js';
+export * from './parse-structure.js';
+export * from './select-bodies.js';
+export * from './structured-header.js';
+export * from './summarize-headers.js';
+export * from './transfer-decoder-stream.js';
+export * from './transfer-decoding.js';
+export * from './truncate-utf8.js';
+export type * from './types.js';

@@ -1,0 +1,177 @@
+import { getHeader, type HeaderField, parseHeaderBlock } from './headers.js';
+import { parseContentType, parseStructuredHeader } from './structured-header.js';
+import { normalizeTransferEncoding } from './transfer-decoding.js';
+import type { MimeNode } from './types.js';
+
+/** A MimeNode parsed from a message source, with where it lies in that source. */
+export interface ParsedMimeNode extends MimeNode {
+  /** Offset of the part's first header byte (the MIME header block). */
+  headerStart: number;
+  /** Offset of the first body byte; `bodyEnd - bodyStart` is `size`. */
+  bodyStart: number;
+  /** Offset just past the body, before the line break that opens the next delimiter. */
+  bodyEnd: number;
+  headers: HeaderField[];
+  children: ParsedMimeNode[];
+}
+
+/** Deeper nesting than this is treated as opaque leaves, so hostile input cannot exhaust the stack. */
+const MAX_DEPTH = 64;
+
+interface Numbering {
+  /** The part specifier if the entity turns out to be single-part. */
+  leaf: string;
+  /** The part specifier if it is multipart. */
+  multipart: string;
+}
+
+/** RFC 9051 §6.4.5 numbering of the children of a multipart whose own specifier is `prefix`. */
+function childNumbering(prefix: string, index: number): Numbering {
+  const part = prefix ? `${prefix}.${index}` : String(index);
+  return { leaf: part, multipart: part };
+}
+
+function stripAngles(value: string | null): string | null {
+  const id = value
+    ?.trim()
+    .replace(/^<+|>+$/g, '')
+    .trim();
+  return id ? id : null;
+}
+
+interface Delimiter {
+  /** Offset of the line break before the delimiter line (or of the line itself). */
+  before: number;
+  /** Offset just past the delimiter line's own line break. */
+  after: number;
+  close: boolean;
+}
+
+/**
+ * Finds the delimiter lines of `boundary` in [start, end): "--" boundary at a
+ * line start, an optional "--" for the close delimiter, then only optional
+ * whitespace (RFC 2046 §5.1.1). The line break before a delimiter belongs to it.
+ */
+function findDelimiters(raw: Buffer, start: number, end: number, boundary: string): Delimiter[] {
+  const marker = Buffer.from(`--${boundary}`, 'latin1');
+  const found: Delimiter[] = [];
+  let from = start;
+  while (from < end) {
+    const at = raw.indexOf(marker, from);
+    if (at < 0 || at + marker.length > end) break;
+    from = at + 1;
+    if (at !== start && raw[at - 1] !== 0x0a) continue;
+    let p = at + marker.length;
+    const close = raw[p] === 0x2d && raw[p + 1] === 0x2d && p + 2 <= end;
+    if (close) p += 2;
+    while (p < end && (raw[p] === 0x20 || raw[p] === 0x09)) p++;
+    if (p < end && raw[p] === 0x0d && raw[p + 1] === 0x0a) p += 2;
+    else if (p < end && raw[p] === 0x0a) p += 1;
+    else if (p < end) continue;
+    let before = at;
+    if (before > start && raw[before - 1] === 0x0a) before--;
+    if (before > start && raw[before - 1] === 0x0d) before--;
+    found.push({ before, after: Math.min(p, end), close });
+    if (close) break;
+    from = p;
+  }
+  return found;
+}
+
+/** Body sections of a multipart: between delimiters, the last one open-ended when the close delimiter is missing. */
+function sections(raw: Buffer, start: number, end: number, boundary: string): Array<[number, number]> {
+  const delimiters = findDelimiters(raw, start, end, boundary);
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < delimiters.length; i++) {
+    const current = delimiters[i]!;
+    if (current.close) break;
+    const next = delimiters[i + 1];
+    out.push([current.after, next ? Math.max(current.after, next.before) : end]);
+  }
+  return out;
+}
+
+function parseEntity(
+  raw: Buffer,
+  start: number,
+  end: number,
+  numbering: Numbering,
+  defaultType: string,
+  depth: number,
+): ParsedMimeNode {
+  const { headers, bodyStart } = parseHeaderBlock(raw, start, end);
+  const contentType = parseContentType(getHeader(headers, 'content-type'), defaultType);
+  const disposition = parseStructuredHeader(getHeader(headers, 'content-disposition'));
+  const encoding = normalizeTransferEncoding(getHeader(headers, 'content-transfer-encoding'));
+  const isMultipart = contentType.type.startsWith('multipart/') && depth < MAX_DEPTH;
+  const node: ParsedMimeNode = {
+    part: isMultipart ? numbering.multipart : numbering.leaf,
+    type: contentType.type,
+    params: contentType.params,
+    disposition: disposition.value || null,
+    dispositionParams: disposition.params,
+    contentId: stripAngles(getHeader(headers, 'content-id')),
+    encoding,
+    size: end - bodyStart,
+    children: [],
+    headerStart: start,
+    bodyStart,
+    bodyEnd: end,
+    headers,
+  };
+  if (isMultipart) {
+    // RFC 2046 §5.1.5: parts of a digest default to message/rfc822.
+    const childDefault = contentType.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+    const boundary = contentType.params.boundary;
+    const found = boundary ? sections(raw, bodyStart, end, boundary) : [];
+    // A multipart without a boundary or without any part still needs a body
+    // part: its whole body becomes one plain-text part, as IMAP servers report one.
+    const spans = found.length > 0 ? found : [[bodyStart, end] as [number, number]];
+    node.children = spans.map(([s, e], i) =>
+      found.length > 0
+        ? parseEntity(raw, s, e, childNumbering(node.part, i + 1), childDefault, depth + 1)
+        : bareTextPart(s, e, childNumbering(node.part, 1).leaf),
+    );
+  } else if (contentType.type === 'message/rfc822' && depth < MAX_DEPTH && isIdentity(encoding)) {
+    // RFC 9051 §6.4.5: the attached message's single body is P.1; a multipart
+    // body shares P with its wrapper and numbers its children P.1, P.2…
+    const inner = { leaf: `${node.part}.1`, multipart: node.part };
+    node.children = [parseEntity(raw, bodyStart, end, inner, 'text/plain', depth + 1)];
+  }
+  return node;
+}
+
+function isIdentity(encoding: string): boolean {
+  return encoding === '7bit' || encoding === '8bit' || encoding === 'binary';
+}
+
+function bareTextPart(start: number, end: number, part: string): ParsedMimeNode {
+  return {
+    part,
+    type: 'text/plain',
+    params: { charset: 'us-ascii' },
+    disposition: null,
+    dispositionParams: {},
+    contentId: null,
+    encoding: '7bit',
+    size: end - start,
+    children: [],
+    headerStart: start,
+    bodyStart: start,
+    bodyEnd: end,
+    headers: [],
+  };
+}
+
+/**
+ * Parses a message source into its MIME tree, numbered like IMAP
+ * BODYSTRUCTURE part specifiers (RFC 9051 §6.4.5): a single-part message's
+ * body is "1"; a multipart root is "" with children "1", "2", nested "1.2".
+ * Tolerates what real mail does wrong: bare LF line breaks, whitespace after
+ * boundaries, a missing close delimiter (the last part runs to the end),
+ * missing or malformed Content-Type (RFC 2045 §5.2 default), broken headers.
+ * Pure: offsets point into `raw`, nothing is copied.
+ */
+export function parseMimeTree(raw: Buffer): ParsedMimeNode {
+  return parseEntity(raw, 0, raw.length, { leaf: '1', multipart: '' }, 'text/plain', 0);
+}
