@@ -1,0 +1,310 @@
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { Pop3Error, type Pop3Phase } from './pop3-error.js';
+import { ResponseReader } from './response-reader.js';
+import { type Pop3Status, parsePop3Status } from './status-line.js';
+
+export interface Pop3Request {
+  /** The command line without CRLF; null to wait for the greeting. */
+  line: string | null;
+  /** The verb for error reports (arguments may be secret). */
+  verb: string;
+  phase: Pop3Phase;
+  /** True when +OK is followed by a multi-line body. */
+  multiline: boolean;
+  /** Deliver the body as a back-pressured stream instead of one Buffer. */
+  stream?: boolean;
+  /** Answers a SASL "+" continuation; without it a continuation is a protocol error. */
+  onContinue?: (challenge: string) => string;
+  /** Overrides the connection's command deadline. */
+  timeoutMs?: number;
+}
+
+export interface Pop3Reply {
+  status: Pop3Status;
+  /** The unstuffed body of a buffered multi-line response. */
+  body: Buffer | null;
+  /** The unstuffed body of a streamed multi-line response. */
+  stream: Readable | null;
+}
+
+export interface ConnectionOptions {
+  /** Deadline for each response, from the moment it is the one awaited. For streams, the longest silence. */
+  commandTimeoutMs: number;
+  /** Largest buffered (non-streamed) body. */
+  maxResponseBytes: number;
+  signal?: AbortSignal;
+  /** Turns the failure a body stream is destroyed with into what its consumer should see. */
+  mapStreamError?: (error: Error) => Error;
+}
+
+interface Entry {
+  request: Pop3Request;
+  written: boolean;
+  resolve(reply: Pop3Reply): void;
+  reject(error: Error): void;
+  status: Pop3Status | null;
+  chunks: Buffer[];
+  size: number;
+  stream: Readable | null;
+}
+
+/**
+ * One POP3 session's byte pipe: writes commands, matches responses to them in
+ * order, and enforces the deadlines. Any failure (deadline, abort, socket
+ * loss, malformed response) destroys the socket and rejects every waiter, so
+ * no caller can hang on a dead session.
+ */
+export class Pop3Connection {
+  private socket: Socket;
+  private readonly options: ConnectionOptions;
+  private readonly reader: ResponseReader;
+  private readonly queue: Entry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private pausedForConsumer = false;
+  private failure: Error | null = null;
+  /** RFC 2449 §6.6: write commands without waiting for earlier responses. */
+  pipelining = false;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.socket = socket;
+    this.options = options;
+    this.reader = new ResponseReader({
+      onStatus: (line) => this.onStatus(line),
+      onBody: (chunk) => this.onBody(chunk),
+      onBodyEnd: () => this.onBodyEnd(),
+    });
+    this.attach(socket);
+    const { signal } = options;
+    if (signal) {
+      if (signal.aborted) queueMicrotask(() => this.abort());
+      else signal.addEventListener('abort', () => this.abort(), { once: true });
+    }
+  }
+
+  get closed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Sends one command (or awaits the greeting) and resolves with its response. -ERR rejects. */
+  send(request: Pop3Request): Promise<Pop3Reply> {
+    const [promise] = this.sendAll([request]);
+    return promise!;
+  }
+
+  /** Queues commands; with pipelining they leave in one socket write. Results are in order. */
+  sendAll(requests: Pop3Request[]): Promise<Pop3Reply>[] {
+    const promises = requests.map(
+      (request) =>
+        new Promise<Pop3Reply>((resolve, reject) => {
+          if (this.failure) return reject(this.failure);
+          // A CR or LF in an argument would smuggle in a second command.
+          if (request.line !== null && /[\r\n\0]/.test(request.line)) {
+            return reject(
+              new Pop3Error('protocol', 'line break in a POP3 argument', { phase: request.phase }),
+            );
+          }
+          this.queue.push({
+            request,
+            written: false,
+            resolve,
+            reject,
+            status: null,
+            chunks: [],
+            size: 0,
+            stream: null,
+          });
+        }),
+    );
+    this.flush();
+    return promises;
+  }
+
+  /** Swaps in a new socket (STLS). Only valid while nothing is outstanding. */
+  replaceSocket(wrap: (plain: Socket) => Socket): Socket {
+    if (this.queue.length > 0 || !this.reader.idle) {
+      throw new Pop3Error('protocol', 'cannot switch sockets mid-response', { phase: 'tls' });
+    }
+    this.detach(this.socket);
+    this.socket = wrap(this.socket);
+    this.attach(this.socket);
+    return this.socket;
+  }
+
+  /** Destroys the socket; pending commands reject with `error` (or a "closed" error). */
+  destroy(error?: Error): void {
+    if (this.failure) return;
+    this.failure = error ?? new Pop3Error('closed', 'POP3 connection closed', { phase: 'transaction' });
+    this.clearTimer();
+    this.reader.stop();
+    for (const entry of this.queue.splice(0)) {
+      if (entry.stream) entry.stream.destroy(this.options.mapStreamError?.(this.failure) ?? this.failure);
+      else entry.reject(this.failure);
+    }
+    this.socket.destroy();
+  }
+
+  private abort(): void {
+    this.destroy(new Pop3Error('aborted', 'POP3 session aborted', { phase: this.phase() }));
+  }
+
+  private phase(): Pop3Phase {
+    return this.queue[0]?.request.phase ?? 'transaction';
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onClose);
+    socket.on('end', this.onClose);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('error', this.onSocketError);
+    socket.off('close', this.onClose);
+    socket.off('end', this.onClose);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.pausedForConsumer === false && this.queue[0]?.stream) this.armTimer();
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      this.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
+  private readonly onSocketError = (error: Error): void => {
+    this.destroy(new Pop3Error('closed', 'POP3 socket error', { phase: this.phase(), cause: error }));
+  };
+
+  private readonly onClose = (): void => {
+    this.destroy(new Pop3Error('closed', 'POP3 server closed the connection', { phase: this.phase() }));
+  };
+
+  private flush(): void {
+    if (this.failure) return;
+    const lines: string[] = [];
+    for (const [index, entry] of this.queue.entries()) {
+      if (entry.written) continue;
+      if (index > 0 && !this.pipelining) break;
+      entry.written = true;
+      if (entry.request.line !== null) lines.push(`${entry.request.line}\r\n`);
+    }
+    if (lines.length > 0) this.socket.write(lines.join(''), 'utf8');
+    if (this.timer === null && this.queue[0]?.written) this.armTimer();
+  }
+
+  private armTimer(): void {
+    this.clearTimer();
+    const head = this.queue[0];
+    if (!head) return;
+    const ms = head.request.timeoutMs ?? this.options.commandTimeoutMs;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const phase = head.request.phase;
+      this.destroy(
+        new Pop3Error('timeout', `POP3 ${head.request.verb} timed out`, {
+          phase,
+          command: head.request.verb,
+        }),
+      );
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private onStatus(line: Buffer): boolean {
+    const head = this.queue[0];
+    const status = parsePop3Status(line);
+    if (!head?.written || status === null) {
+      this.destroy(new Pop3Error('protocol', 'unexpected POP3 response', { phase: this.phase() }));
+      return false;
+    }
+    const { request } = head;
+    if (status.kind === 'continue') {
+      if (!request.onContinue) {
+        this.destroy(new Pop3Error('protocol', 'unexpected continuation', { phase: request.phase }));
+      } else {
+        this.socket.write(`${request.onContinue(status.text)}\r\n`, 'utf8');
+      }
+      return false;
+    }
+    if (status.kind === 'err') {
+      this.complete();
+      head.reject(
+        new Pop3Error('rejected', `POP3 ${request.verb} refused`, {
+          phase: request.phase,
+          command: request.verb,
+          responseCode: status.code,
+        }),
+      );
+      return false;
+    }
+    head.status = status;
+    if (!request.multiline) {
+      this.complete();
+      head.resolve({ status, body: null, stream: null });
+      return false;
+    }
+    if (request.stream) {
+      head.stream = new Readable({ read: () => this.resumeForConsumer() });
+      head.stream.on('close', () => this.resumeForConsumer());
+      head.resolve({ status, body: null, stream: head.stream });
+      this.armTimer();
+    }
+    return true;
+  }
+
+  private onBody(chunk: Buffer): void {
+    const head = this.queue[0]!;
+    if (head.stream) {
+      // A consumer that gave up is drained so the session stays usable.
+      if (head.stream.destroyed) return;
+      if (!head.stream.push(chunk)) this.pauseForConsumer();
+      return;
+    }
+    head.size += chunk.length;
+    if (head.size > this.options.maxResponseBytes) {
+      this.destroy(new Pop3Error('protocol', 'POP3 response too large', { phase: head.request.phase }));
+      return;
+    }
+    head.chunks.push(chunk);
+  }
+
+  private onBodyEnd(): void {
+    const head = this.queue[0]!;
+    this.complete();
+    if (head.stream) {
+      if (!head.stream.destroyed) head.stream.push(null);
+      return;
+    }
+    head.resolve({ status: head.status!, body: Buffer.concat(head.chunks, head.size), stream: null });
+  }
+
+  /** The head's response is complete: move on to the next one. */
+  private complete(): void {
+    this.clearTimer();
+    this.queue.shift();
+    this.resumeForConsumer();
+    this.flush();
+  }
+
+  private pauseForConsumer(): void {
+    this.pausedForConsumer = true;
+    // A slow reader is not a slow server: the silence deadline waits too.
+    this.clearTimer();
+    this.socket.pause();
+  }
+
+  private resumeForConsumer(): void {
+    if (!this.pausedForConsumer || this.failure) return;
+    this.pausedForConsumer = false;
+    this.socket.resume();
+    if (this.queue[0]?.written) this.armTimer();
+  }
+}
