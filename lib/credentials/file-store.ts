@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfigurationError, InvalidRequestError, MailgateError } from '../mail/errors.js';
+import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from './account.js';
+import { parseStoredAccount, parseStoredJson, parseStoredToken } from './parse-stored.js';
+import type { AdminCredentialStore, TokenGrant, TokenRecord } from './store.js';
+import { mintToken, type NewTokenGrant, verifyTokenWith } from './tokens.js';
+
+/** The file as stored: documents stay raw until one is asked for, so one bad account does not hide the others. */
+interface FileContents {
+  accounts: Record<string, unknown>;
+  tokens: Record<string, unknown>;
+}
+
+interface CachedRead {
+  key: string;
+  contents: FileContents;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function own(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * The local credential store: one JSON file
+ * `{"accounts": {"<id>": AccountDocument}, "tokens": {"<tokenId>": TokenRecord}}`.
+ * Reads are cached by the file's identity (inode, mtime, size), so edits made by
+ * the admin CLI reach a running server without a restart. Writes replace the
+ * file atomically with mode 0600.
+ */
+export class FileCredentialStore implements AdminCredentialStore {
+  readonly path: string;
+  #cache: CachedRead | undefined;
+
+  constructor(options: { path: string }) {
+    this.path = options.path;
+  }
+
+  /** @throws ConfigurationError when the file or the account document is malformed. */
+  async getAccount(id: string): Promise<Account | undefined> {
+    const raw = own((await this.#read()).accounts, id);
+    return raw === undefined ? undefined : parseStoredAccount(id, raw);
+  }
+
+  async listAccountIds(): Promise<string[]> {
+    return Object.keys((await this.#read()).accounts).sort();
+  }
+
+  invalidateAccount(_id: string): void {
+    this.#cache = undefined;
+  }
+
+  async verifyToken(token: string): Promise<TokenGrant | undefined> {
+    const { tokens } = await this.#read();
+    return verifyTokenWith(token, async (tokenId) => {
+      const raw = own(tokens, tokenId);
+      return raw === undefined ? undefined : parseStoredToken(tokenId, raw);
+    });
+  }
+
+  /** @throws InvalidRequestError for a bad id; ConfigurationError for a bad document. */
+  async putAccount(id: string, document: AccountDocument): Promise<void> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) throw new InvalidRequestError(`invalid account id "${id}"`);
+    const { id: _ignored, ...validated } = parseStoredAccount(id, document);
+    await this.#update((contents) => {
+      contents.accounts[id] = validated;
+    });
+  }
+
+  async removeAccount(id: string): Promise<boolean> {
+    let removed = false;
+    await this.#update((contents) => {
+      removed = Object.hasOwn(contents.accounts, id);
+      delete contents.accounts[id];
+    });
+    return removed;
+  }
+
+  async createToken(grant: NewTokenGrant): Promise<{ token: string; record: TokenRecord }> {
+    const minted = mintToken(grant);
+    await this.#update((contents) => {
+      contents.tokens[minted.record.tokenId] = minted.record;
+    });
+    return minted;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const { tokens } = await this.#read();
+    return Object.entries(tokens).map(([tokenId, raw]) => parseStoredToken(tokenId, raw));
+  }
+
+  async revokeToken(tokenId: string): Promise<boolean> {
+    let removed = false;
+    await this.#update((contents) => {
+      removed = Object.hasOwn(contents.tokens, tokenId);
+      delete contents.tokens[tokenId];
+    });
+    return removed;
+  }
+
+  async #read(): Promise<FileContents> {
+    let key: string;
+    try {
+      const info = await stat(this.path, { bigint: true });
+      key = `${info.ino}:${info.mtimeNs}:${info.size}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { accounts: {}, tokens: {} };
+      throw this.#ioError('read', error);
+    }
+    if (this.#cache?.key === key) return this.#cache.contents;
+    const contents = await this.#readFresh();
+    this.#cache = { key, contents };
+    return contents;
+  }
+
+  async #readFresh(): Promise<FileContents> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { accounts: {}, tokens: {} };
+      throw this.#ioError('read', error);
+    }
+    const parsed = parseStoredJson(text, `credential file "${this.path}"`);
+    const accounts = isPlainObject(parsed) ? (parsed.accounts ?? {}) : undefined;
+    const tokens = isPlainObject(parsed) ? (parsed.tokens ?? {}) : undefined;
+    if (!isPlainObject(accounts) || !isPlainObject(tokens)) {
+      throw new ConfigurationError(
+        `credential file "${this.path}" must be an object with "accounts" and "tokens" objects`,
+      );
+    }
+    return { accounts, tokens };
+  }
+
+  /** Read-modify-write against the file itself, never the cache, so a write never resurrects stale data. */
+  async #update(change: (contents: FileContents) => void): Promise<void> {
+    const contents = await this.#readFresh();
+    change(contents);
+    await this.#writeAtomically(`${JSON.stringify(contents, null, 2)}\n`);
+    this.#cache = undefined;
+  }
+
+  /** Temp file in the same directory then rename(2): readers see the old file or the new one, never half. */
+  async #writeAtomically(text: string): Promise<void> {
+    const temp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw this.#ioError('write', error);
+    }
+  }
+
+  #ioError(verb: 'read' | 'write', cause: unknown): MailgateError {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
+    return new MailgateError('internal_error', `could not ${verb} credential file "${this.path}" (${code})`, {
+      cause,
+    });
+  }
+}

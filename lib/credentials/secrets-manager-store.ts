@@ -1,0 +1,203 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { ConfigurationError, InvalidRequestError, MailgateError } from '../mail/errors.js';
+import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from './account.js';
+import { parseStoredAccount, parseStoredJson, parseStoredToken } from './parse-stored.js';
+import { SecretCache } from './secret-cache.js';
+import type { AdminCredentialStore, TokenGrant, TokenRecord } from './store.js';
+import { mintToken, type NewTokenGrant, TOKEN_ID_PATTERN, verifyTokenWith } from './tokens.js';
+
+const indexSchema = z.object({ accounts: z.array(z.string()), tokens: z.array(z.string()) });
+type SecretIndex = z.infer<typeof indexSchema>;
+
+export interface SecretsManagerCredentialStoreOptions {
+  /** Prefix of every secret name, e.g. `mailgate/`. */
+  prefix: string;
+  /** How long a read stays cached; 0 disables the cache. */
+  cacheSeconds: number;
+  client?: SecretsManagerClient;
+  now?: () => number;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ResourceNotFoundException';
+}
+
+function storeError(verb: 'read' | 'write', cause: unknown): MailgateError {
+  return new MailgateError('internal_error', `Could not ${verb} the credential store.`, { cause });
+}
+
+/**
+ * Credentials in AWS Secrets Manager: `<prefix>accounts/<id>` holds an account
+ * document, `<prefix>tokens/<tokenId>` a token record, and `<prefix>index` the
+ * ids of both. The index lets the API list accounts with GetSecretValue alone
+ * (no ListSecrets), so its role needs nothing but `secretsmanager:GetSecretValue`
+ * on `<prefix>*`. Only the admin write methods maintain the index.
+ */
+export class SecretsManagerCredentialStore implements AdminCredentialStore {
+  readonly #client: SecretsManagerClient;
+  readonly #prefix: string;
+  readonly #cache: SecretCache;
+
+  constructor(options: SecretsManagerCredentialStoreOptions) {
+    this.#client = options.client ?? new SecretsManagerClient({});
+    this.#prefix = options.prefix;
+    this.#cache = new SecretCache({ ttlSeconds: options.cacheSeconds, now: options.now });
+  }
+
+  /** @throws ConfigurationError for a malformed document; MailgateError (internal_error) when Secrets Manager fails. */
+  async getAccount(id: string): Promise<Account | undefined> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) return undefined;
+    const text = await this.#cached(this.#accountName(id));
+    return text === undefined
+      ? undefined
+      : parseStoredAccount(id, parseStoredJson(text, `account "${id}": the secret`));
+  }
+
+  async listAccountIds(): Promise<string[]> {
+    return (await this.#readIndex(await this.#cached(this.#indexName()))).accounts;
+  }
+
+  invalidateAccount(id: string): void {
+    this.#cache.delete(this.#accountName(id));
+  }
+
+  async verifyToken(token: string): Promise<TokenGrant | undefined> {
+    return verifyTokenWith(token, (tokenId) => this.#loadToken(tokenId));
+  }
+
+  /** @throws InvalidRequestError for a bad id; ConfigurationError for a bad document. */
+  async putAccount(id: string, document: AccountDocument): Promise<void> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) throw new InvalidRequestError(`invalid account id "${id}"`);
+    const { id: _ignored, ...validated } = parseStoredAccount(id, document);
+    await this.#write(this.#accountName(id), JSON.stringify(validated));
+    await this.#updateIndex((index) => index.accounts.push(id));
+  }
+
+  /** Deletes the secret before the index entry: a failure in between leaves a harmless dangling id, never a live account. */
+  async removeAccount(id: string): Promise<boolean> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) return false;
+    const removed = await this.#delete(this.#accountName(id));
+    await this.#updateIndex((index) => {
+      index.accounts = index.accounts.filter((each) => each !== id);
+    });
+    return removed;
+  }
+
+  async createToken(grant: NewTokenGrant): Promise<{ token: string; record: TokenRecord }> {
+    const minted = mintToken(grant);
+    await this.#write(this.#tokenName(minted.record.tokenId), JSON.stringify(minted.record));
+    await this.#updateIndex((index) => index.tokens.push(minted.record.tokenId));
+    return minted;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const index = await this.#readIndex(await this.#fetch(this.#indexName()));
+    const records = await Promise.all(index.tokens.map((tokenId) => this.#loadToken(tokenId)));
+    return records.filter((record): record is TokenRecord => record !== undefined);
+  }
+
+  async revokeToken(tokenId: string): Promise<boolean> {
+    if (!TOKEN_ID_PATTERN.test(tokenId)) return false;
+    const removed = await this.#delete(this.#tokenName(tokenId));
+    await this.#updateIndex((index) => {
+      index.tokens = index.tokens.filter((each) => each !== tokenId);
+    });
+    return removed;
+  }
+
+  #accountName(id: string): string {
+    return `${this.#prefix}accounts/${id}`;
+  }
+
+  #tokenName(tokenId: string): string {
+    return `${this.#prefix}tokens/${tokenId}`;
+  }
+
+  #indexName(): string {
+    return `${this.#prefix}index`;
+  }
+
+  async #loadToken(tokenId: string): Promise<TokenRecord | undefined> {
+    const text = await this.#cached(this.#tokenName(tokenId));
+    return text === undefined
+      ? undefined
+      : parseStoredToken(tokenId, parseStoredJson(text, `token "${tokenId}": the secret`));
+  }
+
+  #readIndex(text: string | undefined): SecretIndex {
+    if (text === undefined) return { accounts: [], tokens: [] };
+    const result = indexSchema.safeParse(parseStoredJson(text, `secret "${this.#indexName()}"`));
+    if (!result.success) {
+      throw new ConfigurationError(
+        `secret "${this.#indexName()}" must be {"accounts": [ids], "tokens": [ids]}`,
+      );
+    }
+    return result.data;
+  }
+
+  /** Read-modify-write of the index from Secrets Manager itself, never from the cache. */
+  async #updateIndex(change: (index: SecretIndex) => void): Promise<void> {
+    const index = this.#readIndex(await this.#fetch(this.#indexName()));
+    change(index);
+    const next = { accounts: [...new Set(index.accounts)].sort(), tokens: [...new Set(index.tokens)].sort() };
+    await this.#write(this.#indexName(), JSON.stringify(next));
+  }
+
+  #cached(name: string): Promise<string | undefined> {
+    return this.#cache.get(name, () => this.#fetch(name));
+  }
+
+  async #fetch(name: string): Promise<string | undefined> {
+    let secret: string | undefined;
+    try {
+      secret = (await this.#client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw storeError('read', error);
+    }
+    if (secret === undefined) throw new ConfigurationError(`secret "${name}" has no SecretString`);
+    return secret;
+  }
+
+  /** PutSecretValue, or CreateSecret the first time a name is written. */
+  async #write(name: string, value: string): Promise<void> {
+    try {
+      await this.#client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    } catch (error) {
+      if (!isNotFound(error)) throw storeError('write', error);
+      try {
+        await this.#client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+      } catch (createError) {
+        throw storeError('write', createError);
+      }
+    }
+    this.#cache.set(name, value);
+  }
+
+  /**
+   * Deletes without a recovery window, so a removed account or revoked token
+   * stops working at once and its name can be reused. DescribeSecret first,
+   * because a forced delete does not reliably report a missing secret.
+   */
+  async #delete(name: string): Promise<boolean> {
+    this.#cache.delete(name);
+    try {
+      const described = await this.#client.send(new DescribeSecretCommand({ SecretId: name }));
+      // A secret already scheduled for deletion is purged too, so that its name can be reused.
+      await this.#client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      this.#cache.set(name, undefined);
+      return described.DeletedDate === undefined;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw storeError('write', error);
+    }
+  }
+}

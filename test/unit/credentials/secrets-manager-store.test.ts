@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { SecretsManagerCredentialStore } from '../../../lib/credentials/secrets-manager-store.js';
+import { ConfigurationError, MailgateError, UpstreamUnavailableError } from '../../../lib/mail/errors.js';
+import { buildAccountDocument } from './build-account-document.js';
+import { createFakeSecretsTransport } from './fake-secrets-transport.js';
+
+const PASSWORD = 'S3cret-Pa55word-never-shown';
+
+function setup(initial: Record<string, string> = {}, cacheSeconds = 300) {
+  const transport = createFakeSecretsTransport(initial);
+  let now = 1_000_000;
+  const store = new SecretsManagerCredentialStore({
+    prefix: 'mg/',
+    cacheSeconds,
+    client: transport.client,
+    now: () => now,
+  });
+  return {
+    transport,
+    store,
+    advance(seconds: number) {
+      now += seconds * 1000;
+    },
+  };
+}
+
+const workSecret = { 'mg/accounts/work': JSON.stringify(buildAccountDocument()) };
+
+describe('SecretsManagerCredentialStore reads', () => {
+  it('reads an account from <prefix>accounts/<id>', async () => {
+    const { store, transport } = setup(workSecret);
+    expect(await store.getAccount('work')).toEqual({ ...buildAccountDocument(), id: 'work' });
+    expect(transport.take()).toEqual(['GetSecretValue mg/accounts/work']);
+  });
+
+  it('serves repeated reads from the cache until the TTL passes', async () => {
+    const { store, transport, advance } = setup(workSecret, 60);
+    await store.getAccount('work');
+    await Promise.all([store.getAccount('work'), store.getAccount('work')]);
+    advance(59);
+    await store.getAccount('work');
+    expect(transport.take()).toEqual(['GetSecretValue mg/accounts/work']);
+
+    transport.secrets.set('mg/accounts/work', JSON.stringify(buildAccountDocument({ user: 'bob' })));
+    advance(2);
+    expect((await store.getAccount('work'))?.user).toBe('bob');
+    expect(transport.take()).toEqual(['GetSecretValue mg/accounts/work']);
+  });
+
+  it('refetches at once after invalidateAccount, so a rotated password applies', async () => {
+    const { store, transport } = setup(workSecret);
+    await store.getAccount('work');
+    transport.secrets.set('mg/accounts/work', JSON.stringify(buildAccountDocument({ password: 'rotated' })));
+    expect((await store.getAccount('work'))?.password).toBe(PASSWORD);
+    store.invalidateAccount('work');
+    expect((await store.getAccount('work'))?.password).toBe('rotated');
+    expect(transport.take()).toEqual(['GetSecretValue mg/accounts/work', 'GetSecretValue mg/accounts/work']);
+  });
+
+  it('answers undefined for a missing secret and an empty list without an index', async () => {
+    const { store, transport } = setup();
+    expect(await store.getAccount('nope')).toBeUndefined();
+    expect(await store.listAccountIds()).toEqual([]);
+    expect(transport.take()).toEqual(['GetSecretValue mg/accounts/nope', 'GetSecretValue mg/index']);
+  });
+
+  it('lists accounts from the index secret, never with ListSecrets', async () => {
+    const { store, transport } = setup({ 'mg/index': JSON.stringify({ accounts: ['a', 'b'], tokens: [] }) });
+    expect(await store.listAccountIds()).toEqual(['a', 'b']);
+    expect(transport.take()).toEqual(['GetSecretValue mg/index']);
+  });
+
+  it('does not ask Secrets Manager about ids that cannot exist', async () => {
+    const { store, transport } = setup();
+    expect(await store.getAccount('../index')).toBeUndefined();
+    expect(await store.verifyToken('not-a-token')).toBeUndefined();
+    expect(transport.take()).toEqual([]);
+  });
+
+  it('turns other SDK failures into a generic internal error carrying the SDK error as cause', async () => {
+    const { store, transport } = setup(workSecret);
+    transport.failWith('AccessDeniedException');
+    const error = await store.getAccount('work').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MailgateError);
+    expect(error).not.toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as MailgateError).code).toBe('internal_error');
+    expect((error as MailgateError).detail).toBe('Could not read the credential store.');
+    expect(((error as MailgateError).cause as Error).name).toBe('AccessDeniedException');
+
+    // A failed read is not cached: the next call tries again.
+    transport.failWith(undefined);
+    expect((await store.getAccount('work'))?.id).toBe('work');
+  });
+
+  it('names the account and field of a malformed secret, never the password', async () => {
+    const bad = { ...buildAccountDocument(), port: '993' };
+    const { store } = setup({
+      'mg/accounts/work': JSON.stringify(bad),
+      'mg/accounts/junk': `{"password":"${PASSWORD}"`,
+    });
+    const error = await store.getAccount('work').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).detail).toBe('account "work": field "port": expected number');
+    expect((error as Error).message).not.toContain(PASSWORD);
+
+    const junk = await store.getAccount('junk').catch((caught: unknown) => caught);
+    expect(junk).toBeInstanceOf(ConfigurationError);
+    expect((junk as Error).message).toContain('account "junk"');
+    expect((junk as Error).message).not.toContain(PASSWORD);
+  });
+});
+
+describe('SecretsManagerCredentialStore admin writes', () => {
+  it('creates the account secret and the index, readable by a fresh runtime store', async () => {
+    const { store, transport } = setup();
+    await store.putAccount('work', buildAccountDocument());
+    expect(transport.take()).toEqual([
+      'PutSecretValue mg/accounts/work',
+      'CreateSecret mg/accounts/work',
+      'GetSecretValue mg/index',
+      'PutSecretValue mg/index',
+      'CreateSecret mg/index',
+    ]);
+    expect(JSON.parse(transport.secrets.get('mg/index') ?? '')).toEqual({ accounts: ['work'], tokens: [] });
+
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+    });
+    expect(await runtime.listAccountIds()).toEqual(['work']);
+    expect((await runtime.getAccount('work'))?.password).toBe(PASSWORD);
+    expect(transport.calls.every((call) => call.operation === 'GetSecretValue')).toBe(true);
+  });
+
+  it('updates an existing account in place', async () => {
+    const { store, transport } = setup(workSecret);
+    await store.putAccount('work', buildAccountDocument({ password: 'rotated' }));
+    expect(transport.take()[0]).toBe('PutSecretValue mg/accounts/work');
+    expect(JSON.parse(transport.secrets.get('mg/accounts/work') ?? '').password).toBe('rotated');
+    expect((await store.getAccount('work'))?.password).toBe('rotated');
+  });
+
+  it('removes an account: secret deleted without recovery, index updated', async () => {
+    const { store, transport } = setup();
+    await store.putAccount('work', buildAccountDocument());
+    transport.take();
+    expect(await store.removeAccount('work')).toBe(true);
+    const deletion = transport.calls.find((call) => call.operation === 'DeleteSecret');
+    expect(deletion?.body.ForceDeleteWithoutRecovery).toBe(true);
+    expect(await store.getAccount('work')).toBeUndefined();
+    expect(await store.listAccountIds()).toEqual([]);
+    expect(await store.removeAccount('work')).toBe(false);
+  });
+
+  it('creates tokens that a fresh store verifies by their own secret, never storing them in clear', async () => {
+    const { store, transport } = setup();
+    const read = await store.createToken({ accounts: ['work'], scope: 'read', label: 'phone' });
+    const write = await store.createToken({ accounts: '*', scope: 'write' });
+    for (const value of transport.secrets.values()) {
+      expect(value).not.toContain(read.token);
+      expect(value).not.toContain(write.token);
+    }
+    transport.take();
+
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+    });
+    expect(await runtime.verifyToken(read.token)).toEqual({
+      tokenId: read.record.tokenId,
+      accounts: ['work'],
+      scope: 'read',
+    });
+    expect((await runtime.verifyToken(write.token))?.scope).toBe('write');
+    expect(transport.take()).toEqual([
+      `GetSecretValue mg/tokens/${read.record.tokenId}`,
+      `GetSecretValue mg/tokens/${write.record.tokenId}`,
+    ]);
+    const forged = `mg_${read.record.tokenId}_${'A'.repeat(43)}`;
+    expect(await runtime.verifyToken(forged)).toBeUndefined();
+
+    const listed = await store.listTokens();
+    expect(listed.map((record) => record.tokenId).sort()).toEqual(
+      [read.record.tokenId, write.record.tokenId].sort(),
+    );
+  });
+
+  it('revokes a token: deleted secret, gone from the index, refused by a fresh store', async () => {
+    const { store, transport } = setup();
+    const { token, record } = await store.createToken({ accounts: '*', scope: 'write' });
+    expect(await store.revokeToken(record.tokenId)).toBe(true);
+    expect(transport.secrets.has(`mg/tokens/${record.tokenId}`)).toBe(false);
+    expect(JSON.parse(transport.secrets.get('mg/index') ?? '').tokens).toEqual([]);
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+    });
+    expect(await runtime.verifyToken(token)).toBeUndefined();
+    expect(await store.verifyToken(token)).toBeUndefined();
+    expect(await store.revokeToken(record.tokenId)).toBe(false);
+  });
+
+  it('reports a write failure as a generic internal error', async () => {
+    const { store, transport } = setup();
+    transport.failWith('AccessDeniedException');
+    const error = await store.putAccount('work', buildAccountDocument()).catch((caught: unknown) => caught);
+    expect((error as MailgateError).code).toBe('internal_error');
+    expect((error as MailgateError).detail).toBe('Could not write the credential store.');
+    expect((error as Error).message).not.toContain(PASSWORD);
+  });
+});
