@@ -1,4 +1,5 @@
 import { decodeUtf7 } from './utf7.js';
+import { decodeWindows1252 } from './windows-1252.js';
 
 /** Text decoded from a declared charset, and whether that took guesswork. */
 export interface DecodedText {
@@ -112,6 +113,7 @@ export function resolveCharset(label: string | null | undefined): string | null 
 }
 
 function tryDecode(bytes: Uint8Array, encoding: string): string | null {
+  if (encoding === 'windows-1252') return decodeWindows1252(bytes);
   try {
     return new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
@@ -126,7 +128,7 @@ function isAscii(bytes: Uint8Array): boolean {
 
 /** UTF-8 if the bytes are valid UTF-8, else windows-1252 (which maps every byte). */
 function guess(bytes: Uint8Array): string {
-  return tryDecode(bytes, 'utf-8') ?? new TextDecoder('windows-1252').decode(bytes);
+  return tryDecode(bytes, 'utf-8') ?? decodeWindows1252(bytes);
 }
 
 /**
@@ -138,7 +140,7 @@ function salvage(bytes: Uint8Array, encoding: string): string {
   const lossy = new TextDecoder(encoding).decode(bytes);
   if (encoding !== 'utf-8') return tryDecode(bytes, 'utf-8') ?? lossy;
   const good = lossy.replace(/[\u0000-\u007f\ufffd]/g, '').length;
-  return good > 0 ? lossy : new TextDecoder('windows-1252').decode(bytes);
+  return good > 0 ? lossy : decodeWindows1252(bytes);
 }
 
 /**
