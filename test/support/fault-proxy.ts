@@ -15,6 +15,7 @@ export type * from './fault-proxy/types.js';
  */
 export class FaultProxy {
   private readonly live = new Map<number, ProxyConnection>();
+  private boundPort = 0;
   private stats = new Map<number, ConnectionStats>();
   private recorded: RecordedCommand[] = [];
   private nextIndex = 0;
@@ -27,13 +28,17 @@ export class FaultProxy {
     private readonly options: FaultProxyOptions,
     private faults: FaultOptions,
   ) {
+    listener.on('listening', () => {
+      const address = listener.address();
+      if (address !== null && typeof address !== 'string') this.boundPort = address.port;
+    });
     listener.on('connection', (client) => this.accept(client));
   }
 
+  /** The listening port; still readable after `close()`. */
   get port(): number {
-    const address = this.listener.address();
-    if (address === null || typeof address === 'string') throw new Error('fault proxy is not listening');
-    return address.port;
+    if (this.boundPort === 0) throw new Error('fault proxy is not listening');
+    return this.boundPort;
   }
 
   /** Connections open right now (until both of their sockets have closed). */

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
  */
 export class SilentServer {
   private readonly sockets = new Set<Socket>();
+  private boundPort = 0;
   private readonly chunks: Buffer[] = [];
   private accepted = 0;
   private drained: Array<() => void> = [];
@@ -15,6 +16,10 @@ export class SilentServer {
     private readonly listener: Server,
     greeting: string | undefined,
   ) {
+    listener.on('listening', () => {
+      const address = listener.address();
+      if (address !== null && typeof address !== 'string') this.boundPort = address.port;
+    });
     listener.on('connection', (socket) => {
       this.accepted += 1;
       this.sockets.add(socket);
@@ -25,10 +30,10 @@ export class SilentServer {
     });
   }
 
+  /** The listening port; still readable after `close()`. */
   get port(): number {
-    const address = this.listener.address();
-    if (address === null || typeof address === 'string') throw new Error('silent server is not listening');
-    return address.port;
+    if (this.boundPort === 0) throw new Error('silent server is not listening');
+    return this.boundPort;
   }
 
   /** Sockets the client has not closed yet. */
