@@ -1,0 +1,30 @@
+import type { Config } from '../config/env.js';
+import type { CredentialStore, TokenGrant } from '../credentials/store.js';
+import type { Logger } from '../mail/logger.js';
+import type { MailStoreFactory } from '../mail/store.js';
+
+/** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
+export interface AppDeps {
+  credentials: CredentialStore;
+  stores: MailStoreFactory;
+  config: Config;
+  logger: Logger;
+}
+
+/** Per-request values the middleware puts on the context. */
+export interface AppVariables {
+  deps: AppDeps;
+  requestId: string;
+  /** The root logger's child carrying the request id. */
+  logger: Logger;
+  /** Aborted at the request's deadline or when the client goes away. */
+  signal: AbortSignal;
+  /** Set by the auth middleware on every /v1 request that reaches a handler. */
+  grant: TokenGrant;
+  /** The account the request resolved, once access to it was checked. */
+  accountId: string;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

@@ -1,0 +1,39 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type AllowedMethods, createAllowedMethods } from './allowed-methods.js';
+import type { AppDeps, AppEnv } from './app-env.js';
+import { createRouter } from './create-router.js';
+import { createErrorHandler, createNotFoundHandler } from './error-handler.js';
+import { bearerAuth } from './middleware/auth.js';
+import { deadline } from './middleware/deadline.js';
+import { jsonCharset } from './middleware/json-charset.js';
+import { requestId } from './middleware/request-id.js';
+import { accountsRouter } from './routes/accounts/accounts.index.js';
+import { downloadsRouter } from './routes/downloads/downloads.index.js';
+import { mailboxesRouter } from './routes/mailboxes/mailboxes.index.js';
+import { messagesRouter } from './routes/messages/messages.index.js';
+import { mountMeta } from './routes/meta/meta.index.js';
+
+/** Feature routers, each a self-contained set of routes; new features (writes, changes) append here. */
+const FEATURE_ROUTERS = [accountsRouter, mailboxesRouter, messagesRouter, downloadsRouter];
+
+/**
+ * Builds the gateway's HTTP app. It knows nothing of the runtime: the
+ * Lambda and Node entry points wrap the same app with their adapters.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+
+  app.use('*', requestId(deps));
+  app.use('*', jsonCharset());
+  // Deadline before auth: a slow credential store is covered by it too.
+  app.use('/v1/*', deadline(deps.config.MAILGATE_REQUEST_TIMEOUT_MS));
+  app.use('/v1/*', bearerAuth());
+
+  for (const router of FEATURE_ROUTERS) app.route('/', router);
+  mountMeta(app);
+
+  let allowedMethods: AllowedMethods | undefined;
+  app.notFound(createNotFoundHandler(() => (allowedMethods ??= createAllowedMethods(app.routes))));
+  app.onError(createErrorHandler());
+  return app;
+}

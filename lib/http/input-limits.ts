@@ -1,0 +1,63 @@
+import { z } from '@hono/zod-openapi';
+
+/** Limits from the API contract; longer input is a 400 before any store is opened. */
+export const MAX_FILTER_CHARS = 1000;
+export const MAX_MAILBOX_BYTES = 1000;
+export const MAX_ID_CHARS = 200;
+
+/**
+ * CR, LF and NUL could end a protocol line early (IMAP/POP3 commands are
+ * CRLF-terminated, RFC 9051 §2.2): refused outright, never escaped.
+ */
+const LINE_BREAKING = /[\r\n\0]/;
+
+export function hasLineBreakingCharacter(value: string): boolean {
+  return LINE_BREAKING.test(value);
+}
+
+export function utf8Length(value: string): number {
+  return Buffer.byteLength(value, 'utf8');
+}
+
+const NO_LINE_BREAKS = 'must not contain CR, LF or NUL';
+
+/** A free-text filter value as the list query and bulk filters accept it. */
+export const filterText = z
+  .string()
+  .min(1)
+  .max(MAX_FILTER_CHARS)
+  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
+
+/** An opaque message or attachment id in a path. */
+export const opaqueId = z
+  .string()
+  .min(1)
+  .max(MAX_ID_CHARS)
+  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
+
+/** A mailbox path segment, before it is resolved to a path or a role. */
+export const mailboxSegment = z
+  .string()
+  .min(1)
+  .refine((value) => utf8Length(value) <= MAX_MAILBOX_BYTES, `must be at most ${MAX_MAILBOX_BYTES} bytes`)
+  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
+
+/** `true`/`false` in a query string; other spellings are a 400 rather than silently false. */
+export const queryBoolean = z.enum(['true', 'false']);
+
+export function isTrue(value: 'true' | 'false' | undefined): boolean {
+  return value === 'true';
+}
+
+/**
+ * A whole number in a query string. Digits only (no `1e2`, no empty value),
+ * documented as an integer; the handler gets a number.
+ */
+export function queryInteger(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,16}$/, 'must be a whole number')
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`)
+    .openapi({ type: 'integer', minimum: min, maximum: max });
+}

@@ -1,0 +1,30 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { grantedAccountIds, resolveAccount } from '../../account-access.js';
+import type { AppEnv } from '../../app-env.js';
+import { isTrue } from '../../input-limits.js';
+import { withStore } from '../../store-session.js';
+import type { getAccount, listAccounts } from './accounts.routes.js';
+
+export const listAccountsHandler: RouteHandler<typeof listAccounts, AppEnv> = async (c) => {
+  const { credentials, stores } = c.get('deps');
+  const accounts = [];
+  for (const id of await grantedAccountIds(c)) {
+    const account = await credentials.getAccount(id);
+    // Listed a moment ago and gone now: it was removed concurrently; leave it out.
+    if (!account) continue;
+    accounts.push({ id: account.id, protocol: account.protocol, capabilities: stores.capabilities(account) });
+  }
+  return c.json(accounts, 200);
+};
+
+export const getAccountHandler: RouteHandler<typeof getAccount, AppEnv> = async (c) => {
+  const { account: accountId } = c.req.valid('param');
+  const { probe } = c.req.valid('query');
+  const account = await resolveAccount(c, accountId);
+  const summary = { id: account.id, protocol: account.protocol };
+  if (!isTrue(probe)) {
+    return c.json({ ...summary, capabilities: c.get('deps').stores.capabilities(account) }, 200);
+  }
+  const result = await withStore(c, account, (store) => store.probe());
+  return c.json({ ...summary, capabilities: result.capabilities, server: result.server }, 200);
+};

@@ -1,0 +1,43 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  accountListSchema,
+  accountParams,
+  accountQuery,
+  accountSchema,
+} from '../../schemas/account.schema.js';
+import { bearerSecurity, commonErrors } from '../../schemas/problem.schema.js';
+
+const tags = ['Accounts'];
+
+export const listAccounts = createRoute({
+  method: 'get',
+  path: '/v1/accounts',
+  tags,
+  summary: 'Accounts this token grants',
+  security: bearerSecurity,
+  responses: {
+    200: {
+      description: 'The granted accounts.',
+      content: { 'application/json': { schema: accountListSchema } },
+    },
+    401: commonErrors[401],
+    500: commonErrors[500],
+    504: commonErrors[504],
+  },
+});
+
+export const getAccount = createRoute({
+  method: 'get',
+  path: '/v1/accounts/{account}',
+  tags,
+  summary: 'One account and its capabilities',
+  description:
+    'Capabilities are known without connecting. With `probe=true` the gateway connects, adds the ' +
+    "server's own capability list and makes `changes`/`wait` exact for that server.",
+  security: bearerSecurity,
+  request: { params: accountParams, query: accountQuery },
+  responses: {
+    200: { description: 'The account.', content: { 'application/json': { schema: accountSchema } } },
+    ...commonErrors,
+  },
+});

@@ -1,0 +1,42 @@
+import { createRoute } from '@hono/zod-openapi';
+import { accountParams } from '../../schemas/account.schema.js';
+import {
+  mailboxListQuery,
+  mailboxListSchema,
+  mailboxParams,
+  mailboxStatusSchema,
+} from '../../schemas/mailbox.schema.js';
+import { bearerSecurity, commonErrors } from '../../schemas/problem.schema.js';
+
+const tags = ['Mailboxes'];
+
+export const listMailboxes = createRoute({
+  method: 'get',
+  path: '/v1/accounts/{account}/mailboxes',
+  tags,
+  summary: 'All mailboxes, as a flat list',
+  security: bearerSecurity,
+  request: { params: accountParams, query: mailboxListQuery },
+  responses: {
+    200: { description: 'The mailboxes.', content: { 'application/json': { schema: mailboxListSchema } } },
+    ...commonErrors,
+  },
+});
+
+export const getMailbox = createRoute({
+  method: 'get',
+  path: '/v1/accounts/{account}/mailboxes/{mailbox}',
+  tags,
+  summary: "A mailbox's status",
+  description: 'Counts and `state`, the token for `changes` and `wait`.',
+  security: bearerSecurity,
+  request: { params: mailboxParams },
+  responses: {
+    200: { description: 'The status.', content: { 'application/json': { schema: mailboxStatusSchema } } },
+    ...commonErrors,
+    404: {
+      ...commonErrors[404],
+      description: 'No such account (`account_not_found`) or mailbox (`mailbox_not_found`).',
+    },
+  },
+});

@@ -1,0 +1,7 @@
+import { createRouter } from '../../create-router.js';
+import { getMessageHandler, listMessagesHandler } from './messages.handlers.js';
+import { getMessage, listMessages } from './messages.routes.js';
+
+export const messagesRouter = createRouter()
+  .openapi(listMessages, listMessagesHandler)
+  .openapi(getMessage, getMessageHandler);

@@ -1,0 +1,56 @@
+import { createRoute } from '@hono/zod-openapi';
+import { listQuerySchema } from '../../list-query.js';
+import { mailboxParams } from '../../schemas/mailbox.schema.js';
+import {
+  messagePageSchema,
+  messageParams,
+  messageQuery,
+  messageSchema,
+} from '../../schemas/message.schema.js';
+import {
+  bearerSecurity,
+  commonErrors,
+  conflictError,
+  unsupportedError,
+} from '../../schemas/problem.schema.js';
+
+const tags = ['Messages'];
+
+export const listMessages = createRoute({
+  method: 'get',
+  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages',
+  tags,
+  summary: 'A page of message summaries, newest first',
+  description:
+    'All filters combine with AND. Besides the parameters below, any number of `header.NAME=value` ' +
+    'parameters filter on a header field (an empty value matches messages that have the field). ' +
+    'Filter values are at most 1,000 characters and may not contain CR, LF or NUL. ' +
+    'Unknown parameters are refused. A POP3 account supports only the filters its capabilities list.',
+  security: bearerSecurity,
+  request: { params: mailboxParams, query: listQuerySchema },
+  responses: {
+    200: { description: 'One page.', content: { 'application/json': { schema: messagePageSchema } } },
+    ...commonErrors,
+    404: { ...commonErrors[404], description: 'No such account or mailbox.' },
+    ...unsupportedError,
+  },
+});
+
+export const getMessage = createRoute({
+  method: 'get',
+  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}',
+  tags,
+  summary: 'One message: summary, headers, bodies and attachment metadata',
+  description:
+    'Reading never sets `\\Seen` unless `markSeen=true`, which needs a write token. Attachments are ' +
+    'described, not downloaded: follow each `downloadUrl`.',
+  security: bearerSecurity,
+  request: { params: messageParams, query: messageQuery },
+  responses: {
+    200: { description: 'The message.', content: { 'application/json': { schema: messageSchema } } },
+    ...commonErrors,
+    403: { ...commonErrors[403], description: '`markSeen=true` with a read-only token (`forbidden`).' },
+    404: { ...commonErrors[404], description: 'No such account, mailbox or message.' },
+    ...conflictError,
+  },
+});

@@ -1,0 +1,50 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { AppEnv } from '../../app-env.js';
+import { docsPage, health, openApiDocument } from './meta.routes.js';
+
+const API_DESCRIPTION = [
+  'IMAP and POP3 mailboxes as a REST/JSON API.',
+  '',
+  'Everything under `/v1` needs `Authorization: Bearer <token>`. A token grants some accounts and a',
+  'scope: `read` (GET only) or `write`. An account the token does not grant answers exactly like one',
+  'that does not exist. Every error is `application/problem+json` with a stable `code`.',
+].join('\n');
+
+type Document = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
+
+/**
+ * Serves /health, /openapi.json and /docs on the root app. Must run after
+ * every feature router is mounted: the document is generated from the
+ * app's registry on first request and then reused.
+ */
+export function mountMeta(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An access token issued with `mailgate token create`.',
+  });
+
+  let document: Document | undefined;
+  const getDocument = () => {
+    document ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'mailgate', version: '1.0.0', description: API_DESCRIPTION },
+      tags: [
+        { name: 'Service' },
+        { name: 'Accounts' },
+        { name: 'Mailboxes' },
+        { name: 'Messages' },
+        { name: 'Downloads' },
+      ],
+    });
+    return document;
+  };
+
+  app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
+  // The generator's OpenAPIObject type is not JSON-typed; its content is plain JSON all the same.
+  app.openapi(openApiDocument, (c) =>
+    c.json(getDocument() as unknown as { openapi: string; paths: Record<string, never> }, 200),
+  );
+  app.openapi(docsPage, Scalar({ url: '/openapi.json', pageTitle: 'mailgate API' }) as never);
+}

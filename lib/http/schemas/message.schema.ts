@@ -1,0 +1,90 @@
+import { z } from '@hono/zod-openapi';
+import { opaqueId, queryBoolean, queryInteger } from '../input-limits.js';
+import { mailboxParams } from './mailbox.schema.js';
+
+export const messageParams = mailboxParams.extend({
+  id: opaqueId.openapi({ param: { name: 'id', in: 'path' }, description: 'Opaque message id.' }),
+});
+
+export const attachmentParams = messageParams.extend({
+  attachmentId: opaqueId.openapi({ param: { name: 'attachmentId', in: 'path' } }),
+});
+
+const addressSchema = z
+  .object({ name: z.string().nullable(), address: z.string().nullable() })
+  .openapi('Address');
+
+export const messageSummarySchema = z
+  .object({
+    id: z.string(),
+    mailbox: z.string(),
+    uid: z.number().int().optional().openapi({ description: 'IMAP only.' }),
+    flags: z.array(z.string()),
+    seen: z.boolean(),
+    flagged: z.boolean(),
+    answered: z.boolean(),
+    draft: z.boolean(),
+    receivedAt: z.string().nullable(),
+    date: z.string().nullable(),
+    size: z.number().int(),
+    subject: z.string().nullable(),
+    from: addressSchema.nullable(),
+    to: z.array(addressSchema),
+    cc: z.array(addressSchema),
+    bcc: z.array(addressSchema),
+    replyTo: z.array(addressSchema),
+    messageId: z.string().nullable(),
+    inReplyTo: z.string().nullable(),
+    references: z.array(z.string()),
+    hasAttachments: z.boolean(),
+    emailId: z.string().optional(),
+    threadId: z.string().optional(),
+  })
+  .openapi('MessageSummary');
+
+export const messagePageSchema = z
+  .object({
+    messages: z.array(messageSummarySchema),
+    nextCursor: z.string().nullable(),
+    total: z.number().int().nullable(),
+    partial: z.boolean().optional().openapi({ description: 'A bounded scan stopped early (POP3 filters).' }),
+  })
+  .openapi('MessagePage');
+
+const attachmentSchema = z
+  .object({
+    id: z.string(),
+    filename: z.string().nullable(),
+    contentType: z.string(),
+    size: z.number().int(),
+    disposition: z.enum(['attachment', 'inline']).nullable(),
+    contentId: z.string().nullable(),
+    downloadUrl: z.url(),
+  })
+  .openapi('Attachment');
+
+export const messageSchema = messageSummarySchema
+  .extend({
+    headers: z.array(z.object({ name: z.string(), value: z.string() })),
+    text: z.string().nullable(),
+    html: z.string().nullable(),
+    textTruncated: z.boolean(),
+    htmlTruncated: z.boolean(),
+    encodingProblem: z.boolean(),
+    attachments: z.array(attachmentSchema),
+    rawUrl: z.url(),
+  })
+  .openapi('Message');
+
+export const messageQuery = z.object({
+  body: z
+    .enum(['text', 'html', 'both', 'none'])
+    .optional()
+    .openapi({ default: 'both', description: 'Which bodies to return.' }),
+  maxBodyBytes: queryInteger(0, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({ description: 'Cut each returned body at this many bytes of its source.' }),
+  markSeen: queryBoolean
+    .optional()
+    .openapi({ description: 'Set `\\Seen` while reading; needs a write token.' }),
+});

@@ -1,0 +1,63 @@
+import { z } from '@hono/zod-openapi';
+import type { ErrorCode } from '../../mail/errors.js';
+import { PROBLEM_CONTENT_TYPE } from '../problem.js';
+
+const ERROR_CODES = [
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'account_not_found',
+  'mailbox_not_found',
+  'message_not_found',
+  'attachment_not_found',
+  'method_not_allowed',
+  'mailbox_exists',
+  'stale_message_id',
+  'state_expired',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unsupported_operation',
+  'upstream_auth_failed',
+  'upstream_unavailable',
+  'upstream_throttled',
+  'upstream_timeout',
+  'internal_error',
+] as const satisfies readonly ErrorCode[];
+
+export const problemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'about:blank' }),
+    title: z.string().openapi({ example: 'Not Found' }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().openapi({ example: 'No such account.' }),
+    code: z.enum(ERROR_CODES).openapi({ description: 'Stable machine-readable error code.' }),
+  })
+  .openapi('Problem', { description: 'An RFC 9457 problem document.' });
+
+function problem(description: string) {
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
+}
+
+/** Error responses every authenticated route can give. */
+export const commonErrors = {
+  400: problem('Invalid request (`invalid_request`).'),
+  401: problem('Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`.'),
+  403: problem('The token may not do this (`forbidden`).'),
+  404: problem('No such account (`account_not_found`) or resource.'),
+  500: problem('Unexpected failure (`internal_error`), logged with the request id.'),
+  502: problem('The mail server refused the credentials or failed (`upstream_*`).'),
+  503: problem('The mail server asked us to back off (`upstream_throttled`); carries `Retry-After`.'),
+  504: problem('The mail server did not answer before the deadline (`upstream_timeout`).'),
+} as const;
+
+/** For routes whose store may lack a capability (POP3 filters, …). */
+export const unsupportedError = {
+  501: problem("Not supported by this account's protocol or server (`unsupported_operation`)."),
+} as const;
+
+export const conflictError = {
+  409: problem('The message id is stale (`stale_message_id`).'),
+} as const;
+
+export const bearerSecurity = [{ bearer: [] }];
