@@ -51,10 +51,11 @@ export class ResponseReader {
     while (data.length > 0 && !this.stopped) {
       if (this.body) {
         const result = this.body.push(data);
-        for (const slice of result.content) {
-          if (this.stopped) return;
-          this.handler.onBody(slice);
-        }
+        // One delivery per chunk: a body full of stuffed dots would otherwise become thousands of tiny pieces.
+        const { content } = result;
+        if (content.length > 0)
+          this.handler.onBody(content.length === 1 ? content[0]! : Buffer.concat(content));
+        if (this.stopped) return;
         if (!result.done) return;
         this.body = null;
         this.handler.onBodyEnd();

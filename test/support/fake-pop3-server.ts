@@ -60,19 +60,18 @@ export function buildFakeMessage(overrides: Partial<FakeMessage> = {}): FakeMess
 
 /** RFC 1939 §3 byte-stuffing plus the terminator. */
 export function stuff(raw: Buffer): Buffer {
-  const out: number[] = [];
   // Only CRLF ends a line (RFC 1939 §3); a dot after a bare LF is content.
-  let lineStart = true;
-  let previous = -1;
-  for (const byte of raw) {
-    if (lineStart && byte === 0x2e) out.push(0x2e);
-    out.push(byte);
-    lineStart = byte === 0x0a && previous === 0x0d;
-    previous = byte;
+  const parts: Buffer[] = [];
+  let from = 0;
+  if (raw[0] === 0x2e) parts.push(Buffer.from('.'));
+  for (let at = raw.indexOf('\r\n.'); at !== -1; at = raw.indexOf('\r\n.', at + 2)) {
+    parts.push(raw.subarray(from, at + 2), Buffer.from('.'));
+    from = at + 2;
   }
-  const body = Buffer.from(out);
+  parts.push(raw.subarray(from));
   const ending = raw.length === 0 || raw.subarray(-2).equals(Buffer.from('\r\n')) ? '' : '\r\n';
-  return Buffer.concat([body, Buffer.from(`${ending}.\r\n`)]);
+  parts.push(Buffer.from(`${ending}.\r\n`));
+  return Buffer.concat(parts);
 }
 
 export async function startFakePop3Server(options: Partial<FakePop3Options> = {}): Promise<FakePop3Server> {
@@ -96,6 +95,7 @@ export async function startFakePop3Server(options: Partial<FakePop3Options> = {}
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     sessions.push(serve(socket, config, maildrop));
   });

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPop3Client } from '../../../lib/pop3/client.js';
+import { type FakePop3Server, startFakePop3Server } from '../../support/fake-pop3-server.js';
+import { buildClientOptions, connectClient } from './build-client.js';
+
+let server: FakePop3Server | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+let certDir: string;
+let tls: { key: string; cert: string };
+beforeAll(() => {
+  certDir = mkdtempSync(join(tmpdir(), 'pop3-tls-'));
+  const key = join(certDir, 'key.pem');
+  const cert = join(certDir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      ...[
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+      ],
+      ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    ],
+    { stdio: 'ignore' },
+  );
+  tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+});
+afterAll(() => rmSync(certDir, { recursive: true, force: true }));
+
+const messages = [{ uid: 'one', raw: Buffer.from('Subject: one\r\n\r\nbody\r\n') }];
+
+describe('login', () => {
+  it('logs in with AUTH PLAIN in one command when the server offers it', async () => {
+    server = await startFakePop3Server({ messages });
+    const client = await connectClient(server);
+    expect(await client.stat()).toEqual({ count: 1, size: messages[0]!.raw.length });
+    expect(server.sessions[0]!.commands.slice(0, 2)).toEqual(['CAPA', expect.stringMatching(/^AUTH PLAIN /)]);
+    await client.quit();
+  });
+
+  it('falls back to USER/PASS, pipelined in one write when allowed', async () => {
+    server = await startFakePop3Server({ messages, sasl: [] });
+    const client = await connectClient(server);
+    const session = server.sessions[0]!;
+    expect(session.commands.slice(1, 3)).toEqual(['USER alice', 'PASS secret']);
+    expect(session.reads.some((read) => read.toString() === 'USER alice\r\nPASS secret\r\n')).toBe(true);
+    await client.quit();
+  });
+
+  it('uses APOP only when asked to and the greeting carries a timestamp', async () => {
+    server = await startFakePop3Server({ messages, greeting: 'ready <1896.697170952@dbc.mtview.ca.us>' });
+    const client = await connectClient(server, { preferApop: true });
+    expect(server.sessions[0]!.commands[1]).toMatch(/^APOP alice [0-9a-f]{32}$/);
+    await client.quit();
+  });
+
+  it.each([
+    ['a wrong password', { password: 'wrong' }, {}, 'upstream_auth_failed'],
+    ['a wrong password over USER/PASS', { password: 'wrong' }, { sasl: [] }, 'upstream_auth_failed'],
+    ['a locked mailbox', {}, { loginReply: '-ERR [IN-USE] locked' }, 'upstream_throttled'],
+    ['a login delay', {}, { loginReply: '-ERR [LOGIN-DELAY] wait' }, 'upstream_throttled'],
+    ['a temporary server problem', {}, { loginReply: '-ERR [SYS/TEMP] try later' }, 'upstream_throttled'],
+    ['a plain refusal', {}, { loginReply: '-ERR no' }, 'upstream_auth_failed'],
+  ])('%s fails as %s without revealing credentials', async (_, clientOverrides, serverOptions, code) => {
+    server = await startFakePop3Server({ messages, ...serverOptions });
+    const client = createPop3Client(buildClientOptions(server, clientOverrides));
+    const error = await client.connect().then(
+      () => null,
+      (failure: unknown) => failure as Error & { code: string; detail: string },
+    );
+    expect(error?.code).toBe(code);
+    expect(JSON.stringify({ message: error?.message, detail: error?.detail })).not.toMatch(
+      /secret|wrong|alice/,
+    );
+    await server.sessions[0]!.closed;
+  });
+
+  it('refuses to log in when starttls is required and the server does not offer STLS', async () => {
+    server = await startFakePop3Server({ messages, stls: false });
+    const client = createPop3Client(buildClientOptions(server, { tls: 'starttls', allowPlaintext: false }));
+    await expect(client.connect()).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    await server.sessions[0]!.closed;
+    // Nothing but CAPA went out: no user name, no password in clear text.
+    expect(server.sessions[0]!.commands).toEqual(['CAPA']);
+  });
+
+  it('upgrades with STLS, verifies the certificate, then logs in over TLS', async () => {
+    server = await startFakePop3Server({ messages, stls: true, tls });
+    const client = await connectClient(server, { tls: 'starttls', tlsOptions: { ca: tls.cert } });
+    expect(await client.stat()).toMatchObject({ count: 1 });
+    // CAPA again after TLS (RFC 2595 §4), and the login only after it.
+    expect(server.sessions[0]!.commands.slice(0, 3)).toEqual(['CAPA', 'STLS', 'CAPA']);
+    await client.quit();
+  });
+
+  it('fails the STLS handshake against an untrusted certificate', async () => {
+    server = await startFakePop3Server({ messages, stls: true, tls });
+    const client = createPop3Client(buildClientOptions(server, { tls: 'starttls' }));
+    await expect(client.connect()).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    expect(server.sessions[0]!.commands).toEqual(['CAPA', 'STLS']);
+  });
+
+  it('refuses a plaintext account that does not say allowPlaintext', async () => {
+    server = await startFakePop3Server({ messages });
+    const client = createPop3Client(buildClientOptions(server, { allowPlaintext: false }));
+    await expect(client.connect()).rejects.toMatchObject({ code: 'internal_error' });
+    expect(server.sessions).toHaveLength(0);
+  });
+});
