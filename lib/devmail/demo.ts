@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileCredentialStore } from '../credentials/file-store.js';
@@ -24,8 +24,10 @@ export interface Demo {
 export async function startDemo(log: (line: string) => void): Promise<Demo> {
   ensureDovecotInstalled(log);
   const dir = await mkdtemp(join(tmpdir(), 'mailgate-demo-'));
+  // Dovecot's unprivileged processes must traverse into its state directory below this one.
+  await chmod(dir, 0o755);
   const user = { user: 'demo', password: `demo-${Math.random().toString(36).slice(2, 12)}` };
-  const dovecot = await startDovecot({ users: [user] });
+  const dovecot = await startDovecot({ users: [user], stateDir: join(dir, 'dovecot') });
   try {
     const target = { host: dovecot.host, port: dovecot.ports.imaps, caCert: dovecot.caCert, ...user };
     const byMailbox = new Map<string, ReturnType<typeof demoMessages>[number]['message'][]>();
