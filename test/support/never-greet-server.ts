@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 
 /**
@@ -59,8 +60,9 @@ export class SilentServer {
   /** Stops listening and destroys any socket still open. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const gone = [...this.sockets].map((socket) => once(socket, 'close'));
     for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await Promise.all([closed, ...gone]);
   }
 
   private forget(socket: Socket): void {
