@@ -1,0 +1,91 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: entry files and the lock file are found from here, wherever `cdk` runs. */
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * ESM output meets CommonJS dependencies (imapflow and its helpers call
+ * `require('tls')` and friends): esbuild's shim throws "Dynamic require is
+ * not supported" unless a real `require` exists at module scope.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as mailgateCreateRequire } from 'node:module'; const require = mailgateCreateRequire(import.meta.url);";
+
+export interface GatewayFunctionProps {
+  /** Entry file, relative to the repository root (e.g. `functions/lambda-api.ts`). */
+  entry: string;
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  reservedConcurrency?: number;
+  logRetention: logs.RetentionDays;
+  environment: Record<string, string>;
+}
+
+/**
+ * One request-serving function: its bundle, its own log group with a
+ * retention, and a role that may write to that log group and nothing else
+ * until secrets access is granted explicitly. The AWS managed basic execution
+ * policy is not used because it allows writing to every log group.
+ */
+export class GatewayFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description}: writes its own logs and reads the gateway's secrets`,
+    });
+    this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents');
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      role: this.role,
+      logGroup: this.logGroup,
+      recursiveLoop: lambda.RecursiveLoop.TERMINATE,
+      environment: {
+        // Stack traces in the logs point at the TypeScript sources.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        banner: REQUIRE_BANNER,
+        // The Node 22 runtime ships SDK v3: leaving it out keeps the bundle (and its cold start) small.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+        metafile: false,
+      },
+    });
+  }
+}

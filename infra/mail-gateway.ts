@@ -1,0 +1,165 @@
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GatewayFunction } from './gateway-function.js';
+import { createHttpFrontDoor, type ThrottleProps } from './http-front-door.js';
+import { assertSecretPrefix, secretReadStatements } from './secret-read-policy.js';
+import { planApiTimeouts, planStreamTimeouts } from './timeouts.js';
+
+/**
+ * Largest download the buffered function answers itself. Lambda caps a
+ * buffered response at 6 MB and binary bodies travel base64-encoded (4/3),
+ * so 4 MiB (5.6 MB encoded) leaves room for headers.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export interface MailGatewayProps {
+  /** Prefix of every secret the gateway reads, e.g. `mailgate/`. The functions may read nothing else. */
+  secretPrefix: string;
+  /** The customer managed key the secrets are encrypted with; omit for the AWS managed `aws/secretsmanager` key. */
+  secretsKey?: kms.IKey;
+  /** Memory of each function in MB (CPU scales with it). Default 1024. */
+  memorySize?: number;
+  /** Timeout of the JSON API function, at most 28 s so that API Gateway's integration (29 s) outlasts it. Default 28 s. */
+  timeout?: Duration;
+  /** Timeout of the streaming download function (transfer included). Default 5 minutes. */
+  downloadTimeout?: Duration;
+  /** Reserved concurrency of the JSON API function: bounds its simultaneous mail sessions. Default: unreserved. */
+  reservedConcurrency?: number;
+  /** Reserved concurrency of the download function. Default: `reservedConcurrency`. */
+  downloadReservedConcurrency?: number;
+  /** Browser origins allowed to call the API and the download URL. Default: none (no CORS headers). */
+  corsOrigins?: string[];
+  /** Retention of the function and access log groups. Default one month. */
+  logRetention?: logs.RetentionDays;
+  /** Serve raw and attachment downloads through a streaming Function URL (no 6 MB cap). Default true. */
+  streamingDownloads?: boolean;
+  /** HTTP API stage throttling. Default 50 requests/s, bursts of 100. */
+  throttle?: ThrottleProps;
+  /** Downloads larger than this are not answered by the buffered function. Default 4 MiB. */
+  maxBufferedBytes?: number;
+  /** How long a credential read stays cached in a warm function. Default 300 s. */
+  secretCacheSeconds?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/**
+ * The mail gateway on AWS: the JSON API as a buffered function behind an
+ * HTTP API, and (optionally) the raw and attachment downloads as a second
+ * function behind a Function URL in RESPONSE_STREAM mode. Both read
+ * credentials from Secrets Manager under one prefix and nothing else.
+ *
+ * The download function is built first and knows nothing of the API; the API
+ * function receives the download URL. References therefore point one way
+ * (API → download URL), which keeps CloudFormation free of cycles.
+ */
+export class MailGateway extends Construct {
+  readonly api: GatewayFunction;
+  readonly downloads: GatewayFunction | undefined;
+  readonly httpApi: apigw.HttpApi;
+  readonly downloadUrl: lambda.FunctionUrl | undefined;
+  readonly #secretPrefix: string;
+  readonly #secretsKey: kms.IKey | undefined;
+
+  constructor(scope: Construct, id: string, props: MailGatewayProps) {
+    super(scope, id);
+    assertSecretPrefix(props.secretPrefix);
+    this.#secretPrefix = props.secretPrefix;
+    this.#secretsKey = props.secretsKey;
+    const memorySize = props.memorySize ?? 1024;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const corsOrigins = props.corsOrigins ?? [];
+    const maxBufferedBytes = props.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    if (
+      !Number.isInteger(maxBufferedBytes) ||
+      maxBufferedBytes < 1024 ||
+      maxBufferedBytes > 4.5 * 1024 * 1024
+    ) {
+      throw new RangeError(
+        `maxBufferedBytes must be 1 KiB – 4.5 MiB: base64 must fit Lambda's 6 MB response cap`,
+      );
+    }
+    const shared = {
+      MAILGATE_STORE: 'secretsmanager',
+      MAILGATE_SECRET_PREFIX: props.secretPrefix,
+      MAILGATE_SECRET_CACHE_SECONDS: String(props.secretCacheSeconds ?? 300),
+      MAILGATE_LOG_LEVEL: props.logLevel ?? 'info',
+    };
+
+    if (props.streamingDownloads ?? true) {
+      const plan = planStreamTimeouts((props.downloadTimeout ?? Duration.minutes(5)).toSeconds());
+      this.downloads = new GatewayFunction(this, 'Downloads', {
+        entry: 'functions/lambda-stream.ts',
+        description: 'mailgate raw and attachment downloads (streamed)',
+        memorySize,
+        timeout: Duration.seconds(plan.lambdaTimeoutSeconds),
+        reservedConcurrency: props.downloadReservedConcurrency ?? props.reservedConcurrency,
+        logRetention,
+        environment: { ...shared, MAILGATE_REQUEST_TIMEOUT_MS: String(plan.requestDeadlineMs) },
+      });
+      this.grantSecretsRead(this.downloads.role);
+      // No IAM auth: every download route checks our bearer token, exactly as the API does.
+      this.downloadUrl = this.downloads.function.addFunctionUrl({
+        authType: lambda.FunctionUrlAuthType.NONE,
+        invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+        cors:
+          corsOrigins.length === 0
+            ? undefined
+            : {
+                allowedOrigins: corsOrigins,
+                allowedMethods: [lambda.HttpMethod.GET, lambda.HttpMethod.HEAD],
+                allowedHeaders: ['authorization'],
+                exposedHeaders: ['content-disposition', 'content-length', 'x-request-id'],
+                maxAge: Duration.hours(1),
+              },
+      });
+    }
+
+    const apiPlan = planApiTimeouts((props.timeout ?? Duration.seconds(28)).toSeconds());
+    this.api = new GatewayFunction(this, 'Api', {
+      entry: 'functions/lambda-api.ts',
+      description: 'mailgate JSON API',
+      memorySize,
+      timeout: Duration.seconds(apiPlan.lambdaTimeoutSeconds),
+      reservedConcurrency: props.reservedConcurrency,
+      logRetention,
+      environment: {
+        ...shared,
+        MAILGATE_REQUEST_TIMEOUT_MS: String(apiPlan.requestDeadlineMs),
+        MAILGATE_MAX_BUFFERED_BYTES: String(maxBufferedBytes),
+        ...(this.downloadUrl === undefined ? {} : { MAILGATE_DOWNLOAD_BASE_URL: this.downloadUrl.url }),
+      },
+    });
+    this.grantSecretsRead(this.api.role);
+
+    this.httpApi = createHttpFrontDoor(this, 'Http', {
+      integration: new HttpLambdaIntegration('Api', this.api.function, {
+        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+        timeout: Duration.seconds(apiPlan.integrationTimeoutSeconds ?? 30),
+      }),
+      corsOrigins,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      logRetention,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'JSON API base URL' });
+    if (this.downloadUrl !== undefined) {
+      new CfnOutput(this, 'DownloadUrl', {
+        value: this.downloadUrl.url,
+        description: 'Streaming download base URL',
+      });
+    }
+  }
+
+  /** Lets `grantee` read the gateway's secrets (and decrypt them with the CMK, through Secrets Manager only). */
+  grantSecretsRead(grantee: iam.IGrantable): void {
+    for (const statement of secretReadStatements(this, this.#secretPrefix, this.#secretsKey)) {
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    }
+  }
+}
