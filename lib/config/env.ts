@@ -25,6 +25,11 @@ const envSchema = z.object({
     .default(25 * 1024 * 1024),
   /** Base URL for download links (raw, attachments); defaults to the request's own origin. */
   MAILGATE_DOWNLOAD_BASE_URL: z.url().optional(),
+  /**
+   * Set where responses are buffered whole (Lambda behind API Gateway caps them at 6 MB):
+   * a larger download is redirected to MAILGATE_DOWNLOAD_BASE_URL, or refused with 413, never attempted.
+   */
+  MAILGATE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).optional(),
   MAILGATE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8025),
