@@ -1,4 +1,5 @@
 export * from './addresses.js';
+export * from './body-text.js';
 export * from './charset.js';
 export * from './describe-attachment.js';
 export * from './encoded-words.js';

@@ -229,4 +229,26 @@ describe('parseMimeTree with broken MIME', () => {
     lines.push('', 'deep');
     expect(() => parseMimeTree(crlf(...lines))).not.toThrow();
   });
+
+  it('never throws on mangled input and keeps every part inside its parent', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const check = (node: ParsedMimeNode, start: number, end: number) => {
+      expect(start <= node.headerStart && node.headerStart <= node.bodyStart).toBe(true);
+      expect(node.bodyStart <= node.bodyEnd && node.bodyEnd <= end).toBe(true);
+      expect(node.size).toBe(node.bodyEnd - node.bodyStart);
+      for (const child of node.children) check(child, node.bodyStart, node.bodyEnd);
+    };
+    for (let round = 0; round < 300; round++) {
+      const raw = Buffer.from(nested);
+      for (let k = 0; k < 8; k++)
+        raw[Math.floor(random() * raw.length)] = [0x0a, 0x0d, 0x2d, 0x3a, 0x20][k % 5]!;
+      const cut = raw.subarray(0, Math.floor(random() * raw.length));
+      const root = parseMimeTree(cut);
+      check(root, 0, cut.length);
+    }
+  });
 });
