@@ -69,22 +69,23 @@ export class FileCredentialStore implements AdminCredentialStore {
     const { id: _ignored, ...validated } = parseStoredAccount(id, document);
     await this.#update((contents) => {
       contents.accounts[id] = validated;
+      return true;
     });
   }
 
   async removeAccount(id: string): Promise<boolean> {
-    let removed = false;
-    await this.#update((contents) => {
-      removed = Object.hasOwn(contents.accounts, id);
+    return this.#update((contents) => {
+      if (!Object.hasOwn(contents.accounts, id)) return false;
       delete contents.accounts[id];
+      return true;
     });
-    return removed;
   }
 
   async createToken(grant: NewTokenGrant): Promise<{ token: string; record: TokenRecord }> {
     const minted = mintToken(grant);
     await this.#update((contents) => {
       contents.tokens[minted.record.tokenId] = minted.record;
+      return true;
     });
     return minted;
   }
@@ -95,12 +96,11 @@ export class FileCredentialStore implements AdminCredentialStore {
   }
 
   async revokeToken(tokenId: string): Promise<boolean> {
-    let removed = false;
-    await this.#update((contents) => {
-      removed = Object.hasOwn(contents.tokens, tokenId);
+    return this.#update((contents) => {
+      if (!Object.hasOwn(contents.tokens, tokenId)) return false;
       delete contents.tokens[tokenId];
+      return true;
     });
-    return removed;
   }
 
   async #read(): Promise<FileContents> {
@@ -137,12 +137,17 @@ export class FileCredentialStore implements AdminCredentialStore {
     return { accounts, tokens };
   }
 
-  /** Read-modify-write against the file itself, never the cache, so a write never resurrects stale data. */
-  async #update(change: (contents: FileContents) => void): Promise<void> {
+  /**
+   * Read-modify-write against the file itself, never the cache, so a write
+   * never resurrects stale data. `change` returns whether it changed anything;
+   * a no-op leaves the file (or its absence) untouched.
+   */
+  async #update(change: (contents: FileContents) => boolean): Promise<boolean> {
     const contents = await this.#readFresh();
-    change(contents);
+    if (!change(contents)) return false;
     await this.#writeAtomically(`${JSON.stringify(contents, null, 2)}\n`);
     this.#cache = undefined;
+    return true;
   }
 
   /** Temp file in the same directory then rename(2): readers see the old file or the new one, never half. */

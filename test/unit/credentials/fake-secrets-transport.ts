@@ -44,7 +44,7 @@ export function createFakeSecretsTransport(initial: Record<string, string> = {})
     async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
       const operation = String(request.headers['x-amz-target'] ?? '').replace('secretsmanager.', '');
       const raw = request.body as string | Uint8Array;
-      const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+      const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
       const body = JSON.parse(text) as Record<string, unknown>;
       const secret = String(body.SecretId ?? body.Name);
       calls.push({ operation, secret, body });
