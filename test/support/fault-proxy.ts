@@ -8,10 +8,25 @@ export type * from './fault-proxy/types.js';
 /**
  * A TCP proxy on 127.0.0.1 that sits between a client and a mail server, records
  * what passes and misbehaves on demand: cuts, resets, stalls, trickles, delays and
- * rewrites. It forwards bytes, so TLS passes through untouched; command recording and
- * the command/response faults see plaintext only: plain ports, and STARTTLS/STLS
- * sessions up to the server's OK (after which the connection is opaque). A connection
- * whose first client bytes are a TLS handshake (implicit TLS) is opaque from the start.
+ * rewrites.
+ *
+ * ```ts
+ * const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port }, cutBeforeResponseTo: / UID MOVE /i });
+ * // point the client at proxy.port; afterwards: proxy.commands, proxy.flights, await proxy.close()
+ * ```
+ *
+ * Limits, on purpose:
+ * - It forwards bytes, so TLS passes through untouched, and command recording and every
+ *   command- or response-based fault see plaintext only: plain ports, and STARTTLS/STLS
+ *   sessions up to the server's OK, after which the connection is opaque. A connection
+ *   whose first client bytes are a TLS handshake (implicit TLS) is opaque from the start.
+ *   Byte faults, stall-after-bytes, trickle and delay work on any connection.
+ * - A "command" is every client line outside IMAP literals, so IDLE's DONE and SASL
+ *   continuation lines count as commands too.
+ * - Response ends are found by IMAP tag or by POP3 order (see ResponseTracker). After a
+ *   command matched by `cutBeforeResponseTo` is forwarded, everything the server sends
+ *   is withheld, including late answers to earlier pipelined commands.
+ * - No backpressure: a slow (trickled, delayed or stalled) path buffers in memory.
  */
 export class FaultProxy {
   private readonly live = new Map<number, ProxyConnection>();

@@ -40,7 +40,7 @@ export class LineScanner {
       const stop = lf === -1 ? chunk.length : lf + 1;
       const piece = chunk.subarray(i, stop);
       this.keep(piece);
-      this.physicalTail = (this.physicalTail + piece.toString('latin1')).slice(-32);
+      this.physicalTail = (this.physicalTail + piece.subarray(-32).toString('latin1')).slice(-32);
       i = stop;
       if (lf === -1) break;
       const literal = this.literals ? LITERAL_AT_END.exec(this.physicalTail) : null;

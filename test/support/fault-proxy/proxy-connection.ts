@@ -155,27 +155,27 @@ export class ProxyConnection {
       this.forwardToClient(chunk);
       return;
     }
-    let start = 0;
+    // Forward in as few writes as possible: split the chunk only where a fault fires,
+    // so large responses cost the same syscalls as without the proxy.
     for (const line of this.serverLines.push(chunk)) {
       const outcome = this.tracker.serverLine(line.text);
       this.syncLiteralMode();
-      if (!this.withholding) this.forwardToClient(chunk.subarray(start, line.end));
-      start = line.end;
-      for (const seq of outcome.completed) {
-        if (this.watched.has(seq) && this.state === 'open') this.doom(this.toClient, false);
-        this.watched.delete(seq);
-      }
-      if (this.state !== 'open') return;
-      if (outcome.tlsStarts) {
-        this.opaque = true;
-        this.forwardToClient(chunk.subarray(start));
+      const cut = outcome.completed.filter((seq) => this.watched.delete(seq)).length > 0;
+      if (!cut && !outcome.tlsStarts) continue;
+      if (!this.withholding) this.forwardToClient(chunk.subarray(0, line.end));
+      if (cut) {
+        if (this.state === 'open') this.doom(this.toClient, false);
         return;
       }
+      this.opaque = true;
+      this.forwardToClient(chunk.subarray(line.end));
+      return;
     }
-    if (!this.withholding) this.forwardToClient(chunk.subarray(start));
+    if (!this.withholding) this.forwardToClient(chunk);
   }
 
   private forwardToServer(bytes: Buffer): void {
+    if (this.state !== 'open') return;
     const data = this.faults.transformToServer?.(bytes, this.index) ?? bytes;
     const room = (this.faults.cutAfterBytes?.toServer ?? Number.POSITIVE_INFINITY) - this.sentToServer;
     this.sentToServer += Math.min(room, data.length);
@@ -184,6 +184,7 @@ export class ProxyConnection {
   }
 
   private forwardToClient(bytes: Buffer): void {
+    if (this.state !== 'open') return;
     const data = this.faults.transformToClient?.(bytes, this.index) ?? bytes;
     const cutRoom = (this.faults.cutAfterBytes?.toClient ?? Number.POSITIVE_INFINITY) - this.sentToClient;
     const stallRoom = (this.faults.stall?.afterBytesToClient ?? Number.POSITIVE_INFINITY) - this.sentToClient;

@@ -148,3 +148,15 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<vo
     await settle(10);
   }
 }
+
+describe('fault proxy throughput', () => {
+  it('passes a large IMAP literal through intact and counts every byte', async () => {
+    const body = `${'0123456789abcdef'.repeat(4)}\r\n`.repeat(16_384);
+    const answer = (tag: string) => `* 1 FETCH (BODY[] {${body.length}}\r\n${body})\r\n${tag} OK done\r\n`;
+    const { proxy, connect } = await setup({}, (line) => answer(line.split(' ')[0]!), GREETING);
+    const client = await connect();
+    await client.exchange('A1 FETCH 1 BODY[]', 'A1 OK done');
+    expect(client.received).toBe(GREETING + answer('A1'));
+    expect(proxy.bytes.toClient).toBe(GREETING.length + answer('A1').length);
+  });
+});
