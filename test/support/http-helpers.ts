@@ -67,3 +67,12 @@ export async function readProblem(response: Response): Promise<Record<string, un
   if (body.status !== response.status) throw new Error(`problem status ${body.status} ≠ ${response.status}`);
   return body;
 }
+
+/** A JSON body typed loosely, for assertions. */
+export type JsonObject = Record<string, unknown> & {
+  attachments?: Array<Record<string, unknown>>;
+};
+
+export async function readJson<T = JsonObject>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}

@@ -1,0 +1,126 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../support/http-helpers.js';
+
+/**
+ * The read side of the API contract, kept here so the project's own tests
+ * define what the document must cover. Write endpoints join this list as
+ * they are served.
+ */
+const READ_PATHS: Array<[method: string, path: string]> = [
+  ['get', '/health'],
+  ['get', '/openapi.json'],
+  ['get', '/docs'],
+  ['get', '/v1/accounts'],
+  ['get', '/v1/accounts/{account}'],
+  ['get', '/v1/accounts/{account}/mailboxes'],
+  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}'],
+  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages'],
+  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}'],
+  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/raw'],
+  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/attachments/{attachmentId}'],
+];
+
+type Operation = {
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ name: string; in: string }>;
+  responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
+};
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+};
+
+async function fetchDocument(): Promise<Document> {
+  const { request } = buildTestApp();
+  const response = await request('/openapi.json', { token: null });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Document;
+}
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const document = await fetchDocument();
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(
+      document as unknown as Parameters<Validator['validate']>[0],
+    );
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it.each(READ_PATHS)('documents %s %s', async (method, path) => {
+    const document = await fetchDocument();
+    expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+  });
+
+  it('documents nothing that is not served', async () => {
+    const document = await fetchDocument();
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual(READ_PATHS.map(([method, path]) => `${method} ${path}`).sort());
+  });
+
+  it('requires the bearer scheme on every /v1 operation and on nothing else', async () => {
+    const document = await fetchDocument();
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const operation of Object.values(item)) {
+        if (path.startsWith('/v1/')) expect(operation.security, path).toEqual([{ bearer: [] }]);
+        else expect(operation.security, path).toBeUndefined();
+      }
+    }
+  });
+
+  it('describes errors as problem+json with a code on every /v1 operation', async () => {
+    const document = await fetchDocument();
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const operation of Object.values(item)) {
+        for (const status of ['401', '500', '504']) {
+          const content = operation.responses[status]?.content;
+          expect(content, `${path} ${status}`).toHaveProperty(['application/problem+json']);
+        }
+      }
+    }
+    const problem = (
+      document as unknown as { components: { schemas: Record<string, { required: string[] }> } }
+    ).components.schemas.Problem;
+    expect(problem?.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']));
+  });
+
+  it('lists every filter of the contract on the messages list', async () => {
+    const document = await fetchDocument();
+    const operation = document.paths['/v1/accounts/{account}/mailboxes/{mailbox}/messages']!.get!;
+    const names = operation.parameters!.filter((p) => p.in === 'query').map((p) => p.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'cursor',
+        'limit',
+        'seen',
+        'flagged',
+        'answered',
+        'draft',
+        'from',
+        'to',
+        'cc',
+        'subject',
+        'text',
+        'body',
+        'since',
+        'before',
+        'larger',
+        'smaller',
+      ]),
+    );
+  });
+
+  it('documents downloads as bytes with their media types', async () => {
+    const document = await fetchDocument();
+    const raw = document.paths['/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/raw']!.get!;
+    expect(Object.keys(raw.responses['200']!.content!)).toEqual(['message/rfc822']);
+    expect(raw.responses['200']!.headers).toHaveProperty('Content-Disposition');
+  });
+});
