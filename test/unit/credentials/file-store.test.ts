@@ -60,6 +60,27 @@ describe('FileCredentialStore', () => {
     expect(await store.listAccountIds()).toEqual(['a', 'b']);
   });
 
+  it('never shows a reader a half-written file while it is being rewritten', async () => {
+    const writer = new FileCredentialStore({ path });
+    await writer.putAccount('work', buildAccountDocument());
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 0; i < 30; i += 1) {
+        await writer.putAccount(`acct${i}`, buildAccountDocument({ user: 'x'.repeat(2000 + i) }));
+      }
+      writing = false;
+    })();
+    let reads = 0;
+    while (writing) {
+      const reader = new FileCredentialStore({ path });
+      expect((await reader.getAccount('work'))?.user).toBe('alice');
+      reads += 1;
+    }
+    await writes;
+    expect(reads).toBeGreaterThan(0);
+    expect(await writer.listAccountIds()).toHaveLength(31);
+  });
+
   it('sees edits made by another writer without a restart', async () => {
     const server = new FileCredentialStore({ path });
     const cli = new FileCredentialStore({ path });
