@@ -1,0 +1,68 @@
+import type { ImapFlowOptions } from 'imapflow';
+import type { Account } from '../credentials/account.js';
+import { ConfigurationError } from '../mail/errors.js';
+import type { Logger } from '../mail/logger.js';
+import { createImapLogSink } from './imap-logger.js';
+
+/** Largest single literal we accept: a header block, a cut text part or one download window. */
+export const MAX_LITERAL_BYTES = 64 * 1024 * 1024;
+
+/** Connection phase limits; the request deadline (the store's AbortSignal) is usually shorter. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+const GREETING_TIMEOUT_MS = 10_000;
+const SOCKET_TIMEOUT_MS = 60_000;
+
+/**
+ * imapflow options for one short-lived session of `account`.
+ *
+ * Every option here either protects the credentials or saves a round trip:
+ * - `auth.loginMethod: 'LOGIN'`: one LOGIN command instead of AUTHENTICATE
+ *   PLAIN and its continuation (the channel is already TLS).
+ * - `disableCompression`, `disableAutoEnable`, `disableAutoIdle`: no COMPRESS,
+ *   no ENABLE and no IDLE. Nothing on the read path needs CONDSTORE enabled:
+ *   HIGHESTMODSEQ comes from STATUS, which works without ENABLE (RFC 7162 §3.1.8).
+ * - `doSTARTTLS: true` with `tls: 'starttls'` makes a server that does not
+ *   offer STARTTLS an error rather than a plaintext login.
+ *
+ * @throws ConfigurationError for `tls: 'none'` without `allowPlaintext`, or no credential.
+ */
+export function buildClientOptions(account: Account, logger: Logger): ImapFlowOptions {
+  if (account.tls === 'none' && account.allowPlaintext !== true) {
+    throw new ConfigurationError(`Account ${account.id}: tls "none" needs allowPlaintext: true.`);
+  }
+  const auth = account.oauth2
+    ? { user: account.user, accessToken: account.oauth2.accessToken }
+    : account.password
+      ? { user: account.user, pass: account.password, loginMethod: 'LOGIN' }
+      : undefined;
+  if (!auth) throw new ConfigurationError(`Account ${account.id}: no password or oauth2 credential.`);
+  const tlsOptions = account.tlsOptions ?? {};
+  return {
+    host: account.host,
+    port: account.port,
+    secure: account.tls === 'implicit',
+    doSTARTTLS: account.tls === 'starttls' ? true : account.tls === 'none' ? false : undefined,
+    servername: tlsOptions.servername,
+    tls: {
+      minVersion: 'TLSv1.2',
+      ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca } : {}),
+      ...(tlsOptions.servername !== undefined ? { servername: tlsOptions.servername } : {}),
+      ...(tlsOptions.rejectUnauthorized !== undefined
+        ? { rejectUnauthorized: tlsOptions.rejectUnauthorized }
+        : {}),
+    },
+    auth,
+    clientInfo: { name: 'mailgate' },
+    disableCompression: true,
+    disableAutoEnable: true,
+    disableAutoIdle: true,
+    // BINARY re-encodes or refuses broken parts; attachments are fetched raw and decoded here.
+    disableBinary: true,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    greetingTimeout: GREETING_TIMEOUT_MS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    maxLiteralSize: MAX_LITERAL_BYTES,
+    maxResponseSize: MAX_LITERAL_BYTES + 1024 * 1024,
+    logger: createImapLogSink(logger),
+  };
+}

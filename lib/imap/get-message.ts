@@ -1,0 +1,75 @@
+import { MessageNotFoundError, UpstreamUnavailableError } from '../mail/errors.js';
+import type { GetMessageOptions, MailboxRef, Message } from '../mail/types.js';
+import { describeAttachment } from '../mime/describe-attachment.js';
+import { parseHeaderBlock } from '../mime/headers.js';
+import { selectBodies } from '../mime/select-bodies.js';
+import type { MimeNode } from '../mime/types.js';
+import { toMimeTree } from './body-structure.js';
+import type { ImapSession } from './imap-session.js';
+import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
+import { openMessage } from './open-message.js';
+import { decodeBody, textPartsQuery } from './text-bodies.js';
+
+function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
+  const byPart = new Map<string, MimeNode>();
+  for (const node of lists.flat()) {
+    if (node.type === 'text/plain' || node.type === 'text/html') byPart.set(node.part, node);
+  }
+  return [...byPart.values()];
+}
+
+/**
+ * One message as JSON in at most two FETCH commands: (1) the summary items
+ * with the whole header block, (2) only the text and HTML parts that RFC 8621
+ * §4.1.4 selects, cut with a partial fetch when `maxBodyBytes` is set.
+ * Attachments are described from BODYSTRUCTURE alone, so none of their bytes
+ * cross the wire. Every body item is BODY.PEEK, so reading sets no flag;
+ * with `markSeen` the mailbox is SELECTed instead of EXAMINEd and one UID
+ * STORE adds \Seen afterwards.
+ * @throws MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError
+ */
+export async function getMessage(
+  session: ImapSession,
+  ref: MailboxRef,
+  id: string,
+  options: GetMessageOptions,
+): Promise<Message> {
+  const { mailbox, uid } = await openMessage(session, ref, id, options.markSeen ? 'write' : 'read');
+  return session.run(async (client) => {
+    const row = await client.fetchOne(String(uid), { ...SUMMARY_QUERY, headers: true }, { uid: true });
+    if (!row || row.uid !== uid || !row.bodyStructure) throw new MessageNotFoundError();
+    const tree = toMimeTree(row.bodyStructure);
+    const selection = selectBodies(tree);
+    const wanted = [
+      options.body === 'text' || options.body === 'both' ? selection.textBody : [],
+      options.body === 'html' || options.body === 'both' ? selection.htmlBody : [],
+    ];
+    const parts = uniqueTextParts(wanted);
+    const bodies =
+      parts.length > 0
+        ? await client.fetchOne(String(uid), textPartsQuery(parts, options.maxBodyBytes), { uid: true })
+        : null;
+    if (bodies === false) throw new MessageNotFoundError();
+    const text = decodeBody(wanted[0]!, 'text/plain', bodies?.bodyParts, options.maxBodyBytes);
+    const html = decodeBody(wanted[1]!, 'text/html', bodies?.bodyParts, options.maxBodyBytes);
+
+    const summary = toMessageSummary(row, mailbox.path, mailbox.uidValidity, tree);
+    if (options.markSeen && !summary.seen) {
+      const stored = await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+      if (!stored) throw new UpstreamUnavailableError('The mail server did not set the \\Seen flag.');
+      summary.flags.push('\\Seen');
+      summary.seen = true;
+    }
+    const headers = row.headers ? parseHeaderBlock(row.headers).headers : [];
+    return {
+      ...summary,
+      headers: headers.map((field) => ({ name: field.name, value: field.value })),
+      text: text.text,
+      html: html.text,
+      textTruncated: text.truncated,
+      htmlTruncated: html.truncated,
+      encodingProblem: text.encodingProblem || html.encodingProblem,
+      attachments: selection.attachments.map((node) => describeAttachment(node)),
+    };
+  });
+}

@@ -1,0 +1,167 @@
+import { ImapFlow } from 'imapflow';
+import type { Account } from '../credentials/account.js';
+import { type MailgateError, UpstreamTimeoutError, UpstreamUnavailableError } from '../mail/errors.js';
+import type { Logger } from '../mail/logger.js';
+import { buildClientOptions } from './client-options.js';
+import { skipListBeforeSelect } from './imapflow-internals.js';
+import { mapImapError } from './map-imap-error.js';
+
+/** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
+export type MailboxMode = 'read' | 'write';
+
+export interface OpenedMailbox {
+  path: string;
+  mode: MailboxMode;
+  /** EXISTS at open time. */
+  exists: number;
+  /** Decimal string (imapflow hands out a bigint). */
+  uidValidity: string;
+  uidNext: number | null;
+}
+
+export interface ImapSessionContext {
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/**
+ * The one IMAP connection of one request: every command the store sends goes
+ * through here. It connects on first use, keeps the selected mailbox so a
+ * second operation on it costs no EXAMINE, turns every failure into a domain
+ * error, and closes the socket at once when the request's signal aborts
+ * (imapflow then rejects whatever is pending).
+ */
+export class ImapSession {
+  readonly #account: Account;
+  readonly #signal: AbortSignal;
+  readonly #logger: Logger;
+  #client: ImapFlow | null = null;
+  #connecting: Promise<ImapFlow> | null = null;
+  #opened: OpenedMailbox | null = null;
+  #closed = false;
+  readonly #abortWaiters = new Set<(error: MailgateError) => void>();
+  readonly #onAbort = () => this.#abort();
+
+  constructor(account: Account, context: ImapSessionContext) {
+    this.#account = account;
+    this.#signal = context.signal;
+    this.#logger = context.logger;
+    this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /**
+   * Runs `work` on the connected client and maps any failure to a domain
+   * error; rejects promptly when the request aborts, whatever imapflow does.
+   */
+  async run<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
+    try {
+      const client = await this.#untilAborted(this.#connect());
+      return await this.#untilAborted(work(client));
+    } catch (error) {
+      throw this.#translate(error);
+    }
+  }
+
+  /** Server capabilities (refreshed after login). */
+  async capabilities(): Promise<Set<string>> {
+    return this.run(async (client) => new Set(client.capabilities.keys()));
+  }
+
+  async serverName(): Promise<string | null> {
+    return this.run(async (client) => {
+      const name = client.serverInfo?.name;
+      return typeof name === 'string' ? name : null;
+    });
+  }
+
+  /**
+   * Makes `path` the selected mailbox. Reuses the current selection when it
+   * is the same mailbox and allows the mode (a SELECTed mailbox also serves reads).
+   * @throws MailboxNotFoundError
+   */
+  async open(path: string, mode: MailboxMode): Promise<OpenedMailbox> {
+    const current = this.#opened;
+    if (current && current.path === path && (mode === 'read' || current.mode === 'write')) return current;
+    return this.run(async (client) => {
+      this.#opened = null;
+      skipListBeforeSelect(client, path);
+      const mailbox = await client.mailboxOpen(path, { readOnly: mode === 'read' });
+      if (!mailbox || typeof mailbox.exists !== 'number') {
+        throw new UpstreamUnavailableError('The mail server did not open the mailbox.');
+      }
+      const opened: OpenedMailbox = {
+        path,
+        mode,
+        exists: mailbox.exists,
+        uidValidity: String(mailbox.uidValidity ?? ''),
+        uidNext: typeof mailbox.uidNext === 'number' ? mailbox.uidNext : null,
+      };
+      this.#opened = opened;
+      return opened;
+    });
+  }
+
+  /** Releases the socket at once (no LOGOUT round trip). Safe to call repeatedly and mid-download. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#client?.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #connect(): Promise<ImapFlow> {
+    if (this.#connecting) return this.#connecting;
+    this.#connecting = (async () => {
+      if (this.#closed) throw new UpstreamUnavailableError('The mail session is already closed.');
+      const client = new ImapFlow(buildClientOptions(this.#account, this.#logger));
+      // Without a listener a late socket error would be thrown as an uncaught 'error' event.
+      client.on('error', (error: unknown) => {
+        this.#logger.debug('imap connection error', { code: (error as { code?: unknown }).code });
+      });
+      this.#client = client;
+      await client.connect();
+      return client;
+    })();
+    return this.#connecting;
+  }
+
+  #untilAborted<T>(work: Promise<T>): Promise<T> {
+    if (this.#signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(this.#abortError());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (error: MailgateError) => reject(error);
+      this.#abortWaiters.add(onAbort);
+      work.then(resolve, reject).finally(() => this.#abortWaiters.delete(onAbort));
+    });
+  }
+
+  #abort(): void {
+    const error = this.#abortError();
+    this.#closed = true;
+    this.#client?.close();
+    for (const waiter of this.#abortWaiters) waiter(error);
+    this.#abortWaiters.clear();
+  }
+
+  #abortError(): MailgateError {
+    const reason: unknown = this.#signal.reason;
+    if (reason instanceof UpstreamTimeoutError) return reason;
+    if (reason instanceof Error && reason.name === 'TimeoutError') {
+      return new UpstreamTimeoutError(undefined, { cause: reason });
+    }
+    return new UpstreamUnavailableError('The request was cancelled before the mail server answered.', {
+      cause: reason,
+    });
+  }
+
+  #translate(error: unknown): MailgateError {
+    if (this.#signal.aborted) return this.#abortError();
+    return mapImapError(error);
+  }
+}

@@ -1,0 +1,58 @@
+import type { ImapFlow, ListResponse, StatusQuery } from 'imapflow';
+import { normalizePath } from 'imapflow/lib/tools.js';
+
+/**
+ * The two places where we reach past imapflow's typed surface (checked
+ * against imapflow 2.10.2) to save a round trip. Both degrade to the public
+ * behaviour when the internals are not there, so an upgrade can only cost
+ * the extra command again, never correctness.
+ */
+
+interface FolderCacheHolder {
+  folders?: unknown;
+}
+
+interface CommandRunner {
+  run?: (command: string, ...args: unknown[]) => Promise<unknown>;
+  skipLsub?: boolean;
+}
+
+/**
+ * imapflow's SELECT/EXAMINE first sends `LIST "" <path>` unless the path is
+ * in its folder cache, only to copy the delimiter and special-use flags onto
+ * the mailbox object, which we do not use. Entering the path in that cache
+ * skips the LIST. A missing mailbox is still detected: EXAMINE fails with NO
+ * and imapflow then runs its own LIST to set `mailboxMissing`.
+ */
+export function skipListBeforeSelect(client: ImapFlow, path: string): void {
+  const cache = (client as unknown as FolderCacheHolder).folders;
+  if (!(cache instanceof Map)) return;
+  const key = normalizePath(client, path);
+  if (!cache.has(key)) cache.set(key, { path: key, flags: new Set<string>(), listed: true });
+}
+
+/**
+ * LIST of one mailbox with RETURN (SPECIAL-USE SUBSCRIBED STATUS (…)) where
+ * the server has LIST-EXTENDED/LIST-STATUS (RFC 5258, RFC 5819): existence,
+ * special-use attribute and counts in one command. imapflow's public `list()`
+ * always lists every mailbox, so this calls the LIST command it wraps.
+ * Its LSUB fallback (taken when the one listed mailbox is not subscribed) is
+ * switched off for this call: callers here do not need the subscription.
+ * Returns null when that command is not reachable.
+ */
+export async function listOneMailbox(
+  client: ImapFlow,
+  path: string,
+  statusQuery: StatusQuery,
+): Promise<ListResponse[] | null> {
+  const runner = client as unknown as CommandRunner;
+  if (typeof runner.run !== 'function') return null;
+  const skipLsub = runner.skipLsub;
+  runner.skipLsub = true;
+  try {
+    const result = await runner.run.call(client, 'LIST', '', path, { statusQuery });
+    return Array.isArray(result) ? (result as ListResponse[]) : null;
+  } finally {
+    runner.skipLsub = skipLsub;
+  }
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { InvalidRequestError } from '../mail/errors.js';
+import type { MessageFilter } from '../mail/types.js';
+
+/**
+ * A list cursor is anchored on a UID, not a position: the next page is "the
+ * newest messages with a UID below the lowest one already returned". UIDs
+ * only grow (RFC 9051 §2.3.1.1), so mail that arrives between pages sits
+ * above the anchor and mail that is expunged simply stops matching: neither
+ * shifts the pages after it. The UIDVALIDITY rides along because a UID means
+ * nothing once it changes; a scope hash ties the cursor to its mailbox and filter.
+ */
+export interface ListCursor {
+  uidValidity: string;
+  /** Exclusive upper bound for the next page. */
+  beforeUid: number;
+  scope: string;
+}
+
+const PREFIX = 'c1.';
+
+/** A short digest of the mailbox path and the filter a cursor belongs to. */
+export function cursorScope(mailboxPath: string, filter: MessageFilter): string {
+  const canonical = JSON.stringify(filter, (_key, value: unknown) =>
+    value instanceof Date ? value.toISOString() : value,
+  );
+  return createHash('sha256')
+    .update(mailboxPath)
+    .update('\0')
+    .update(canonical)
+    .digest('base64url')
+    .slice(0, 10);
+}
+
+export function encodeListCursor(cursor: ListCursor): string {
+  const body = `${cursor.uidValidity}.${cursor.beforeUid}.${cursor.scope}`;
+  return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
+}
+
+/**
+ * @throws InvalidRequestError when the cursor is malformed, was made for
+ * another mailbox or filter, or predates a UIDVALIDITY change.
+ */
+export function decodeListCursor(text: string, scope: string, uidValidity: string): ListCursor {
+  const malformed = () => new InvalidRequestError('The cursor is malformed or belongs to another listing.');
+  if (!text.startsWith(PREFIX) || !/^[A-Za-z0-9_-]{1,200}$/.test(text.slice(PREFIX.length)))
+    throw malformed();
+  const parts = Buffer.from(text.slice(PREFIX.length), 'base64url').toString('utf8').split('.');
+  const [validity, uidText, cursorScopeText] = parts;
+  if (parts.length !== 3 || !validity || !uidText || !cursorScopeText) throw malformed();
+  if (!/^[0-9]{1,20}$/.test(validity) || !/^[1-9][0-9]{0,9}$/.test(uidText)) throw malformed();
+  if (cursorScopeText !== scope) throw malformed();
+  if (validity !== uidValidity) {
+    throw new InvalidRequestError(
+      'The mailbox was recreated since this cursor was issued (UIDVALIDITY changed); list again without a cursor.',
+    );
+  }
+  return { uidValidity: validity, beforeUid: Number(uidText), scope };
+}

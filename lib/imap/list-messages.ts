@@ -1,0 +1,111 @@
+import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
+import { UpstreamUnavailableError } from '../mail/errors.js';
+import type { ListQuery, MailboxRef, MessagePage } from '../mail/types.js';
+import type { ImapSession, OpenedMailbox } from './imap-session.js';
+import { cursorScope, decodeListCursor, encodeListCursor } from './list-cursor.js';
+import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
+import { resolveMailboxPath } from './resolve-mailbox.js';
+import { buildSearchQuery } from './search-query.js';
+import { parseUidSet, takeBelow } from './uid-set.js';
+
+/** Which messages one page fetches: a sequence window of this session, or UIDs. */
+interface PagePlan {
+  /** Null when nothing is left to fetch. */
+  range: string | null;
+  byUid: boolean;
+  /** Messages at or above this UID are dropped (an EXPUNGE can shift a sequence window). */
+  beforeUid: number;
+  more: boolean;
+  total: number;
+}
+
+/**
+ * Newest first (highest UID first), `limit` at a time.
+ *
+ * Unfiltered, first page: EXAMINE's EXISTS gives the sequence numbers of the
+ * newest `limit` messages, fetched with one FETCH — O(page) however large the
+ * mailbox. Sequence numbers are used only inside this session, between
+ * EXAMINE and FETCH, where the server may not renumber (RFC 9051 §7.5.1: no
+ * EXPUNGE during FETCH).
+ *
+ * Unfiltered, later pages: `UID SEARCH RETURN (COUNT) UID 1:<cursor-1>`
+ * (ESEARCH, RFC 4731). Sequence numbers follow UID order, so that count is
+ * the sequence number of the newest message below the cursor, and a FETCH of
+ * the window just under it is again O(page). Without ESEARCH imapflow sends a
+ * plain UID SEARCH and counts the answer itself: same result, longer answer.
+ *
+ * Filtered: `UID SEARCH RETURN (ALL) <criteria>` over the whole mailbox, so
+ * `total` counts every match; ESEARCH ALL is a compact UID set
+ * (`1:500,502:900`), from which the page below the cursor is taken without
+ * expanding it; then one UID FETCH.
+ *
+ * @throws MailboxNotFoundError, InvalidRequestError (bad or stale cursor, CR/LF/NUL in a filter)
+ */
+export async function listMessages(
+  session: ImapSession,
+  ref: MailboxRef,
+  query: ListQuery,
+): Promise<MessagePage> {
+  const search = buildSearchQuery(query.filter);
+  const path = await resolveMailboxPath(session, ref);
+  const mailbox = await session.open(path, 'read');
+  const scope = cursorScope(path, query.filter);
+  const beforeUid = query.cursor
+    ? decodeListCursor(query.cursor, scope, mailbox.uidValidity).beforeUid
+    : Number.POSITIVE_INFINITY;
+
+  return session.run(async (client) => {
+    const plan = search
+      ? await planFiltered(client, search, beforeUid, query.limit)
+      : await planUnfiltered(client, mailbox, beforeUid, query.limit);
+    if (plan.range === null) return { messages: [], nextCursor: null, total: plan.total };
+    const rows = await client.fetchAll(plan.range, SUMMARY_QUERY, { uid: plan.byUid });
+    const messages = rows
+      .filter((row: FetchMessageObject) => row.uid < plan.beforeUid && row.envelope !== undefined)
+      .sort((a, b) => b.uid - a.uid)
+      .map((row) => toMessageSummary(row, path, mailbox.uidValidity));
+    const lowest = messages[messages.length - 1]?.uid;
+    const nextCursor =
+      plan.more && lowest !== undefined
+        ? encodeListCursor({ uidValidity: mailbox.uidValidity, beforeUid: lowest, scope })
+        : null;
+    return { messages, nextCursor, total: plan.total };
+  });
+}
+
+async function planUnfiltered(
+  client: ImapFlow,
+  mailbox: OpenedMailbox,
+  beforeUid: number,
+  limit: number,
+): Promise<PagePlan> {
+  const nothing: PagePlan = { range: null, byUid: false, beforeUid, more: false, total: mailbox.exists };
+  let newest = mailbox.exists;
+  if (Number.isFinite(beforeUid)) {
+    if (beforeUid <= 1) return nothing;
+    const result = await client.search(
+      { uid: `1:${beforeUid - 1}` },
+      { uid: true, returnOptions: ['COUNT'] },
+    );
+    if (!result || Array.isArray(result))
+      throw new UpstreamUnavailableError('The mail server refused a search.');
+    newest = result.count ?? 0;
+  }
+  if (newest === 0) return nothing;
+  const oldest = Math.max(1, newest - limit + 1);
+  return { range: `${oldest}:${newest}`, byUid: false, beforeUid, more: oldest > 1, total: mailbox.exists };
+}
+
+async function planFiltered(
+  client: ImapFlow,
+  search: SearchObject,
+  beforeUid: number,
+  limit: number,
+): Promise<PagePlan> {
+  const result = await client.search(search, { uid: true, returnOptions: ['ALL', 'COUNT'] });
+  if (!result) throw new UpstreamUnavailableError('The mail server refused the search.');
+  const ranges = Array.isArray(result) ? parseUidSet(result.join(',')) : parseUidSet(result.all);
+  const total = Array.isArray(result) ? result.length : (result.count ?? 0);
+  const { uids, more } = takeBelow(ranges, beforeUid, limit);
+  return { range: uids.length > 0 ? uids.join(',') : null, byUid: true, beforeUid, more, total };
+}

@@ -1,0 +1,113 @@
+import {
+  MailboxNotFoundError,
+  MailgateError,
+  UpstreamAuthError,
+  UpstreamThrottledError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../mail/errors.js';
+
+/** The fields imapflow attaches to its errors that decide the mapping (see its errors.d.ts). */
+interface ImapFailure {
+  code?: unknown;
+  authenticationFailed?: unknown;
+  serverResponseCode?: unknown;
+  mailboxMissing?: unknown;
+  tlsFailed?: unknown;
+  throttleReset?: unknown;
+  responseStatus?: unknown;
+  reason?: unknown;
+  message?: unknown;
+}
+
+const TIMEOUT_CODES = new Set([
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ETIMEOUT',
+  'ETIMEDOUT',
+]);
+
+/**
+ * RFC 5530 response codes. UNAVAILABLE and LIMIT ask the client to come back
+ * later; the authentication ones mean the credentials themselves were refused.
+ */
+const THROTTLE_RESPONSE_CODES = new Set(['UNAVAILABLE', 'LIMIT', 'INUSE', 'OVERQUOTA']);
+const AUTH_RESPONSE_CODES = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED']);
+const MISSING_RESPONSE_CODES = new Set(['NONEXISTENT', 'TRYCREATE']);
+
+/** Connection-limit refusals arrive as a BYE (Dovecot: "Maximum number of connections …"). */
+const TOO_MANY_CONNECTIONS =
+  /too many (simultaneous )?connections|maximum number of connections|connection limit/i;
+
+const DEFAULT_RETRY_SECONDS = 30;
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * Translates anything imapflow (or the socket under it) throws into a domain
+ * error. Pure. Details are fixed sentences so no server transcript, mailbox
+ * content or credential can reach a client; the original error stays in
+ * `cause` for logs. A MailgateError passes through unchanged.
+ */
+export function mapImapError(error: unknown): MailgateError {
+  if (error instanceof MailgateError) return error;
+  const failure: ImapFailure = typeof error === 'object' && error !== null ? (error as ImapFailure) : {};
+  const options = { cause: error };
+  const code = text(failure.code);
+  const responseCode = text(failure.serverResponseCode).toUpperCase();
+  const reason = `${text(failure.reason)} ${text(failure.message)}`;
+
+  if (code === 'ETHROTTLE') {
+    const ms =
+      typeof failure.throttleReset === 'number' ? failure.throttleReset : DEFAULT_RETRY_SECONDS * 1000;
+    return new UpstreamThrottledError(
+      'The mail server is throttling requests.',
+      Math.max(1, Math.ceil(ms / 1000)),
+      options,
+    );
+  }
+  if (THROTTLE_RESPONSE_CODES.has(responseCode) || TOO_MANY_CONNECTIONS.test(reason)) {
+    return new UpstreamThrottledError(
+      'The mail server is busy or refused another connection.',
+      DEFAULT_RETRY_SECONDS,
+      options,
+    );
+  }
+  if (failure.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
+    return new UpstreamAuthError(undefined, options);
+  }
+  if (failure.mailboxMissing === true || code === 'NotFound' || MISSING_RESPONSE_CODES.has(responseCode)) {
+    return new MailboxNotFoundError(undefined, options);
+  }
+  if (TIMEOUT_CODES.has(code)) {
+    return new UpstreamTimeoutError(undefined, options);
+  }
+  if (
+    failure.tlsFailed === true ||
+    code.startsWith('ERR_TLS') ||
+    /CERT|SSL|TLS|SIGNATURE|VERIFY/.test(code)
+  ) {
+    return new UpstreamUnavailableError(
+      'A secure connection to the mail server could not be established.',
+      options,
+    );
+  }
+  if (/^E[A-Z_]+$/.test(code) || code === 'NoConnection' || code === 'EConnectionClosed') {
+    return new UpstreamUnavailableError(
+      'The mail server could not be reached or closed the connection.',
+      options,
+    );
+  }
+  if (
+    code.startsWith('Parser') ||
+    code !== '' ||
+    failure.responseStatus === 'NO' ||
+    failure.responseStatus === 'BAD'
+  ) {
+    return new UpstreamUnavailableError('The mail server answered unexpectedly.', options);
+  }
+  return new MailgateError('internal_error', 'Unexpected failure while talking to the mail server.', options);
+}

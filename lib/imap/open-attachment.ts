@@ -1,0 +1,71 @@
+import { AttachmentNotFoundError, MessageNotFoundError } from '../mail/errors.js';
+import type { Download, MailboxRef } from '../mail/types.js';
+import { formatContentType } from '../mime/describe-attachment.js';
+import { partName } from '../mime/select-bodies.js';
+import type { MimeNode } from '../mime/types.js';
+import { toMimeTree } from './body-structure.js';
+import type { ImapSession } from './imap-session.js';
+import { openMessage } from './open-message.js';
+import { streamSection, WINDOW_BYTES } from './section-stream.js';
+
+/** An IMAP part specifier (RFC 9051 §6.4.5), bounded so it cannot be abused. */
+const PART_SPECIFIER = /^[1-9][0-9]{0,4}(\.[1-9][0-9]{0,4}){0,30}$/;
+
+function findPart(node: MimeNode, part: string): MimeNode | null {
+  if (node.part === part && !node.type.startsWith('multipart/')) return node;
+  for (const child of node.children) {
+    const found = findPart(child, part);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Exact decoded length only where no transfer encoding stands between: base64/QP sizes are not exact. */
+function exactSize(node: MimeNode): number | null {
+  return ['7bit', '8bit', 'binary'].includes(node.encoding) ? node.size : null;
+}
+
+/**
+ * One part's bytes after transfer decoding only (RFC 2045 §6: base64 and
+ * quoted-printable undone; no charset conversion, no line-ending change).
+ * The part is fetched raw (`BODY.PEEK[part]`, never BINARY) in windows and
+ * decoded here; the first FETCH carries BODYSTRUCTURE too, so the part is
+ * checked and described without another round trip.
+ * @throws AttachmentNotFoundError, MessageNotFoundError, StaleMessageIdError
+ */
+export async function openAttachment(
+  session: ImapSession,
+  ref: MailboxRef,
+  id: string,
+  attachmentId: string,
+): Promise<Download> {
+  if (!PART_SPECIFIER.test(attachmentId)) throw new AttachmentNotFoundError();
+  const { uid } = await openMessage(session, ref, id, 'read');
+  const row = await session.run((client) =>
+    client.fetchOne(
+      String(uid),
+      {
+        uid: true,
+        bodyStructure: true,
+        bodyParts: [{ key: attachmentId, start: 0, maxLength: WINDOW_BYTES }],
+      },
+      { uid: true },
+    ),
+  );
+  if (!row || row.uid !== uid || !row.bodyStructure) throw new MessageNotFoundError();
+  const node = findPart(toMimeTree(row.bodyStructure), attachmentId);
+  if (!node) throw new AttachmentNotFoundError();
+  return {
+    contentType: formatContentType(node),
+    filename: partName(node),
+    disposition: node.disposition === 'inline' ? 'inline' : 'attachment',
+    size: exactSize(node),
+    body: streamSection(
+      session,
+      uid,
+      attachmentId,
+      row.bodyParts?.get(attachmentId) ?? Buffer.alloc(0),
+      node.encoding,
+    ),
+  };
+}

@@ -1,0 +1,30 @@
+import { MessageNotFoundError } from '../mail/errors.js';
+import type { Download, MailboxRef } from '../mail/types.js';
+import type { ImapSession } from './imap-session.js';
+import { openMessage } from './open-message.js';
+import { streamSection, WINDOW_BYTES } from './section-stream.js';
+
+/**
+ * The RFC 5322 source as a stream of `BODY.PEEK[]<offset.length>` windows.
+ * The first window comes with RFC822.SIZE, so the exact length is known
+ * before the first byte is handed on.
+ * @throws MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError
+ */
+export async function openRaw(session: ImapSession, ref: MailboxRef, id: string): Promise<Download> {
+  const { uid } = await openMessage(session, ref, id, 'read');
+  const row = await session.run((client) =>
+    client.fetchOne(
+      String(uid),
+      { uid: true, size: true, source: { start: 0, maxLength: WINDOW_BYTES } },
+      { uid: true },
+    ),
+  );
+  if (!row || row.uid !== uid) throw new MessageNotFoundError();
+  return {
+    contentType: 'message/rfc822',
+    filename: `${uid}.eml`,
+    disposition: 'attachment',
+    size: typeof row.size === 'number' ? row.size : null,
+    body: streamSection(session, uid, null, row.source ?? Buffer.alloc(0), null),
+  };
+}

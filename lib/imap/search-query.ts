@@ -1,0 +1,68 @@
+import type { SearchObject } from 'imapflow';
+import { InvalidRequestError } from '../mail/errors.js';
+import type { FilterInstant, Header, MessageFilter } from '../mail/types.js';
+
+const UNSAFE = /[\r\n\0]/;
+/** RFC 5322 §3.6.8 field name characters. */
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]{1,200}$/;
+
+function safe(value: string, what: string): string {
+  if (UNSAFE.test(value)) throw new InvalidRequestError(`The ${what} filter contains CR, LF or NUL.`);
+  return value;
+}
+
+function instant(value: FilterInstant): Date {
+  // imapflow sends YOUNGER/OLDER (RFC 5032 WITHIN) when the server has it, to
+  // the second; otherwise SINCE/BEFORE on the UTC day, BEFORE rounding a
+  // time of day up to the next day so the bound stays inclusive.
+  return value.at;
+}
+
+/**
+ * Extra header criteria for names already used: imapflow keys headers by
+ * name, so each further one goes into a single-operand OR, which it emits as
+ * a parenthesised (AND) group.
+ */
+function chainHeaders(search: SearchObject, extra: Header[]): void {
+  let target = search;
+  for (const header of extra) {
+    const next: SearchObject = { header: { [header.name]: header.value } };
+    target.or = [next];
+    target = next;
+  }
+}
+
+/**
+ * The IMAP SEARCH criteria for a filter, as an imapflow search object: every
+ * value travels as a quoted string or a literal (non-ASCII with CHARSET
+ * UTF-8), never spliced into the command. Returns null for an empty filter.
+ * @throws InvalidRequestError for CR, LF or NUL in a value or a bad header name.
+ */
+export function buildSearchQuery(filter: MessageFilter): SearchObject | null {
+  const search: SearchObject = {};
+  for (const key of ['seen', 'flagged', 'answered', 'draft'] as const) {
+    const value = filter[key];
+    if (value !== undefined) search[key] = value;
+  }
+  for (const key of ['from', 'to', 'cc', 'subject', 'text', 'body'] as const) {
+    const value = filter[key];
+    if (value !== undefined) search[key] = safe(value, key);
+  }
+  if (filter.since) search.since = instant(filter.since);
+  if (filter.before) search.before = instant(filter.before);
+  if (filter.larger !== undefined) search.larger = filter.larger;
+  if (filter.smaller !== undefined) search.smaller = filter.smaller;
+  const extra: Header[] = [];
+  const headers: Record<string, string> = {};
+  for (const header of filter.headers ?? []) {
+    if (!FIELD_NAME.test(header.name))
+      throw new InvalidRequestError('A header filter names an invalid field.');
+    safe(header.value, `header.${header.name}`);
+    const taken = Object.keys(headers).some((name) => name.toLowerCase() === header.name.toLowerCase());
+    if (taken) extra.push(header);
+    else headers[header.name] = header.value;
+  }
+  if (Object.keys(headers).length > 0) search.header = headers;
+  chainHeaders(search, extra);
+  return Object.keys(search).length > 0 ? search : null;
+}
