@@ -1,6 +1,8 @@
-import { MailboxNotFoundError } from '../mail/errors.js';
+import type { Context } from 'hono';
+import { InvalidRequestError, MailboxNotFoundError } from '../mail/errors.js';
 import type { MailboxRef, MailboxRole } from '../mail/types.js';
 import { MAILBOX_ROLES } from '../mail/types.js';
+import type { AppEnv } from './app-env.js';
 
 const ROLE_PREFIX = '~';
 const ESCAPED_ROLE_PREFIX = '%7E';
@@ -41,4 +43,22 @@ export function encodeMailboxSegment(path: string): string {
   // encodeURIComponent leaves `~` alone; a literal leading `~` must not read back as a role.
   const encoded = encodeURIComponent(path);
   return encoded.startsWith(ROLE_PREFIX) ? `${ESCAPED_ROLE_PREFIX}${encoded.slice(1)}` : encoded;
+}
+
+/**
+ * The request's mailbox, decoded exactly once from the segment as sent.
+ * The router's own decoding leaves invalid UTF-8 escapes (`%FF`) in place;
+ * here they are a 400 rather than a mailbox literally named `%FF`.
+ * @throws InvalidRequestError, MailboxNotFoundError (unknown role)
+ */
+export function requestMailbox(c: Context<AppEnv>, routerDecoded: string): MailboxRef {
+  const raw = rawMailboxSegment(c.req.url);
+  if (raw === undefined) return parseMailboxSegment(routerDecoded, routerDecoded.startsWith('~'));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new InvalidRequestError('The mailbox segment is not valid percent-encoded UTF-8.');
+  }
+  return parseMailboxSegment(decoded, raw.startsWith('~'));
 }

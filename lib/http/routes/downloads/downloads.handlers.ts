@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
 import { respondWithDownload } from '../../download-response.js';
-import { requestMailbox } from '../../request-mailbox.js';
+import { requestMailbox } from '../../mailbox-ref.js';
 import type { getAttachment, getRaw } from './downloads.routes.js';
 
 // Typed as plain Responses: the body is bytes, not a JSON schema the router could check.

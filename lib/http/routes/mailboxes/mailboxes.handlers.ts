@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
 import { isTrue } from '../../input-limits.js';
-import { requestMailbox } from '../../request-mailbox.js';
+import { requestMailbox } from '../../mailbox-ref.js';
 import { withStore } from '../../store-session.js';
 import type { getMailbox, listMailboxes } from './mailboxes.routes.js';
 

@@ -3,7 +3,7 @@ import { requireWriteScope, resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
 import { isTrue } from '../../input-limits.js';
 import { buildListQuery, headerFilters } from '../../list-query.js';
-import { requestMailbox } from '../../request-mailbox.js';
+import { requestMailbox } from '../../mailbox-ref.js';
 import { withStore } from '../../store-session.js';
 import { downloadBase, withLinks } from './message-links.js';
 import type { getMessage, listMessages } from './messages.routes.js';
