@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ConfigurationError } from '../mail/errors.js';
 import { capa } from './commands/capa.js';
+import { fetchHeaders, type MessageHeaderInfo } from './commands/headers.js';
 import { listAll, listOne, type MessageSize } from './commands/list.js';
 import { apop, authenticate, plainResponse, userPass, xoauth2Response } from './commands/login.js';
 import { dele, noop, quit, rset } from './commands/maildrop.js';
@@ -185,6 +186,11 @@ export class Pop3Client {
   /** Pipelined when the server advertises PIPELINING. @throws MessageNotFoundError */
   topMany(numbers: number[], lines: number): Promise<Buffer[]> {
     return this.run((connection) => topMany(connection, numbers, lines));
+  }
+
+  /** UIDL, size and header of each message, pipelined when possible. @throws MessageNotFoundError */
+  headers(numbers: number[]): Promise<MessageHeaderInfo[]> {
+    return this.run((connection) => fetchHeaders(connection, numbers));
   }
 
   /** The message, byte-exact, as a back-pressured stream. @throws MessageNotFoundError */

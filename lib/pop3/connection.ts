@@ -1,42 +1,11 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { Pop3Error, type Pop3Phase } from './pop3-error.js';
+import type { ConnectionOptions, Pop3Reply, Pop3Request } from './request.js';
 import { ResponseReader } from './response-reader.js';
 import { type Pop3Status, parsePop3Status } from './status-line.js';
 
-export interface Pop3Request {
-  /** The command line without CRLF; null to wait for the greeting. */
-  line: string | null;
-  /** The verb for error reports (arguments may be secret). */
-  verb: string;
-  phase: Pop3Phase;
-  /** True when +OK is followed by a multi-line body. */
-  multiline: boolean;
-  /** Deliver the body as a back-pressured stream instead of one Buffer. */
-  stream?: boolean;
-  /** Answers a SASL "+" continuation; without it a continuation is a protocol error. */
-  onContinue?: (challenge: string) => string;
-  /** Overrides the connection's command deadline. */
-  timeoutMs?: number;
-}
-
-export interface Pop3Reply {
-  status: Pop3Status;
-  /** The unstuffed body of a buffered multi-line response. */
-  body: Buffer | null;
-  /** The unstuffed body of a streamed multi-line response. */
-  stream: Readable | null;
-}
-
-export interface ConnectionOptions {
-  /** Deadline for each response, from the moment it is the one awaited. For streams, the longest silence. */
-  commandTimeoutMs: number;
-  /** Largest buffered (non-streamed) body. */
-  maxResponseBytes: number;
-  signal?: AbortSignal;
-  /** Turns the failure a body stream is destroyed with into what its consumer should see. */
-  mapStreamError?: (error: Error) => Error;
-}
+export type { ConnectionOptions, Pop3Reply, Pop3Request } from './request.js';
 
 interface Entry {
   request: Pop3Request;

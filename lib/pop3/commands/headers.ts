@@ -1,0 +1,68 @@
+import type { Pop3Connection, Pop3Reply, Pop3Request } from '../connection.js';
+import { parseListing } from '../parse-listing.js';
+import { Pop3Error } from '../pop3-error.js';
+import { messageNumber } from './message-number.js';
+
+export interface MessageHeaderInfo {
+  number: number;
+  uid: string;
+  size: number;
+  /** The header block and the blank line after it, byte-exact. */
+  header: Buffer;
+}
+
+const BATCH = 100;
+
+function single(verb: string, number: number): Pop3Request {
+  return { line: `${verb} ${number}`, verb, phase: 'transaction', multiline: false };
+}
+
+function valueFor(text: string, number: number, verb: string): string {
+  const [entry] = parseListing(text.split(' ').slice(0, 2).join(' '));
+  if (!entry || entry.number !== number) {
+    throw new Pop3Error('protocol', `${verb} answered for another message`, {
+      phase: 'transaction',
+      command: verb,
+    });
+  }
+  return entry.value;
+}
+
+/**
+ * UIDL n, LIST n and TOP n 0 for each message: what a summary needs. With
+ * PIPELINING every command goes out in a few writes (RFC 2449 §6.6), so a
+ * page of 50 costs about one round trip and no full listing of a big maildrop.
+ * @throws Pop3Error (rejected when a message no longer exists)
+ */
+export async function fetchHeaders(
+  connection: Pop3Connection,
+  numbers: number[],
+): Promise<MessageHeaderInfo[]> {
+  const requests = numbers.flatMap((number) => [
+    single('UIDL', messageNumber(number)),
+    single('LIST', number),
+    { line: `TOP ${number} 0`, verb: 'TOP', phase: 'transaction', multiline: true } satisfies Pop3Request,
+  ]);
+  const replies: Pop3Reply[] = [];
+  if (connection.pipelining) {
+    const pending = [];
+    for (let start = 0; start < requests.length; start += BATCH) {
+      pending.push(...connection.sendAll(requests.slice(start, start + BATCH)));
+    }
+    replies.push(...(await Promise.all(pending)));
+  } else {
+    for (const request of requests) replies.push(await connection.send(request));
+  }
+  return numbers.map((number, index) => {
+    const [uidl, list, top] = replies.slice(index * 3, index * 3 + 3);
+    const size = valueFor(list!.status.text, number, 'LIST');
+    if (!/^[0-9]+$/.test(size))
+      throw new Pop3Error('protocol', 'malformed POP3 size', { phase: 'transaction' });
+    return {
+      number,
+      uid: valueFor(uidl!.status.text, number, 'UIDL'),
+      size: Number(size),
+      header: top!.body!,
+    };
+  });
+}

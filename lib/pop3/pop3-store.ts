@@ -1,0 +1,206 @@
+import { Readable } from 'node:stream';
+import type { Account } from '../credentials/account.js';
+import { MailboxNotFoundError, MessageNotFoundError, UnsupportedOperationError } from '../mail/errors.js';
+import { decodePop3MessageId } from '../mail/ids.js';
+import type { MailStore, StoreContext } from '../mail/store.js';
+import type {
+  Download,
+  GetMessageOptions,
+  ListQuery,
+  Mailbox,
+  MailboxRef,
+  MailboxStatus,
+  Message,
+  MessagePage,
+  ProbeResult,
+} from '../mail/types.js';
+import { formatContentType, partName } from '../mime/index.js';
+import { createPop3Client, type Pop3Client } from './client.js';
+import { listPop3Messages } from './list-messages.js';
+import { buildPop3Message, extractAttachment } from './message-content.js';
+import { POP3_CAPABILITIES } from './store-capabilities.js';
+
+export interface Pop3StoreOptions {
+  /** Headers a filtered listing may read per request before it answers `partial: true`. */
+  scanWindow: number;
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_POP3_STORE_OPTIONS: Pop3StoreOptions = {
+  scanWindow: 500,
+  commandTimeoutMs: 20_000,
+  connectTimeoutMs: 10_000,
+};
+
+/** Only INBOX exists on a POP3 account (RFC 1939 has a single maildrop). */
+function assertInbox(mailbox: MailboxRef): void {
+  const ok = mailbox.kind === 'role' ? mailbox.role === 'inbox' : mailbox.path.toUpperCase() === 'INBOX';
+  if (!ok) throw new MailboxNotFoundError('A POP3 account has only INBOX.');
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The MailStore port over one POP3 session. Message ids carry the UIDL, so
+ * each call that names a message first maps its UIDL to the session's
+ * message number; a UIDL the server no longer lists is `message_not_found`.
+ */
+export class Pop3MailStore implements MailStore {
+  readonly capabilities = POP3_CAPABILITIES;
+  private readonly account: Account;
+  private readonly context: StoreContext;
+  private readonly options: Pop3StoreOptions;
+  private connecting: Promise<Pop3Client> | null = null;
+  private closed = false;
+
+  constructor(
+    account: Account,
+    context: StoreContext,
+    options: Pop3StoreOptions = DEFAULT_POP3_STORE_OPTIONS,
+  ) {
+    this.account = account;
+    this.context = context;
+    this.options = options;
+  }
+
+  private session(): Promise<Pop3Client> {
+    if (this.closed) return Promise.reject(new Error('Pop3MailStore is closed'));
+    this.connecting ??= (async () => {
+      const { account } = this;
+      const client = createPop3Client({
+        host: account.host,
+        port: account.port,
+        tls: account.tls,
+        allowPlaintext: account.allowPlaintext,
+        tlsOptions: account.tlsOptions,
+        user: account.user,
+        password: account.password,
+        accessToken: account.oauth2?.accessToken,
+        commandTimeoutMs: this.options.commandTimeoutMs,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        greetingTimeoutMs: this.options.connectTimeoutMs,
+        signal: this.context.signal,
+      });
+      await client.connect();
+      this.context.logger.debug('pop3 session open', { pipelining: client.pipelining });
+      return client;
+    })();
+    return this.connecting;
+  }
+
+  /** The session's message number for an id. @throws MessageNotFoundError */
+  private async locate(client: Pop3Client, id: string): Promise<number> {
+    const uid = decodePop3MessageId(id);
+    const entry = (await client.uidl()).find((item) => item.uid === uid);
+    if (!entry) throw new MessageNotFoundError();
+    return entry.number;
+  }
+
+  async probe(): Promise<ProbeResult> {
+    const client = await this.session();
+    const implementation = client.capabilities.args('IMPLEMENTATION').join(' ');
+    return {
+      server: { name: implementation || null, capabilities: client.capabilities.tags },
+      capabilities: POP3_CAPABILITIES,
+    };
+  }
+
+  async listMailboxes(options: { counts: boolean }): Promise<Mailbox[]> {
+    const inbox: Mailbox = {
+      path: 'INBOX',
+      name: 'INBOX',
+      parent: null,
+      delimiter: null,
+      role: 'inbox',
+      specialUse: null,
+      subscribed: true,
+    };
+    if (!options.counts) return [inbox];
+    const { count } = await (await this.session()).stat();
+    return [{ ...inbox, total: count, uidNext: null }];
+  }
+
+  async getMailbox(mailbox: MailboxRef): Promise<MailboxStatus> {
+    assertInbox(mailbox);
+    const { count } = await (await this.session()).stat();
+    return {
+      path: 'INBOX',
+      name: 'INBOX',
+      role: 'inbox',
+      total: count,
+      unseen: null,
+      uidNext: null,
+      uidValidity: null,
+      highestModseq: null,
+      state: null,
+    };
+  }
+
+  async listMessages(mailbox: MailboxRef, query: ListQuery): Promise<MessagePage> {
+    assertInbox(mailbox);
+    return listPop3Messages(await this.session(), query, { scanWindow: this.options.scanWindow });
+  }
+
+  async getMessage(mailbox: MailboxRef, id: string, options: GetMessageOptions): Promise<Message> {
+    assertInbox(mailbox);
+    if (options.markSeen)
+      throw new UnsupportedOperationError('POP3 has no flags: a message cannot be marked seen.');
+    const client = await this.session();
+    const number = await this.locate(client, id);
+    const raw = await readAll(await client.retr(number));
+    return buildPop3Message(raw, id, raw.length, options);
+  }
+
+  async openRaw(mailbox: MailboxRef, id: string): Promise<Download> {
+    assertInbox(mailbox);
+    const client = await this.session();
+    const body = await client.retr(await this.locate(client, id));
+    // LIST sizes are the server's count (RFC 1939 §5) and not always exact: no Content-Length promised.
+    return { contentType: 'message/rfc822', filename: null, disposition: 'attachment', size: null, body };
+  }
+
+  async openAttachment(mailbox: MailboxRef, id: string, attachmentId: string): Promise<Download> {
+    assertInbox(mailbox);
+    const client = await this.session();
+    const raw = await readAll(await client.retr(await this.locate(client, id)));
+    const { node, bytes } = extractAttachment(raw, attachmentId);
+    return {
+      contentType: formatContentType(node),
+      filename: partName(node),
+      disposition: 'attachment',
+      size: bytes.length,
+      body: Readable.from([bytes]),
+    };
+  }
+
+  /**
+   * Deletes one message for good: DELE, then QUIT, whose +OK is the commit
+   * point (RFC 1939 §6). Any failure before that leaves the message in place.
+   * Ends the session.
+   * @throws MessageNotFoundError, UpstreamUnavailableError, UpstreamTimeoutError
+   */
+  async deleteMessage(mailbox: MailboxRef, id: string): Promise<void> {
+    assertInbox(mailbox);
+    const client = await this.session();
+    try {
+      await client.dele(await this.locate(client, id));
+      await client.quit();
+    } finally {
+      this.closed = true;
+      client.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = this.connecting;
+    if (!pending) return;
+    const client = await pending.catch(() => null);
+    client?.close();
+  }
+}
