@@ -29,35 +29,48 @@ export class ResponseTracker {
   private seq = 0;
   private readonly imapTags = new Map<string, { seq: number; starttls: boolean }>();
   private readonly pop3Queue: Pop3Pending[] = [];
-  private pop3GreetingSeen = false;
   private pop3InBody = false;
+  private readonly early: Array<{ seq: number; line: string }> = [];
+  private greeted = false;
 
   constructor(public protocol: ProxyProtocol | undefined) {}
 
   /** Registers one client command line and returns its sequence number (from 1). */
   command(line: string): number {
     this.seq += 1;
-    if (this.protocol === 'imap') {
-      const [tag = '', verb = ''] = line.split(' ', 2);
-      if (tag !== '' && tag !== '*' && tag !== '+') {
-        this.imapTags.set(tag, { seq: this.seq, starttls: /^STARTTLS$/i.test(verb) });
-      }
-    } else if (this.protocol === 'pop3') {
-      const text = line.trim();
-      this.pop3Queue.push({
-        seq: this.seq,
-        multiline: POP3_MULTILINE.test(text),
-        stls: /^STLS$/i.test(text),
-      });
-    }
+    this.register(this.seq, line);
     return this.seq;
   }
 
   serverLine(text: string): ServerLineOutcome {
-    if (this.protocol === undefined) this.protocol = detectProtocol(text);
+    const greeting = !this.greeted;
+    if (greeting) {
+      this.greeted = true;
+      this.protocol ??= detectProtocol(text);
+      // A client may send before the greeting has passed; pair those commands now.
+      for (const early of this.early.splice(0)) this.register(early.seq, early.line);
+    }
     if (this.protocol === 'imap') return this.imapLine(text);
-    if (this.protocol === 'pop3') return this.pop3Line(text);
+    if (this.protocol === 'pop3' && !greeting) return this.pop3Line(text);
     return { completed: [], tlsStarts: false };
+  }
+
+  private register(seq: number, line: string): void {
+    if (!this.greeted && this.protocol !== 'imap') {
+      this.early.push({ seq, line });
+    } else if (this.protocol === 'imap') {
+      const [tag = '', verb = ''] = line.split(' ', 2);
+      if (tag !== '' && tag !== '*' && tag !== '+') {
+        this.imapTags.set(tag, { seq, starttls: /^STARTTLS$/i.test(verb) });
+      }
+    } else if (this.protocol === 'pop3') {
+      const text = line.trim();
+      this.pop3Queue.push({
+        seq,
+        multiline: POP3_MULTILINE.test(text),
+        stls: /^STLS$/i.test(text),
+      });
+    }
   }
 
   private imapLine(text: string): ServerLineOutcome {
@@ -71,10 +84,6 @@ export class ResponseTracker {
 
   private pop3Line(text: string): ServerLineOutcome {
     const none = { completed: [], tlsStarts: false };
-    if (!this.pop3GreetingSeen) {
-      this.pop3GreetingSeen = true;
-      return none;
-    }
     if (this.pop3InBody) {
       if (text !== '.') return none;
       this.pop3InBody = false;

@@ -53,6 +53,15 @@ describe('ResponseTracker', () => {
     expect(tracker.serverLine('+OK begin').tlsStarts).toBe(true);
   });
 
+  it.each([
+    ['* OK ready', 'a1 NOOP', 'a1 OK done'],
+    ['+OK ready', 'NOOP', '+OK'],
+  ])('pairs a command sent before the greeting %s', (greeting, command, answer) => {
+    const tracker = new ResponseTracker(undefined);
+    tracker.command(command);
+    expect(completions(tracker, [greeting, answer])).toEqual([[], [1]]);
+  });
+
   it('ignores lines it cannot attribute when the protocol is unknown', () => {
     const tracker = new ResponseTracker(undefined);
     tracker.command('hello');
