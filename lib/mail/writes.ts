@@ -1,0 +1,82 @@
+import type { ErrorCode } from './errors.js';
+import type { Mailbox, MailboxRef, MessageFilter, MessageSummary } from './types.js';
+
+/** A flag change: add and/or remove, or replace the whole set. Flags are IMAP flags or keywords (atoms). */
+export type FlagChange = { add: string[]; remove: string[] } | { set: string[] };
+
+export interface MessageRef {
+  id: string;
+  /** The mailbox path the message is in now. */
+  mailbox: string;
+}
+
+export type DeleteOutcome = { kind: 'moved'; id: string; mailbox: string } | { kind: 'expunged' };
+
+export interface AppendInput {
+  raw: Buffer;
+  flags: string[];
+  /** INTERNALDATE to set; the server's clock when null. */
+  date: Date | null;
+}
+
+export type BulkTarget = { ids: string[] } | { filter: MessageFilter };
+
+export type BulkAction =
+  | { action: 'flag'; flags: FlagChange }
+  | { action: 'move' | 'copy'; to: MailboxRef }
+  | { action: 'delete'; permanent: boolean };
+
+export interface BulkResult {
+  /** Messages the ids or filter named that exist. */
+  matched: number;
+  done: number;
+  /** Every id that was not done, with why (e.g. `message_not_found`, `stale_message_id`). */
+  failed: Array<{ id: string; code: ErrorCode }>;
+  /** For move and copy: old id → new id. */
+  ids?: Record<string, string>;
+}
+
+export interface ChangeSet {
+  /** The state to pass as `since` next time. */
+  state: string;
+  created: MessageSummary[];
+  updated: Array<{ id: string; flags: string[] }>;
+  removed: string[];
+  /** More changes remain after `maxChanges`; call again with `state`. */
+  hasMore: boolean;
+}
+
+export interface WaitResult {
+  changed: boolean;
+  state: string;
+}
+
+/**
+ * The write and sync half of the port. Every method acts on exactly the
+ * message or mailbox named, or changes nothing and throws a domain error.
+ * Adapters that cannot do an operation throw UnsupportedOperationError and
+ * say so in their capabilities.
+ */
+export interface MailStoreWrites {
+  /** @throws MessageNotFoundError, StaleMessageIdError, InvalidRequestError (bad keyword) */
+  updateFlags(mailbox: MailboxRef, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }>;
+  /** @throws MailboxNotFoundError (destination), MessageNotFoundError, StaleMessageIdError */
+  moveMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef>;
+  copyMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef>;
+  /** To the Trash role, or expunged for good with `permanent` (or when already in Trash, or POP3). */
+  deleteMessage(mailbox: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome>;
+  /** @throws MailboxNotFoundError, InvalidRequestError (not a plausible message) */
+  appendMessage(mailbox: MailboxRef, input: AppendInput): Promise<MessageRef>;
+  /** @throws MailboxExistsError, InvalidRequestError */
+  createMailbox(path: string): Promise<Mailbox>;
+  /** @throws MailboxNotFoundError, MailboxExistsError, InvalidRequestError (INBOX) */
+  renameMailbox(mailbox: MailboxRef, newPath: string): Promise<Mailbox>;
+  /** @throws MailboxNotFoundError, InvalidRequestError (INBOX) */
+  deleteMailbox(mailbox: MailboxRef): Promise<void>;
+  /** One UID-set command per action; partial success reported per id. */
+  bulk(mailbox: MailboxRef, target: BulkTarget, action: BulkAction): Promise<BulkResult>;
+  /** @throws StateExpiredError, UnsupportedOperationError (no CONDSTORE) */
+  changes(mailbox: MailboxRef, since: string, options: { maxChanges: number }): Promise<ChangeSet>;
+  /** Resolves when the mailbox changes after `since` or after `timeoutSeconds`. @throws StateExpiredError */
+  wait(mailbox: MailboxRef, since: string, timeoutSeconds: number): Promise<WaitResult>;
+}
