@@ -42,6 +42,11 @@ export interface ChangeSet {
   created: MessageSummary[];
   updated: Array<{ id: string; flags: string[] }>;
   removed: string[];
+  /**
+   * False when the server cannot report removals since `since` (no QRESYNC):
+   * `removed` is then empty and the client must compare its list to learn them.
+   */
+  removedComplete: boolean;
   /** More changes remain after `maxChanges`; call again with `state`. */
   hasMore: boolean;
 }
