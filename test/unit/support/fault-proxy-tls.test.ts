@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TLSSocket, connect as tlsConnect } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
 import { TestClient } from './test-client.js';
@@ -78,5 +78,36 @@ describe('fault proxy with TLS', () => {
     expect(proxy.commands).toEqual([{ connection: 0, line: 'A1 STARTTLS' }]);
     expect(proxy.bytes.toServer).toBeGreaterThan('A1 STARTTLS\r\nA2 NOOP password\r\n'.length);
     secure.destroy();
+  });
+
+  it('passes implicit TLS through and records nothing', async () => {
+    const tlsServer = createTlsServer({ key, cert }, (socket) => {
+      socket.on('error', () => {});
+      socket.write('* OK secure greeting\r\n');
+    });
+    tlsServer.listen(0, '127.0.0.1');
+    await once(tlsServer, 'listening');
+    const address = tlsServer.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const implicit = await startFaultProxy({ target: { host: '127.0.0.1', port: address.port } });
+    try {
+      const client = tlsConnect({
+        port: implicit.port,
+        host: '127.0.0.1',
+        ca: cert,
+        servername: 'localhost',
+      });
+      const [greeting] = (await once(client, 'data')) as [Buffer];
+      expect(greeting.toString('utf8')).toBe('* OK secure greeting\r\n');
+      const before = implicit.bytes.toServer;
+      client.write('A1 LOGIN alice secret\r\n');
+      while (implicit.bytes.toServer === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(implicit.commands).toEqual([]);
+      expect(implicit.flights.total).toBeGreaterThanOrEqual(2);
+      client.destroy();
+    } finally {
+      await implicit.close();
+      tlsServer.close();
+    }
   });
 });
