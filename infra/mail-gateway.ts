@@ -18,6 +18,14 @@ import { planApiTimeouts, planStreamTimeouts } from './timeouts.js';
  */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Largest message upload the API function accepts. Lambda caps a synchronous
+ * request payload at 6 MB and HTTP API base64-encodes binary bodies, so a
+ * larger upload could not reach the function at all: with this limit the
+ * client gets our 413 problem instead of a platform error.
+ */
+export const LAMBDA_MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+
 export interface MailGatewayProps {
   /** Prefix of every secret the gateway reads, e.g. `mailgate/`. The functions may read nothing else. */
   secretPrefix: string;
@@ -132,6 +140,7 @@ export class MailGateway extends Construct {
         ...shared,
         MAILGATE_REQUEST_TIMEOUT_MS: String(apiPlan.requestDeadlineMs),
         MAILGATE_MAX_BUFFERED_BYTES: String(maxBufferedBytes),
+        MAILGATE_MAX_UPLOAD_BYTES: String(LAMBDA_MAX_UPLOAD_BYTES),
         ...(this.downloadUrl === undefined ? {} : { MAILGATE_DOWNLOAD_BASE_URL: this.downloadUrl.url }),
       },
     });

@@ -161,6 +161,7 @@ describe('MailGateway template', () => {
       'MAILGATE_DOWNLOAD_BASE_URL',
       'MAILGATE_LOG_LEVEL',
       'MAILGATE_MAX_BUFFERED_BYTES',
+      'MAILGATE_MAX_UPLOAD_BYTES',
       'MAILGATE_REQUEST_TIMEOUT_MS',
       'MAILGATE_SECRET_CACHE_SECONDS',
       'MAILGATE_SECRET_PREFIX',
@@ -184,6 +185,15 @@ describe('MailGateway template', () => {
     // Nothing in the whole template is a secret reference or a stored secret.
     const text = JSON.stringify(template.toJSON());
     expect(text).not.toMatch(/resolve:secretsmanager|AWS::SecretsManager::Secret|SecretString/);
+  });
+
+  it("keeps the API function's bodies, base64-encoded, under Lambda's 6 MB payload cap both ways", () => {
+    const env = environmentOf(functions(buildTemplate()).api);
+    for (const key of ['MAILGATE_MAX_BUFFERED_BYTES', 'MAILGATE_MAX_UPLOAD_BYTES']) {
+      const bytes = Number(env[key]);
+      expect(bytes).toBeGreaterThanOrEqual(1024 * 1024);
+      expect(Math.ceil(bytes / 3) * 4).toBeLessThan(6 * 1024 * 1024 - 64 * 1024);
+    }
   });
 
   it('lines up the timeouts: integration > Lambda timeout > request deadline, with room to answer 504', () => {
