@@ -162,6 +162,11 @@ export class ImapSession {
 
   #translate(error: unknown): MailgateError {
     if (this.#signal.aborted) return this.#abortError();
+    if (this.#closed) {
+      return new UpstreamUnavailableError('The mail session was closed before the operation finished.', {
+        cause: error,
+      });
+    }
     return mapImapError(error);
   }
 }
