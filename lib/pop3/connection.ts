@@ -1,22 +1,12 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { Deadline } from './deadline.js';
 import { Pop3Error, type Pop3Phase } from './pop3-error.js';
-import type { ConnectionOptions, Pop3Reply, Pop3Request } from './request.js';
+import type { ConnectionOptions, Entry, Pop3Reply, Pop3Request } from './request.js';
 import { ResponseReader } from './response-reader.js';
-import { type Pop3Status, parsePop3Status } from './status-line.js';
+import { parsePop3Status } from './status-line.js';
 
 export type { ConnectionOptions, Pop3Reply, Pop3Request } from './request.js';
-
-interface Entry {
-  request: Pop3Request;
-  written: boolean;
-  resolve(reply: Pop3Reply): void;
-  reject(error: Error): void;
-  status: Pop3Status | null;
-  chunks: Buffer[];
-  size: number;
-  stream: Readable | null;
-}
 
 /**
  * One POP3 session's byte pipe: writes commands, matches responses to them in
@@ -29,7 +19,8 @@ export class Pop3Connection {
   private readonly options: ConnectionOptions;
   private readonly reader: ResponseReader;
   private readonly queue: Entry[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private readonly deadline = new Deadline();
+  private readonly onAbort = () => this.abort();
   private pausedForConsumer = false;
   private failure: Error | null = null;
   /** RFC 2449 §6.6: write commands without waiting for earlier responses. */
@@ -46,8 +37,8 @@ export class Pop3Connection {
     this.attach(socket);
     const { signal } = options;
     if (signal) {
-      if (signal.aborted) queueMicrotask(() => this.abort());
-      else signal.addEventListener('abort', () => this.abort(), { once: true });
+      if (signal.aborted) queueMicrotask(this.onAbort);
+      else signal.addEventListener('abort', this.onAbort, { once: true });
     }
   }
 
@@ -104,7 +95,8 @@ export class Pop3Connection {
   destroy(error?: Error): void {
     if (this.failure) return;
     this.failure = error ?? new Pop3Error('closed', 'POP3 connection closed', { phase: 'transaction' });
-    this.clearTimer();
+    this.deadline.clear();
+    this.options.signal?.removeEventListener('abort', this.onAbort);
     this.reader.stop();
     for (const entry of this.queue.splice(0)) {
       if (entry.stream) entry.stream.destroy(this.options.mapStreamError?.(this.failure) ?? this.failure);
@@ -162,29 +154,16 @@ export class Pop3Connection {
       if (entry.request.line !== null) lines.push(`${entry.request.line}\r\n`);
     }
     if (lines.length > 0) this.socket.write(lines.join(''), 'utf8');
-    if (this.timer === null && this.queue[0]?.written) this.armTimer();
+    if (!this.deadline.armed && !this.pausedForConsumer && this.queue[0]?.written) this.armTimer();
   }
 
   private armTimer(): void {
-    this.clearTimer();
     const head = this.queue[0];
-    if (!head) return;
-    const ms = head.request.timeoutMs ?? this.options.commandTimeoutMs;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const phase = head.request.phase;
-      this.destroy(
-        new Pop3Error('timeout', `POP3 ${head.request.verb} timed out`, {
-          phase,
-          command: head.request.verb,
-        }),
-      );
-    }, ms);
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    if (!head) return this.deadline.clear();
+    const { verb, phase, timeoutMs } = head.request;
+    this.deadline.arm(timeoutMs ?? this.options.commandTimeoutMs, () =>
+      this.destroy(new Pop3Error('timeout', `POP3 ${verb} timed out`, { phase, command: verb })),
+    );
   }
 
   private onStatus(line: Buffer): boolean {
@@ -223,6 +202,8 @@ export class Pop3Connection {
     if (request.stream) {
       head.stream = new Readable({ read: () => this.resumeForConsumer() });
       head.stream.on('close', () => this.resumeForConsumer());
+      // Failures reach consumers through read/iteration; an unheard 'error' event must not crash the process.
+      head.stream.on('error', () => {});
       head.resolve({ status, body: null, stream: head.stream });
       this.armTimer();
     }
@@ -257,7 +238,7 @@ export class Pop3Connection {
 
   /** The head's response is complete: move on to the next one. */
   private complete(): void {
-    this.clearTimer();
+    this.deadline.clear();
     this.queue.shift();
     this.resumeForConsumer();
     this.flush();
@@ -266,7 +247,7 @@ export class Pop3Connection {
   private pauseForConsumer(): void {
     this.pausedForConsumer = true;
     // A slow reader is not a slow server: the silence deadline waits too.
-    this.clearTimer();
+    this.deadline.clear();
     this.socket.pause();
   }
 

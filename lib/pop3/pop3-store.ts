@@ -14,11 +14,13 @@ import type {
   MessagePage,
   ProbeResult,
 } from '../mail/types.js';
+import type { DeleteOutcome } from '../mail/writes.js';
 import { formatContentType, partName } from '../mime/index.js';
 import { createPop3Client, type Pop3Client } from './client.js';
 import { listPop3Messages } from './list-messages.js';
 import { buildPop3Message, extractAttachment } from './message-content.js';
 import { POP3_CAPABILITIES } from './store-capabilities.js';
+import { Pop3UnsupportedWrites } from './unsupported-writes.js';
 
 export interface Pop3StoreOptions {
   /** Headers a filtered listing may read per request before it answers `partial: true`. */
@@ -50,7 +52,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
  * each call that names a message first maps its UIDL to the session's
  * message number; a UIDL the server no longer lists is `message_not_found`.
  */
-export class Pop3MailStore implements MailStore {
+export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   readonly capabilities = POP3_CAPABILITIES;
   private readonly account: Account;
   private readonly context: StoreContext;
@@ -63,6 +65,7 @@ export class Pop3MailStore implements MailStore {
     context: StoreContext,
     options: Pop3StoreOptions = DEFAULT_POP3_STORE_OPTIONS,
   ) {
+    super();
     this.account = account;
     this.context = context;
     this.options = options;
@@ -179,17 +182,22 @@ export class Pop3MailStore implements MailStore {
   }
 
   /**
-   * Deletes one message for good: DELE, then QUIT, whose +OK is the commit
+   * Deletes one message for good (POP3 has no Trash, so `permanent` changes nothing): DELE, then QUIT, whose +OK is the commit
    * point (RFC 1939 §6). Any failure before that leaves the message in place.
    * Ends the session.
    * @throws MessageNotFoundError, UpstreamUnavailableError, UpstreamTimeoutError
    */
-  async deleteMessage(mailbox: MailboxRef, id: string): Promise<void> {
+  async deleteMessage(
+    mailbox: MailboxRef,
+    id: string,
+    _options?: { permanent: boolean },
+  ): Promise<DeleteOutcome> {
     assertInbox(mailbox);
     const client = await this.session();
     try {
       await client.dele(await this.locate(client, id));
       await client.quit();
+      return { kind: 'expunged' };
     } finally {
       this.closed = true;
       client.close();

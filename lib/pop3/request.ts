@@ -37,3 +37,15 @@ export interface ConnectionOptions {
   /** Turns the failure a body stream is destroyed with into what its consumer should see. */
   mapStreamError?: (error: Error) => Error;
 }
+
+/** A request in the connection's queue and the state of its response. */
+export interface Entry {
+  request: Pop3Request;
+  written: boolean;
+  resolve(reply: Pop3Reply): void;
+  reject(error: Error): void;
+  status: Pop3Status | null;
+  chunks: Buffer[];
+  size: number;
+  stream: Readable | null;
+}

@@ -137,12 +137,14 @@ describe('Pop3MailStore against Dovecot', () => {
     proxies.push(proxy);
     const id = encodePop3MessageId(uid!);
     await expect(
-      openStore({ port: proxy.port, tls: 'none', allowPlaintext: true }, target).deleteMessage(INBOX, id),
+      openStore({ port: proxy.port, tls: 'none', allowPlaintext: true }, target).deleteMessage(INBOX, id, {
+        permanent: true,
+      }),
     ).rejects.toMatchObject({ code: 'upstream_unavailable' });
     expect(proxy.commands.map((command) => command.line)).toContain(`DELE 1`);
     expect(await uids(target)).toContain(uid);
 
-    await openStore({}, target).deleteMessage(INBOX, id);
+    await openStore({}, target).deleteMessage(INBOX, id, { permanent: true });
     expect(await uids(target)).not.toContain(uid);
   });
 });

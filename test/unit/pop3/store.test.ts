@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
 import { encodePop3MessageId } from '../../../lib/mail/ids.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
+import type { MailStore } from '../../../lib/mail/store.js';
 import type { ListQuery, MailboxRef } from '../../../lib/mail/types.js';
 import { createPop3StoreFactory, type Pop3MailStore } from '../../../lib/pop3/index.js';
 import {
@@ -45,7 +46,7 @@ function openStore(scanWindow = 500): Pop3MailStore {
   const store = factory.open(account, {
     signal: new AbortController().signal,
     logger: silentLogger,
-  }) as Pop3MailStore;
+  }) as unknown as Pop3MailStore;
   stores.push(store);
   return store;
 }
@@ -132,7 +133,9 @@ describe('Pop3MailStore over the fake server', () => {
       messages: buildMessages(3),
       dropOn: { command: 'QUIT', answer: false },
     });
-    await expect(openStore().deleteMessage(INBOX, encodePop3MessageId('u2'))).rejects.toMatchObject({
+    await expect(
+      openStore().deleteMessage(INBOX, encodePop3MessageId('u2'), { permanent: true }),
+    ).rejects.toMatchObject({
       code: 'upstream_unavailable',
     });
     expect(server.maildrop.map((m) => m.uid)).toEqual(['u1', 'u2', 'u3']);
@@ -141,7 +144,9 @@ describe('Pop3MailStore over the fake server', () => {
 
   it('deletes for good once QUIT is answered', async () => {
     server = await startFakePop3Server({ messages: buildMessages(3) });
-    await openStore().deleteMessage(INBOX, encodePop3MessageId('u2'));
+    expect(await openStore().deleteMessage(INBOX, encodePop3MessageId('u2'), { permanent: true })).toEqual({
+      kind: 'expunged',
+    });
     expect(server.maildrop.map((m) => m.uid)).toEqual(['u1', 'u3']);
     await expect(openStore().openRaw(INBOX, encodePop3MessageId('u2'))).rejects.toMatchObject({
       code: 'message_not_found',
@@ -159,5 +164,29 @@ describe('Pop3MailStore over the fake server', () => {
       total: 2,
       state: null,
     });
+  });
+
+  it('answers unsupported_operation for what POP3 cannot do, without connecting', async () => {
+    server = await startFakePop3Server({ messages: buildMessages(1) });
+    const store: MailStore = openStore();
+    const id = encodePop3MessageId('u1');
+    const attempts = [
+      store.updateFlags(INBOX, id, { add: ['\\Seen'], remove: [] }),
+      store.moveMessage(INBOX, id, { kind: 'role', role: 'trash' }),
+      store.copyMessage(INBOX, id, { kind: 'role', role: 'trash' }),
+      store.appendMessage(INBOX, { raw: Buffer.from('Subject: x\r\n\r\n'), flags: [], date: null }),
+      store.createMailbox('Archive'),
+      store.renameMailbox(INBOX, 'Other'),
+      store.deleteMailbox(INBOX),
+      store.bulk(INBOX, { ids: [id] }, { action: 'delete', permanent: true }),
+      store.changes(INBOX, 'state', { maxChanges: 10 }),
+      store.wait(INBOX, 'state', 5),
+      store.getMessage(INBOX, id, { body: 'text', maxBodyBytes: null, markSeen: true }),
+    ];
+    for (const attempt of attempts) {
+      await expect(attempt).rejects.toMatchObject({ code: 'unsupported_operation', detail: /POP3/ });
+    }
+    expect(store.capabilities).toMatchObject({ flags: false, move: false, append: false, changes: false });
+    expect(server.sessions).toHaveLength(0);
   });
 });
