@@ -1,0 +1,62 @@
+/**
+ * Local entry point (`npm start`): serves the gateway on Node. With no
+ * accounts configured it starts the demo mailbox first.
+ */
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../lib/config/env.js';
+import { createCredentialStore } from '../lib/credentials/create-store.js';
+import { startDemo } from '../lib/devmail/demo.js';
+import { createApp } from '../lib/http/index.js';
+import { createImapStoreFactory } from '../lib/imap/index.js';
+import { createLogger } from '../lib/log/create-logger.js';
+import { createProtocolDispatcher } from '../lib/mail/dispatch.js';
+import { createPop3StoreFactory } from '../lib/pop3/index.js';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  let config = loadConfig();
+  const logger = createLogger({ level: config.MAILGATE_LOG_LEVEL, fields: { service: 'mailgate' } });
+  let credentials = createCredentialStore(config);
+  const configured = await credentials.listAccountIds();
+  const demo = configured.length === 0 && config.MAILGATE_DEMO !== false ? await startDemo(say) : undefined;
+  if (demo) {
+    config = { ...config, MAILGATE_STORE: 'file', MAILGATE_ACCOUNTS_FILE: demo.accountsFile };
+    credentials = createCredentialStore(config);
+  }
+
+  const stores = createProtocolDispatcher({ imap: createImapStoreFactory(), pop3: createPop3StoreFactory() });
+  const app = createApp({ credentials, stores, config, logger });
+  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+    const base = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
+    say(`mailgate listening on ${base}`);
+    say(`API reference: ${base}/docs`);
+    if (demo) {
+      say('');
+      say(`Demo mailbox running (accounts: ${demo.accountIds.join(', ')}). Demo token (shown once):`);
+      say(`  ${demo.token}`);
+      say('List the demo INBOX:');
+      say(
+        `  curl -s -H 'Authorization: Bearer ${demo.token}' ${base}/v1/accounts/demo/mailboxes/INBOX/messages`,
+      );
+    } else {
+      say(`Serving ${configured.length} configured account(s).`);
+    }
+  });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await demo?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  say(`mailgate failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
