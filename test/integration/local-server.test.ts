@@ -68,7 +68,7 @@ describe('npm start with no accounts configured', () => {
 
   it('stops its demo mail server on SIGTERM', async () => {
     const demoDovecot = async () =>
-      (await run('sh', ['-c', 'pgrep -f "dovecot -c .*mailgate-demo-" || true'])).stdout.trim();
+      (await run('sh', ['-c', 'pgrep -f "[d]ovecot -c .*mailgate-demo-" || true'])).stdout.trim();
     expect(await demoDovecot()).not.toBe('');
     server.child.kill('SIGTERM');
     const [code] = await once(server.child, 'exit');
