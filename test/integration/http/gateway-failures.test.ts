@@ -4,7 +4,8 @@ import { type Gateway, startGateway } from '../../support/gateway.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 import { type SilentServer, startNeverGreetServer } from '../../support/never-greet-server.js';
 
-const DEADLINE_MS = 1500;
+// Above Dovecot's 2 s delay before it answers a failed login.
+const DEADLINE_MS = 4000;
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve) => {
