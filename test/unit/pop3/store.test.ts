@@ -31,7 +31,7 @@ function buildMessages(count: number): FakeMessage[] {
   }));
 }
 
-function openStore(scanWindow = 500): Pop3MailStore {
+function openStore(scanWindow = 500, signal = new AbortController().signal): Pop3MailStore {
   const account = {
     id: 'pop',
     protocol: 'pop3',
@@ -44,7 +44,7 @@ function openStore(scanWindow = 500): Pop3MailStore {
   } as Account;
   const factory = createPop3StoreFactory({ scanWindow, commandTimeoutMs: 5_000 });
   const store = factory.open(account, {
-    signal: new AbortController().signal,
+    signal,
     logger: silentLogger,
   }) as unknown as Pop3MailStore;
   stores.push(store);
@@ -188,5 +188,22 @@ describe('Pop3MailStore over the fake server', () => {
     }
     expect(store.capabilities).toMatchObject({ flags: false, move: false, append: false, changes: false });
     expect(server.sessions).toHaveLength(0);
+  });
+
+  it('a raw download that stalls ends with upstream_timeout when the request deadline fires, and the socket closes', async () => {
+    const raw = Buffer.concat([
+      Buffer.from('Subject: big\r\n\r\n'),
+      Buffer.alloc(100_000, 'x'),
+      Buffer.from('\r\n'),
+    ]);
+    server = await startFakePop3Server({ messages: [{ uid: 'big', raw }], stallRetrAfter: 20_000 });
+    const request = new AbortController();
+    const store = openStore(500, request.signal);
+    const download = await store.openRaw(INBOX, encodePop3MessageId('big'));
+    const started = Date.now();
+    setTimeout(() => request.abort(), 200);
+    await expect(readAll(download.body)).rejects.toMatchObject({ code: 'upstream_timeout' });
+    await server.sessions[0]!.closed;
+    expect(Date.now() - started).toBeLessThan(1_200 + 1_000);
   });
 });
