@@ -1,0 +1,38 @@
+/**
+ * `npm run bench [-- <name>…]`: runs each benchmark in a fresh process (so one
+ * does not warm or bloat the next) and prints their tables. Names: imap,
+ * pop3, bundles; all by default.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const BENCHES: Record<string, string> = {
+  imap: 'imap-requests.ts',
+  pop3: 'pop3-list.ts',
+  bundles: 'bundles.ts',
+};
+
+const named = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const passThrough = process.argv.slice(2).filter((arg) => arg.startsWith('-'));
+let failed = false;
+for (const name of named.length > 0 ? named : Object.keys(BENCHES)) {
+  const file = BENCHES[name];
+  if (!file || !existsSync(join(here, file))) {
+    console.error(`unknown benchmark "${name}" (known: ${Object.keys(BENCHES).join(', ')})`);
+    failed = true;
+    continue;
+  }
+  console.log(`\n## ${name}\n`);
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(here, file), ...passThrough],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (result.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
