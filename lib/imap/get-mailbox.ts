@@ -6,6 +6,7 @@ import { listOneMailbox } from './imapflow-internals.js';
 import { fetchMailboxList } from './list-mailboxes.js';
 import { assignRoles } from './mailbox-roles.js';
 import { encodeMailboxState } from './mailbox-state.js';
+import { checkMailboxPath } from './resolve-mailbox.js';
 
 const STATUS_QUERY: StatusQuery = {
   messages: true,
@@ -30,7 +31,8 @@ interface Found {
  * @throws MailboxNotFoundError
  */
 export async function getMailbox(session: ImapSession, ref: MailboxRef): Promise<MailboxStatus> {
-  const found = ref.kind === 'path' ? await byPath(session, ref.path) : await byRole(session, ref.role);
+  const found =
+    ref.kind === 'path' ? await byPath(session, checkMailboxPath(ref.path)) : await byRole(session, ref.role);
   const { status } = found;
   const uidValidity = status.uidValidity !== undefined ? status.uidValidity.toString() : null;
   const highestModseq = status.highestModseq !== undefined ? status.highestModseq.toString() : null;

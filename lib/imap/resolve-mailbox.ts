@@ -1,4 +1,4 @@
-import { MailboxNotFoundError } from '../mail/errors.js';
+import { InvalidRequestError, MailboxNotFoundError } from '../mail/errors.js';
 import type { MailboxRef, MailboxRole } from '../mail/types.js';
 import type { ImapSession } from './imap-session.js';
 import { fetchMailboxList } from './list-mailboxes.js';
@@ -9,12 +9,19 @@ import { assignRoles } from './mailbox-roles.js';
  * says whether it exists when it is opened); `~inbox` is INBOX without a
  * round trip; any other role costs one LIST.
  * @throws MailboxNotFoundError when no mailbox has the role.
+ * @throws InvalidRequestError for CR, LF or NUL in a path (they could end a command line).
  */
 export async function resolveMailboxPath(session: ImapSession, ref: MailboxRef): Promise<string> {
-  if (ref.kind === 'path') return ref.path;
+  if (ref.kind === 'path') return checkMailboxPath(ref.path);
   if (ref.role === 'inbox') return 'INBOX';
   const path = await findRolePath(session, ref.role);
   if (path === null) throw new MailboxNotFoundError(`No mailbox has the role "${ref.role}".`);
+  return path;
+}
+
+/** @throws InvalidRequestError for an empty path or CR, LF or NUL in it. */
+export function checkMailboxPath(path: string): string {
+  if (path === '' || /[\r\n\0]/.test(path)) throw new InvalidRequestError('The mailbox path is invalid.');
   return path;
 }
 

@@ -12,9 +12,10 @@ function safe(value: string, what: string): string {
 }
 
 function instant(value: FilterInstant): Date {
-  // imapflow sends YOUNGER/OLDER (RFC 5032 WITHIN) when the server has it, to
-  // the second; otherwise SINCE/BEFORE on the UTC day, BEFORE rounding a
-  // time of day up to the next day so the bound stays inclusive.
+  // imapflow sends YOUNGER/OLDER (RFC 5032 WITHIN) when the server has it:
+  // seconds before the server's clock, so the bound is as exact as the two
+  // clocks agree (about a second). Otherwise SINCE/BEFORE on the UTC day,
+  // BEFORE rounding a time of day up to the next day so it stays inclusive.
   return value.at;
 }
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
   );
   const page = await withStore(user, (store) => store.listMessages(MAILBOX, { limit: 50, filter: {} }));
   // Seeded in order, listed newest first.
-  [...page.messages].reverse().forEach((message, i) => ids.set(FIXTURES[i]!, message.id));
+  for (const [i, message] of [...page.messages].reverse().entries()) ids.set(FIXTURES[i]!, message.id);
 });
 
 function get(name: (typeof FIXTURES)[number], overrides = {}): Promise<Message> {

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
+import type { MailboxRef } from '../../../lib/mail/types.js';
+import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
+import type { MailUser } from '../../support/mail-server.js';
+import { buildGetOptions, buildMessage, createImapUser, drain, fixture, openStore } from './imap-test-kit.js';
+
+/**
+ * What each read operation sends, recorded by a plaintext proxy in front of
+ * Dovecot so the pre-login commands are visible too. These lists are the
+ * per-endpoint budget: a change that adds a round trip fails here.
+ */
+const INBOX: MailboxRef = { kind: 'path', path: 'INBOX' };
+let user: MailUser;
+let proxy: FaultProxy;
+let ids: { plain: string; mixed: string };
+let cursor: string;
+
+/** Connection setup before any operation: imapflow's ID (twice: Dovecot names itself only after login), LOGIN, NAMESPACE. */
+const SETUP = ['ID', 'LOGIN', 'ID', 'NAMESPACE'];
+
+beforeAll(async () => {
+  user = await createImapUser('cmds');
+  await user.seed('INBOX', [
+    ...Array.from({ length: 14 }, (_, i) => ({ raw: buildMessage({ subject: `m${i}` }) })),
+    { raw: fixture('mixed-attachments.eml') },
+  ]);
+  proxy = await startFaultProxy({
+    target: { host: user.server.host, port: user.server.ports.imap },
+    protocol: 'imap',
+  });
+  const first = await measure((store) => store.listMessages(INBOX, { limit: 10, filter: {} }));
+  const messages = first.result.messages;
+  ids = { mixed: messages[0]!.id, plain: messages[1]!.id };
+  cursor = first.result.nextCursor!;
+});
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+async function measure<T>(
+  work: (store: ImapMailStore) => Promise<T>,
+): Promise<{ result: T; names: string[]; roundTrips: number }> {
+  await proxy.whenIdle();
+  proxy.reset();
+  const store = openStore(user, { account: { port: proxy.port, tls: 'none', allowPlaintext: true } });
+  const result = await work(store).finally(() => store.close());
+  await proxy.whenIdle();
+  const names = proxy.commands.map((c) => {
+    const [, first, second] = c.line.split(' ');
+    return first === 'UID' ? `UID ${second}` : (first ?? '');
+  });
+  return { result, names, roundTrips: proxy.flights.total };
+}
+
+describe('IMAP commands per request', () => {
+  test.each([
+    ['list mailboxes', (s: ImapMailStore) => s.listMailboxes({ counts: false }), ['LIST']],
+    [
+      'list mailboxes with counts (LIST-STATUS)',
+      (s: ImapMailStore) => s.listMailboxes({ counts: true }),
+      ['LIST'],
+    ],
+    ['mailbox status by path', (s: ImapMailStore) => s.getMailbox(INBOX), ['LIST']],
+    [
+      'mailbox status by role',
+      (s: ImapMailStore) => s.getMailbox({ kind: 'role', role: 'sent' }),
+      ['LIST', 'STATUS'],
+    ],
+    [
+      'messages, first page',
+      (s: ImapMailStore) => s.listMessages(INBOX, { limit: 10, filter: {} }),
+      ['EXAMINE', 'FETCH'],
+    ],
+    [
+      'messages, later page',
+      (s: ImapMailStore) => s.listMessages(INBOX, { limit: 10, cursor, filter: {} }),
+      ['EXAMINE', 'UID SEARCH', 'FETCH'],
+    ],
+    [
+      'messages, filtered',
+      (s: ImapMailStore) => s.listMessages(INBOX, { limit: 10, filter: { subject: 'm1', seen: false } }),
+      ['EXAMINE', 'UID SEARCH', 'UID FETCH'],
+    ],
+    [
+      'messages of a role mailbox',
+      (s: ImapMailStore) => s.listMessages({ kind: 'role', role: 'trash' }, { limit: 10, filter: {} }),
+      ['LIST', 'EXAMINE'],
+    ],
+    [
+      'get message',
+      (s: ImapMailStore) => s.getMessage(INBOX, ids.mixed, buildGetOptions()),
+      ['EXAMINE', 'UID FETCH', 'UID FETCH'],
+    ],
+    [
+      'get message, body=none',
+      (s: ImapMailStore) => s.getMessage(INBOX, ids.mixed, buildGetOptions({ body: 'none' })),
+      ['EXAMINE', 'UID FETCH'],
+    ],
+    [
+      'get message with markSeen',
+      (s: ImapMailStore) => s.getMessage(INBOX, ids.plain, buildGetOptions({ markSeen: true })),
+      ['SELECT', 'UID FETCH', 'UID FETCH', 'UID STORE'],
+    ],
+    [
+      'raw download',
+      async (s: ImapMailStore) => drain(await s.openRaw(INBOX, ids.mixed)),
+      ['EXAMINE', 'UID FETCH'],
+    ],
+    [
+      'attachment download',
+      async (s: ImapMailStore) => drain(await s.openAttachment(INBOX, ids.mixed, '3')),
+      ['EXAMINE', 'UID FETCH'],
+    ],
+  ] as const)('%s', async (_name, work, expected) => {
+    const { names, roundTrips } = await measure(work);
+    expect(names).toEqual([...SETUP, ...expected]);
+    // One command per round trip: nothing waits on a continuation (no AUTHENTICATE, no synchronising literal).
+    expect(roundTrips).toBe(names.length);
+    expect(names).not.toContain('ENABLE');
+    expect(names).not.toContain('COMPRESS');
+    expect(names).not.toContain('AUTHENTICATE');
+    expect(names).not.toContain('LOGOUT');
+  });
+});
