@@ -114,7 +114,7 @@ describe('IMAP commands per request', () => {
       ['EXAMINE', 'UID FETCH'],
     ],
   ] as const)('%s', async (_name, work, expected) => {
-    const { names, roundTrips } = await measure(work);
+    const { names, roundTrips } = await measure(work as (store: ImapMailStore) => Promise<unknown>);
     expect(names).toEqual([...SETUP, ...expected]);
     // One command per round trip: nothing waits on a continuation (no AUTHENTICATE, no synchronising literal).
     expect(roundTrips).toBe(names.length);
