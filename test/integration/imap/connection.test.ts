@@ -51,6 +51,14 @@ describe('connecting', () => {
     expect(mailboxes.map((m) => m.path)).toContain('INBOX');
   });
 
+  test('probe reports the server and makes changes/wait exact for it', async () => {
+    const store = openStore(user);
+    const probe = await store.probe().finally(() => store.close());
+    expect(probe.server.name).toBe('Dovecot');
+    expect(probe.server.capabilities).toEqual(expect.arrayContaining(['IMAP4rev1', 'CONDSTORE', 'IDLE']));
+    expect(probe.capabilities).toMatchObject({ changes: true, wait: true, mailboxes: true });
+  });
+
   test('a server that does not offer STARTTLS is an error and the password is never sent', async () => {
     const proxy = await proxyTo(user.server.ports.imap, {
       protocol: 'imap',
