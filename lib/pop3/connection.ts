@@ -2,7 +2,13 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { Deadline } from './deadline.js';
 import { Pop3Error, type Pop3Phase } from './pop3-error.js';
-import type { ConnectionOptions, Entry, Pop3Reply, Pop3Request } from './request.js';
+import {
+  type ConnectionOptions,
+  createEntry,
+  type Entry,
+  type Pop3Reply,
+  type Pop3Request,
+} from './request.js';
 import { ResponseReader } from './response-reader.js';
 import { parsePop3Status } from './status-line.js';
 
@@ -35,15 +41,8 @@ export class Pop3Connection {
       onBodyEnd: () => this.onBodyEnd(),
     });
     this.attach(socket);
-    const { signal } = options;
-    if (signal) {
-      if (signal.aborted) queueMicrotask(this.onAbort);
-      else signal.addEventListener('abort', this.onAbort, { once: true });
-    }
-  }
-
-  get closed(): boolean {
-    return this.failure !== null;
+    if (options.signal?.aborted) queueMicrotask(this.onAbort);
+    else options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   /** Sends one command (or awaits the greeting) and resolves with its response. -ERR rejects. */
@@ -64,16 +63,7 @@ export class Pop3Connection {
               new Pop3Error('protocol', 'line break in a POP3 argument', { phase: request.phase }),
             );
           }
-          this.queue.push({
-            request,
-            written: false,
-            resolve,
-            reject,
-            status: null,
-            chunks: [],
-            size: 0,
-            stream: null,
-          });
+          this.queue.push(createEntry(request, resolve, reject));
         }),
     );
     this.flush();

@@ -49,3 +49,11 @@ export interface Entry {
   size: number;
   stream: Readable | null;
 }
+
+export function createEntry(
+  request: Pop3Request,
+  resolve: (reply: Pop3Reply) => void,
+  reject: (error: Error) => void,
+): Entry {
+  return { request, written: false, resolve, reject, status: null, chunks: [], size: 0, stream: null };
+}
