@@ -2,6 +2,7 @@ import type { Config } from '../config/env.js';
 import type { CredentialStore, TokenGrant } from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
 import type { MailStoreFactory } from '../mail/store.js';
+import type { RequestDeadline } from './middleware/deadline.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppVariables {
   logger: Logger;
   /** Aborted at the request's deadline or when the client goes away. */
   signal: AbortSignal;
+  /** The request's deadline, which a route may lengthen (a long poll). */
+  deadline: RequestDeadline;
   /** Set by the auth middleware on every /v1 request that reaches a handler. */
   grant: TokenGrant;
   /** The account the request resolved, once access to it was checked. */

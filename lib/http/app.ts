@@ -8,13 +8,28 @@ import { deadline } from './middleware/deadline.js';
 import { jsonCharset } from './middleware/json-charset.js';
 import { requestId } from './middleware/request-id.js';
 import { accountsRouter } from './routes/accounts/accounts.index.js';
+import { appendRouter } from './routes/append/append.index.js';
+import { bulkRouter } from './routes/bulk/bulk.index.js';
 import { downloadsRouter } from './routes/downloads/downloads.index.js';
+import { mailboxWritesRouter } from './routes/mailbox-writes/mailbox-writes.index.js';
 import { mailboxesRouter } from './routes/mailboxes/mailboxes.index.js';
+import { messageWritesRouter } from './routes/message-writes/message-writes.index.js';
 import { messagesRouter } from './routes/messages/messages.index.js';
 import { mountMeta } from './routes/meta/meta.index.js';
+import { syncRouter } from './routes/sync/sync.index.js';
 
-/** Feature routers, each a self-contained set of routes; new features (writes, changes) append here. */
-const FEATURE_ROUTERS = [accountsRouter, mailboxesRouter, messagesRouter, downloadsRouter];
+/** Feature routers, each a self-contained set of routes; new features append here. */
+const FEATURE_ROUTERS = [
+  accountsRouter,
+  mailboxesRouter,
+  messagesRouter,
+  downloadsRouter,
+  bulkRouter,
+  messageWritesRouter,
+  appendRouter,
+  mailboxWritesRouter,
+  syncRouter,
+];
 
 /**
  * Builds the gateway's HTTP app. It knows nothing of the runtime: the

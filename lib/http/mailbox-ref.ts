@@ -62,3 +62,19 @@ export function requestMailbox(c: Context<AppEnv>, routerDecoded: string): Mailb
   }
   return parseMailboxSegment(decoded, raw.startsWith('~'));
 }
+
+/**
+ * A mailbox named in a JSON body (`{"to": …}`): a leading `~` names a role as
+ * in a URL; a path that itself starts with `~` doubles it (`~~Notes` is the
+ * path `~Notes`), since a JSON string has no percent-encoding to escape it.
+ * @throws MailboxNotFoundError for an unknown role.
+ */
+export function parseMailboxTarget(value: string): MailboxRef {
+  if (value.startsWith(`${ROLE_PREFIX}${ROLE_PREFIX}`)) return { kind: 'path', path: value.slice(1) };
+  return parseMailboxSegment(value, value.startsWith(ROLE_PREFIX));
+}
+
+/** INBOX by role or by path; RFC 9051 §5.1 makes the name case-insensitive. */
+export function isInbox(ref: MailboxRef): boolean {
+  return ref.kind === 'role' ? ref.role === 'inbox' : ref.path.toUpperCase() === 'INBOX';
+}

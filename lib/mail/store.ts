@@ -12,13 +12,15 @@ import type {
   ProbeResult,
   StoreCapabilities,
 } from './types.js';
+import type { MailStoreWrites } from './writes.js';
 
 /**
  * The port every protocol adapter implements. One instance serves one HTTP
  * request: it connects lazily on the first call and must be closed with
  * `close()` (idempotent). All methods throw only domain errors (lib/mail/errors).
+ * The write and sync half is declared in writes.ts.
  */
-export interface MailStore {
+export interface MailStore extends MailStoreWrites {
   /** Capabilities known without connecting. */
   readonly capabilities: StoreCapabilities;
 

@@ -3,22 +3,34 @@ import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../support/http-helpers.js';
 
 /**
- * The read side of the API contract, kept here so the project's own tests
- * define what the document must cover. Write endpoints join this list as
- * they are served.
+ * Every endpoint of the API contract, kept here so the project's own tests
+ * define what the document must cover.
  */
-const READ_PATHS: Array<[method: string, path: string]> = [
+const MAILBOX = '/v1/accounts/{account}/mailboxes/{mailbox}';
+const MESSAGE = `${MAILBOX}/messages/{id}`;
+const CONTRACT_PATHS: Array<[method: string, path: string]> = [
   ['get', '/health'],
   ['get', '/openapi.json'],
   ['get', '/docs'],
   ['get', '/v1/accounts'],
   ['get', '/v1/accounts/{account}'],
   ['get', '/v1/accounts/{account}/mailboxes'],
-  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}'],
-  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages'],
-  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}'],
-  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/raw'],
-  ['get', '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/attachments/{attachmentId}'],
+  ['post', '/v1/accounts/{account}/mailboxes'],
+  ['patch', MAILBOX],
+  ['delete', MAILBOX],
+  ['get', MAILBOX],
+  ['get', `${MAILBOX}/messages`],
+  ['post', `${MAILBOX}/messages`],
+  ['get', MESSAGE],
+  ['get', `${MESSAGE}/raw`],
+  ['get', `${MESSAGE}/attachments/{attachmentId}`],
+  ['patch', MESSAGE],
+  ['post', `${MESSAGE}/move`],
+  ['post', `${MESSAGE}/copy`],
+  ['delete', MESSAGE],
+  ['post', `${MAILBOX}/messages/bulk`],
+  ['get', `${MAILBOX}/changes`],
+  ['get', `${MAILBOX}/wait`],
 ];
 
 type Operation = {
@@ -50,7 +62,7 @@ describe('/openapi.json', () => {
     expect(result.valid).toBe(true);
   });
 
-  it.each(READ_PATHS)('documents %s %s', async (method, path) => {
+  it.each(CONTRACT_PATHS)('documents %s %s', async (method, path) => {
     const document = await fetchDocument();
     expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined();
   });
@@ -60,7 +72,7 @@ describe('/openapi.json', () => {
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`),
     );
-    expect(documented.sort()).toEqual(READ_PATHS.map(([method, path]) => `${method} ${path}`).sort());
+    expect(documented.sort()).toEqual(CONTRACT_PATHS.map(([method, path]) => `${method} ${path}`).sort());
   });
 
   it('requires the bearer scheme on every /v1 operation and on nothing else', async () => {

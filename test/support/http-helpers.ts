@@ -1,5 +1,6 @@
 import type { Config } from '../../lib/config/env.js';
 import { loadConfig } from '../../lib/config/env.js';
+import type { Account } from '../../lib/credentials/account.js';
 import type { TokenGrant } from '../../lib/credentials/store.js';
 import { createApp } from '../../lib/http/app.js';
 import { createLogger } from '../../lib/log/create-logger.js';
@@ -24,13 +25,31 @@ function grants(): Record<string, TokenGrant> {
 export interface TestAppOptions {
   config?: Partial<Config>;
   data?: MemoryData;
+  /** Stored besides `alpha` and `beta` (e.g. a POP3 account; `writeAll` grants it). */
+  extraAccounts?: Account[];
+}
+
+export interface TestRequestInit {
+  /** `null` sends no Authorization header; the default is the alpha write token. */
+  token?: string | null;
+  method?: string;
+  headers?: Record<string, string>;
+  /** Sent as is. */
+  body?: RequestInit['body'];
+  /** Serialised and sent as `application/json`. */
+  json?: unknown;
+  signal?: AbortSignal;
 }
 
 /** The real app over in-memory stores, with every log line captured as parsed JSON. */
 export function buildTestApp(options: TestAppOptions = {}) {
   const config: Config = { ...loadConfig({}), ...options.config };
   const credentials = new MemoryCredentialStore(
-    [buildAccount(), buildAccount({ id: 'beta', user: 'bob', password: 'beta-stored-password' })],
+    [
+      buildAccount(),
+      buildAccount({ id: 'beta', user: 'bob', password: 'beta-stored-password' }),
+      ...(options.extraAccounts ?? []),
+    ],
     grants(),
   );
   const stores = new MemoryStoreFactory(options.data);
@@ -38,15 +57,19 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
   const app = createApp({ credentials, stores, config, logger });
 
-  /** `token: null` sends no Authorization header. */
-  const request = (
-    path: string,
-    init: { token?: string | null; method?: string; headers?: Record<string, string> } = {},
-  ) => {
+  const request = (path: string, init: TestRequestInit = {}) => {
     const headers: Record<string, string> = { ...init.headers };
     const token = init.token === undefined ? TOKENS.writeAlpha : init.token;
     if (token !== null) headers.Authorization = `Bearer ${token}`;
-    return app.request(`http://127.0.0.1${path}`, { method: init.method ?? 'GET', headers });
+    let body = init.body;
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const requestInit: RequestInit = { method: init.method ?? 'GET', headers };
+    if (body !== undefined) requestInit.body = body;
+    if (init.signal) requestInit.signal = init.signal;
+    return app.request(`http://127.0.0.1${path}`, requestInit);
   };
 
   return { app, config, credentials, stores, lines, request };

@@ -1,9 +1,13 @@
 import type { Account } from '../../lib/credentials/account.js';
 import type { CredentialStore, TokenGrant } from '../../lib/credentials/store.js';
+import type { ErrorCode } from '../../lib/mail/errors.js';
 import {
   AttachmentNotFoundError,
+  InvalidRequestError,
+  isMailgateError,
   MailboxNotFoundError,
   MessageNotFoundError,
+  UnsupportedOperationError,
   UpstreamTimeoutError,
 } from '../../lib/mail/errors.js';
 import type { MailStore, MailStoreFactory, StoreContext } from '../../lib/mail/store.js';
@@ -17,6 +21,32 @@ import type {
   StoreCapabilities,
 } from '../../lib/mail/types.js';
 import { FILTER_NAMES } from '../../lib/mail/types.js';
+import type {
+  AppendInput,
+  BulkAction,
+  BulkResult,
+  BulkTarget,
+  DeleteOutcome,
+  FlagChange,
+  MessageRef,
+  WaitResult,
+} from '../../lib/mail/writes.js';
+import {
+  applyFlagChange,
+  changedSince,
+  computeChanges,
+  createMailboxIn,
+  currentState,
+  deleteMailboxIn,
+  expunge,
+  listenForChanges,
+  matchesFilter,
+  messageFromRaw,
+  placeCopy,
+  recordChange,
+  renameMailboxIn,
+  setFlags,
+} from './memory-writes.js';
 
 /** An in-memory MailStore for HTTP tests: records every call and can hang or fail on demand. */
 
@@ -40,8 +70,8 @@ export function buildCapabilities(overrides: Partial<StoreCapabilities> = {}): S
     move: true,
     copy: true,
     append: true,
-    changes: false,
-    wait: false,
+    changes: true,
+    wait: true,
     bulk: true,
     filters: [...FILTER_NAMES],
     ...overrides,
@@ -123,11 +153,36 @@ export interface MemoryData {
   downloads: Record<string, () => Download>;
 }
 
+/**
+ * A small account for write tests: INBOX with three messages, Archive and
+ * Trash by role, and a Projects tree; fresh objects on every call.
+ */
+export function buildMailData(): MemoryData {
+  return {
+    mailboxes: [
+      buildMailbox(),
+      buildMailbox({ path: 'Archive', name: 'Archive', role: 'archive', specialUse: '\\Archive' }),
+      buildMailbox({ path: 'Trash', name: 'Trash', role: 'trash', specialUse: '\\Trash' }),
+      buildMailbox({ path: 'Projects', name: 'Projects', role: null }),
+      buildMailbox({ path: 'Projects/2026', name: '2026', parent: 'Projects', role: null }),
+    ],
+    messages: [
+      buildMessage({ id: 'i-1', uid: 1, subject: 'Invoice', flags: [], size: 1000 }),
+      buildMessage({ id: 'i-2', uid: 2, subject: 'Holiday', flags: ['\\Seen'], seen: true, size: 2000 }),
+      buildMessage({ id: 'i-3', uid: 3, subject: 'Invoice again', flags: ['$Forwarded'], size: 3000 }),
+      buildMessage({ id: 't-1', uid: 1, mailbox: 'Trash', subject: 'Old' }),
+    ],
+    downloads: {},
+  };
+}
+
 export interface StoreBehaviour {
   /** Every call waits until the request's signal aborts (a server that never answers). */
   hang?: boolean;
   /** Every call throws this. */
   fail?: Error;
+  /** In a bulk action, these messages fail with the given error and the others are done. */
+  failIds?: Record<string, Error>;
 }
 
 export interface StoreCall {
@@ -138,6 +193,8 @@ export interface StoreCall {
 export class MemoryMailStore implements MailStore {
   readonly calls: StoreCall[] = [];
   closeCount = 0;
+  /** Waits that ended on their own (a change or the timeout), not by an abort. */
+  waitsEnded = 0;
 
   constructor(
     readonly account: Account,
@@ -200,7 +257,7 @@ export class MemoryMailStore implements MailStore {
       uidNext: messages.length + 1,
       uidValidity: '1',
       highestModseq: null,
-      state: null,
+      state: this.capabilities.changes ? currentState(this.data) : null,
     };
   }
 
@@ -232,15 +289,183 @@ export class MemoryMailStore implements MailStore {
     return download();
   }
 
+  /** A real adapter refuses what its capabilities deny, whatever the HTTP layer checked. */
+  private require(capability: keyof Omit<StoreCapabilities, 'filters'>): void {
+    if (!this.capabilities[capability]) {
+      throw new UnsupportedOperationError(`This ${this.account.protocol} store cannot do '${capability}'.`);
+    }
+  }
+
+  async updateFlags(ref: MailboxRef, id: string, change: FlagChange) {
+    await this.enter('updateFlags', [ref, id, change]);
+    this.require('flags');
+    const message = this.message(ref, id);
+    setFlags(message, applyFlagChange(message.flags, change));
+    recordChange(this.data, message.mailbox, message.id, 'updated');
+    return { id: message.id, flags: [...message.flags] };
+  }
+
+  async moveMessage(ref: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+    await this.enter('moveMessage', [ref, id, to]);
+    this.require('move');
+    const message = this.message(ref, id);
+    const copy = placeCopy(this.data, message, this.resolve(to));
+    expunge(this.data, message);
+    return { id: copy.id, mailbox: copy.mailbox };
+  }
+
+  async copyMessage(ref: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+    await this.enter('copyMessage', [ref, id, to]);
+    this.require('copy');
+    const copy = placeCopy(this.data, this.message(ref, id), this.resolve(to));
+    return { id: copy.id, mailbox: copy.mailbox };
+  }
+
+  async deleteMessage(ref: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome> {
+    await this.enter('deleteMessage', [ref, id, options]);
+    return this.discard(ref, this.message(ref, id), options.permanent);
+  }
+
+  private discard(ref: MailboxRef, message: Message, permanent: boolean): DeleteOutcome {
+    const inTrash = this.resolve(ref).role === 'trash';
+    if (permanent || inTrash || this.account.protocol === 'pop3') {
+      expunge(this.data, message);
+      return { kind: 'expunged' };
+    }
+    const copy = placeCopy(this.data, message, this.resolve({ kind: 'role', role: 'trash' }));
+    expunge(this.data, message);
+    return { kind: 'moved', id: copy.id, mailbox: copy.mailbox };
+  }
+
+  async appendMessage(ref: MailboxRef, input: AppendInput): Promise<MessageRef> {
+    await this.enter('appendMessage', [ref, input]);
+    this.require('append');
+    const mailbox = this.resolve(ref);
+    const message = messageFromRaw(this.data, mailbox, input);
+    this.data.messages.push(message);
+    const raw = new Uint8Array(input.raw);
+    this.data.downloads[message.id] = () => buildDownload({ chunks: [raw] });
+    recordChange(this.data, mailbox.path, message.id, 'created');
+    return { id: message.id, mailbox: mailbox.path };
+  }
+
+  async createMailbox(path: string) {
+    await this.enter('createMailbox', [path]);
+    this.require('mailboxes');
+    return { ...createMailboxIn(this.data, path) };
+  }
+
+  async renameMailbox(ref: MailboxRef, newPath: string) {
+    await this.enter('renameMailbox', [ref, newPath]);
+    this.require('mailboxes');
+    return { ...renameMailboxIn(this.data, this.resolve(ref), newPath) };
+  }
+
+  async deleteMailbox(ref: MailboxRef) {
+    await this.enter('deleteMailbox', [ref]);
+    this.require('mailboxes');
+    deleteMailboxIn(this.data, this.resolve(ref));
+  }
+
+  async bulk(ref: MailboxRef, target: BulkTarget, action: BulkAction): Promise<BulkResult> {
+    await this.enter('bulk', [ref, target, action]);
+    this.require('bulk');
+    const mailbox = this.resolve(ref);
+    const inMailbox = this.data.messages.filter((message) => message.mailbox === mailbox.path);
+    const failed: BulkResult['failed'] = [];
+    let chosen: Message[];
+    if ('ids' in target) {
+      chosen = [];
+      for (const id of target.ids) {
+        const found = inMailbox.find((message) => message.id === id);
+        if (found) chosen.push(found);
+        else failed.push({ id, code: 'message_not_found' });
+      }
+    } else {
+      chosen = inMailbox.filter((message) => matchesFilter(message, target.filter));
+      if (chosen.length > BULK_LIMIT) {
+        throw new InvalidRequestError(`The filter matches more than ${BULK_LIMIT} messages.`);
+      }
+    }
+    const result: BulkResult = { matched: chosen.length, done: 0, failed };
+    if (action.action === 'move' || action.action === 'copy') result.ids = {};
+    for (const message of chosen) {
+      try {
+        const done = this.bulkOne(ref, message, action);
+        if (done && result.ids) result.ids[message.id] = done;
+        result.done += 1;
+      } catch (error) {
+        const code: ErrorCode = isMailgateError(error) ? error.code : 'internal_error';
+        failed.push({ id: message.id, code });
+      }
+    }
+    return result;
+  }
+
+  private bulkOne(ref: MailboxRef, message: Message, action: BulkAction): string | null {
+    const failure = this.behaviour.failIds?.[message.id];
+    if (failure) throw failure;
+    if (action.action === 'flag') {
+      setFlags(message, applyFlagChange(message.flags, action.flags));
+      recordChange(this.data, message.mailbox, message.id, 'updated');
+      return null;
+    }
+    if (action.action === 'delete') {
+      this.discard(ref, message, action.permanent);
+      return null;
+    }
+    const copy = placeCopy(this.data, message, this.resolve(action.to));
+    if (action.action === 'move') expunge(this.data, message);
+    return copy.id;
+  }
+
+  async changes(ref: MailboxRef, since: string, options: { maxChanges: number }) {
+    await this.enter('changes', [ref, since, options]);
+    this.require('changes');
+    return computeChanges(this.data, this.resolve(ref).path, since, options.maxChanges);
+  }
+
+  /** Like IDLE: answers at the first change to this mailbox, or `changed: false` after the timeout. */
+  async wait(ref: MailboxRef, since: string, timeoutSeconds: number): Promise<WaitResult> {
+    await this.enter('wait', [ref, since, timeoutSeconds]);
+    this.require('wait');
+    const path = this.resolve(ref).path;
+    if (changedSince(this.data, path, since)) return { changed: true, state: currentState(this.data) };
+    const signal = this.context.signal;
+    const changed = await new Promise<boolean>((resolve, reject) => {
+      const finish = (outcome: boolean | Error) => {
+        clearTimeout(timer);
+        stopListening();
+        signal.removeEventListener('abort', onAbort);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const onAbort = () => finish(new UpstreamTimeoutError());
+      const timer = setTimeout(() => finish(false), timeoutSeconds * 1000);
+      const stopListening = listenForChanges(this.data, (mailbox) => {
+        if (mailbox === path) finish(true);
+      });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    this.waitsEnded += 1;
+    return { changed, state: currentState(this.data) };
+  }
+
   async close() {
     this.closeCount += 1;
   }
 }
 
+/** As the contract says: at most this many messages per bulk call. */
+export const BULK_LIMIT = 10_000;
+
 /** Opens MemoryMailStores over shared data and keeps every store it opened. */
 export class MemoryStoreFactory implements MailStoreFactory {
   readonly opened: MemoryMailStore[] = [];
   behaviour: StoreBehaviour = {};
+  /** Applied to IMAP accounts' capabilities, e.g. a server without CONDSTORE: `{ changes: false }`. */
+  imapOverrides: Partial<StoreCapabilities> = {};
 
   constructor(
     readonly data: MemoryData = { mailboxes: [buildMailbox()], messages: [buildMessage()], downloads: {} },
@@ -255,8 +480,11 @@ export class MemoryStoreFactory implements MailStoreFactory {
           copy: false,
           append: false,
           bulk: false,
+          changes: false,
+          wait: false,
+          filters: ['from', 'to', 'subject', 'since', 'before'],
         })
-      : buildCapabilities();
+      : buildCapabilities(this.imapOverrides);
   }
 
   open(account: Account, context: StoreContext): MemoryMailStore {

@@ -61,3 +61,26 @@ export const conflictError = {
 } as const;
 
 export const bearerSecurity = [{ bearer: [] }];
+
+/** For the message-changing routes, where a stale id is refused before anything changes. */
+export const staleIdError = {
+  409: problem('The message id is stale (`stale_message_id`); nothing was changed.'),
+} as const;
+
+export const mailboxExistsError = {
+  409: problem('A mailbox with that path already exists (`mailbox_exists`).'),
+} as const;
+
+export const stateExpiredError = {
+  409: problem('Changes since that state cannot be computed (`state_expired`): list the mailbox again.'),
+} as const;
+
+export const uploadErrors = {
+  413: problem('The body is larger than the configured limit (`payload_too_large`).'),
+  415: problem('The body is neither `message/rfc822` nor JSON (`unsupported_media_type`).'),
+} as const;
+
+export const jsonBodyErrors = {
+  413: problem('The body is larger than the limit (`payload_too_large`).'),
+  415: problem('The body is not JSON (`unsupported_media_type`).'),
+} as const;

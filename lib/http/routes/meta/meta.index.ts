@@ -36,6 +36,7 @@ export function mountMeta(app: OpenAPIHono<AppEnv>): void {
         { name: 'Mailboxes' },
         { name: 'Messages' },
         { name: 'Downloads' },
+        { name: 'Sync' },
       ],
     });
     return document;

@@ -1,0 +1,14 @@
+import { createRouter } from '../../create-router.js';
+import {
+  copyMessageHandler,
+  deleteMessageHandler,
+  moveMessageHandler,
+  updateMessageHandler,
+} from './message-writes.handlers.js';
+import { copyMessage, deleteMessage, moveMessage, updateMessage } from './message-writes.routes.js';
+
+export const messageWritesRouter = createRouter()
+  .openapi(updateMessage, updateMessageHandler)
+  .openapi(moveMessage, moveMessageHandler)
+  .openapi(copyMessage, copyMessageHandler)
+  .openapi(deleteMessage, deleteMessageHandler);

@@ -1,0 +1,97 @@
+import { createRoute } from '@hono/zod-openapi';
+import { JSON_BODY_LIMIT_BYTES, limitBody } from '../../middleware/body-limit.js';
+import { messageParams } from '../../schemas/message.schema.js';
+import {
+  bearerSecurity,
+  commonErrors,
+  jsonBodyErrors,
+  staleIdError,
+  unsupportedError,
+} from '../../schemas/problem.schema.js';
+import {
+  deleteMessageQuery,
+  messageFlagsSchema,
+  messageRefSchema,
+  transferBody,
+  updateMessageBody,
+} from '../../schemas/write.schema.js';
+
+const tags = ['Messages'];
+const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const limitJson = limitBody(JSON_BODY_LIMIT_BYTES);
+
+const writeErrors = {
+  ...commonErrors,
+  403: { ...commonErrors[403], description: 'A read-only token (`forbidden`).' },
+  404: { ...commonErrors[404], description: 'No such account, mailbox or message.' },
+  ...staleIdError,
+  ...unsupportedError,
+};
+
+export const updateMessage = createRoute({
+  method: 'patch',
+  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}',
+  tags,
+  summary: "Change a message's flags",
+  description:
+    'Adds and removes flags, or replaces them all with `set`. Answers with the flags as the server ' +
+    'reports them afterwards. POP3 accounts have no flags (501).',
+  security: bearerSecurity,
+  middleware: [limitJson] as const,
+  request: { params: messageParams, body: jsonBody(updateMessageBody) },
+  responses: {
+    200: { description: 'The flags now.', content: { 'application/json': { schema: messageFlagsSchema } } },
+    ...writeErrors,
+    ...jsonBodyErrors,
+  },
+});
+
+function transferRoute(action: 'move' | 'copy') {
+  return createRoute({
+    method: 'post',
+    path: `/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/${action}`,
+    tags,
+    summary: action === 'move' ? 'Move a message to another mailbox' : 'Copy a message to another mailbox',
+    description:
+      (action === 'move'
+        ? 'Answers with the id the message has in its new mailbox; the old id no longer applies. '
+        : 'Answers with the id of the copy; the original is untouched. ') +
+      'A missing destination is 404 `mailbox_not_found` and changes nothing.',
+    security: bearerSecurity,
+    middleware: [limitJson] as const,
+    request: { params: messageParams, body: jsonBody(transferBody) },
+    responses: {
+      200: {
+        description: action === 'move' ? 'The message in its new mailbox.' : 'The copy.',
+        content: { 'application/json': { schema: messageRefSchema } },
+      },
+      ...writeErrors,
+      404: { ...commonErrors[404], description: 'No such account, mailbox, destination or message.' },
+      ...jsonBodyErrors,
+    },
+  });
+}
+
+export const moveMessage = transferRoute('move');
+export const copyMessage = transferRoute('copy');
+
+export const deleteMessage = createRoute({
+  method: 'delete',
+  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}',
+  tags,
+  summary: 'Delete a message',
+  description:
+    'Moves the message to the Trash role (200 with its new id). With `permanent=true`, when it is ' +
+    'already in Trash, or on a POP3 account, removes that one message for good (204); no other ' +
+    'message is ever expunged with it.',
+  security: bearerSecurity,
+  request: { params: messageParams, query: deleteMessageQuery },
+  responses: {
+    200: {
+      description: 'Moved to Trash.',
+      content: { 'application/json': { schema: messageRefSchema } },
+    },
+    204: { description: 'Deleted for good.' },
+    ...writeErrors,
+  },
+});
