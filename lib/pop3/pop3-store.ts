@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import type { Account } from '../credentials/account.js';
-import { MailboxNotFoundError, MessageNotFoundError, UnsupportedOperationError } from '../mail/errors.js';
+import {
+  MailboxNotFoundError,
+  MessageNotFoundError,
+  UnsupportedOperationError,
+  UpstreamUnavailableError,
+} from '../mail/errors.js';
 import { decodePop3MessageId } from '../mail/ids.js';
 import type { MailStore, StoreContext } from '../mail/store.js';
 import type {
@@ -72,7 +77,8 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   }
 
   private session(): Promise<Pop3Client> {
-    if (this.closed) return Promise.reject(new Error('Pop3MailStore is closed'));
+    if (this.closed)
+      return Promise.reject(new UpstreamUnavailableError('This POP3 session has already ended.'));
     this.connecting ??= (async () => {
       const { account } = this;
       const client = createPop3Client({
