@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
@@ -26,19 +26,32 @@ export function mailServer(): MailServerInfo {
   return inject('mailServer');
 }
 
+/** Claims an unused pre-provisioned user; `mkdir` is atomic, so parallel test files never share one. */
+async function claimUser(server: MailServerInfo): Promise<{ user: string; password: string }> {
+  const claims = join(server.stateDir, 'claims');
+  await mkdir(claims, { recursive: true });
+  const start = randomInt(server.users.length);
+  for (let i = 0; i < server.users.length; i++) {
+    const candidate = server.users[(start + i) % server.users.length]!;
+    try {
+      await mkdir(join(claims, candidate.user));
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`all ${server.users.length} test mail users are taken; raise USER_POOL_SIZE`);
+}
+
 /**
  * A fresh mail user on the shared test Dovecot, so test files never see each
- * other's mail. Dovecot re-reads its passwd-file when it changes.
+ * other's mail. `_label` only documents the caller's intent.
  */
-export async function createMailUser(prefix = 'user'): Promise<MailUser> {
+export async function createMailUser(_label = 'user'): Promise<MailUser> {
   const server = mailServer();
-  const user = `${prefix}-${randomBytes(5).toString('hex')}`;
-  const password = `pw-${randomBytes(9).toString('base64url')}`;
-  await appendFile(join(server.stateDir, 'users'), `${user}:{PLAIN}${password}::::::\n`);
+  const { user, password } = await claimUser(server);
+  // startDovecot made every pool user's rawlog directory.
   const rawlogDir = join(server.stateDir, 'rawlog', user);
-  await run('install', ['-d', '-o', 'mailgate-mail', '-g', 'mailgate-mail', rawlogDir]).catch(
-    () => undefined,
-  );
   const doveadm = async (args: string[]) =>
     (await run('doveadm', ['-c', server.configFile, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
   return {
