@@ -1,4 +1,7 @@
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../lib/http/app-env.js';
+import { deadline } from '../../lib/http/middleware/deadline.js';
 import { buildTestApp, readProblem } from '../support/http-helpers.js';
 import { buildDownload, buildMessage } from '../support/memory-store.js';
 
@@ -106,5 +109,36 @@ describe('the request deadline', () => {
     await pending;
     expect(stores.opened[0]!.context.signal.aborted).toBe(true);
     expect(stores.opened[0]!.closeCount).toBeGreaterThan(0);
+  });
+});
+
+describe('a route that lengthens its deadline', () => {
+  async function timed(extendToMs: number, workMs: number) {
+    const app = new Hono<AppEnv>();
+    app.onError((error, c) => c.text(error.name, 504));
+    app.use('*', deadline(TIMEOUT_MS));
+    app.get('/', async (c) => {
+      c.get('deadline').extendTo(extendToMs);
+      await new Promise((resolve) => setTimeout(resolve, workMs));
+      return c.text(c.get('signal').aborted ? 'aborted' : 'done');
+    });
+    return app.request('http://127.0.0.1/');
+  }
+
+  it('finishes work that outlasts the default deadline', async () => {
+    const response = await timed(TIMEOUT_MS * 6, TIMEOUT_MS * 2);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('done');
+  });
+
+  it('cannot shorten the deadline', async () => {
+    const response = await timed(1, TIMEOUT_MS / 3);
+    expect(await response.text()).toBe('done');
+  });
+
+  it('still ends at the lengthened deadline', async () => {
+    const response = await timed(TIMEOUT_MS * 2, TIMEOUT_MS * 20);
+    expect(response.status).toBe(504);
+    expect(await response.text()).toBe('UpstreamTimeoutError');
   });
 });

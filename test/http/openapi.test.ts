@@ -136,3 +136,31 @@ describe('/openapi.json', () => {
     expect(raw.responses['200']!.headers).toHaveProperty('Content-Disposition');
   });
 });
+
+describe('/openapi.json for the write and sync routes', () => {
+  it('documents the append body as message/rfc822 or JSON, and Location on 201', async () => {
+    const document = (await fetchDocument()) as unknown as {
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: Record<string, unknown> } } & Operation>
+      >;
+    };
+    const append = document.paths['/v1/accounts/{account}/mailboxes/{mailbox}/messages']!.post!;
+    expect(Object.keys(append.requestBody.content).sort()).toEqual(['application/json', 'message/rfc822']);
+    expect(append.responses['201']!.headers).toHaveProperty('Location');
+    expect(Object.keys(append.responses)).toEqual(expect.arrayContaining(['413', '415', '501']));
+  });
+
+  it('documents 403 on every write and removedComplete on changes', async () => {
+    const document = await fetchDocument();
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (method !== 'get') expect(operation.responses, `${method} ${path}`).toHaveProperty('403');
+      }
+    }
+    const schemas = (
+      document as unknown as { components: { schemas: Record<string, { properties: object }> } }
+    ).components.schemas;
+    expect(schemas.Changes?.properties).toHaveProperty('removedComplete');
+  });
+});
