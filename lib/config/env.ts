@@ -30,6 +30,11 @@ const envSchema = z.object({
    * a larger download is redirected to MAILGATE_DOWNLOAD_BASE_URL, or refused with 413, never attempted.
    */
   MAILGATE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).optional(),
+  /**
+   * Hard ceiling for any request, long polls included; set it below the
+   * platform's own timeout (Lambda) so a long poll is cut short by us, not by it.
+   */
+  MAILGATE_MAX_REQUEST_MS: z.coerce.number().int().min(1000).optional(),
   MAILGATE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8025),

@@ -162,6 +162,20 @@ describe('GET …/wait', () => {
     expect(stores.opened[0]!.closeCount).toBeGreaterThan(0);
   }, 15_000);
 
+  it('shortens a wait that would outlast the deployment ceiling, so the platform never cuts it off', async () => {
+    const { request, stores } = setup({
+      config: { MAILGATE_REQUEST_TIMEOUT_MS: 2000, MAILGATE_MAX_REQUEST_MS: 8000 },
+    });
+    const since = await stateOf(request);
+    stores.behaviour.hang = true;
+    const started = Date.now();
+    const response = await request(`${INBOX}/wait?since=${since}&timeout=25`);
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(8000 + 1000);
+    const wait = stores.calls.find((call) => call.method === 'wait');
+    expect(wait?.args[2]).toBe(3);
+  }, 15_000);
+
   it('ends when the client goes away, and closes the store', async () => {
     const { app, stores } = setup();
     const since = 's1';

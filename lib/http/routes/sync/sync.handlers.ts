@@ -13,6 +13,17 @@ import type { getChanges, waitForChange } from './sync.routes.js';
  */
 export const WAIT_MARGIN_MS = 5_000;
 
+/**
+ * The wait actually granted: what the client asked for, shortened when the
+ * deployment's hard ceiling would not leave room for the margin. A long poll
+ * that answers `changed: false` early is still correct; one cut off by the
+ * platform is not.
+ */
+export function waitSeconds(requested: number, ceilingMs: number | undefined): number {
+  if (ceilingMs === undefined) return requested;
+  return Math.max(1, Math.min(requested, Math.floor((ceilingMs - WAIT_MARGIN_MS) / 1000)));
+}
+
 export const getChangesHandler: RouteHandler<typeof getChanges, AppEnv> = async (c) => {
   const params = c.req.valid('param');
   const query = c.req.valid('query');
@@ -28,7 +39,10 @@ export const getChangesHandler: RouteHandler<typeof getChanges, AppEnv> = async 
 export const waitForChangeHandler: RouteHandler<typeof waitForChange, AppEnv> = async (c) => {
   const params = c.req.valid('param');
   const query = c.req.valid('query');
-  const timeout = query.timeout ?? MAX_WAIT_SECONDS;
+  const timeout = waitSeconds(
+    query.timeout ?? MAX_WAIT_SECONDS,
+    c.get('deps').config.MAILGATE_MAX_REQUEST_MS,
+  );
   const account = await resolveAccount(c, params.account);
   requireCapability(c, account, 'wait');
   const mailbox = requestMailbox(c, params.mailbox);
