@@ -149,7 +149,10 @@ export class Pop3Connection {
 
   private armTimer(): void {
     const head = this.queue[0];
-    if (!head) return this.deadline.clear();
+    if (!head) {
+      this.deadline.clear();
+      return;
+    }
     const { verb, phase, timeoutMs } = head.request;
     this.deadline.arm(timeoutMs ?? this.options.commandTimeoutMs, () =>
       this.destroy(new Pop3Error('timeout', `POP3 ${verb} timed out`, { phase, command: verb })),
