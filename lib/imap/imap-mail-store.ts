@@ -12,6 +12,17 @@ import type {
   ProbeResult,
   StoreCapabilities,
 } from '../mail/types.js';
+import type {
+  AppendInput,
+  BulkAction,
+  BulkResult,
+  BulkTarget,
+  ChangeSet,
+  DeleteOutcome,
+  FlagChange,
+  MessageRef,
+  WaitResult,
+} from '../mail/writes.js';
 import { getMailbox } from './get-mailbox.js';
 import { getMessage } from './get-message.js';
 import { capabilitiesForServer, imapCapabilities } from './imap-capabilities.js';
@@ -20,9 +31,18 @@ import { listMailboxes } from './list-mailboxes.js';
 import { listMessages } from './list-messages.js';
 import { openAttachment } from './open-attachment.js';
 import { openRaw } from './open-raw.js';
+import { changes, waitForChange } from './sync/index.js';
+import { appendMessage } from './writes/append-message.js';
+import { bulk } from './writes/bulk.js';
+import { createMailbox } from './writes/create-mailbox.js';
+import { deleteMailbox } from './writes/delete-mailbox.js';
+import { deleteMessage } from './writes/delete-message.js';
+import { renameMailbox } from './writes/rename-mailbox.js';
+import { transferMessage } from './writes/transfer-message.js';
+import { updateFlags } from './writes/update-flags.js';
 
 /**
- * The IMAP adapter of the MailStore port, read side. One instance serves one
+ * The IMAP adapter of the MailStore port. One instance serves one
  * request over one connection (opened on the first call, see ImapSession);
  * each operation lives in its own module and takes the session.
  */
@@ -64,6 +84,50 @@ export class ImapMailStore implements MailStore {
 
   openAttachment(mailbox: MailboxRef, id: string, attachmentId: string): Promise<Download> {
     return openAttachment(this.#session, mailbox, id, attachmentId);
+  }
+
+  updateFlags(mailbox: MailboxRef, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }> {
+    return updateFlags(this.#session, mailbox, id, change);
+  }
+
+  moveMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+    return transferMessage(this.#session, mailbox, id, to, 'move');
+  }
+
+  copyMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+    return transferMessage(this.#session, mailbox, id, to, 'copy');
+  }
+
+  deleteMessage(mailbox: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome> {
+    return deleteMessage(this.#session, mailbox, id, options);
+  }
+
+  appendMessage(mailbox: MailboxRef, input: AppendInput): Promise<MessageRef> {
+    return appendMessage(this.#session, mailbox, input);
+  }
+
+  createMailbox(path: string): Promise<Mailbox> {
+    return createMailbox(this.#session, path);
+  }
+
+  renameMailbox(mailbox: MailboxRef, newPath: string): Promise<Mailbox> {
+    return renameMailbox(this.#session, mailbox, newPath);
+  }
+
+  deleteMailbox(mailbox: MailboxRef): Promise<void> {
+    return deleteMailbox(this.#session, mailbox);
+  }
+
+  bulk(mailbox: MailboxRef, target: BulkTarget, action: BulkAction): Promise<BulkResult> {
+    return bulk(this.#session, mailbox, target, action);
+  }
+
+  changes(mailbox: MailboxRef, since: string, options: { maxChanges: number }): Promise<ChangeSet> {
+    return changes(this.#session, mailbox, since, options);
+  }
+
+  wait(mailbox: MailboxRef, since: string, timeoutSeconds: number): Promise<WaitResult> {
+    return waitForChange(this.#session, mailbox, since, timeoutSeconds);
   }
 
   close(): Promise<void> {

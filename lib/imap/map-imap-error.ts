@@ -1,6 +1,9 @@
 import {
+  InvalidRequestError,
+  MailboxExistsError,
   MailboxNotFoundError,
   MailgateError,
+  PayloadTooLargeError,
   UpstreamAuthError,
   UpstreamThrottledError,
   UpstreamTimeoutError,
@@ -35,6 +38,8 @@ const TIMEOUT_CODES = new Set([
 const THROTTLE_RESPONSE_CODES = new Set(['UNAVAILABLE', 'LIMIT', 'INUSE', 'OVERQUOTA']);
 const AUTH_RESPONSE_CODES = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED']);
 const MISSING_RESPONSE_CODES = new Set(['NONEXISTENT', 'TRYCREATE']);
+/** RFC 7889 TOOBIG; imapflow's own APPENDLIMIT check uses the capability's name as the code. */
+const TOO_BIG_RESPONSE_CODES = new Set(['TOOBIG', 'APPENDLIMIT']);
 
 /** Connection-limit refusals arrive as a BYE (Dovecot: "Maximum number of connections …"). */
 const TOO_MANY_CONNECTIONS =
@@ -81,6 +86,14 @@ export function mapImapError(error: unknown): MailgateError {
   }
   if (failure.mailboxMissing === true || code === 'NotFound' || MISSING_RESPONSE_CODES.has(responseCode)) {
     return new MailboxNotFoundError(undefined, options);
+  }
+  if (responseCode === 'ALREADYEXISTS') return new MailboxExistsError();
+  if (TOO_BIG_RESPONSE_CODES.has(responseCode)) {
+    return new PayloadTooLargeError('The mail server refused a message that large.');
+  }
+  // RFC 5530: the operation violates an invariant of the server (e.g. renaming INBOX).
+  if (responseCode === 'CANNOT') {
+    return new InvalidRequestError('The mail server cannot do that with this mailbox.', options);
   }
   if (TIMEOUT_CODES.has(code)) {
     return new UpstreamTimeoutError(undefined, options);

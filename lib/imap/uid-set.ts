@@ -50,3 +50,74 @@ export function takeBelow(
   }
   return { uids, more: false };
 }
+
+/**
+ * The compact set text for UIDs in any order, duplicates dropped:
+ * `[5, 1, 2, 3, 9]` → `1:3,5,9`.
+ */
+export function formatUidSet(uids: Iterable<number>): string {
+  return toRanges(uids)
+    .map(([a, b]) => (a === b ? String(a) : `${a}:${b}`))
+    .join(',');
+}
+
+const MAX_SET_CHARS = 7000;
+
+/**
+ * Set texts of at most `maxChars` each, covering `uids`. RFC 7162 §4 asks
+ * clients to keep command lines to about 8192 octets; a sparse set of
+ * 10,000 UIDs would otherwise make a line of 100 kB that servers refuse.
+ */
+export function chunkUidSet(uids: Iterable<number>, maxChars = MAX_SET_CHARS): string[] {
+  return splitUids(uids, maxChars).map((chunk) => formatUidSet(chunk));
+}
+
+/** The same split as chunkUidSet, as ascending UID lists. */
+export function splitUids(uids: Iterable<number>, maxChars = MAX_SET_CHARS): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let length = 0;
+  for (const [a, b] of toRanges(uids)) {
+    const itemLength = (a === b ? String(a) : `${a}:${b}`).length;
+    if (current.length > 0 && length + 1 + itemLength > maxChars) {
+      chunks.push(current);
+      current = [];
+      length = 0;
+    }
+    length += (length === 0 ? 0 : 1) + itemLength;
+    for (let uid = a; uid <= b; uid++) current.push(uid);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * The UIDs of a set in the order the server wrote them, each range expanded
+ * (`3:1` counts down). COPYUID pairs source and destination UIDs by position
+ * (RFC 4315 §3), so unlike parseUidSet this must neither sort nor merge.
+ * Refuses sets larger than `limit`.
+ */
+export function expandUidSequence(text: string, limit = 1_000_000): number[] {
+  const uids: number[] = [];
+  for (const item of text.split(',')) {
+    const match = /^([0-9]{1,10})(?::([0-9]{1,10}))?$/.exec(item.trim());
+    if (!match) throw new Error(`malformed UID set item "${item}"`);
+    const a = Number(match[1]);
+    const b = match[2] === undefined ? a : Number(match[2]);
+    const step = a <= b ? 1 : -1;
+    if (uids.length + Math.abs(b - a) + 1 > limit) throw new Error('UID set too large');
+    for (let uid = a; uid !== b + step; uid += step) uids.push(uid);
+  }
+  return uids;
+}
+
+function toRanges(uids: Iterable<number>): UidRange[] {
+  const sorted = [...new Set(uids)].sort((x, y) => x - y);
+  const ranges: [number, number][] = [];
+  for (const uid of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && uid === last[1] + 1) last[1] = uid;
+    else ranges.push([uid, uid]);
+  }
+  return ranges;
+}

@@ -1,0 +1,55 @@
+import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
+import { decodeImapMessageId } from '../../mail/ids.js';
+import type { MailboxRef } from '../../mail/types.js';
+import type { DeleteOutcome } from '../../mail/writes.js';
+import type { ImapSession } from '../imap-session.js';
+import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { type Destination, resolveDestination } from './destination.js';
+import { existingUids, expungeUids, requireUidExpunge } from './expunge-uids.js';
+import { transferMessage } from './transfer-message.js';
+
+/**
+ * Deletes one message: a move to the Trash role (SPECIAL-USE `\Trash`, else
+ * a well-known name), or, with `permanent`, when it is already in Trash or
+ * there is no Trash, an expunge of that message alone: SELECT · UID SEARCH
+ * UID n (is it there?) · UID STORE n +FLAGS.SILENT (\Deleted) · UID EXPUNGE n
+ * (RFC 4315 §2.1). Never a plain EXPUNGE, which would also remove every
+ * other `\Deleted` message: without UIDPLUS the expunge is refused before
+ * anything changes.
+ * @throws MessageNotFoundError, StaleMessageIdError, MailboxNotFoundError,
+ *   UnsupportedOperationError (no UIDPLUS)
+ */
+export async function deleteMessage(
+  session: ImapSession,
+  ref: MailboxRef,
+  id: string,
+  options: { permanent: boolean },
+): Promise<DeleteOutcome> {
+  const sourcePath = await resolveMailboxPath(session, ref);
+  const key = decodeImapMessageId(sourcePath, id);
+  if (!options.permanent) {
+    const trash = await findTrash(session);
+    if (trash && trash.path !== sourcePath) {
+      const moved = await transferMessage(session, { kind: 'path', path: sourcePath }, id, trash, 'move');
+      return { kind: 'moved', id: moved.id, mailbox: moved.mailbox };
+    }
+  }
+  await session.run(async (client) => requireUidExpunge(client, 'Deleting a message for good'));
+  const mailbox = await session.open(sourcePath, 'write');
+  if (mailbox.uidValidity !== key.uidValidity) throw new StaleMessageIdError();
+  await session.run(async (client) => {
+    if (!(await existingUids(client, [key.uid])).has(key.uid)) throw new MessageNotFoundError();
+    await expungeUids(client, [key.uid]);
+  });
+  return { kind: 'expunged' };
+}
+
+/** The Trash role's mailbox, or null when the account has none. */
+export async function findTrash(session: ImapSession): Promise<Destination | null> {
+  try {
+    return await resolveDestination(session, { kind: 'role', role: 'trash' });
+  } catch (error) {
+    if (error instanceof MailboxNotFoundError) return null;
+    throw error;
+  }
+}

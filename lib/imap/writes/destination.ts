@@ -1,0 +1,34 @@
+import { MailboxNotFoundError } from '../../mail/errors.js';
+import type { MailboxRef } from '../../mail/types.js';
+import type { ImapSession } from '../imap-session.js';
+import { resolveMailboxPath } from '../resolve-mailbox.js';
+
+/** A mailbox messages are about to be copied, moved or appended into. */
+export interface Destination {
+  path: string;
+  uidValidity: string;
+  /** Where the server's next UID starts; finds new messages when it sends no COPYUID/APPENDUID. */
+  uidNext: number | null;
+}
+
+/**
+ * Resolves a destination and proves it can take messages before anything
+ * changes: `STATUS <path> (UIDVALIDITY UIDNEXT)` (after the LIST that
+ * resolves a role). A mailbox that is missing or cannot hold messages
+ * (`\Noselect`) has no UIDVALIDITY.
+ * @throws MailboxNotFoundError, InvalidRequestError (bad path)
+ */
+export async function resolveDestination(session: ImapSession, ref: MailboxRef): Promise<Destination> {
+  const resolved = await resolveMailboxPath(session, ref);
+  // INBOX is case-insensitive (RFC 9051 §5.1); ids bind the canonical spelling.
+  const path = resolved.toUpperCase() === 'INBOX' ? 'INBOX' : resolved;
+  const status = await session.run((client) => client.status(path, { uidValidity: true, uidNext: true }));
+  if (!status || status.uidValidity === undefined) {
+    throw new MailboxNotFoundError('The destination mailbox does not exist or cannot hold messages.');
+  }
+  return {
+    path,
+    uidValidity: status.uidValidity.toString(),
+    uidNext: typeof status.uidNext === 'number' ? status.uidNext : null,
+  };
+}

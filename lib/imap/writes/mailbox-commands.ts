@@ -1,0 +1,73 @@
+import type { ImapFlow } from 'imapflow';
+import { InvalidRequestError, MailboxNotFoundError } from '../../mail/errors.js';
+import type { Mailbox, MailboxRef } from '../../mail/types.js';
+import type { ImapSession } from '../imap-session.js';
+import { listMailboxes } from '../list-mailboxes.js';
+import { checkMailboxPath, resolveMailboxPath } from '../resolve-mailbox.js';
+import { sendCommand } from './raw-command.js';
+import { mailboxArgument } from './transfer-uids.js';
+
+/** Pieces shared by create, rename and delete. */
+
+export function isInbox(path: string): boolean {
+  return path.toUpperCase() === 'INBOX';
+}
+
+/**
+ * The path a rename or delete acts on; INBOX is refused: it cannot be
+ * deleted, and RFC 9051 §6.3.6 makes renaming it a move of its messages.
+ * @throws InvalidRequestError, MailboxNotFoundError (unknown role)
+ */
+export async function existingPathOf(session: ImapSession, ref: MailboxRef, verb: string): Promise<string> {
+  const path = await resolveMailboxPath(session, ref);
+  if (isInbox(path)) throw new InvalidRequestError(`INBOX cannot be ${verb}.`);
+  return path;
+}
+
+/** @throws InvalidRequestError for a bad path or INBOX as a new name. */
+export function checkNewPath(path: string): string {
+  checkMailboxPath(path);
+  if (isInbox(path)) throw new InvalidRequestError('INBOX already exists and cannot be replaced.');
+  if (path.length > 1000) throw new InvalidRequestError('The mailbox path is too long.');
+  return path;
+}
+
+/**
+ * One mailbox as listMailboxes describes it: one full LIST, because a role
+ * depends on the other mailboxes (a name only takes a role no SPECIAL-USE
+ * attribute claimed). A trailing delimiter is not part of the name.
+ * @throws MailboxNotFoundError
+ */
+export async function describeMailbox(session: ImapSession, path: string): Promise<Mailbox> {
+  const mailboxes = await listMailboxes(session, { counts: false });
+  const found =
+    mailboxes.find((mailbox) => mailbox.path === path) ??
+    mailboxes.find((mailbox) => mailbox.delimiter !== null && `${mailbox.path}${mailbox.delimiter}` === path);
+  if (!found) throw new MailboxNotFoundError();
+  return found;
+}
+
+/**
+ * Leaves `path` (or a mailbox below it) when it is selected: Dovecot ends
+ * the whole session with BYE when the selected mailbox is renamed or
+ * deleted. EXAMINE INBOX deselects without expunging, which CLOSE would
+ * do (RFC 9051 §6.3.2).
+ */
+export async function leaveMailbox(session: ImapSession, path: string): Promise<void> {
+  const selected = await session.run(async (client) => (client.mailbox ? client.mailbox.path : null));
+  if (selected === null) return;
+  const delimiter = await session.run(async (client) => client.namespace?.delimiter ?? null);
+  if (selected === path || (delimiter && selected.startsWith(`${path}${delimiter}`))) {
+    await session.open('INBOX', 'read');
+  }
+}
+
+/** SUBSCRIBE or UNSUBSCRIBE; a refusal is not worth failing a done create or rename for. */
+export async function setSubscribed(client: ImapFlow, path: string, subscribed: boolean): Promise<boolean> {
+  try {
+    await sendCommand(client, subscribed ? 'SUBSCRIBE' : 'UNSUBSCRIBE', [mailboxArgument(client, path)]);
+    return true;
+  } catch {
+    return false;
+  }
+}

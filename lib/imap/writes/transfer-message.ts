@@ -1,0 +1,69 @@
+import { InvalidRequestError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
+import { decodeImapMessageId, encodeImapMessageId } from '../../mail/ids.js';
+import type { MailboxRef } from '../../mail/types.js';
+import type { MessageRef } from '../../mail/writes.js';
+import type { ImapSession } from '../imap-session.js';
+import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { type Destination, resolveDestination } from './destination.js';
+import { requireUidExpunge } from './expunge-uids.js';
+import { fetchMessageIdHeader, locateNewMessage } from './locate-new-message.js';
+import { type TransferMode, transferUids } from './transfer-uids.js';
+
+/**
+ * Moves or copies one message and returns its id in the destination.
+ *
+ * Commands (MOVE and UIDPLUS): [LIST to resolve a role] · STATUS dest
+ * (UIDVALIDITY UIDNEXT) · SELECT source (EXAMINE for a copy) · UID MOVE
+ * (or UID COPY), whose COPYUID names the new UID. Without MOVE: UID COPY ·
+ * UID STORE +FLAGS.SILENT (\Deleted) · UID EXPUNGE of that UID, and without
+ * UIDPLUS as well that move is refused before anything changes. Without
+ * UIDPLUS a copy (or a MOVE) still runs: the Message-ID is read first and
+ * the new UID is found by a search in the destination (locateNewMessage).
+ * @throws MailboxNotFoundError (either mailbox), MessageNotFoundError,
+ *   StaleMessageIdError, InvalidRequestError (move into its own mailbox),
+ *   UnsupportedOperationError
+ */
+export async function transferMessage(
+  session: ImapSession,
+  ref: MailboxRef,
+  id: string,
+  to: MailboxRef | Destination,
+  mode: TransferMode,
+): Promise<MessageRef> {
+  const sourcePath = await resolveMailboxPath(session, ref);
+  const key = decodeImapMessageId(sourcePath, id);
+  const destination = 'uidValidity' in to ? to : await resolveDestination(session, to);
+  if (mode === 'move' && sameMailbox(destination.path, sourcePath)) {
+    throw new InvalidRequestError('The message is already in that mailbox.');
+  }
+  const capabilities = await session.capabilities();
+  if (mode === 'move' && !capabilities.has('MOVE')) {
+    await session.run(async (client) => requireUidExpunge(client, 'Moving a message on this server'));
+  }
+  const source = await session.open(sourcePath, mode === 'move' ? 'write' : 'read');
+  if (source.uidValidity !== key.uidValidity) throw new StaleMessageIdError();
+
+  const uidPlus = capabilities.has('UIDPLUS');
+  const { messageId, copyUid } = await session.run(async (client) => {
+    // Without COPYUID the new UID can only be found by the Message-ID, read before it moves.
+    const header = uidPlus ? null : await fetchMessageIdHeader(client, key.uid);
+    return { messageId: header, copyUid: await transferUids(client, [key.uid], destination.path, mode) };
+  });
+
+  let newUid = copyUid?.uids.get(key.uid);
+  let uidValidity = copyUid?.uidValidity ?? destination.uidValidity;
+  if (newUid === undefined) {
+    // With UIDPLUS every copied message is in COPYUID (RFC 4315 §3): none means none was there.
+    if (uidPlus) throw new MessageNotFoundError();
+    newUid = await locateNewMessage(session, destination, messageId);
+    uidValidity = destination.uidValidity;
+  }
+  return {
+    id: encodeImapMessageId(destination.path, { uidValidity, uid: newUid }),
+    mailbox: destination.path,
+  };
+}
+
+function sameMailbox(a: string, b: string): boolean {
+  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+}
