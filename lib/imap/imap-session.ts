@@ -3,7 +3,7 @@ import type { Account } from '../credentials/account.js';
 import { type MailgateError, UpstreamTimeoutError, UpstreamUnavailableError } from '../mail/errors.js';
 import type { Logger } from '../mail/logger.js';
 import { buildClientOptions } from './client-options.js';
-import { skipListBeforeSelect } from './imapflow-internals.js';
+import { enableExtensions, skipListBeforeSelect, unselectMailbox } from './imapflow-internals.js';
 import { mapImapError } from './map-imap-error.js';
 
 /** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
@@ -17,6 +17,19 @@ export interface OpenedMailbox {
   /** Decimal string (imapflow hands out a bigint). */
   uidValidity: string;
   uidNext: number | null;
+  /** HIGHESTMODSEQ as a decimal string; null unless CONDSTORE is enabled and the mailbox keeps mod-sequences. */
+  highestModseq: string | null;
+}
+
+export interface OpenOptions {
+  /** Select again even when `path` is already selected, for fresh UIDNEXT/HIGHESTMODSEQ. */
+  refresh?: boolean;
+  /**
+   * QRESYNC parameters (RFC 7162 §3.2.5): the server then reports, during the
+   * SELECT, what vanished and what changed since `modseq`, as imapflow
+   * `expunge` and `flags` events. Needs `enable(['QRESYNC'])` first.
+   */
+  qresync?: { uidValidity: string; modseq: string };
 }
 
 export interface ImapSessionContext {
@@ -79,13 +92,20 @@ export class ImapSession {
    * is the same mailbox and allows the mode (a SELECTed mailbox also serves reads).
    * @throws MailboxNotFoundError
    */
-  async open(path: string, mode: MailboxMode): Promise<OpenedMailbox> {
+  async open(path: string, mode: MailboxMode, options: OpenOptions = {}): Promise<OpenedMailbox> {
     const current = this.#opened;
-    if (current && current.path === path && (mode === 'read' || current.mode === 'write')) return current;
+    const reuse = !options.refresh && !options.qresync;
+    if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
+      return current;
     return this.run(async (client) => {
       this.#opened = null;
       skipListBeforeSelect(client, path);
-      const mailbox = await client.mailboxOpen(path, { readOnly: mode === 'read' });
+      const mailbox = await client.mailboxOpen(path, {
+        readOnly: mode === 'read',
+        ...(options.qresync
+          ? { uidValidity: options.qresync.uidValidity, changedSince: options.qresync.modseq }
+          : {}),
+      });
       if (!mailbox || typeof mailbox.exists !== 'number') {
         throw new UpstreamUnavailableError('The mail server did not open the mailbox.');
       }
@@ -95,9 +115,31 @@ export class ImapSession {
         exists: mailbox.exists,
         uidValidity: String(mailbox.uidValidity ?? ''),
         uidNext: typeof mailbox.uidNext === 'number' ? mailbox.uidNext : null,
+        highestModseq:
+          mailbox.highestModseq !== undefined && !mailbox.noModseq ? mailbox.highestModseq.toString() : null,
       };
       this.#opened = opened;
       return opened;
+    });
+  }
+
+  /**
+   * ENABLEs extensions (RFC 5161), e.g. CONDSTORE so SELECT reports
+   * HIGHESTMODSEQ and FETCH honours CHANGEDSINCE, or QRESYNC. ENABLE is only
+   * valid while no mailbox is selected, so a selected one is first left
+   * without expunging anything. Returns what the session has enabled; an
+   * extension the server does not advertise is simply not in it.
+   */
+  async enable(extensions: readonly string[]): Promise<ReadonlySet<string>> {
+    return this.run(async (client) => {
+      const missing = extensions.filter((name) => !client.enabled.has(name.toUpperCase()));
+      if (missing.length === 0) return new Set(client.enabled);
+      if (client.mailbox) {
+        this.#opened = null;
+        await unselectMailbox(client);
+      }
+      await enableExtensions(client, missing);
+      return new Set(client.enabled);
     });
   }
 

@@ -2,10 +2,11 @@ import type { ImapFlow, ListResponse, StatusQuery } from 'imapflow';
 import { normalizePath } from 'imapflow/lib/tools.js';
 
 /**
- * The two places where we reach past imapflow's typed surface (checked
- * against imapflow 2.10.2) to save a round trip. Both degrade to the public
- * behaviour when the internals are not there, so an upgrade can only cost
- * the extra command again, never correctness.
+ * The places where we reach past imapflow's typed surface (checked
+ * against imapflow 2.10.2), to save a round trip or to send a command it
+ * has no public method for. Each degrades when the internals are not
+ * there: an upgrade can cost the extra command again, or make changes and
+ * wait answer unsupported_operation, never correctness.
  */
 
 interface FolderCacheHolder {
@@ -55,4 +56,34 @@ export async function listOneMailbox(
   } finally {
     runner.skipLsub = skipLsub;
   }
+}
+
+/**
+ * ENABLE (RFC 5161). imapflow only sends it from its own auto-enable at
+ * login, which the session switches off to save a round trip on requests
+ * that need nothing enabled. The command updates `client.enabled`; imapflow
+ * drops names the server does not advertise and answers false on NO.
+ */
+export async function enableExtensions(client: ImapFlow, names: readonly string[]): Promise<void> {
+  const runner = client as unknown as CommandRunner;
+  if (typeof runner.run !== 'function') return;
+  await runner.run.call(client, 'ENABLE', [...names]);
+}
+
+/**
+ * Leaves the selected mailbox without expunging: UNSELECT (RFC 3691) where
+ * the server has it; otherwise EXAMINE it again and CLOSE, which removes
+ * nothing from a read-only selection (RFC 9051 §6.4.1). A plain CLOSE of a
+ * read-write selection would expunge every \Deleted message.
+ */
+export async function unselectMailbox(client: ImapFlow): Promise<void> {
+  const runner = client as unknown as CommandRunner;
+  const mailbox = client.mailbox;
+  if (!mailbox || typeof runner.run !== 'function') return;
+  if (client.capabilities.has('UNSELECT')) {
+    await runner.run.call(client, 'CLOSE', { unselect: true });
+    return;
+  }
+  if (!mailbox.readOnly) await client.mailboxOpen(mailbox.path, { readOnly: true });
+  await runner.run.call(client, 'CLOSE');
 }
