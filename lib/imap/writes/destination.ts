@@ -2,6 +2,7 @@ import { MailboxNotFoundError } from '../../mail/errors.js';
 import type { MailboxRef } from '../../mail/types.js';
 import type { ImapSession } from '../imap-session.js';
 import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { refusalOr } from './refusal.js';
 
 /** A mailbox messages are about to be copied, moved or appended into. */
 export interface Destination {
@@ -22,10 +23,16 @@ export async function resolveDestination(session: ImapSession, ref: MailboxRef):
   const resolved = await resolveMailboxPath(session, ref);
   // INBOX is case-insensitive (RFC 9051 §5.1); ids bind the canonical spelling.
   const path = resolved.toUpperCase() === 'INBOX' ? 'INBOX' : resolved;
-  const status = await session.run((client) => client.status(path, { uidValidity: true, uidNext: true }));
-  if (!status || status.uidValidity === undefined) {
-    throw new MailboxNotFoundError('The destination mailbox does not exist or cannot hold messages.');
-  }
+  const status = await session.run(async (client) => {
+    const found = await client.status(path, { uidValidity: true, uidNext: true });
+    if (!found || found.uidValidity === undefined) {
+      throw refusalOr(
+        client,
+        () => new MailboxNotFoundError('The destination mailbox does not exist or cannot hold messages.'),
+      );
+    }
+    return { uidValidity: found.uidValidity, uidNext: found.uidNext };
+  });
   return {
     path,
     uidValidity: status.uidValidity.toString(),

@@ -1,13 +1,18 @@
 import type { ImapFlow } from 'imapflow';
-import { MessageNotFoundError, UnsupportedOperationError } from '../../mail/errors.js';
+import {
+  MessageNotFoundError,
+  UnsupportedOperationError,
+  UpstreamUnavailableError,
+} from '../../mail/errors.js';
 import { getHeader, parseHeaderBlock } from '../../mime/headers.js';
 import type { ImapSession } from '../imap-session.js';
 import type { Destination } from './destination.js';
+import { refusalOr } from './refusal.js';
 
 /** The Message-ID header of one message of the selected mailbox, brackets kept; null when it has none. */
 export async function fetchMessageIdHeader(client: ImapFlow, uid: number): Promise<string | null> {
   const row = await client.fetchOne(String(uid), { uid: true, headers: ['message-id'] }, { uid: true });
-  if (!row || row.uid !== uid) throw new MessageNotFoundError();
+  if (!row || row.uid !== uid) throw refusalOr(client, () => new MessageNotFoundError());
   return messageIdHeader(row.headers);
 }
 
@@ -40,7 +45,9 @@ export async function locateNewMessage(
       messageId ? { uid: range, header: { 'message-id': messageId } } : { uid: range },
       { uid: true },
     );
-    return Array.isArray(found) ? found.filter((uid) => uid >= (destination.uidNext ?? 1)) : [];
+    if (!Array.isArray(found))
+      throw refusalOr(client, () => new UpstreamUnavailableError('The mail server refused a search.'));
+    return found.filter((uid) => uid >= (destination.uidNext ?? 1));
   });
   const sorted = uids.sort((a, b) => a - b);
   if (sorted.length === 1 || (messageId !== null && sorted.length > 1)) return sorted[0]!;

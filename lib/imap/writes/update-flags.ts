@@ -4,6 +4,7 @@ import type { FlagChange } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
 import { openMessage } from '../open-message.js';
 import { checkFlagChange, checkPermanent, flagsToKeep } from './flag-list.js';
+import { refusalOr } from './refusal.js';
 import { type StoreOperation, storeFlags } from './store-flags.js';
 
 /**
@@ -49,7 +50,7 @@ export async function updateFlags(
     }
     if (reported === null) {
       const row = await client.fetchOne(String(uid), { uid: true, flags: true }, { uid: true });
-      if (!row || row.uid !== uid || !row.flags) throw new MessageNotFoundError();
+      if (!row || row.uid !== uid || !row.flags) throw refusalOr(client, () => new MessageNotFoundError());
       reported = [...row.flags].filter((flag) => flag.toLowerCase() !== '\\recent');
     }
     return { id, flags: reported };
