@@ -102,7 +102,7 @@ export async function multiAppend(
   const waitFor = (pattern: RegExp) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (/^A\d (NO|BAD)/m.test(received)) reject(new Error(received.slice(-300)));
+        if (/^A\d (NO (?!\[ALREADYEXISTS\])|BAD)/m.test(received)) reject(new Error(received.slice(-300)));
         else if (pattern.test(received)) resolve();
         else socket.once('data', check);
       };
@@ -116,15 +116,18 @@ export async function multiAppend(
     await waitFor(/^\* OK/m);
     socket.write(`A1 LOGIN "${user.user}" "${user.password}"\r\n`);
     await waitFor(/^A1 OK/m);
-    const parts = ['A2 APPEND ', mailbox];
+    socket.write(`A2 CREATE ${mailbox}\r\n`);
+    await waitFor(/^A2 (OK|NO \[ALREADYEXISTS\])/m);
+    received = '';
+    const parts = ['A3 APPEND ', mailbox];
     for (let i = 1; i <= count; i++) {
       const raw = buildMessage({ subject: `${prefix}${i}` });
       parts.push(` {${Buffer.byteLength(raw)}+}\r\n${raw}`);
     }
     parts.push('\r\n');
     socket.write(parts.join(''));
-    await waitFor(/^A2 OK/m);
-    socket.write('A3 LOGOUT\r\n');
+    await waitFor(/^A3 OK/m);
+    socket.write('A4 LOGOUT\r\n');
   } finally {
     socket.destroy();
   }
