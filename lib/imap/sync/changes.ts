@@ -62,7 +62,7 @@ export async function changes(
     created: await fetchSummaries(session, sync.path, from.uidValidity, createdUids),
     updated: page.taken
       .filter((row) => row.uid < from.uidNext)
-      .map((row) => ({ id: idOf(row.uid), flags: row.flags })),
+      .map((row) => ({ id: idOf(row.uid), flags: messageFlags(row.flags) })),
     removed: removed.map(idOf),
     removedComplete: snapshot.removed !== null,
     hasMore: page.hasMore,
@@ -148,5 +148,17 @@ async function fetchSummaries(
   return rows
     .filter((row) => row.envelope !== undefined)
     .sort((a, b) => a.uid - b.uid)
-    .map((row) => toMessageSummary(row, path, uidValidity));
+    .map((row) => {
+      const summary = toMessageSummary(row, path, uidValidity);
+      return { ...summary, flags: messageFlags(summary.flags) };
+    });
+}
+
+/**
+ * `\Recent` is dropped: it belongs to the session that first saw the message
+ * (RFC 3501 §2.3.2; gone in RFC 9051), not to the message, so another
+ * session's sync would report it as a change that never happened.
+ */
+function messageFlags(flags: readonly string[]): string[] {
+  return flags.filter((flag) => flag.toLowerCase() !== '\\recent');
 }
