@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeImapMessageId } from '../../../lib/mail/ids.js';
 import type { ChangeSet } from '../../../lib/mail/writes.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
+import { commandNames, commandsDuring } from '../imap/imap-test-kit.js';
 import {
   applyChanges,
   buildMessage,
@@ -179,6 +180,32 @@ describe('changes with QRESYNC', () => {
     await expect(withStore(user, (store) => store.wait(pathRef('Phoenix'), since, 2))).rejects.toMatchObject({
       code: 'state_expired',
     });
+  });
+
+  test('after a write selected the mailbox, changes leaves it without expunging \\Deleted mail', async () => {
+    await other.mailboxCreate('Selected');
+    const [marked, target] = await appendTo('Selected', ['marked deleted', 'flag me']);
+    await other.mailboxOpen('Selected');
+    await other.messageFlagsAdd(String(marked), ['\\Deleted'], { uid: true });
+    const since = await stateOf('Selected');
+    let changes: ChangeSet | undefined;
+    const commands = await commandsDuring(user, async () => {
+      changes = await withStore(user, async (store) => {
+        const [listed] = (await listAll(store, pathRef('Selected'))).filter((m) => m.uid === target);
+        await store.updateFlags(pathRef('Selected'), listed!.id, { add: ['\\Flagged'], remove: [] });
+        return store.changes(pathRef('Selected'), since, { maxChanges: 10 });
+      });
+    });
+    const names = commandNames(commands);
+    expect(names.indexOf('UNSELECT')).toBeGreaterThan(names.indexOf('SELECT'));
+    expect(names.indexOf('ENABLE')).toBeGreaterThan(names.indexOf('UNSELECT'));
+    expect(names).not.toContain('CLOSE');
+    expect(names).not.toContain('EXPUNGE');
+    if (!changes) throw new Error('no changes');
+    expect(changes.removedComplete).toBe(true);
+    expect(changes.updated).toEqual([{ id: expect.any(String), flags: ['\\Flagged'] }]);
+    const left = await withStore(user, (store) => listAll(store, pathRef('Selected')));
+    expect(left.map((m) => m.uid).sort()).toEqual([marked, target]);
   });
 
   test('a malformed state is invalid_request', async () => {
