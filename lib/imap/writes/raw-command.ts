@@ -8,11 +8,14 @@ export interface ResponseNode {
   section?: ResponseNode[];
 }
 
+/** A node or a parenthesised list of them. */
+export type ResponseItem = ResponseNode | ResponseItem[];
+
 /** A parsed response line: `* 3 FETCH (…)`, `* OK [COPYUID …] …` or the tagged completion. */
 export interface ParsedResponse {
   tag?: string;
   command?: string;
-  attributes?: Array<ResponseNode | ResponseNode[]>;
+  attributes?: ResponseItem[];
 }
 
 /** A command argument in imapflow's wire-compiler form. */

@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { type CommandAttribute, type ParsedResponse, type ResponseNode, sendCommand } from './raw-command.js';
+import { type CommandAttribute, type ParsedResponse, type ResponseItem, sendCommand } from './raw-command.js';
 
 export type StoreOperation = '+FLAGS' | '-FLAGS' | 'FLAGS';
 
@@ -9,7 +9,7 @@ export interface FetchedFlags {
   flags: string[];
 }
 
-function atom(node: ResponseNode | ResponseNode[] | undefined): string | null {
+function atom(node: ResponseItem | undefined): string | null {
   return node && !Array.isArray(node) && typeof node.value === 'string' ? node.value : null;
 }
 
@@ -25,7 +25,7 @@ export function parseFetchedFlags(untagged: ParsedResponse): FetchedFlags | null
   let flags: string[] | null = null;
   for (let i = 0; i + 1 < items.length; i += 2) {
     const key = atom(items[i])?.toUpperCase();
-    const value = items[i + 1] as ResponseNode | ResponseNode[] | undefined;
+    const value = items[i + 1];
     if (key === 'UID') {
       const text = atom(value);
       uid = text && /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : null;
