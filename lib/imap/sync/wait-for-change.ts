@@ -63,6 +63,7 @@ function movedPast(from: SyncState, now: SyncState): boolean {
 async function idleUntil(session: ImapSession, watch: MailboxWatch, deadline: number): Promise<boolean> {
   const outcome = await session.run(async (client) => {
     const idling = client.idle();
+    idling.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
@@ -72,9 +73,10 @@ async function idleUntil(session: ImapSession, watch: MailboxWatch, deadline: nu
         }),
         idling.then(() => 'ended' as const),
       ]);
-      if (result !== 'ended') {
-        // imapflow sends DONE before any next command (RFC 2177 §3); the NOOP's answer also
-        // carries any update that raced the timeout.
+      // imapflow ends IDLE with DONE before the next command (RFC 2177 §3). After a change
+      // that command is the EXAMINE for the new state; after the timeout a NOOP, whose
+      // answer also carries any update that raced the timer.
+      if (result === 'timeout') {
         await client.noop();
         await idling;
       }
