@@ -18,6 +18,7 @@ let other: ImapFlow;
 let plain: FaultProxy;
 let noQresync: FaultProxy;
 let noCondstore: FaultProxy;
+let noUnselect: FaultProxy;
 
 function without(...names: string[]): ChunkTransform {
   const transforms = names.map(withoutCapability);
@@ -30,6 +31,7 @@ beforeAll(async () => {
   const target = { host: user.server.host, port: user.server.ports.imap };
   plain = await startFaultProxy({ target, protocol: 'imap' });
   noQresync = await startFaultProxy({ target, protocol: 'imap', transformToClient: without('QRESYNC') });
+  noUnselect = await startFaultProxy({ target, protocol: 'imap', transformToClient: without('UNSELECT') });
   noCondstore = await startFaultProxy({
     target,
     protocol: 'imap',
@@ -39,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await other?.logout();
-  await Promise.all([plain?.close(), noQresync?.close(), noCondstore?.close()]);
+  await Promise.all([plain?.close(), noQresync?.close(), noCondstore?.close(), noUnselect?.close()]);
 });
 
 async function appendTo(path: string, subject: string): Promise<number> {
@@ -110,8 +112,14 @@ describe('changes on servers with less of RFC 7162', () => {
     expect(comparable(replayed)).toEqual(comparable(after));
   });
 
-  test('without CONDSTORE changes and wait are unsupported_operation', async () => {
+  test('without CONDSTORE the mailbox has no state, and changes and wait are unsupported_operation', async () => {
     const since = (await withStore(user, (store) => store.getMailbox(pathRef('INBOX')))).state!;
+    for (const ref of [pathRef('INBOX'), { kind: 'role', role: 'trash' } as const]) {
+      const status = await withStore(user, (store) => store.getMailbox(ref), { via: noCondstore });
+      expect(status.state).toBeNull();
+      const withCondstore = await withStore(user, (store) => store.getMailbox(ref), { via: noQresync });
+      expect(withCondstore.state).toEqual(expect.any(String));
+    }
     await expect(
       withStore(user, (store) => store.changes(pathRef('INBOX'), since, { maxChanges: 50 }), {
         via: noCondstore,
@@ -120,5 +128,34 @@ describe('changes on servers with less of RFC 7162', () => {
     await expect(
       withStore(user, (store) => store.wait(pathRef('INBOX'), since, 2), { via: noCondstore }),
     ).rejects.toMatchObject({ code: 'unsupported_operation' });
+  });
+
+  test('without UNSELECT, leaving a read-write selection to ENABLE QRESYNC expunges nothing', async () => {
+    await other.mailboxCreate('NoUnselect');
+    const marked = await appendTo('NoUnselect', 'marked deleted');
+    const target = await appendTo('NoUnselect', 'flag me');
+    await other.mailboxOpen('NoUnselect');
+    await other.messageFlagsAdd(String(marked), ['\\Deleted'], { uid: true });
+    const since = (await withStore(user, (store) => store.getMailbox(pathRef('NoUnselect')))).state!;
+    noUnselect.reset();
+    const changes = await withStore(
+      user,
+      async (store) => {
+        const listed = (await listAll(store, pathRef('NoUnselect'))).find((m) => m.uid === target)!;
+        await store.updateFlags(pathRef('NoUnselect'), listed.id, { add: ['\\Flagged'], remove: [] });
+        return store.changes(pathRef('NoUnselect'), since, { maxChanges: 10 });
+      },
+      { via: noUnselect },
+    );
+    expect(changes.removedComplete).toBe(true);
+    expect(changes.removed).toEqual([]);
+    const commands = commandsOf(noUnselect);
+    expect(commands.some((line) => /^SELECT NoUnselect$/.test(line))).toBe(true);
+    const close = commands.indexOf('CLOSE');
+    expect(close).toBeGreaterThan(0);
+    // The CLOSE comes right after an EXAMINE, so the selection it ends is read-only.
+    expect(commands[close - 1]).toMatch(/^EXAMINE NoUnselect$/);
+    const left = await withStore(user, (store) => listAll(store, pathRef('NoUnselect')));
+    expect(left.map((m) => m.uid).sort((a, b) => a - b)).toEqual([marked, target]);
   });
 });
