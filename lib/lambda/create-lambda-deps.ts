@@ -1,12 +1,13 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '../config/env.js';
-import { createCredentialStore } from '../credentials/create-store.js';
 import type { AppDeps } from '../http/app-env.js';
-import { createImapStoreFactory } from '../imap/index.js';
+import { imapCapabilities } from '../imap/imap-capabilities.js';
 import { createLogger } from '../log/create-logger.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import { ConfigurationError } from '../mail/errors.js';
-import { createPop3StoreFactory } from '../pop3/index.js';
+import { POP3_CAPABILITIES } from '../pop3/store-capabilities.js';
+import { createLazyCredentialStore } from './lazy-credential-store.js';
+import { createLazyStoreFactory } from './lazy-store-factory.js';
 
 export interface LambdaDepsOptions {
   env?: Record<string, string | undefined>;
@@ -18,6 +19,13 @@ export interface LambdaDepsOptions {
  * Everything a Lambda entry point hands to `createApp`, built from the
  * function's environment once per cold start. Credentials always come from
  * Secrets Manager: a function has no local file to read them from.
+ *
+ * The credential store (with the AWS SDK) and each protocol adapter (IMAP
+ * with imapflow and the charset tables, POP3 with the MIME parser) are
+ * imported on first use, so module init evaluates only the HTTP layer. The
+ * bundler turns each `import()` into a separate chunk that is not even
+ * compiled until then (see infra/split-bundling.ts); docs/DEPLOY.md gives
+ * the measured split between init and the first request.
  * @throws ConfigurationError for an unusable environment (names the variable, never its value).
  */
 export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
@@ -32,10 +40,26 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
     level: config.MAILGATE_LOG_LEVEL,
     fields: { service: 'mailgate', function: env.AWS_LAMBDA_FUNCTION_NAME },
   });
-  return {
-    config,
-    logger,
-    credentials: createCredentialStore(config, { secretsManagerClient: options.secretsManagerClient }),
-    stores: createProtocolDispatcher({ imap: createImapStoreFactory(), pop3: createPop3StoreFactory() }),
-  };
+  const credentials = createLazyCredentialStore(async () => {
+    const { SecretsManagerCredentialStore } = await import('../credentials/secrets-manager-store.js');
+    return new SecretsManagerCredentialStore({
+      prefix: config.MAILGATE_SECRET_PREFIX,
+      cacheSeconds: config.MAILGATE_SECRET_CACHE_SECONDS,
+      client: options.secretsManagerClient,
+    });
+  });
+  const stores = createProtocolDispatcher({
+    imap: createLazyStoreFactory(async () => {
+      const { createImapStoreFactory } = await import('../imap/imap-store-factory.js');
+      return createImapStoreFactory();
+    }, imapCapabilities),
+    pop3: createLazyStoreFactory(
+      async () => {
+        const { createPop3StoreFactory } = await import('../pop3/store-factory.js');
+        return createPop3StoreFactory();
+      },
+      () => POP3_CAPABILITIES,
+    ),
+  });
+  return { config, logger, credentials, stores };
 }
