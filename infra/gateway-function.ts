@@ -6,17 +6,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, REQUIRE_BANNER, splitBundlingHooks } from './split-bundling.js';
 
 /** The repository root: entry files and the lock file are found from here, wherever `cdk` runs. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/**
- * ESM output meets CommonJS dependencies (imapflow and its helpers call
- * `require('tls')` and friends): esbuild's shim throws "Dynamic require is
- * not supported" unless a real `require` exists at module scope.
- */
-const REQUIRE_BANNER =
-  "import { createRequire as mailgateCreateRequire } from 'node:module'; const require = mailgateCreateRequire(import.meta.url);";
 
 export interface GatewayFunctionProps {
   /** Entry file, relative to the repository root (e.g. `functions/lambda-api.ts`). */
@@ -52,8 +45,9 @@ export class GatewayFunction extends Construct {
     });
     this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents');
 
+    const entry = join(PROJECT_ROOT, props.entry);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(PROJECT_ROOT, props.entry),
+      entry,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
@@ -73,9 +67,9 @@ export class GatewayFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: BUNDLE_TARGET,
         platform: 'node',
-        mainFields: ['module', 'main'],
+        mainFields: BUNDLE_MAIN_FIELDS,
         minify: true,
         sourceMap: true,
         // Linked, not external: Node finds the map through the sourceMappingURL comment.
@@ -83,12 +77,16 @@ export class GatewayFunction extends Construct {
         sourcesContent: false,
         banner: REQUIRE_BANNER,
         // The SDK is bundled although the runtime ships one: leaving it out saves ~300 KiB but loading
-        // the runtime's copy (hundreds of CommonJS files) made module init ~70 ms slower in bench/bundles.ts,
-        // and the bundle then runs exactly the SDK version the tests ran.
+        // the runtime's copy (hundreds of CommonJS files) measured ~70 ms slower than the bundled one, and
+        // the bundle then runs exactly the SDK version the tests ran. It loads on the first credential read
+        // (lib/lambda/create-lambda-deps.ts), in a chunk of its own; build-split-bundle.ts bundles it likewise.
         bundleAwsSDK: true,
         externalModules: [],
         forceDockerBundling: false,
         metafile: false,
+        // The deployed output comes from this hook: the same entry rebuilt with code splitting (same
+        // target, main fields, banner, minification and maps), so that module init compiles only what it runs.
+        commandHooks: splitBundlingHooks(entry),
       },
     });
   }
