@@ -55,7 +55,8 @@ export function toMessageSummary(
   uidValidity: string,
   tree: MimeNode | null = message.bodyStructure ? toMimeTree(message.bodyStructure) : null,
 ): MessageSummary {
-  const flags = [...(message.flags ?? [])];
+  // \Recent belongs to one IMAP session, not to the message (RFC 9051 deprecates it); never report it.
+  const flags = [...(message.flags ?? [])].filter((flag) => flag.toLowerCase() !== '\\recent');
   const has = (flag: string) => flags.some((f) => f.toLowerCase() === flag);
   const envelope = message.envelope ?? {};
   const summary: MessageSummary = {

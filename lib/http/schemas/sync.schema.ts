@@ -45,6 +45,11 @@ export const waitQuery = z.object({
 export const waitResultSchema = z
   .object({
     changed: z.boolean(),
-    state: z.string().openapi({ description: 'The state now; pass it to `changes` to see what changed.' }),
+    state: z
+      .string()
+      .openapi({
+        description:
+          'The state now. To learn what changed, call `changes` with the state you passed as `since`; use this one for the next wait.',
+      }),
   })
   .openapi('WaitResult');

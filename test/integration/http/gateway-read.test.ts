@@ -55,6 +55,9 @@ describe('reading mail through the real server', () => {
     expect(page.messages.map((m) => m.subject)).toEqual(['A large attachment', 'second', 'first']);
     expect(page.total).toBe(3);
     expect(page.messages[0]!.hasAttachments).toBe(true);
+    // Fresh messages are \Recent to the first session that sees them; that is session state, not a flag of the message.
+    expect(page.messages.flatMap((m) => m.flags)).not.toContain('\\Recent');
+    expect(page.messages[1]!.flags).toEqual(['\\Flagged']);
     const sent = await list(`${base}/~sent/messages`);
     expect(sent.messages.map((m) => m.subject)).toEqual(['sent one']);
   });
