@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <name>…]`: runs each benchmark in a fresh process (so one
  * does not warm or bloat the next) and prints their tables. Names: imap,
- * pop3, bundles; all by default.
+ * pop3, bundles, latency (`--rtt <ms>`); all by default.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,10 +13,19 @@ const BENCHES: Record<string, string> = {
   imap: 'imap-requests.ts',
   pop3: 'pop3-list.ts',
   bundles: 'bundles.ts',
+  latency: 'latency.ts',
 };
 
-const named = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const passThrough = process.argv.slice(2).filter((arg) => arg.startsWith('-'));
+// Options pass through to every benchmark; a numeric word after one is its value (`--rtt 50`).
+const named: string[] = [];
+const passThrough: string[] = [];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i]!;
+  if (!arg.startsWith('-')) named.push(arg);
+  else if (/^\d+(\.\d+)?$/.test(args[i + 1] ?? '')) passThrough.push(arg, args[++i]!);
+  else passThrough.push(arg);
+}
 let failed = false;
 for (const name of named.length > 0 ? named : Object.keys(BENCHES)) {
   const file = BENCHES[name];
