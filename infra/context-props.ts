@@ -74,5 +74,6 @@ export function gatewayPropsFromContext(scope: Construct, read: ContextReader): 
     streamingDownloads: boolean(read, 'streamingDownloads'),
     maxBufferedBytes: integer(read, 'maxBufferedBytes'),
     logLevel: logLevel as MailGatewayProps['logLevel'],
+    sourceMapStackTraces: boolean(read, 'sourceMapStackTraces'),
   };
 }

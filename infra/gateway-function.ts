@@ -20,6 +20,8 @@ export interface GatewayFunctionProps {
   reservedConcurrency?: number;
   logRetention: logs.RetentionDays;
   environment: Record<string, string>;
+  /** Map stack traces to the TypeScript sources at run time (`--enable-source-maps`); costs init time. */
+  sourceMapStackTraces?: boolean;
 }
 
 /**
@@ -61,8 +63,10 @@ export class GatewayFunction extends Construct {
       logGroup: this.logGroup,
       recursiveLoop: lambda.RecursiveLoop.TERMINATE,
       environment: {
-        // Stack traces in the logs point at the TypeScript sources.
-        NODE_OPTIONS: '--enable-source-maps',
+        // Off by default: Node then parses every loaded chunk's map during init (about 20 ms on the
+        // bench machine, 15 % of init). The maps ship either way and resolve a trace offline; the
+        // gateway's own logs carry no stack traces.
+        ...(props.sourceMapStackTraces ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
       bundling: {

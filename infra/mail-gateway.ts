@@ -54,6 +54,13 @@ export interface MailGatewayProps {
   /** How long a credential read stays cached in a warm function. Default 300 s. */
   secretCacheSeconds?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Stack traces of uncaught errors mapped to the TypeScript sources by Node
+   * (`NODE_OPTIONS=--enable-source-maps`). Default false: it parses the
+   * source maps of everything loaded, adding about 15 % to a cold start's
+   * init; the maps are shipped beside the code either way.
+   */
+  sourceMapStackTraces?: boolean;
 }
 
 /**
@@ -108,6 +115,7 @@ export class MailGateway extends Construct {
         timeout: Duration.seconds(plan.lambdaTimeoutSeconds),
         reservedConcurrency: props.downloadReservedConcurrency ?? props.reservedConcurrency,
         logRetention,
+        sourceMapStackTraces: props.sourceMapStackTraces,
         environment: { ...shared, MAILGATE_REQUEST_TIMEOUT_MS: String(plan.requestDeadlineMs) },
       });
       this.grantSecretsRead(this.downloads.role);
@@ -136,6 +144,7 @@ export class MailGateway extends Construct {
       timeout: Duration.seconds(apiPlan.lambdaTimeoutSeconds),
       reservedConcurrency: props.reservedConcurrency,
       logRetention,
+      sourceMapStackTraces: props.sourceMapStackTraces,
       environment: {
         ...shared,
         MAILGATE_REQUEST_TIMEOUT_MS: String(apiPlan.requestDeadlineMs),

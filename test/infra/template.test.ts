@@ -7,6 +7,7 @@ import { MAIL_CONNECT_TIMEOUT_MS } from '../../infra/timeouts.js';
 import {
   asList,
   buildTemplate,
+  buildTemplateFromContext,
   findCycle,
   policyStatements,
   type Resources,
@@ -166,7 +167,6 @@ describe('MailGateway template', () => {
       'MAILGATE_SECRET_CACHE_SECONDS',
       'MAILGATE_SECRET_PREFIX',
       'MAILGATE_STORE',
-      'NODE_OPTIONS',
     ]);
     expect(Object.keys(downloadsEnv).sort()).toEqual([
       'MAILGATE_LOG_LEVEL',
@@ -174,17 +174,32 @@ describe('MailGateway template', () => {
       'MAILGATE_SECRET_CACHE_SECONDS',
       'MAILGATE_SECRET_PREFIX',
       'MAILGATE_STORE',
-      'NODE_OPTIONS',
     ]);
     for (const [key, value] of Object.entries({ ...apiEnv, ...downloadsEnv })) {
       expect(key).not.toMatch(/PASS|SECRET_KEY|TOKEN|ACCESS_KEY|CREDENTIAL/i);
       if (key === 'MAILGATE_DOWNLOAD_BASE_URL') continue;
       expect(typeof value).toBe('string');
-      expect(value).toMatch(/^(secretsmanager|mailgate\/|info|--enable-source-maps|\d+)$/);
+      expect(value).toMatch(/^(secretsmanager|mailgate\/|info|\d+)$/);
     }
     // Nothing in the whole template is a secret reference or a stored secret.
     const text = JSON.stringify(template.toJSON());
     expect(text).not.toMatch(/resolve:secretsmanager|AWS::SecretsManager::Secret|SecretString/);
+  });
+
+  it('maps stack traces to the sources at run time only when asked, from props or from context', () => {
+    const nodeOptions = (template: Template) => {
+      const { api, downloads } = functions(template);
+      return [environmentOf(api).NODE_OPTIONS, environmentOf(downloads).NODE_OPTIONS];
+    };
+    expect(nodeOptions(buildTemplate())).toEqual([undefined, undefined]);
+    expect(nodeOptions(buildTemplate({ sourceMapStackTraces: true }))).toEqual([
+      '--enable-source-maps',
+      '--enable-source-maps',
+    ]);
+    expect(nodeOptions(buildTemplateFromContext({ sourceMapStackTraces: 'true' }))).toEqual([
+      '--enable-source-maps',
+      '--enable-source-maps',
+    ]);
   });
 
   it("keeps the API function's bodies, base64-encoded, under Lambda's 6 MB payload cap both ways", () => {
