@@ -6,7 +6,7 @@
  *
  * Without --assembly it runs `cdk synth` (with bundling) first. Each timing is
  * a fresh `node` process with the function's own environment and
- * --enable-source-maps as deployed. "init" is the time from just before
+ * the Node options it is deployed with. "init" is the time from just before
  * importing index.mjs to just after it (what Lambda bills as init, minus the
  * runtime's own start). The same process then imports the lazily loaded
  * chunks in the order a cold start meets them: the credential store with the
@@ -129,7 +129,8 @@ async function measure(bundle: Bundle, chunks: Record<string, string>, adapter: 
   const { stdout } = await run(
     process.execPath,
     [
-      '--enable-source-maps',
+      // Node flags exactly as the function sets them (NODE_OPTIONS in its environment).
+      ...(bundle.environment.NODE_OPTIONS ?? '').split(' ').filter((flag) => flag !== ''),
       '--input-type=module',
       '-e',
       PROBE,
@@ -190,7 +191,9 @@ async function main(): Promise<void> {
   let overBudget = false;
   const sizes: Record<string, unknown>[] = [];
   const timings: Record<string, unknown>[] = [];
-  for (const bundle of await bundlesOf(assembly)) {
+  const bundles = await bundlesOf(assembly);
+  const chunksOf = new Map<Bundle, Record<string, string>>();
+  for (const bundle of bundles) {
     const code = await filesUnder(bundle.dir, '.mjs');
     const atInit = await initFiles(bundle.dir);
     const all = await Promise.all(code.map((file) => readFile(join(bundle.dir, file))));
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
       const found = chunkNames.find((name) => name.startsWith(prefix));
       if (found) chunks[step] = found;
     }
+    chunksOf.set(bundle, chunks);
     sizes.push({
       bundle: bundle.name,
       'JS read at init': `${kb(await totalSize(bundle.dir, atInit))} (${atInit.length} files)`,
@@ -207,19 +211,28 @@ async function main(): Promise<void> {
       'gzip, all JS': kb(all.reduce((sum, file) => sum + gzipSync(file).length, 0)),
       'source maps': kb(await totalSize(bundle.dir, await filesUnder(bundle.dir, '.mjs.map'))),
     });
+  }
 
-    const samples: Partial<Record<Step, Timing[]>> = {};
-    for (let i = 0; i < runs; i++) {
+  // Interleaved (run by run, bundle by bundle) so that a change in the machine's load hits all alike.
+  const samples = new Map<Bundle, Partial<Record<Step, Timing[]>>>(bundles.map((bundle) => [bundle, {}]));
+  for (let i = 0; i < runs; i++) {
+    for (const bundle of bundles) {
       for (const adapter of ['imap', 'pop3'] as const) {
-        for (const [step, timing] of Object.entries(await measure(bundle, chunks, adapter))) {
-          const list = samples[step as Step] ?? [];
+        const into = samples.get(bundle) ?? {};
+        for (const [step, timing] of Object.entries(
+          await measure(bundle, chunksOf.get(bundle) ?? {}, adapter),
+        )) {
+          const list = into[step as Step] ?? [];
           list.push(timing);
-          samples[step as Step] = list;
+          into[step as Step] = list;
         }
       }
     }
-    const wall = (step: Step) => (samples[step] ?? []).map((t) => t.wall);
-    const cpu = (step: Step) => (samples[step] ?? []).map((t) => t.cpu);
+  }
+  for (const bundle of bundles) {
+    const measured = samples.get(bundle) ?? {};
+    const wall = (step: Step) => (measured[step] ?? []).map((t) => t.wall);
+    const cpu = (step: Step) => (measured[step] ?? []).map((t) => t.cpu);
     overBudget ||= median(wall('init')) > INIT_BUDGET_MS;
     for (const step of ['init', 'credentials', 'imap', 'pop3'] as const) {
       timings.push({
