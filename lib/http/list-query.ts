@@ -43,7 +43,7 @@ export const listQuerySchema = z.object({
   since: instantText.optional().openapi({ description: 'Received on or after (INTERNALDATE).' }),
   before: instantText.optional().openapi({ description: 'Received before (INTERNALDATE).' }),
   larger: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Size in bytes.' }),
-  smaller: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Size in bytes.' }),
+  smaller: queryInteger(1, Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Size in bytes.' }),
 });
 
 export type ListQueryInput = z.output<typeof listQuerySchema>;

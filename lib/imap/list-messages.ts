@@ -87,9 +87,9 @@ async function planUnfiltered(
       { uid: `1:${beforeUid - 1}` },
       { uid: true, returnOptions: ['COUNT'] },
     );
-    if (!result || Array.isArray(result))
-      throw new UpstreamUnavailableError('The mail server refused a search.');
-    newest = result.count ?? 0;
+    if (!result) throw new UpstreamUnavailableError('The mail server refused a search.');
+    // Without ESEARCH (RFC 4731) the server lists the UIDs instead of counting them.
+    newest = Array.isArray(result) ? result.length : (result.count ?? 0);
   }
   if (newest === 0) return nothing;
   const oldest = Math.max(1, newest - limit + 1);

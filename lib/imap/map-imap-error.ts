@@ -35,11 +35,13 @@ const TIMEOUT_CODES = new Set([
  * RFC 5530 response codes. UNAVAILABLE and LIMIT ask the client to come back
  * later; the authentication ones mean the credentials themselves were refused.
  */
-const THROTTLE_RESPONSE_CODES = new Set(['UNAVAILABLE', 'LIMIT', 'INUSE', 'OVERQUOTA']);
+const THROTTLE_RESPONSE_CODES = new Set(['UNAVAILABLE', 'LIMIT', 'INUSE']);
 const AUTH_RESPONSE_CODES = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED']);
 const MISSING_RESPONSE_CODES = new Set(['NONEXISTENT', 'TRYCREATE']);
 /** RFC 7889 TOOBIG; imapflow's own APPENDLIMIT check uses the capability's name as the code. */
 const TOO_BIG_RESPONSE_CODES = new Set(['TOOBIG', 'APPENDLIMIT']);
+/** RFC 5530 OVERQUOTA: retrying cannot help until space is freed, so it is not reported as throttling. */
+const OVER_QUOTA_RESPONSE_CODE = 'OVERQUOTA';
 
 /** Connection-limit refusals arrive as a BYE (Dovecot: "Maximum number of connections …"). */
 const TOO_MANY_CONNECTIONS =
@@ -88,6 +90,9 @@ export function mapImapError(error: unknown): MailgateError {
     return new MailboxNotFoundError(undefined, options);
   }
   if (responseCode === 'ALREADYEXISTS') return new MailboxExistsError();
+  if (responseCode === OVER_QUOTA_RESPONSE_CODE) {
+    return new PayloadTooLargeError('The mailbox is over its storage quota; free space before retrying.');
+  }
   if (TOO_BIG_RESPONSE_CODES.has(responseCode)) {
     return new PayloadTooLargeError('The mail server refused a message that large.');
   }

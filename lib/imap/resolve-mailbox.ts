@@ -22,7 +22,8 @@ export async function resolveMailboxPath(session: ImapSession, ref: MailboxRef):
 /** @throws InvalidRequestError for an empty path or CR, LF or NUL in it. */
 export function checkMailboxPath(path: string): string {
   if (path === '' || /[\r\n\0]/.test(path)) throw new InvalidRequestError('The mailbox path is invalid.');
-  return path;
+  // INBOX is case-insensitive (RFC 9051 §5.1): one spelling, so a message id never depends on how it was typed.
+  return path.toUpperCase() === 'INBOX' ? 'INBOX' : path;
 }
 
 async function findRolePath(session: ImapSession, role: MailboxRole): Promise<string | null> {

@@ -52,7 +52,12 @@ export function buildSearchQuery(filter: MessageFilter): SearchObject | null {
   if (filter.since) search.since = instant(filter.since);
   if (filter.before) search.before = instant(filter.before);
   if (filter.larger !== undefined) search.larger = filter.larger;
-  if (filter.smaller !== undefined) search.smaller = filter.smaller;
+  if (filter.smaller !== undefined) {
+    // imapflow drops a falsy SMALLER, which would widen the search to every message.
+    if (filter.smaller < 1)
+      throw new InvalidRequestError('smaller must be at least 1 (no message is smaller than 0 bytes).');
+    search.smaller = filter.smaller;
+  }
   const extra: Header[] = [];
   const headers: Record<string, string> = {};
   for (const header of filter.headers ?? []) {

@@ -47,7 +47,8 @@ export function encodePop3MessageId(uidl: string): string {
 export function decodePop3MessageId(id: string): string {
   if (!id.startsWith(POP3_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(id.slice(1))) throw new MessageNotFoundError();
   const uidl = Buffer.from(id.slice(1), 'base64url').toString('latin1');
-  // RFC 1939 §7: a unique-id is 1 to 70 characters in the range 0x21 to 0x7E.
-  if (!/^[\x21-\x7e]{1,70}$/.test(uidl)) throw new MessageNotFoundError();
+  // RFC 1939 §7 says 1 to 70 characters in 0x21–0x7E; some servers send longer ones, so
+  // accept up to 140 (the id then stays within the API's 200 characters).
+  if (!/^[\x21-\x7e]{1,140}$/.test(uidl)) throw new MessageNotFoundError();
   return uidl;
 }

@@ -121,6 +121,9 @@ describe('POST …/messages/bulk', () => {
     ['a filter value with CR', { filter: { subject: 'a\rb' }, action: 'delete' }],
     ['a filter date without a zone', { filter: { since: '2026-01-01T10:00' }, action: 'delete' }],
     ['an id over 200 characters', { ids: ['i'.repeat(201)], action: 'delete' }],
+    ['an empty filter (it would name every message)', { filter: {}, action: 'delete', permanent: true }],
+    ['a filter with only an empty header map', { filter: { header: {} }, action: 'delete' }],
+    ['smaller than 0 bytes (matches nothing)', { filter: { smaller: 0, from: 'a' }, action: 'delete' }],
   ])('refuses %s with 400 and never opens a store', async (_name, json) => {
     const { request, stores, data } = setup();
     const before = structuredClone(data.messages);

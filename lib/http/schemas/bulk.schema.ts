@@ -36,13 +36,19 @@ export const bulkFilterSchema = z
     since: instant.optional().openapi({ description: 'Received on or after (INTERNALDATE).' }),
     before: instant.optional().openapi({ description: 'Received before (INTERNALDATE).' }),
     larger: z.number().int().nonnegative().optional(),
-    smaller: z.number().int().nonnegative().optional(),
+    smaller: z.number().int().positive().optional(),
     header: z
       .record(headerName, headerValue)
       .optional()
       .openapi({ description: 'Header fields that must contain the value (empty: must be present).' }),
   })
   .strict()
+  // An empty filter would act on every message in the mailbox.
+  .refine(
+    (filter) =>
+      Object.entries(filter).some(([key, value]) => key !== 'header' || Object.keys(value ?? {}).length > 0),
+    'needs at least one criterion',
+  )
   .openapi('BulkFilter', { description: 'The filters of the message list, as JSON; all combine with AND.' });
 
 export type BulkFilterInput = z.output<typeof bulkFilterSchema>;

@@ -45,11 +45,9 @@ export const waitQuery = z.object({
 export const waitResultSchema = z
   .object({
     changed: z.boolean(),
-    state: z
-      .string()
-      .openapi({
-        description:
-          'The state now. To learn what changed, call `changes` with the state you passed as `since`; use this one for the next wait.',
-      }),
+    state: z.string().openapi({
+      description:
+        'The state now. To learn what changed, call `changes` with the state you passed as `since`; use this one for the next wait.',
+    }),
   })
   .openapi('WaitResult');

@@ -64,7 +64,9 @@ async function selectByFilter(
   uidValidity: string,
   filter: Extract<BulkTarget, { filter: unknown }>['filter'],
 ): Promise<BulkSelection> {
-  const query = buildSearchQuery(filter) ?? { all: true };
+  const query = buildSearchQuery(filter);
+  // An empty filter would act on every message; a client that means that must name the messages.
+  if (query === null) throw new InvalidRequestError('A bulk filter needs at least one criterion.');
   const result = await client.search(query, { uid: true, returnOptions: ['ALL', 'COUNT'] });
   if (!result) throw new UpstreamUnavailableError('The mail server refused the search.');
   const count = Array.isArray(result) ? result.length : (result.count ?? 0);

@@ -62,6 +62,15 @@ describe('reading mail through the real server', () => {
     expect(sent.messages.map((m) => m.subject)).toEqual(['sent one']);
   });
 
+  it('gives the same ids whichever way INBOX is spelled', async () => {
+    const lower = await list(`${base}/inbox/messages`);
+    const response = await gateway.get(`${base}/INBOX/messages/${lower.messages[1]!.id}`, token);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { subject: string; mailbox: string }).subject).toBe('second');
+    const byRole = await list(`${base}/~inbox/messages`);
+    expect(byRole.messages.map((m) => m.id)).toEqual(lower.messages.map((m) => m.id));
+  });
+
   it('reads a message without changing its flags on the server', async () => {
     const before = await user.doveadm(['fetch', '-u', user.user, 'uid flags', 'mailbox', 'INBOX', 'all']);
     const [latest] = (await list(`${base}/INBOX/messages`)).messages;

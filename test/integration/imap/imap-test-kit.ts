@@ -8,15 +8,9 @@ import { type Logger, silentLogger } from '../../../lib/mail/logger.js';
 import type { Download, GetMessageOptions } from '../../../lib/mail/types.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 
-/**
- * A fresh mail user that can log in. Dovecot re-reads its passwd-file at
- * most once a second and answers a refused login only after a delay, so
- * waiting a second up front is the cheap way to be sure the user is known.
- */
+/** A fresh user for one test file (the pool in test/support/mail-server.ts is ready to log in at once). */
 export async function createImapUser(prefix: string): Promise<MailUser> {
-  const user = await createMailUser(prefix);
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  return user;
+  return createMailUser(prefix);
 }
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/messages');

@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { MailboxRef, MessagePage, MessageSummary } from '../../../lib/mail/types.js';
+import { startFaultProxy, withoutCapability } from '../../support/fault-proxy.js';
 import type { MailUser } from '../../support/mail-server.js';
-import { buildMessage, commandNames, commandsDuring, createImapUser, withStore } from './imap-test-kit.js';
+import {
+  buildMessage,
+  commandNames,
+  commandsDuring,
+  createImapUser,
+  openStore,
+  withStore,
+} from './imap-test-kit.js';
 
 let user: MailUser;
 
@@ -16,6 +24,36 @@ function seedMessages(count: number, prefix: string) {
 }
 
 describe('listMessages paging', () => {
+  test('pages the same way on a server without ESEARCH, which lists UIDs instead of counting them', async () => {
+    const plain = await createImapUser('paging-noesearch');
+    await plain.seed('INBOX', seedMessages(23, 'msg'));
+    const proxy = await startFaultProxy({
+      target: { host: '127.0.0.1', port: plain.server.ports.imap },
+      protocol: 'imap',
+      transformToClient: withoutCapability('ESEARCH'),
+    });
+    try {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const store = openStore(plain, { account: { port: proxy.port, tls: 'none', allowPlaintext: true } });
+        try {
+          const page = await store.listMessages(box('INBOX'), { limit: 10, cursor, filter: {} });
+          seen.push(...page.messages.map((m) => m.subject ?? ''));
+          cursor = page.nextCursor ?? undefined;
+        } finally {
+          await store.close();
+        }
+      } while (cursor);
+      expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `msg ${23 - i}`));
+      const searches = proxy.commands.filter((c) => / UID SEARCH /i.test(c.line)).map((c) => c.line);
+      expect(searches.length).toBe(2);
+      expect(searches.every((line) => !/RETURN/i.test(line))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('pages newest first and returns every pre-existing message exactly once while mail arrives between pages', async () => {
     const mailbox = box('INBOX');
     const existing = await user.seed('INBOX', seedMessages(37, 'old'));

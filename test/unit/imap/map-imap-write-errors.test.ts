@@ -14,7 +14,7 @@ describe('mapImapError on write refusals', () => {
     ['TOOBIG (RFC 7889)', 'TOOBIG', 'payload_too_large'],
     ["imapflow's own APPENDLIMIT check", 'APPENDLIMIT', 'payload_too_large'],
     ['LIMIT', 'LIMIT', 'upstream_throttled'],
-    ['OVERQUOTA', 'OVERQUOTA', 'upstream_throttled'],
+    ['OVERQUOTA', 'OVERQUOTA', 'payload_too_large'],
     ['a NO without a code', undefined, 'upstream_unavailable'],
   ])('%s', (_label, code, expected) => {
     expect(mapImapError(commandError(code)).code).toBe(expected);
