@@ -148,6 +148,8 @@ export class MailGateway extends Construct {
       environment: {
         ...shared,
         MAILGATE_REQUEST_TIMEOUT_MS: String(apiPlan.requestDeadlineMs),
+        // Long polls may outlast the default deadline, but never the function itself.
+        MAILGATE_MAX_REQUEST_MS: String(apiPlan.lambdaTimeoutSeconds * 1000 - 1000),
         MAILGATE_MAX_BUFFERED_BYTES: String(maxBufferedBytes),
         MAILGATE_MAX_UPLOAD_BYTES: String(LAMBDA_MAX_UPLOAD_BYTES),
         ...(this.downloadUrl === undefined ? {} : { MAILGATE_DOWNLOAD_BASE_URL: this.downloadUrl.url }),

@@ -162,6 +162,7 @@ describe('MailGateway template', () => {
       'MAILGATE_DOWNLOAD_BASE_URL',
       'MAILGATE_LOG_LEVEL',
       'MAILGATE_MAX_BUFFERED_BYTES',
+      'MAILGATE_MAX_REQUEST_MS',
       'MAILGATE_MAX_UPLOAD_BYTES',
       'MAILGATE_REQUEST_TIMEOUT_MS',
       'MAILGATE_SECRET_CACHE_SECONDS',
@@ -224,6 +225,10 @@ describe('MailGateway template', () => {
       const { api, downloads } = functions(template);
       expect(api?.props.Timeout).toBe(timeoutSeconds);
       expect(downloads?.props.Timeout).toBe(downloadSeconds);
+      // A long poll may outlast the deadline but must end before the function does.
+      const ceilingMs = Number(environmentOf(api).MAILGATE_MAX_REQUEST_MS);
+      expect(ceilingMs).toBeGreaterThan(Number(environmentOf(api).MAILGATE_REQUEST_TIMEOUT_MS));
+      expect(ceilingMs).toBeLessThan(timeoutSeconds * 1000);
       for (const fn of [api, downloads]) {
         const lambdaMs = Number(fn?.props.Timeout) * 1000;
         const deadlineMs = Number(environmentOf(fn).MAILGATE_REQUEST_TIMEOUT_MS);
