@@ -27,6 +27,11 @@ export const accountDocumentSchema = z
       .optional(),
     tlsOptions: tlsOptionsSchema.optional(),
     allowPlaintext: z.boolean().optional(),
+    /**
+     * IMAP: send ID (RFC 2971) at login. Off by default, which saves round
+     * trips; some providers require a client to identify itself.
+     */
+    sendId: z.boolean().optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {

@@ -3,8 +3,16 @@ import type { Account } from '../credentials/account.js';
 import { type MailgateError, UpstreamTimeoutError, UpstreamUnavailableError } from '../mail/errors.js';
 import type { Logger } from '../mail/logger.js';
 import { buildClientOptions } from './client-options.js';
-import { enableExtensions, skipListBeforeSelect, unselectMailbox } from './imapflow-internals.js';
+import {
+  enableExtensions,
+  openCommandLine,
+  requestServerId,
+  skipListBeforeSelect,
+  skipSessionPreamble,
+  unselectMailbox,
+} from './imapflow-internals.js';
 import { mapImapError } from './map-imap-error.js';
+import { createPipeliningTransport } from './pipelining-transport.js';
 
 /** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
 export type MailboxMode = 'read' | 'write';
@@ -51,6 +59,8 @@ export class ImapSession {
   #client: ImapFlow | null = null;
   #connecting: Promise<ImapFlow> | null = null;
   #opened: OpenedMailbox | null = null;
+  /** The mailbox the first operation opens, pipelined with LOGIN when the connection allows. */
+  #firstOpen: { path: string; readOnly: boolean } | null = null;
   #closed = false;
   readonly #abortWaiters = new Set<(error: MailgateError) => void>();
   readonly #onAbort = () => this.#abort();
@@ -80,8 +90,10 @@ export class ImapSession {
     return this.run(async (client) => new Set(client.capabilities.keys()));
   }
 
+  /** The server's name from ID, asked for here unless the session sent ID at login (`sendId`). */
   async serverName(): Promise<string | null> {
     return this.run(async (client) => {
+      if (!client.serverInfo) await requestServerId(client);
       const name = client.serverInfo?.name;
       return typeof name === 'string' ? name : null;
     });
@@ -97,7 +109,9 @@ export class ImapSession {
     const reuse = !options.refresh && !options.qresync;
     if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
       return current;
+    if (!this.#connecting && !options.qresync) this.#firstOpen = { path, readOnly: mode === 'read' };
     return this.run(async (client) => {
+      this.#firstOpen = null;
       this.#opened = null;
       skipListBeforeSelect(client, path);
       const mailbox = await client.mailboxOpen(path, {
@@ -159,16 +173,33 @@ export class ImapSession {
     if (this.#connecting) return this.#connecting;
     this.#connecting = (async () => {
       if (this.#closed) throw new UpstreamUnavailableError('The mail session is already closed.');
-      const client = new ImapFlow(buildClientOptions(this.#account, this.#logger));
+      const options = buildClientOptions(this.#account, this.#logger);
+      // STARTTLS needs imapflow's own socket upgrade; the pipelining transport has none.
+      if (this.#account.tls !== 'starttls')
+        options.transport = createPipeliningTransport(() => this.#pipelined());
+      const client = new ImapFlow(options);
       // Without a listener a late socket error would be thrown as an uncaught 'error' event.
       client.on('error', (error: unknown) => {
         this.#logger.debug('imap connection error', { code: (error as { code?: unknown }).code });
       });
       this.#client = client;
-      await client.connect();
+      const endSkip = skipSessionPreamble(client, { sendId: this.#account.sendId === true });
+      try {
+        await client.connect();
+      } finally {
+        endSkip();
+      }
       return client;
     })();
     return this.#connecting;
+  }
+
+  /** What to send in LOGIN's flight: the SELECT/EXAMINE of the first operation, if it is one. */
+  #pipelined(): string[] {
+    const first = this.#firstOpen;
+    if (!first || !this.#client) return [];
+    const line = openCommandLine(this.#client, first.path, first.readOnly);
+    return line ? [line] : [];
   }
 
   #untilAborted<T>(work: Promise<T>): Promise<T> {

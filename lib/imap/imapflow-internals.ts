@@ -1,5 +1,6 @@
 import type { ImapFlow, ListResponse, StatusQuery } from 'imapflow';
-import { normalizePath } from 'imapflow/lib/tools.js';
+import compiler from 'imapflow/lib/handler/imap-compiler.js';
+import { encodePath, normalizePath } from 'imapflow/lib/tools.js';
 
 /**
  * The places where we reach past imapflow's typed surface (checked
@@ -86,4 +87,53 @@ export async function unselectMailbox(client: ImapFlow): Promise<void> {
   }
   if (!mailbox.readOnly) await client.mailboxOpen(mailbox.path, { readOnly: true });
   await runner.run.call(client, 'CLOSE');
+}
+
+/**
+ * imapflow's session setup sends ID before and after login and NAMESPACE
+ * unconditionally: three round trips no request here needs (the mailbox
+ * paths we open come from LIST, so no namespace prefix is ever added; ID
+ * only matters to providers that require it). Until `connect()` resolves,
+ * those commands answer without being sent; ID is kept when `sendId`.
+ * Returns the function that ends the interception (call it once connected).
+ */
+export function skipSessionPreamble(client: ImapFlow, options: { sendId: boolean }): () => void {
+  const runner = client as unknown as CommandRunner;
+  const original = runner.run;
+  if (typeof original !== 'function') return () => undefined;
+  runner.run = function (this: unknown, command: string, ...args: unknown[]) {
+    if (command === 'NAMESPACE' || (command === 'ID' && !options.sendId)) return Promise.resolve(undefined);
+    return original.call(this, command, ...args);
+  };
+  return () => {
+    delete runner.run;
+  };
+}
+
+/** ID (RFC 2971) on demand, for the server name; leaves `client.serverInfo` set when the server answers. */
+export async function requestServerId(client: ImapFlow): Promise<void> {
+  const runner = client as unknown as CommandRunner & { clientInfo?: unknown };
+  if (typeof runner.run !== 'function' || !client.capabilities.has('ID')) return;
+  await runner.run.call(client, 'ID', runner.clientInfo);
+}
+
+/**
+ * The SELECT/EXAMINE line imapflow's `mailboxOpen(path)` will write, after
+ * its tag and without CRLF, built with imapflow's own path encoding and
+ * command compiler so the bytes are the same. Null when the command would
+ * need a literal (it could not be pipelined) or the compiler is not reachable.
+ */
+export function openCommandLine(client: ImapFlow, path: string, readOnly: boolean): string | null {
+  const encoded = encodePath(client, normalizePath(client, path));
+  const parts = compiler(
+    {
+      tag: 'T',
+      command: readOnly ? 'EXAMINE' : 'SELECT',
+      attributes: [{ type: encoded.includes('&') ? 'STRING' : 'ATOM', value: encoded }],
+    },
+    { asArray: true },
+  ) as Buffer[];
+  if (parts.length !== 1 || !parts[0]) return null;
+  const line = parts[0].toString('latin1');
+  return /[\r\n]|\{\d+\+?\}/.test(line) ? null : line.slice(2);
 }

@@ -37,7 +37,7 @@ async function sent(work: (store: ImapMailStore) => Promise<unknown>): Promise<s
     const [, first, second] = c.line.split(' ');
     return first === 'UID' ? `UID ${second}` : (first ?? '');
   });
-  return names.slice(names.indexOf('NAMESPACE') + 1);
+  return names.slice(names.indexOf('LOGIN') + 1);
 }
 
 describe('IMAP commands per write', () => {
