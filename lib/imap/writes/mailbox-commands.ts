@@ -56,8 +56,13 @@ export async function describeMailbox(session: ImapSession, path: string): Promi
 export async function leaveMailbox(session: ImapSession, path: string): Promise<void> {
   const selected = await session.run(async (client) => (client.mailbox ? client.mailbox.path : null));
   if (selected === null) return;
-  const delimiter = await session.run(async (client) => client.namespace?.delimiter ?? null);
-  if (selected === path || (delimiter && selected.startsWith(`${path}${delimiter}`))) {
+  const delimiter = await session.run(
+    async (client) => client.mailbox?.delimiter ?? client.namespace?.delimiter ?? null,
+  );
+  // Without a known delimiter (no NAMESPACE was sent), leave on any prefix match: one spare EXAMINE
+  // is cheaper than the BYE a server sends when the selected mailbox's parent goes away.
+  const inside = delimiter ? selected.startsWith(`${path}${delimiter}`) : selected.startsWith(path);
+  if (selected === path || inside) {
     await session.open('INBOX', 'read');
   }
 }

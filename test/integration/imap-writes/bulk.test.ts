@@ -41,7 +41,7 @@ describe('bulk', () => {
     const result = await withPlainStore(user, proxy, (store) =>
       store.bulk(
         path('Big'),
-        { filter: {} },
+        { filter: { seen: false } },
         { action: 'flag', flags: { add: ['\\Seen', 'bulk'], remove: [] } },
       ),
     );
@@ -123,6 +123,16 @@ describe('bulk', () => {
     expect(commandNames().filter((name) => name === 'UID EXPUNGE')).toHaveLength(1);
     expect(commandNames()).not.toContain('EXPUNGE');
     expect(await subjectsIn(user, 'BulkDel')).toEqual(['keep', 'marked']);
+  });
+
+  test('an empty filter is refused, never read as every message', async () => {
+    await seedSubjects(user, 'EmptyFilter', ['a', 'b']);
+    await expect(
+      withPlainStore(user, undefined, (store) =>
+        store.bulk(path('EmptyFilter'), { filter: {} }, { action: 'delete', permanent: true }),
+      ),
+    ).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(await subjectsIn(user, 'EmptyFilter')).toEqual(['a', 'b']);
   });
 
   test('more than 10,000 ids is invalid_request before anything is sent', async () => {
