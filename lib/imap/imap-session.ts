@@ -9,6 +9,7 @@ import {
   requestServerId,
   skipListBeforeSelect,
   skipSessionPreamble,
+  statusCommandLine,
   unselectMailbox,
 } from './imapflow-internals.js';
 import { mapImapError } from './map-imap-error.js';
@@ -40,6 +41,11 @@ export interface OpenOptions {
   qresync?: { uidValidity: string; modseq: string };
 }
 
+/** A command a request will send first, announced so it can travel in LOGIN's flight. */
+export type PlannedCommand =
+  | { kind: 'open'; path: string; mode: MailboxMode }
+  | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
+
 export interface ImapSessionContext {
   signal: AbortSignal;
   logger: Logger;
@@ -59,8 +65,8 @@ export class ImapSession {
   #client: ImapFlow | null = null;
   #connecting: Promise<ImapFlow> | null = null;
   #opened: OpenedMailbox | null = null;
-  /** The mailbox the first operation opens, pipelined with LOGIN when the connection allows. */
-  #firstOpen: { path: string; readOnly: boolean } | null = null;
+  /** The commands the first operations send, pipelined with LOGIN when the connection allows. */
+  #plan: PlannedCommand[] = [];
   #closed = false;
   readonly #abortWaiters = new Set<(error: MailgateError) => void>();
   readonly #onAbort = () => this.#abort();
@@ -109,9 +115,9 @@ export class ImapSession {
     const reuse = !options.refresh && !options.qresync;
     if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
       return current;
-    if (!this.#connecting && !options.qresync) this.#firstOpen = { path, readOnly: mode === 'read' };
+    if (!this.#connecting && !options.qresync && this.#plan.length === 0)
+      this.#plan = [{ kind: 'open', path, mode }];
     return this.run(async (client) => {
-      this.#firstOpen = null;
       this.#opened = null;
       skipListBeforeSelect(client, path);
       const mailbox = await client.mailboxOpen(path, {
@@ -135,6 +141,15 @@ export class ImapSession {
       this.#opened = opened;
       return opened;
     });
+  }
+
+  /**
+   * Announces the commands the next operations will send first, in order, so
+   * they travel with LOGIN (RFC 9051 §5.5). Only heeded before the session
+   * connects; a wrong guess costs the guess's answer, never a result.
+   */
+  plan(commands: readonly PlannedCommand[]): void {
+    if (!this.#connecting) this.#plan = [...commands];
   }
 
   /**
@@ -188,18 +203,27 @@ export class ImapSession {
         await client.connect();
       } finally {
         endSkip();
+        this.#plan = [];
       }
       return client;
     })();
     return this.#connecting;
   }
 
-  /** What to send in LOGIN's flight: the SELECT/EXAMINE of the first operation, if it is one. */
+  /** What to send in LOGIN's flight: the planned commands up to the first one that cannot be pipelined. */
   #pipelined(): string[] {
-    const first = this.#firstOpen;
-    if (!first || !this.#client) return [];
-    const line = openCommandLine(this.#client, first.path, first.readOnly);
-    return line ? [line] : [];
+    const client = this.#client;
+    if (!client) return [];
+    const lines: string[] = [];
+    for (const command of this.#plan) {
+      const line =
+        command.kind === 'open'
+          ? openCommandLine(client, command.path, command.mode === 'read')
+          : statusCommandLine(client, command.path, command.query);
+      if (!line) break;
+      lines.push(line);
+    }
+    return lines;
   }
 
   #untilAborted<T>(work: Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import type { ImapFlow, ListResponse, StatusQuery } from 'imapflow';
 import compiler from 'imapflow/lib/handler/imap-compiler.js';
-import { encodePath, normalizePath } from 'imapflow/lib/tools.js';
+import { buildStatusQueryAttributes, encodePath, normalizePath } from 'imapflow/lib/tools.js';
 
 /**
  * The places where we reach past imapflow's typed surface (checked
@@ -130,6 +130,30 @@ export function openCommandLine(client: ImapFlow, path: string, readOnly: boolea
       tag: 'T',
       command: readOnly ? 'EXAMINE' : 'SELECT',
       attributes: [{ type: encoded.includes('&') ? 'STRING' : 'ATOM', value: encoded }],
+    },
+    { asArray: true },
+  ) as Buffer[];
+  if (parts.length !== 1 || !parts[0]) return null;
+  const line = parts[0].toString('latin1');
+  return /[\r\n]|\{\d+\+?\}/.test(line) ? null : line.slice(2);
+}
+
+/**
+ * The STATUS line imapflow's `status(path, query)` will write, after its tag
+ * and without CRLF, or null when it would need a literal. Only items that do
+ * not depend on capabilities learnt at login (MESSAGES, UIDNEXT,
+ * UIDVALIDITY, UNSEEN) give the same bytes before and after LOGIN.
+ */
+export function statusCommandLine(client: ImapFlow, path: string, query: StatusQuery): string | null {
+  const encoded = encodePath(client, normalizePath(client, path));
+  const parts = compiler(
+    {
+      tag: 'T',
+      command: 'STATUS',
+      attributes: [
+        { type: encoded.includes('&') ? 'STRING' : 'ATOM', value: encoded },
+        buildStatusQueryAttributes(client, query),
+      ],
     },
     { asArray: true },
   ) as Buffer[];

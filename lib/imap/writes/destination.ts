@@ -12,6 +12,9 @@ export interface Destination {
   uidNext: number | null;
 }
 
+/** What STATUS asks of a destination; fixed so the command can be pipelined with LOGIN. */
+export const DESTINATION_STATUS = { uidValidity: true, uidNext: true } as const;
+
 /**
  * Resolves a destination and proves it can take messages before anything
  * changes: `STATUS <path> (UIDVALIDITY UIDNEXT)` (after the LIST that
@@ -24,7 +27,7 @@ export async function resolveDestination(session: ImapSession, ref: MailboxRef):
   // INBOX is case-insensitive (RFC 9051 §5.1); ids bind the canonical spelling.
   const path = resolved.toUpperCase() === 'INBOX' ? 'INBOX' : resolved;
   const status = await session.run(async (client) => {
-    const found = await client.status(path, { uidValidity: true, uidNext: true });
+    const found = await client.status(path, DESTINATION_STATUS);
     if (!found || found.uidValidity === undefined) {
       throw refusalOr(
         client,

@@ -57,7 +57,8 @@ export async function leaveMailbox(session: ImapSession, path: string): Promise<
   const selected = await session.run(async (client) => (client.mailbox ? client.mailbox.path : null));
   if (selected === null) return;
   const delimiter = await session.run(
-    async (client) => client.mailbox?.delimiter ?? client.namespace?.delimiter ?? null,
+    async (client) =>
+      (client.mailbox ? client.mailbox.delimiter : undefined) ?? client.namespace?.delimiter ?? null,
   );
   // Without a known delimiter (no NAMESPACE was sent), leave on any prefix match: one spare EXAMINE
   // is cheaper than the BYE a server sends when the selected mailbox's parent goes away.

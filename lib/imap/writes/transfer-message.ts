@@ -3,8 +3,8 @@ import { decodeImapMessageId, encodeImapMessageId } from '../../mail/ids.js';
 import type { MailboxRef } from '../../mail/types.js';
 import type { MessageRef } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
-import { resolveMailboxPath } from '../resolve-mailbox.js';
-import { type Destination, resolveDestination } from './destination.js';
+import { checkMailboxPath, resolveMailboxPath } from '../resolve-mailbox.js';
+import { DESTINATION_STATUS, type Destination, resolveDestination } from './destination.js';
 import { requireUidExpunge } from './expunge-uids.js';
 import { fetchMessageIdHeader, locateNewMessage } from './locate-new-message.js';
 import { type TransferMode, transferUids } from './transfer-uids.js';
@@ -13,7 +13,8 @@ import { type TransferMode, transferUids } from './transfer-uids.js';
  * Moves or copies one message and returns its id in the destination.
  *
  * Commands (MOVE and UIDPLUS): [LIST to resolve a role] · STATUS dest
- * (UIDVALIDITY UIDNEXT) · SELECT source (EXAMINE for a copy) · UID MOVE
+ * (UIDVALIDITY UIDNEXT) · SELECT source (EXAMINE for a copy) · UID MOVE;
+ * on a cold session STATUS and SELECT are pipelined with LOGIN
  * (or UID COPY), whose COPYUID names the new UID. Without MOVE: UID COPY ·
  * UID STORE +FLAGS.SILENT (\Deleted) · UID EXPUNGE of that UID, and without
  * UIDPLUS as well that move is refused before anything changes. Without
@@ -32,6 +33,17 @@ export async function transferMessage(
 ): Promise<MessageRef> {
   const sourcePath = await resolveMailboxPath(session, ref);
   const key = decodeImapMessageId(sourcePath, id);
+  const knownPath = 'uidValidity' in to ? null : pathWithoutLookup(to);
+  if (knownPath !== null) {
+    if (mode === 'move' && sameMailbox(knownPath, sourcePath)) {
+      throw new InvalidRequestError('The message is already in that mailbox.');
+    }
+    // STATUS dest and SELECT source travel with LOGIN on a cold session: the move costs one more flight.
+    session.plan([
+      { kind: 'status', path: knownPath, query: DESTINATION_STATUS },
+      { kind: 'open', path: sourcePath, mode: mode === 'move' ? 'write' : 'read' },
+    ]);
+  }
   const destination = 'uidValidity' in to ? to : await resolveDestination(session, to);
   if (mode === 'move' && sameMailbox(destination.path, sourcePath)) {
     throw new InvalidRequestError('The message is already in that mailbox.');
@@ -62,6 +74,12 @@ export async function transferMessage(
     id: encodeImapMessageId(destination.path, { uidValidity, uid: newUid }),
     mailbox: destination.path,
   };
+}
+
+/** The path of a destination that needs no LIST to resolve, else null. */
+function pathWithoutLookup(ref: MailboxRef): string | null {
+  if (ref.kind === 'path') return checkMailboxPath(ref.path);
+  return ref.role === 'inbox' ? 'INBOX' : null;
 }
 
 function sameMailbox(a: string, b: string): boolean {

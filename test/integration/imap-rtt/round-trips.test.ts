@@ -19,6 +19,7 @@ let ids: string[];
 
 beforeAll(async () => {
   user = await createImapUser('rtt');
+  await user.seed('RttMoved', []);
   await user.seed(
     'INBOX',
     Array.from({ length: 12 }, (_, i) => ({ raw: buildMessage({ subject: `rtt ${i}` }) })),
@@ -70,6 +71,20 @@ describe('round trips of a cold request (implicit TLS)', () => {
     });
     expect(flags).toContain('\\Flagged');
     expect(trips).toBeLessThanOrEqual(4);
+  });
+
+  test('move: at most 5 (TLS, LOGIN + STATUS + SELECT, UID MOVE)', async () => {
+    let moved: { id: string; mailbox: string } | null = null;
+    const trips = await roundTrips(async (store) => {
+      moved = await store.moveMessage(INBOX, ids[7]!, { kind: 'path', path: 'RttMoved' });
+    });
+    expect(moved).toMatchObject({ mailbox: 'RttMoved' });
+    const check = openStore(user);
+    const there = await check
+      .listMessages({ kind: 'path', path: 'RttMoved' }, { limit: 5, filter: {} })
+      .finally(() => check.close());
+    expect(there.messages.map((m) => m.id)).toEqual([moved!.id]);
+    expect(trips).toBeLessThanOrEqual(5);
   });
 });
 
