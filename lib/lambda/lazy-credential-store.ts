@@ -1,5 +1,6 @@
 import type { Account } from '../credentials/account.js';
 import type { CredentialStore, TokenGrant } from '../credentials/store.js';
+import { lazy } from './lazy.js';
 
 /**
  * A credential store built on its first use. On Lambda the Secrets Manager
@@ -12,21 +13,8 @@ import type { CredentialStore, TokenGrant } from '../credentials/store.js';
  * cached in a store that has not been built.
  */
 export function createLazyCredentialStore(load: () => Promise<CredentialStore>): CredentialStore {
-  let loading: Promise<CredentialStore> | undefined;
-  let loaded: CredentialStore | undefined;
-  const store = () => {
-    loading ??= load().then(
-      (real) => {
-        loaded = real;
-        return real;
-      },
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  const lazyStore = lazy(load);
+  const store = () => lazyStore.get();
   return {
     async getAccount(id: string): Promise<Account | undefined> {
       return (await store()).getAccount(id);
@@ -35,7 +23,7 @@ export function createLazyCredentialStore(load: () => Promise<CredentialStore>):
       return (await store()).listAccountIds();
     },
     invalidateAccount(id: string): void {
-      loaded?.invalidateAccount(id);
+      lazyStore.current()?.invalidateAccount(id);
     },
     async verifyToken(token: string): Promise<TokenGrant | undefined> {
       return (await store()).verifyToken(token);

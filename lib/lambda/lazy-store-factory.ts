@@ -1,6 +1,7 @@
 import type { Account } from '../credentials/account.js';
 import type { MailStore, MailStoreFactory, StoreContext } from '../mail/store.js';
 import type { StoreCapabilities } from '../mail/types.js';
+import { lazy } from './lazy.js';
 
 type Forwarded = Exclude<keyof MailStore, 'capabilities' | 'close'>;
 type Result<K extends Forwarded> = Awaited<ReturnType<MailStore[K]>>;
@@ -101,27 +102,15 @@ export function createLazyStoreFactory(
   load: () => Promise<MailStoreFactory>,
   capabilities: (account: Account) => StoreCapabilities,
 ): MailStoreFactory {
-  let loading: Promise<MailStoreFactory> | undefined;
-  let loaded: MailStoreFactory | undefined;
-  const factory = () => {
-    loading ??= load().then(
-      (real) => {
-        loaded = real;
-        return real;
-      },
-      (error: unknown) => {
-        // A failed load (e.g. a missing chunk) is retried by the next request rather than cached.
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  const lazyFactory = lazy(load);
+  const factory = () => lazyFactory.get();
   return {
     capabilities(account: Account): StoreCapabilities {
+      const loaded = lazyFactory.current();
       return loaded ? loaded.capabilities(account) : capabilities(account);
     },
     open(account: Account, context: StoreContext): MailStore {
+      const loaded = lazyFactory.current();
       if (loaded) return loaded.open(account, context);
       return new LazyMailStore(capabilities(account), async () => (await factory()).open(account, context));
     },
