@@ -1,0 +1,245 @@
+import type { Account } from '../../../lib/credentials/account.js';
+import {
+  AttachmentNotFoundError,
+  MailboxNotFoundError,
+  MessageNotFoundError,
+  UnsupportedOperationError,
+  UpstreamTimeoutError,
+} from '../../../lib/mail/errors.js';
+import type { MailStore, StoreContext } from '../../../lib/mail/store.js';
+import type {
+  Mailbox,
+  MailboxRef,
+  MailboxStatus,
+  Message,
+  StoreCapabilities,
+} from '../../../lib/mail/types.js';
+import type {
+  AppendInput,
+  BulkAction,
+  BulkResult,
+  BulkTarget,
+  DeleteOutcome,
+  FlagChange,
+  MessageRef,
+  WaitResult,
+} from '../../../lib/mail/writes.js';
+import { buildDownload, type MemoryData } from './builders.js';
+import { runBulk } from './bulk.js';
+import { createMailboxIn, deleteMailboxIn, mailboxStatus, renameMailboxIn } from './mailboxes.js';
+import { applyFlagChange, expunge, messageFromRaw, placeCopy, setFlags } from './message-edits.js';
+import type { StoreBehaviour, StoreCall } from './store-behaviour.js';
+import { changedSince, computeChanges, currentState, recordChange, waitForChange } from './sync-journal.js';
+
+/** An in-memory MailStore for HTTP tests: records every call and can hang or fail on demand. */
+export class MemoryMailStore implements MailStore {
+  readonly calls: StoreCall[] = [];
+  closeCount = 0;
+  /** Waits that ended on their own (a change or the timeout), not by an abort. */
+  waitsEnded = 0;
+
+  constructor(
+    readonly account: Account,
+    readonly context: StoreContext,
+    readonly capabilities: StoreCapabilities,
+    private readonly data: MemoryData,
+    private readonly behaviour: StoreBehaviour,
+  ) {}
+
+  private async enter(method: string, args: unknown[]): Promise<void> {
+    this.calls.push({ method, args });
+    if (this.behaviour.fail) throw this.behaviour.fail;
+    if (this.behaviour.hang) {
+      await new Promise<never>((_, reject) => {
+        const abort = () => reject(new UpstreamTimeoutError());
+        if (this.context.signal.aborted) abort();
+        else this.context.signal.addEventListener('abort', abort, { once: true });
+      });
+    }
+  }
+
+  private resolve(ref: MailboxRef): Mailbox {
+    const found = this.data.mailboxes.find((mailbox) =>
+      ref.kind === 'role' ? mailbox.role === ref.role : mailbox.path === ref.path,
+    );
+    if (!found) throw new MailboxNotFoundError();
+    return found;
+  }
+
+  private message(ref: MailboxRef, id: string): Message {
+    const mailbox = this.resolve(ref);
+    const found = this.data.messages.find((message) => message.id === id && message.mailbox === mailbox.path);
+    if (!found) throw new MessageNotFoundError();
+    return found;
+  }
+
+  async probe() {
+    await this.enter('probe', []);
+    return {
+      server: { name: 'Memory', capabilities: ['IMAP4rev1', 'IDLE'] },
+      capabilities: this.capabilities,
+    };
+  }
+
+  async listMailboxes(options: { counts: boolean }) {
+    await this.enter('listMailboxes', [options]);
+    return this.data.mailboxes;
+  }
+
+  async getMailbox(ref: MailboxRef): Promise<MailboxStatus> {
+    await this.enter('getMailbox', [ref]);
+    return mailboxStatus(this.data, this.resolve(ref), this.capabilities.changes);
+  }
+
+  async listMessages(ref: MailboxRef, query: Parameters<MailStore['listMessages']>[1]) {
+    await this.enter('listMessages', [ref, query]);
+    const mailbox = this.resolve(ref);
+    const messages = this.data.messages.filter((message) => message.mailbox === mailbox.path);
+    return { messages: messages.slice(0, query.limit), nextCursor: null, total: messages.length };
+  }
+
+  async getMessage(ref: MailboxRef, id: string, options: Parameters<MailStore['getMessage']>[2]) {
+    await this.enter('getMessage', [ref, id, options]);
+    return this.message(ref, id);
+  }
+
+  async openRaw(ref: MailboxRef, id: string) {
+    await this.enter('openRaw', [ref, id]);
+    this.message(ref, id);
+    const download = this.data.downloads[id];
+    if (!download) throw new MessageNotFoundError();
+    return download();
+  }
+
+  async openAttachment(ref: MailboxRef, id: string, attachmentId: string) {
+    await this.enter('openAttachment', [ref, id, attachmentId]);
+    this.message(ref, id);
+    const download = this.data.downloads[`${id}/${attachmentId}`];
+    if (!download) throw new AttachmentNotFoundError();
+    return download();
+  }
+
+  /** A real adapter refuses what its capabilities deny, whatever the HTTP layer checked. */
+  private require(capability: keyof Omit<StoreCapabilities, 'filters'>): void {
+    if (!this.capabilities[capability]) {
+      throw new UnsupportedOperationError(`This ${this.account.protocol} store cannot do '${capability}'.`);
+    }
+  }
+
+  async updateFlags(ref: MailboxRef, id: string, change: FlagChange) {
+    await this.enter('updateFlags', [ref, id, change]);
+    this.require('flags');
+    const message = this.message(ref, id);
+    setFlags(message, applyFlagChange(message.flags, change));
+    recordChange(this.data, message.mailbox, message.id, 'updated');
+    return { id: message.id, flags: [...message.flags] };
+  }
+
+  async moveMessage(ref: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+    await this.enter('moveMessage', [ref, id, to]);
+    this.require('move');
+    const message = this.message(ref, id);
+    const copy = placeCopy(this.data, message, this.resolve(to));
+    expunge(this.data, message);
+    return { id: copy.id, mailbox: copy.mailbox };
+  }
+
+  async copyMessage(ref: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+    await this.enter('copyMessage', [ref, id, to]);
+    this.require('copy');
+    const copy = placeCopy(this.data, this.message(ref, id), this.resolve(to));
+    return { id: copy.id, mailbox: copy.mailbox };
+  }
+
+  async deleteMessage(ref: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome> {
+    await this.enter('deleteMessage', [ref, id, options]);
+    return this.discard(ref, this.message(ref, id), options.permanent);
+  }
+
+  private discard(ref: MailboxRef, message: Message, permanent: boolean): DeleteOutcome {
+    const inTrash = this.resolve(ref).role === 'trash';
+    if (permanent || inTrash || this.account.protocol === 'pop3') {
+      expunge(this.data, message);
+      return { kind: 'expunged' };
+    }
+    const copy = placeCopy(this.data, message, this.resolve({ kind: 'role', role: 'trash' }));
+    expunge(this.data, message);
+    return { kind: 'moved', id: copy.id, mailbox: copy.mailbox };
+  }
+
+  async appendMessage(ref: MailboxRef, input: AppendInput): Promise<MessageRef> {
+    await this.enter('appendMessage', [ref, input]);
+    this.require('append');
+    const mailbox = this.resolve(ref);
+    const message = messageFromRaw(this.data, mailbox, input);
+    this.data.messages.push(message);
+    const raw = new Uint8Array(input.raw);
+    this.data.downloads[message.id] = () => buildDownload({ chunks: [raw] });
+    recordChange(this.data, mailbox.path, message.id, 'created');
+    return { id: message.id, mailbox: mailbox.path };
+  }
+
+  async createMailbox(path: string) {
+    await this.enter('createMailbox', [path]);
+    this.require('mailboxes');
+    return { ...createMailboxIn(this.data, path) };
+  }
+
+  async renameMailbox(ref: MailboxRef, newPath: string) {
+    await this.enter('renameMailbox', [ref, newPath]);
+    this.require('mailboxes');
+    return { ...renameMailboxIn(this.data, this.resolve(ref), newPath) };
+  }
+
+  async deleteMailbox(ref: MailboxRef) {
+    await this.enter('deleteMailbox', [ref]);
+    this.require('mailboxes');
+    deleteMailboxIn(this.data, this.resolve(ref));
+  }
+
+  async bulk(ref: MailboxRef, target: BulkTarget, action: BulkAction): Promise<BulkResult> {
+    await this.enter('bulk', [ref, target, action]);
+    this.require('bulk');
+    const mailbox = this.resolve(ref);
+    const inMailbox = this.data.messages.filter((message) => message.mailbox === mailbox.path);
+    return runBulk(inMailbox, target, action, (message) => this.bulkOne(ref, message, action));
+  }
+
+  private bulkOne(ref: MailboxRef, message: Message, action: BulkAction): string | null {
+    const failure = this.behaviour.failIds?.[message.id];
+    if (failure) throw failure;
+    if (action.action === 'flag') {
+      setFlags(message, applyFlagChange(message.flags, action.flags));
+      recordChange(this.data, message.mailbox, message.id, 'updated');
+      return null;
+    }
+    if (action.action === 'delete') {
+      this.discard(ref, message, action.permanent);
+      return null;
+    }
+    const copy = placeCopy(this.data, message, this.resolve(action.to));
+    if (action.action === 'move') expunge(this.data, message);
+    return copy.id;
+  }
+
+  async changes(ref: MailboxRef, since: string, options: { maxChanges: number }) {
+    await this.enter('changes', [ref, since, options]);
+    this.require('changes');
+    return computeChanges(this.data, this.resolve(ref).path, since, options.maxChanges);
+  }
+
+  /** Like IDLE: answers at the first change to this mailbox, or `changed: false` after the timeout. */
+  async wait(ref: MailboxRef, since: string, timeoutSeconds: number): Promise<WaitResult> {
+    await this.enter('wait', [ref, since, timeoutSeconds]);
+    this.require('wait');
+    const path = this.resolve(ref).path;
+    if (changedSince(this.data, path, since)) return { changed: true, state: currentState(this.data) };
+    const changed = await waitForChange(this.data, path, this.context.signal, timeoutSeconds);
+    this.waitsEnded += 1;
+    return { changed, state: currentState(this.data) };
+  }
+
+  async close() {
+    this.closeCount += 1;
+  }
+}
