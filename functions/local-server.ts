@@ -7,7 +7,7 @@ import { loadConfig } from '../lib/config/env.js';
 import { createCredentialStore } from '../lib/credentials/create-store.js';
 import { startDemo } from '../lib/devmail/demo.js';
 import { createApp } from '../lib/http/index.js';
-import { createImapStoreFactory } from '../lib/imap/index.js';
+import { createImapConnectionPool, createImapStoreFactory, poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLogger } from '../lib/log/create-logger.js';
 import { createProtocolDispatcher } from '../lib/mail/dispatch.js';
 import { createPop3StoreFactory } from '../lib/pop3/index.js';
@@ -25,7 +25,13 @@ async function main(): Promise<void> {
     credentials = createCredentialStore(config);
   }
 
-  const stores = createProtocolDispatcher({ imap: createImapStoreFactory(), pop3: createPop3StoreFactory() });
+  // A long-lived process keeps IMAP connections a few seconds between requests (MAILGATE_IMAP_REUSE).
+  const reuse = poolOptionsFromEnv(process.env, 'on');
+  const pool = reuse ? createImapConnectionPool(reuse) : undefined;
+  const stores = createProtocolDispatcher({
+    imap: createImapStoreFactory(pool ? { pool } : {}),
+    pop3: createPop3StoreFactory(),
+  });
   const app = createApp({ credentials, stores, config, logger });
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
     const base = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.close();
+    pool?.close();
     await demo?.stop();
     process.exit(0);
   };

@@ -23,6 +23,7 @@ import type {
   MessageRef,
   WaitResult,
 } from '../mail/writes.js';
+import type { ImapConnectionPool } from './connection-pool.js';
 import { getMailbox } from './get-mailbox.js';
 import { getMessage } from './get-message.js';
 import { capabilitiesForServer, imapCapabilities } from './imap-capabilities.js';
@@ -50,8 +51,9 @@ export class ImapMailStore implements MailStore {
   readonly capabilities: StoreCapabilities = imapCapabilities();
   readonly #session: ImapSession;
 
-  constructor(account: Account, context: StoreContext) {
-    this.#session = new ImapSession(account, context);
+  /** @param pool where connections are kept between requests (see ImapConnectionPool); none by default. */
+  constructor(account: Account, context: StoreContext, pool?: ImapConnectionPool) {
+    this.#session = new ImapSession(account, { ...context, ...(pool ? { pool } : {}) });
   }
 
   async probe(): Promise<ProbeResult> {

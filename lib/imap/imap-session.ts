@@ -1,19 +1,16 @@
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Account } from '../credentials/account.js';
 import { type MailgateError, UpstreamTimeoutError, UpstreamUnavailableError } from '../mail/errors.js';
 import type { Logger } from '../mail/logger.js';
-import { buildClientOptions } from './client-options.js';
+import type { ImapConnectionPool } from './connection-pool.js';
 import {
   enableExtensions,
-  openCommandLine,
   requestServerId,
   skipListBeforeSelect,
-  skipSessionPreamble,
-  statusCommandLine,
   unselectMailbox,
 } from './imapflow-internals.js';
 import { mapImapError } from './map-imap-error.js';
-import { createPipeliningTransport } from './pipelining-transport.js';
+import { type PlannedCommand, plannedLines, SessionConnection } from './session-connection.js';
 
 /** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
 export type MailboxMode = 'read' | 'write';
@@ -41,14 +38,13 @@ export interface OpenOptions {
   qresync?: { uidValidity: string; modseq: string };
 }
 
-/** A command a request will send first, announced so it can travel in LOGIN's flight. */
-export type PlannedCommand =
-  | { kind: 'open'; path: string; mode: MailboxMode }
-  | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
+export type { PlannedCommand } from './session-connection.js';
 
 export interface ImapSessionContext {
   signal: AbortSignal;
   logger: Logger;
+  /** Where authenticated connections are kept between requests; none: one connection per session. */
+  pool?: ImapConnectionPool;
 }
 
 /**
@@ -59,11 +55,11 @@ export interface ImapSessionContext {
  * (imapflow then rejects whatever is pending).
  */
 export class ImapSession {
-  readonly #account: Account;
   readonly #signal: AbortSignal;
   readonly #logger: Logger;
-  #client: ImapFlow | null = null;
-  #connecting: Promise<ImapFlow> | null = null;
+  readonly #connection: SessionConnection;
+  /** Cleared by anything that leaves the connection unfit for another request (errors, ENABLE). */
+  #reusable = true;
   #opened: OpenedMailbox | null = null;
   /** The commands the first operations send, pipelined with LOGIN when the connection allows. */
   #plan: PlannedCommand[] = [];
@@ -72,9 +68,15 @@ export class ImapSession {
   readonly #onAbort = () => this.#abort();
 
   constructor(account: Account, context: ImapSessionContext) {
-    this.#account = account;
     this.#signal = context.signal;
     this.#logger = context.logger;
+    this.#connection = new SessionConnection({
+      account,
+      logger: context.logger,
+      signal: context.signal,
+      ...(context.pool ? { pool: context.pool } : {}),
+      plan: (client) => plannedLines(client, this.#plan),
+    });
     this.#signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
@@ -85,8 +87,15 @@ export class ImapSession {
   async run<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
     try {
       const client = await this.#untilAborted(this.#connect());
-      return await this.#untilAborted(work(client));
+      try {
+        return await this.#untilAborted(work(client));
+      } catch (error) {
+        const fresh = this.#closed ? null : this.#connection.replaceDead(client);
+        if (!fresh) throw error;
+        return await this.#untilAborted(fresh.then(work));
+      }
     } catch (error) {
+      this.#reusable = false;
       throw this.#translate(error);
     }
   }
@@ -115,7 +124,7 @@ export class ImapSession {
     const reuse = !options.refresh && !options.qresync;
     if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
       return current;
-    if (!this.#connecting && !options.qresync && this.#plan.length === 0)
+    if (!this.#connection.started && !options.qresync && this.#plan.length === 0)
       this.#plan = [{ kind: 'open', path, mode }];
     return this.run(async (client) => {
       this.#opened = null;
@@ -149,7 +158,7 @@ export class ImapSession {
    * connects; a wrong guess costs the guess's answer, never a result.
    */
   plan(commands: readonly PlannedCommand[]): void {
-    if (!this.#connecting) this.#plan = [...commands];
+    if (!this.#connection.started) this.#plan = [...commands];
   }
 
   /**
@@ -163,6 +172,8 @@ export class ImapSession {
     return this.run(async (client) => {
       const missing = extensions.filter((name) => !client.enabled.has(name.toUpperCase()));
       if (missing.length === 0) return new Set(client.enabled);
+      // Enabled extensions change what the server sends for the rest of the session: never lend it out.
+      this.#reusable = false;
       if (client.mailbox) {
         this.#opened = null;
         await unselectMailbox(client);
@@ -177,53 +188,19 @@ export class ImapSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#client?.close();
+    this.#connection.release(this.#reusable);
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  #connect(): Promise<ImapFlow> {
-    if (this.#connecting) return this.#connecting;
-    this.#connecting = (async () => {
-      if (this.#closed) throw new UpstreamUnavailableError('The mail session is already closed.');
-      const options = buildClientOptions(this.#account, this.#logger);
-      // STARTTLS needs imapflow's own socket upgrade; the pipelining transport has none.
-      if (this.#account.tls !== 'starttls')
-        options.transport = createPipeliningTransport(() => this.#pipelined());
-      const client = new ImapFlow(options);
-      // Without a listener a late socket error would be thrown as an uncaught 'error' event.
-      client.on('error', (error: unknown) => {
-        this.#logger.debug('imap connection error', { code: (error as { code?: unknown }).code });
-      });
-      this.#client = client;
-      const endSkip = skipSessionPreamble(client, { sendId: this.#account.sendId === true });
-      try {
-        await client.connect();
-      } finally {
-        endSkip();
-        this.#plan = [];
-      }
-      return client;
-    })();
-    return this.#connecting;
-  }
-
-  /** What to send in LOGIN's flight: the planned commands up to the first one that cannot be pipelined. */
-  #pipelined(): string[] {
-    const client = this.#client;
-    if (!client) return [];
-    const lines: string[] = [];
-    for (const command of this.#plan) {
-      const line =
-        command.kind === 'open'
-          ? openCommandLine(client, command.path, command.mode === 'read')
-          : statusCommandLine(client, command.path, command.query);
-      if (!line) break;
-      lines.push(line);
+  async #connect(): Promise<ImapFlow> {
+    try {
+      return await this.#connection.connect();
+    } finally {
+      this.#plan = [];
     }
-    return lines;
   }
 
   #untilAborted<T>(work: Promise<T>): Promise<T> {
@@ -241,7 +218,8 @@ export class ImapSession {
   #abort(): void {
     const error = this.#abortError();
     this.#closed = true;
-    this.#client?.close();
+    // Whatever was in flight is unknown: the connection is destroyed, never lent out.
+    this.#connection.release(false);
     for (const waiter of this.#abortWaiters) waiter(error);
     this.#abortWaiters.clear();
   }

@@ -1,17 +1,23 @@
 import type { Account } from '../credentials/account.js';
 import type { MailStore, MailStoreFactory, StoreContext } from '../mail/store.js';
 import type { StoreCapabilities } from '../mail/types.js';
+import type { ImapConnectionPool } from './connection-pool.js';
 import { imapCapabilities } from './imap-capabilities.js';
 import { ImapMailStore } from './imap-mail-store.js';
 
+export interface ImapStoreFactoryOptions {
+  /** Keeps authenticated connections between requests (off when absent). */
+  pool?: ImapConnectionPool;
+}
+
 /** Opens one ImapMailStore per request; nothing connects until the store's first call. */
-export function createImapStoreFactory(): MailStoreFactory {
+export function createImapStoreFactory(options: ImapStoreFactoryOptions = {}): MailStoreFactory {
   return {
     capabilities(_account: Account): StoreCapabilities {
       return imapCapabilities();
     },
     open(account: Account, context: StoreContext): MailStore {
-      return new ImapMailStore(account, context);
+      return new ImapMailStore(account, context, options.pool);
     },
   };
 }

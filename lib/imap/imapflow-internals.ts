@@ -161,3 +161,30 @@ export function statusCommandLine(client: ImapFlow, path: string, query: StatusQ
   const line = parts[0].toString('latin1');
   return /[\r\n]|\{\d+\+?\}/.test(line) ? null : line.slice(2);
 }
+
+interface ClientState {
+  usable?: boolean;
+  currentRequest?: unknown;
+  requestQueue?: unknown[];
+  idling?: boolean;
+  _openDownloads?: number;
+  currentLock?: unknown;
+}
+
+/**
+ * True when imapflow has nothing in flight or queued, no IDLE, no open
+ * download and no mailbox lock: the connection could serve another request.
+ * False whenever a field is missing, so a changed imapflow never reuses.
+ */
+export function isQuiet(client: ImapFlow): boolean {
+  const state = client as unknown as ClientState;
+  return (
+    state.usable === true &&
+    state.currentRequest === false &&
+    Array.isArray(state.requestQueue) &&
+    state.requestQueue.length === 0 &&
+    state.idling === false &&
+    state._openDownloads === 0 &&
+    state.currentLock === false
+  );
+}

@@ -48,6 +48,8 @@ export class PipeliningSocket extends Duplex {
   #specs: Speculation[] = [];
   /** Which command the server is answering: -1 LOGIN, then an index into #specs. */
   #answering = -1;
+  #receivedSinceMark = 0;
+  #firstWriteSinceMark: string | null = null;
 
   /** @param plan the commands (untagged, no CRLF) to send with LOGIN; asked when LOGIN is written. */
   constructor(inner: Socket | TLSSocket, plan: () => string[]) {
@@ -89,11 +91,34 @@ export class PipeliningSocket extends Duplex {
     return this;
   }
 
+  /** True once no pipelined answer is pending or held: only then may another request use the connection. */
+  get settled(): boolean {
+    return this.#mode === 'through';
+  }
+
+  /** Resolves once the underlying TCP socket has closed, not merely been asked to. */
+  fullyClosed(): Promise<void> {
+    if (this.#inner.closed) return Promise.resolve();
+    return new Promise((resolve) => this.#inner.once('close', () => resolve()));
+  }
+
+  /** Starts counting anew, when the connection is handed to another request. */
+  mark(): void {
+    this.#receivedSinceMark = 0;
+    this.#firstWriteSinceMark = null;
+  }
+
+  /** Bytes from the server, and the start of the first bytes written (a command line), since `mark()`. */
+  get sinceMark(): { received: number; firstWrite: string | null } {
+    return { received: this.#receivedSinceMark, firstWrite: this.#firstWriteSinceMark };
+  }
+
   override _read(): void {
     this.#inner.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.#firstWriteSinceMark ??= chunk.subarray(0, 64).toString('latin1');
     if (this.#mode === 'through' || this.#writesThrough) {
       this.#inner.write(chunk, done);
       return;
@@ -169,6 +194,7 @@ export class PipeliningSocket extends Duplex {
   }
 
   #fromServer(chunk: Buffer): void {
+    this.#receivedSinceMark += chunk.length;
     if (this.#readsThrough) {
       if (!this.push(chunk)) this.#inner.pause();
       return;

@@ -10,8 +10,12 @@ import { PipeliningSocket } from './pipelining-socket.js';
  * for accounts with `tls: 'implicit'` or `'none'`.
  *
  * @param plan asked when LOGIN is written: the commands to pipeline with it.
+ * @param onSocket told the socket as soon as it exists.
  */
-export function createPipeliningTransport(plan: () => string[]): ImapTransport {
+export function createPipeliningTransport(
+  plan: () => string[],
+  onSocket: (socket: PipeliningSocket) => void = () => undefined,
+): ImapTransport {
   return {
     connect(options, onConnect) {
       const { host, port, servername, tls } = options;
@@ -19,7 +23,9 @@ export function createPipeliningTransport(plan: () => string[]): ImapTransport {
         ? connectTls({ ...(tls ?? {}), host, port, ...(servername ? { servername } : {}) }, onConnect)
         : connectTcp({ host, port }, onConnect);
       inner.setNoDelay(true);
-      return new PipeliningSocket(inner, plan);
+      const socket = new PipeliningSocket(inner, plan);
+      onSocket(socket);
+      return socket;
     },
   };
 }

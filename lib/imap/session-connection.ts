@@ -1,0 +1,142 @@
+import type { ImapFlow } from 'imapflow';
+import type { Account } from '../credentials/account.js';
+import { UpstreamUnavailableError } from '../mail/errors.js';
+import type { Logger } from '../mail/logger.js';
+import type { ImapConnectionPool, Lease } from './connection-pool.js';
+import {
+  canPool,
+  canReturn,
+  credentialsVersion,
+  markReused,
+  mayRetryFresh,
+  poolAccountKey,
+  watchListeners,
+} from './connection-reuse.js';
+import type { MailboxMode } from './imap-session.js';
+import { openCommandLine, statusCommandLine } from './imapflow-internals.js';
+import { openImapConnection } from './open-connection.js';
+import type { PipeliningSocket } from './pipelining-socket.js';
+
+/** A command a request will send first, announced so it can travel in LOGIN's flight. */
+export type PlannedCommand =
+  | { kind: 'open'; path: string; mode: MailboxMode }
+  | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
+
+/** The lines to send in LOGIN's flight: the planned commands up to the first that cannot be pipelined. */
+export function plannedLines(client: ImapFlow, plan: readonly PlannedCommand[]): string[] {
+  const lines: string[] = [];
+  for (const command of plan) {
+    const line =
+      command.kind === 'open'
+        ? openCommandLine(client, command.path, command.mode === 'read')
+        : statusCommandLine(client, command.path, command.query);
+    if (!line) break;
+    lines.push(line);
+  }
+  return lines;
+}
+
+export interface SessionConnectionOptions {
+  account: Account;
+  logger: Logger;
+  signal: AbortSignal;
+  pool?: ImapConnectionPool;
+  /** Asked when LOGIN is written on a fresh connection: the lines to pipeline with it. */
+  plan: (client: ImapFlow) => string[];
+}
+
+/**
+ * Where one session's connection comes from and goes back to: a kept one
+ * from the pool (same account and credentials version) or a fresh one, and
+ * at the end either back to the pool (only when idle and healthy) or closed.
+ */
+export class SessionConnection {
+  readonly #options: SessionConnectionOptions;
+  readonly #pool: ImapConnectionPool | null;
+  #lease: Lease | null = null;
+  /** The socket of a connection that came from the pool; a dead one may be replaced once. */
+  #reused: PipeliningSocket | null = null;
+  #listenersAtStart = 0;
+  #client: ImapFlow | null = null;
+  #connecting: Promise<ImapFlow> | null = null;
+  #released = false;
+
+  constructor(options: SessionConnectionOptions) {
+    this.#options = options;
+    this.#pool = options.pool && canPool(options.account) ? options.pool : null;
+  }
+
+  get client(): ImapFlow | null {
+    return this.#client;
+  }
+
+  get started(): boolean {
+    return this.#connecting !== null;
+  }
+
+  /** The authenticated client, connecting (or leasing) on first call. */
+  connect(): Promise<ImapFlow> {
+    this.#connecting ??= this.#acquire();
+    return this.#connecting;
+  }
+
+  /**
+   * After `client` failed: a fresh connection to run the work again on, when
+   * the failed one was kept, is dead and had answered nothing since it was
+   * handed over (see mayRetryFresh), else null. At most once per session.
+   */
+  replaceDead(client: ImapFlow): Promise<ImapFlow> | null {
+    const socket = this.#reused;
+    if (!socket || client !== this.#client || this.#released || !mayRetryFresh(client, socket)) return null;
+    this.#reused = null;
+    this.#options.logger.debug('imap kept connection was dead before answering; opening a fresh one');
+    client.close();
+    // imapflow forgets a dead socket; wait on the kept one, so the slot never holds two connections.
+    this.#connecting = socket.fullyClosed().then(() => this.#openFresh());
+    return this.#connecting;
+  }
+
+  /** Returns the connection to the pool when `reusable` and it is idle and healthy, else closes it. Once. */
+  release(reusable: boolean): void {
+    if (this.#released) return;
+    this.#released = true;
+    const client = this.#client;
+    const lease = this.#lease;
+    this.#lease = null;
+    if (!lease || !this.#pool) {
+      client?.close();
+      return;
+    }
+    const keep = reusable && client !== null && canReturn(client, this.#listenersAtStart);
+    this.#pool.release(lease, client, keep);
+  }
+
+  async #acquire(): Promise<ImapFlow> {
+    const closed = () => new UpstreamUnavailableError('The mail session is already closed.');
+    if (this.#released) throw closed();
+    const { account, signal } = this.#options;
+    if (this.#pool) {
+      const lease = await this.#pool.acquire(poolAccountKey(account), credentialsVersion(account), signal);
+      if (this.#released) {
+        this.#pool.release(lease, null, false);
+        throw closed();
+      }
+      this.#lease = lease;
+      if (lease.client) {
+        this.#client = lease.client;
+        this.#listenersAtStart = watchListeners(lease.client);
+        this.#reused = markReused(lease.client);
+        return lease.client;
+      }
+    }
+    return this.#openFresh();
+  }
+
+  #openFresh(): Promise<ImapFlow> {
+    const { account, logger, plan } = this.#options;
+    const opening = openImapConnection(account, logger, () => plan(opening.client));
+    this.#client = opening.client;
+    this.#listenersAtStart = watchListeners(opening.client);
+    return opening.ready;
+  }
+}

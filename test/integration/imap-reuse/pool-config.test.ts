@@ -1,0 +1,25 @@
+import { describe, expect, test } from 'vitest';
+import { poolOptionsFromEnv } from '../../../lib/imap/pool-config.js';
+import { ConfigurationError } from '../../../lib/mail/errors.js';
+
+describe('connection reuse settings', () => {
+  test('on by default for the local server, off by default elsewhere', () => {
+    expect(poolOptionsFromEnv({}, 'on')).toEqual({ idleMs: 5_000, maxIdlePerAccount: 4, maxPerAccount: 8 });
+    expect(poolOptionsFromEnv({}, 'off')).toBeNull();
+  });
+
+  test('MAILGATE_IMAP_REUSE and the limits override the defaults', () => {
+    expect(poolOptionsFromEnv({ MAILGATE_IMAP_REUSE: 'off' }, 'on')).toBeNull();
+    expect(
+      poolOptionsFromEnv(
+        { MAILGATE_IMAP_REUSE: 'ON', MAILGATE_IMAP_IDLE_MS: '2000', MAILGATE_IMAP_MAX_PER_ACCOUNT: '15' },
+        'off',
+      ),
+    ).toEqual({ idleMs: 2_000, maxIdlePerAccount: 4, maxPerAccount: 15 });
+  });
+
+  test('a malformed value is a configuration error, not a silent default', () => {
+    expect(() => poolOptionsFromEnv({ MAILGATE_IMAP_REUSE: 'yes' }, 'on')).toThrow(ConfigurationError);
+    expect(() => poolOptionsFromEnv({ MAILGATE_IMAP_IDLE_MS: '5s' }, 'on')).toThrow(ConfigurationError);
+  });
+});
