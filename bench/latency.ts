@@ -23,6 +23,7 @@ import { median, option, printTable } from './bench-util.js';
 import { baselineRequest, baselineOperations as ops } from './latency-baseline.js';
 import { floorRequest } from './latency-floor.js';
 import { writeLatencySection } from './latency-report.js';
+import { measureWarm } from './latency-warm.js';
 
 const rtt = Number(option('--rtt') ?? 50);
 const runs = Number(option('--runs') ?? 5);
@@ -167,6 +168,17 @@ try {
       `${floor.ms.toFixed(0)} ms / ${floor.flights}`,
     ]);
   }
+  const account = {
+    id: 'lat',
+    protocol: 'imap' as const,
+    host: '127.0.0.1',
+    port: proxy.port,
+    tls: 'implicit' as const,
+    user: user.user,
+    password: user.password,
+    tlsOptions: { ca: dovecot.caCert },
+  };
+  rows.push(...(await measureWarm(account, proxy, runs, id(10))));
   const header = ['endpoint', 'imapflow defaults', 'gateway', 'raw floor'];
   printTable(header, rows);
   if (!process.argv.includes('--no-write')) {
