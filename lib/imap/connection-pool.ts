@@ -143,7 +143,13 @@ export class ImapConnectionPool {
   /** Closes a connection; its slot frees once the socket is really closed. */
   #retire(slots: AccountSlots, client: ImapFlow): void {
     slots.closing += 1;
-    void closeFully(client).then(() => {
+    let closed: Promise<void>;
+    try {
+      closed = closeFully(client);
+    } catch {
+      closed = Promise.resolve();
+    }
+    void closed.then(() => {
       const timer = setTimeout(() => {
         slots.closing -= 1;
         this.#wakeOne(slots);

@@ -86,6 +86,8 @@ export class ImapSession {
    */
   async run<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
     try {
+      // A closed session's connection may already be in another request's hands.
+      if (this.#closed) throw new UpstreamUnavailableError('The mail session is already closed.');
       const client = await this.#untilAborted(this.#connect());
       try {
         return await this.#untilAborted(work(client));

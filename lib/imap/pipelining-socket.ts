@@ -213,6 +213,19 @@ export class PipeliningSocket extends Duplex {
       }
       return;
     }
+    // Every pipelined answer is complete: what follows answers commands imapflow sent itself
+    // (CAPABILITY or ID after LOGIN), so it passes straight through.
+    if (this.#answering >= this.#specs.length) {
+      this.push(response);
+      return;
+    }
+    // A tagged completion of someone else's command (RFC 9051 §5.5 lets a server answer
+    // CAPABILITY alongside our EXAMINE) is not ours to hold.
+    const tag = tagOf(response);
+    if (tag !== '*' && tag !== '+' && !this.#specs.some((candidate) => candidate.ourTag === tag)) {
+      this.push(response);
+      return;
+    }
     const spec = this.#specs[this.#answering]!;
     if (!spec.discard) {
       if (spec.theirTag !== null) this.push(this.#retag(spec, response));

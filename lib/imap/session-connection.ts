@@ -45,6 +45,10 @@ export interface SessionConnectionOptions {
   plan: (client: ImapFlow) => string[];
 }
 
+function closed(): UpstreamUnavailableError {
+  return new UpstreamUnavailableError('The mail session is already closed.');
+}
+
 /**
  * Where one session's connection comes from and goes back to: a kept one
  * from the pool (same account and credentials version) or a fresh one, and
@@ -76,6 +80,8 @@ export class SessionConnection {
 
   /** The authenticated client, connecting (or leasing) on first call. */
   connect(): Promise<ImapFlow> {
+    // Once released, the connection may already serve another request.
+    if (this.#released) return Promise.reject(closed());
     this.#connecting ??= this.#acquire();
     return this.#connecting;
   }
@@ -92,7 +98,11 @@ export class SessionConnection {
     this.#options.logger.debug('imap kept connection was dead before answering; opening a fresh one');
     client.close();
     // imapflow forgets a dead socket; wait on the kept one, so the slot never holds two connections.
-    this.#connecting = socket.fullyClosed().then(() => this.#openFresh());
+    this.#connecting = socket.fullyClosed().then(() => {
+      // The request may have ended while the dead socket closed: then open nothing.
+      if (this.#released) throw closed();
+      return this.#openFresh();
+    });
     return this.#connecting;
   }
 
@@ -112,7 +122,6 @@ export class SessionConnection {
   }
 
   async #acquire(): Promise<ImapFlow> {
-    const closed = () => new UpstreamUnavailableError('The mail session is already closed.');
     if (this.#released) throw closed();
     const { account, signal } = this.#options;
     if (this.#pool) {
