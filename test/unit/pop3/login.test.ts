@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPop3Client } from '../../../lib/pop3/client.js';
 import { type FakePop3Server, startFakePop3Server } from '../../support/fake-pop3-server.js';
+import { createTestCertificate } from '../../support/test-certificate.js';
 import { buildClientOptions, connectClient } from './build-client.js';
 
 let server: FakePop3Server | undefined;
@@ -13,33 +10,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-let certDir: string;
 let tls: { key: string; cert: string };
 beforeAll(() => {
-  certDir = mkdtempSync(join(tmpdir(), 'pop3-tls-'));
-  const key = join(certDir, 'key.pem');
-  const cert = join(certDir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      ...[
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ],
-      ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
-    ],
-    { stdio: 'ignore' },
-  );
-  tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  tls = createTestCertificate();
 });
-afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 
 const messages = [{ uid: 'one', raw: Buffer.from('Subject: one\r\n\r\nbody\r\n') }];
 

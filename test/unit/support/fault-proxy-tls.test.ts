@@ -1,44 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer as createTlsServer, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
+import { createTestCertificate } from '../../support/test-certificate.js';
 import { TestClient } from './test-client.js';
 
-let key: Buffer;
-let cert: Buffer;
+let key: string;
+let cert: string;
 let server: Server;
 let proxy: FaultProxy;
 const serverSockets = new Set<Socket>();
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fault-proxy-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      ...[
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ],
-      ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'],
-      ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-    ],
-    { stdio: 'ignore' },
-  );
-  key = readFileSync(join(dir, 'key.pem'));
-  cert = readFileSync(join(dir, 'cert.pem'));
-  rmSync(dir, { recursive: true });
+  ({ key, cert } = createTestCertificate());
   server = createServer(serveStartTls);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
