@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidRequestError } from '../mail/errors.js';
+import { decodeFieldsToken, encodeFieldsToken } from '../mail/opaque-token.js';
 import type { MessageFilter } from '../mail/types.js';
 
 /**
@@ -33,8 +34,7 @@ export function cursorScope(mailboxPath: string, filter: MessageFilter): string 
 }
 
 export function encodeListCursor(cursor: ListCursor): string {
-  const body = `${cursor.uidValidity}.${cursor.beforeUid}.${cursor.scope}`;
-  return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
+  return encodeFieldsToken(PREFIX, [cursor.uidValidity, String(cursor.beforeUid), cursor.scope]);
 }
 
 /**
@@ -43,11 +43,9 @@ export function encodeListCursor(cursor: ListCursor): string {
  */
 export function decodeListCursor(text: string, scope: string, uidValidity: string): ListCursor {
   const malformed = () => new InvalidRequestError('The cursor is malformed or belongs to another listing.');
-  if (!text.startsWith(PREFIX) || !/^[A-Za-z0-9_-]{1,200}$/.test(text.slice(PREFIX.length)))
-    throw malformed();
-  const parts = Buffer.from(text.slice(PREFIX.length), 'base64url').toString('utf8').split('.');
-  const [validity, uidText, cursorScopeText] = parts;
-  if (parts.length !== 3 || !validity || !uidText || !cursorScopeText) throw malformed();
+  const parts = decodeFieldsToken(PREFIX, text);
+  if (parts === null || parts.length !== 3) throw malformed();
+  const [validity, uidText, cursorScopeText] = parts as [string, string, string];
   if (!/^[0-9]{1,20}$/.test(validity) || !/^[1-9][0-9]{0,9}$/.test(uidText)) throw malformed();
   if (cursorScopeText !== scope) throw malformed();
   if (validity !== uidValidity) {

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../mail/errors.js';
+import { decodeFieldsToken, encodeFieldsToken } from '../mail/opaque-token.js';
 
 /**
  * What a mailbox `state` token stands for: enough for a later
@@ -18,17 +19,15 @@ const DECIMAL = /^[0-9]{1,20}$/;
 
 /** The opaque token clients pass back; URL-safe. */
 export function encodeMailboxState(state: MailboxState): string {
-  const body = `${state.uidValidity}.${state.highestModseq}.${state.uidNext}`;
-  return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
+  return encodeFieldsToken(PREFIX, [state.uidValidity, state.highestModseq, String(state.uidNext)]);
 }
 
 /** @throws InvalidRequestError when the token was not made by encodeMailboxState. */
 export function decodeMailboxState(token: string): MailboxState {
   const invalid = () => new InvalidRequestError('The state token is malformed.');
-  if (!token.startsWith(PREFIX) || !/^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length))) throw invalid();
-  const parts = Buffer.from(token.slice(PREFIX.length), 'base64url').toString('utf8').split('.');
-  const [uidValidity, highestModseq, uidNextText] = parts;
-  if (parts.length !== 3 || !uidValidity || !highestModseq || !uidNextText) throw invalid();
+  const parts = decodeFieldsToken(PREFIX, token);
+  if (parts === null || parts.length !== 3) throw invalid();
+  const [uidValidity, highestModseq, uidNextText] = parts as [string, string, string];
   if (!DECIMAL.test(uidValidity) || !DECIMAL.test(highestModseq) || !/^[0-9]{1,10}$/.test(uidNextText)) {
     throw invalid();
   }

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../../mail/errors.js';
+import { decodeFieldsToken, encodeFieldsToken } from '../../mail/opaque-token.js';
 import { decodeMailboxState, encodeMailboxState } from '../mailbox-state.js';
 
 /**
@@ -34,8 +35,8 @@ export function encodeSyncState(state: SyncState): string {
       uidNext: state.uidNext,
     });
   }
-  const body = [state.uidValidity, state.modseq, state.uidNext, state.removedModseq].join('.');
-  return `${PAGE_PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
+  const fields = [state.uidValidity, state.modseq, state.uidNext, state.removedModseq].map(String);
+  return encodeFieldsToken(PAGE_PREFIX, fields);
 }
 
 /** @throws InvalidRequestError when the token was not made here or by encodeMailboxState. */
@@ -46,11 +47,9 @@ export function decodeSyncState(token: string): SyncState {
     return { uidValidity: state.uidValidity, modseq, removedModseq: modseq, uidNext: state.uidNext };
   }
   const invalid = () => new InvalidRequestError('The state token is malformed.');
-  const text = token.slice(PAGE_PREFIX.length);
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) throw invalid();
-  const parts = Buffer.from(text, 'base64url').toString('utf8').split('.');
-  const [uidValidity, modseq, uidNext, removedModseq] = parts;
-  if (parts.length !== 4 || !uidValidity || !modseq || !uidNext || !removedModseq) throw invalid();
+  const parts = decodeFieldsToken(PAGE_PREFIX, token);
+  if (parts === null || parts.length !== 4) throw invalid();
+  const [uidValidity, modseq, uidNext, removedModseq] = parts as [string, string, string, string];
   if (![uidValidity, modseq, removedModseq].every((part) => DECIMAL.test(part))) throw invalid();
   if (!/^[0-9]{1,10}$/.test(uidNext)) throw invalid();
   return {
