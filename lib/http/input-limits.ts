@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_TOKEN_CHARS } from '../mail/opaque-token.js';
 
 /** Limits from the API contract; longer input is a 400 before any store is opened. */
 export const MAX_FILTER_CHARS = 1000;
@@ -26,6 +27,16 @@ export const filterText = z
   .string()
   .min(1)
   .max(MAX_FILTER_CHARS)
+  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
+
+/**
+ * An opaque token from an earlier answer (a list cursor). Its length limit is
+ * the one the stores' token decoder applies; they check the rest.
+ */
+export const opaqueToken = z
+  .string()
+  .min(1)
+  .max(MAX_TOKEN_CHARS)
   .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
 
 /** An opaque message or attachment id in a path. */

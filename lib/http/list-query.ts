@@ -6,6 +6,7 @@ import {
   hasLineBreakingCharacter,
   isTrue,
   MAX_FILTER_CHARS,
+  opaqueToken,
   queryBoolean,
   queryInteger,
 } from './input-limits.js';
@@ -28,7 +29,7 @@ const instantText = z
   .openapi({ description: 'ISO 8601 date (to the day) or date-time with a zone (to the second).' });
 
 export const listQuerySchema = z.object({
-  cursor: filterText.optional().openapi({ description: 'Opaque cursor from the previous page.' }),
+  cursor: opaqueToken.optional().openapi({ description: 'Opaque cursor from the previous page.' }),
   limit: queryInteger(1, 200).optional().openapi({ default: DEFAULT_PAGE_SIZE }),
   seen: queryBoolean.optional(),
   flagged: queryBoolean.optional(),

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidRequestError } from '../mail/errors.js';
+import { decodeFieldsToken, encodeFieldsToken } from '../mail/opaque-token.js';
+import { isAcceptedUidl } from '../mail/pop3-uidl.js';
 import type { MessageFilter } from '../mail/types.js';
 
 /**
@@ -18,6 +20,8 @@ export interface Pop3ListCursor {
 }
 
 const PREFIX = 'p1.';
+/** UIDLs are 0x21–0x7E (RFC 1939 §7) and may contain dots, so a space separates the fields. */
+const SEPARATOR = ' ';
 
 /** A short digest of the filter a cursor belongs to. */
 export function pop3CursorScope(filter: MessageFilter): string {
@@ -28,20 +32,20 @@ export function pop3CursorScope(filter: MessageFilter): string {
 }
 
 export function encodePop3Cursor(cursor: Pop3ListCursor): string {
-  // UIDLs are 0x21–0x7E (RFC 1939 §7), so a space separates them safely.
-  const body = [cursor.scope, String(cursor.number), ...cursor.anchors].join(' ');
-  return `${PREFIX}${Buffer.from(body, 'latin1').toString('base64url')}`;
+  return encodeFieldsToken(PREFIX, [cursor.scope, String(cursor.number), ...cursor.anchors], SEPARATOR);
 }
 
-/** @throws InvalidRequestError when the cursor is malformed or was made for another filter. */
+/**
+ * Accepts every UIDL a message id accepts (up to 140 characters).
+ * @throws InvalidRequestError when the cursor is malformed or was made for another filter.
+ */
 export function decodePop3Cursor(text: string, scope: string): Pop3ListCursor {
   const malformed = new InvalidRequestError('The cursor is malformed or belongs to another listing.');
-  if (!text.startsWith(PREFIX) || !/^[A-Za-z0-9_-]{1,2000}$/.test(text.slice(PREFIX.length))) throw malformed;
-  const [cursorScope, numberText, ...anchors] = Buffer.from(text.slice(PREFIX.length), 'base64url')
-    .toString('latin1')
-    .split(' ');
+  const fields = decodeFieldsToken(PREFIX, text, SEPARATOR);
+  if (fields === null) throw malformed;
+  const [cursorScope, numberText, ...anchors] = fields;
   if (cursorScope !== scope || !numberText || !/^[1-9][0-9]{0,9}$/.test(numberText)) throw malformed;
-  if (anchors.length === 0 || anchors.some((anchor) => !/^[\x21-\x7e]{1,70}$/.test(anchor))) throw malformed;
+  if (anchors.length === 0 || !anchors.every(isAcceptedUidl)) throw malformed;
   return { scope, number: Number(numberText), anchors };
 }
 
