@@ -26,10 +26,6 @@ export function parseUidSet(text: string | undefined): UidRange[] {
   return merged;
 }
 
-export function countUids(ranges: readonly UidRange[]): number {
-  return ranges.reduce((sum, [a, b]) => sum + (b - a + 1), 0);
-}
-
 /**
  * Up to `limit` UIDs below `bound`, highest first, walking the ranges from
  * the top so the cost is O(limit + ranges), never O(UIDs). `more` says

@@ -5,11 +5,11 @@ import type { MailboxRef, MessageSummary } from '../../mail/types.js';
 import type { ChangeSet } from '../../mail/writes.js';
 import type { ImapSession, OpenedMailbox } from '../imap-session.js';
 import { SUMMARY_QUERY, toMessageSummary } from '../message-summary.js';
+import { chunkUidSet } from '../uid-set.js';
 import { type ChangedRow, latestPerUid, planChangePage } from './change-page.js';
 import { watchMailbox } from './mailbox-watch.js';
 import { checkSince, currentState, prepareSync } from './sync-session.js';
 import { decodeSyncState, encodeSyncState, type SyncState } from './sync-state.js';
-import { uidSetChunks } from './uid-set-chunks.js';
 
 interface Snapshot {
   mailbox: OpenedMailbox;
@@ -142,7 +142,7 @@ async function fetchSummaries(
 ): Promise<MessageSummary[]> {
   if (uids.length === 0) return [];
   const rows: FetchMessageObject[] = [];
-  for (const set of uidSetChunks(uids)) {
+  for (const set of chunkUidSet(uids)) {
     rows.push(...(await session.run((client) => client.fetchAll(set, SUMMARY_QUERY, { uid: true }))));
   }
   return rows

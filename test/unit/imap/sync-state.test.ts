@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { decodeMailboxState, encodeMailboxState } from '../../../lib/imap/mailbox-state.js';
 import { decodeSyncState, encodeSyncState, type SyncState } from '../../../lib/imap/sync/sync-state.js';
-import { uidSetChunks } from '../../../lib/imap/sync/uid-set-chunks.js';
 
 function buildState(overrides: Partial<SyncState> = {}): SyncState {
   return { uidValidity: '1795691800', modseq: 120n, removedModseq: 120n, uidNext: 42, ...overrides };
@@ -31,20 +30,5 @@ describe('sync state tokens', () => {
     ['uidNext too long', `s2.${Buffer.from('1.2.12345678901.4').toString('base64url')}`],
   ])('rejects a malformed token (%s) as invalid_request', (_name, token) => {
     expect(() => decodeSyncState(token)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
-  });
-});
-
-describe('uidSetChunks', () => {
-  test('compacts runs, drops duplicates and sorts', () => {
-    expect(uidSetChunks([9, 1, 2, 3, 5, 3])).toEqual(['1:3,5,9']);
-    expect(uidSetChunks([])).toEqual([]);
-  });
-
-  test('keeps every chunk under the line limit without losing a UID', () => {
-    const sparse = Array.from({ length: 3000 }, (_, i) => i * 2 + 1);
-    const chunks = uidSetChunks(sparse, 1000);
-    expect(chunks.length).toBeGreaterThan(1);
-    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(1000);
-    expect(chunks.join(',').split(',').map(Number)).toEqual(sparse);
   });
 });
