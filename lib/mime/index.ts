@@ -1,5 +1,4 @@
 export * from './addresses.js';
-export * from './body-text.js';
 export * from './charset.js';
 export * from './describe-attachment.js';
 export * from './encoded-words.js';
@@ -10,7 +9,6 @@ export * from './parse-structure.js';
 export * from './select-bodies.js';
 export * from './structured-header.js';
 export * from './summarize-headers.js';
-export * from './transfer-decoder-stream.js';
 export * from './transfer-decoding.js';
 export * from './truncate-utf8.js';
 export type * from './types.js';

@@ -9,11 +9,6 @@ export interface CopyUid {
   uids: Map<number, number>;
 }
 
-export interface AppendUid {
-  uidValidity: string;
-  uid: number;
-}
-
 const DECIMAL = /^[1-9][0-9]{0,9}$/;
 
 /**
@@ -45,12 +40,4 @@ export function mergeCopyUids(codes: readonly CopyUid[]): CopyUid | null {
     for (const [from, to] of code.uids) uids.set(from, to);
   }
   return { uidValidity: first.uidValidity, uids };
-}
-
-/** The APPENDUID of an APPEND's tagged OK (RFC 4315 §3), single message only. */
-export function parseAppendUid(response: ParsedResponse): AppendUid | null {
-  if (responseCodeOf(response) !== 'APPENDUID') return null;
-  const [validity, uid] = responseCodeArgs(response);
-  if (!validity || !uid || !DECIMAL.test(validity) || !DECIMAL.test(uid)) return null;
-  return { uidValidity: validity, uid: Number(uid) };
 }

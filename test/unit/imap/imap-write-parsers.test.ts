@@ -3,7 +3,7 @@ import { chunkUidSet, expandUidSequence, formatUidSet, splitUids } from '../../.
 import { checkFlagChange, checkFlags, checkPermanent } from '../../../lib/imap/writes/flag-list.js';
 import type { ParsedResponse } from '../../../lib/imap/writes/raw-command.js';
 import { parseFetchedFlags } from '../../../lib/imap/writes/store-flags.js';
-import { parseAppendUid, parseCopyUid } from '../../../lib/imap/writes/uidplus-codes.js';
+import { parseCopyUid } from '../../../lib/imap/writes/uidplus-codes.js';
 
 function codeLine(...atoms: string[]): ParsedResponse {
   return {
@@ -39,14 +39,6 @@ describe('COPYUID and APPENDUID', () => {
     ['another code', ['APPENDUID', '1', '5']],
   ])('refuses %s as a whole', (_label, atoms) => {
     expect(parseCopyUid(codeLine(...atoms))).toBeNull();
-  });
-
-  test('APPENDUID', () => {
-    expect(parseAppendUid(codeLine('APPENDUID', '1795691721', '7'))).toEqual({
-      uidValidity: '1795691721',
-      uid: 7,
-    });
-    expect(parseAppendUid(codeLine('APPENDUID', '1795691721', '1:2'))).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBodyText, decodeText, resolveCharset } from '../../../lib/mime/index.js';
+import { decodeText, resolveCharset } from '../../../lib/mime/index.js';
 
 const bytes = (hex: string) => Buffer.from(hex.replace(/\s+/g, ''), 'hex');
 
@@ -74,23 +74,5 @@ describe('resolveCharset', () => {
     ['nonsense', null],
   ])('%s → %s', (label, expected) => {
     expect(resolveCharset(label)).toBe(expected);
-  });
-});
-
-describe('decodeBodyText', () => {
-  it('undoes the transfer encoding, then the charset', () => {
-    const node = { encoding: 'quoted-printable', params: { charset: 'iso-8859-1' } };
-    expect(decodeBodyText(Buffer.from('caf=E9 cr=E8me=\r\n!'), node)).toEqual({
-      text: 'café crème!',
-      problem: false,
-    });
-  });
-
-  it('decodes base64 ISO-2022-JP', () => {
-    const node = { encoding: 'base64', params: { charset: 'ISO-2022-JP' } };
-    expect(decodeBodyText(Buffer.from('GyRCJUYlOSVIGyhC\r\n'), node)).toEqual({
-      text: 'テスト',
-      problem: false,
-    });
   });
 });
