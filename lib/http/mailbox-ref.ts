@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { InvalidRequestError, MailboxNotFoundError } from '../mail/errors.js';
-import type { MailboxRef, MailboxRole } from '../mail/types.js';
+import type { MailboxRef, MailboxRole, MessageScope } from '../mail/types.js';
 import { MAILBOX_ROLES } from '../mail/types.js';
 import type { AppEnv } from './app-env.js';
 
@@ -77,4 +77,17 @@ export function parseMailboxTarget(value: string): MailboxRef {
 /** INBOX by role or by path; RFC 9051 §5.1 makes the name case-insensitive. */
 export function isInbox(ref: MailboxRef): boolean {
   return ref.kind === 'role' ? ref.role === 'inbox' : ref.path.toUpperCase() === 'INBOX';
+}
+
+/**
+ * Where a message route looks its id up: the mailbox a nested alias names
+ * (the id must belong to it), or, on the account-level routes, the mailbox
+ * the id itself names.
+ * @throws InvalidRequestError, MailboxNotFoundError (unknown role)
+ */
+export function messageScope(
+  c: Context<AppEnv>,
+  params: { account: string; mailbox?: string },
+): MessageScope {
+  return params.mailbox === undefined ? null : requestMailbox(c, params.mailbox);
 }

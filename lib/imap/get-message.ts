@@ -1,5 +1,5 @@
 import { MessageNotFoundError, UpstreamUnavailableError } from '../mail/errors.js';
-import type { GetMessageOptions, MailboxRef, Message } from '../mail/types.js';
+import type { GetMessageOptions, Message, MessageScope } from '../mail/types.js';
 import { describeAttachment } from '../mime/describe-attachment.js';
 import { parseHeaderBlock } from '../mime/headers.js';
 import { selectBodies } from '../mime/select-bodies.js';
@@ -30,11 +30,11 @@ function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
  */
 export async function getMessage(
   session: ImapSession,
-  ref: MailboxRef,
+  scope: MessageScope,
   id: string,
   options: GetMessageOptions,
 ): Promise<Message> {
-  const { mailbox, uid } = await openMessage(session, ref, id, options.markSeen ? 'write' : 'read');
+  const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
   return session.run(async (client) => {
     const row = await client.fetchOne(String(uid), { ...SUMMARY_QUERY, headers: true }, { uid: true });
     if (!row || row.uid !== uid || !row.bodyStructure) throw new MessageNotFoundError();

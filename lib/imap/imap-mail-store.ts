@@ -9,6 +9,7 @@ import type {
   MailboxStatus,
   Message,
   MessagePage,
+  MessageScope,
   ProbeResult,
   StoreCapabilities,
 } from '../mail/types.js';
@@ -76,32 +77,32 @@ export class ImapMailStore implements MailStore {
     return listMessages(this.#session, mailbox, query);
   }
 
-  getMessage(mailbox: MailboxRef, id: string, options: GetMessageOptions): Promise<Message> {
-    return getMessage(this.#session, mailbox, id, options);
+  getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message> {
+    return getMessage(this.#session, scope, id, options);
   }
 
-  openRaw(mailbox: MailboxRef, id: string): Promise<Download> {
-    return openRaw(this.#session, mailbox, id);
+  openRaw(scope: MessageScope, id: string): Promise<Download> {
+    return openRaw(this.#session, scope, id);
   }
 
-  openAttachment(mailbox: MailboxRef, id: string, attachmentId: string): Promise<Download> {
-    return openAttachment(this.#session, mailbox, id, attachmentId);
+  openAttachment(scope: MessageScope, id: string, attachmentId: string): Promise<Download> {
+    return openAttachment(this.#session, scope, id, attachmentId);
   }
 
-  updateFlags(mailbox: MailboxRef, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }> {
-    return updateFlags(this.#session, mailbox, id, change);
+  updateFlags(scope: MessageScope, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }> {
+    return updateFlags(this.#session, scope, id, change);
   }
 
-  moveMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
-    return transferMessage(this.#session, mailbox, id, to, 'move');
+  moveMessage(scope: MessageScope, id: string, to: MailboxRef): Promise<MessageRef> {
+    return transferMessage(this.#session, scope, id, to, 'move');
   }
 
-  copyMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
-    return transferMessage(this.#session, mailbox, id, to, 'copy');
+  copyMessage(scope: MessageScope, id: string, to: MailboxRef): Promise<MessageRef> {
+    return transferMessage(this.#session, scope, id, to, 'copy');
   }
 
-  deleteMessage(mailbox: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome> {
-    return deleteMessage(this.#session, mailbox, id, options);
+  deleteMessage(scope: MessageScope, id: string, options: { permanent: boolean }): Promise<DeleteOutcome> {
+    return deleteMessage(this.#session, scope, id, options);
   }
 
   appendMessage(mailbox: MailboxRef, input: AppendInput): Promise<MessageRef> {

@@ -1,5 +1,5 @@
 import { AttachmentNotFoundError, MessageNotFoundError } from '../mail/errors.js';
-import type { Download, MailboxRef } from '../mail/types.js';
+import type { Download, MessageScope } from '../mail/types.js';
 import { formatContentType } from '../mime/describe-attachment.js';
 import { partName } from '../mime/select-bodies.js';
 import type { MimeNode } from '../mime/types.js';
@@ -35,12 +35,12 @@ function exactSize(node: MimeNode): number | null {
  */
 export async function openAttachment(
   session: ImapSession,
-  ref: MailboxRef,
+  scope: MessageScope,
   id: string,
   attachmentId: string,
 ): Promise<Download> {
   if (!PART_SPECIFIER.test(attachmentId)) throw new AttachmentNotFoundError();
-  const { uid } = await openMessage(session, ref, id, 'read');
+  const { uid } = await openMessage(session, scope, id, 'read');
   const row = await session.run((client) =>
     client.fetchOne(
       String(uid),

@@ -1,5 +1,5 @@
 import { MessageNotFoundError } from '../mail/errors.js';
-import type { Download, MailboxRef } from '../mail/types.js';
+import type { Download, MessageScope } from '../mail/types.js';
 import type { ImapSession } from './imap-session.js';
 import { openMessage } from './open-message.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
@@ -10,8 +10,8 @@ import { streamSection, WINDOW_BYTES } from './section-stream.js';
  * before the first byte is handed on.
  * @throws MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError
  */
-export async function openRaw(session: ImapSession, ref: MailboxRef, id: string): Promise<Download> {
-  const { uid } = await openMessage(session, ref, id, 'read');
+export async function openRaw(session: ImapSession, scope: MessageScope, id: string): Promise<Download> {
+  const { uid } = await openMessage(session, scope, id, 'read');
   const row = await session.run((client) =>
     client.fetchOne(
       String(uid),

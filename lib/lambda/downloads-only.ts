@@ -7,6 +7,7 @@ export interface FetchApp {
 
 /** Raw source and attachment downloads, and the health check for monitors. */
 const SERVED = [
+  /^\/v1\/accounts\/[^/]+\/messages\/[^/]+\/(?:raw|attachments\/[^/]+)$/,
   /^\/v1\/accounts\/[^/]+\/mailboxes\/[^/]+\/messages\/[^/]+\/(?:raw|attachments\/[^/]+)$/,
   /^\/health$/,
 ];

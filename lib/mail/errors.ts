@@ -73,8 +73,8 @@ export class MailboxNotFoundError extends MailgateError {
 }
 
 export class MessageNotFoundError extends MailgateError {
-  constructor(detail = 'No such message in this mailbox.') {
-    super('message_not_found', detail);
+  constructor(detail = 'No such message.', options?: { cause?: unknown }) {
+    super('message_not_found', detail, options);
     this.name = 'MessageNotFoundError';
   }
 }

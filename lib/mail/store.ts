@@ -9,6 +9,7 @@ import type {
   MailboxStatus,
   Message,
   MessagePage,
+  MessageScope,
   ProbeResult,
   StoreCapabilities,
 } from './types.js';
@@ -37,13 +38,13 @@ export interface MailStore extends MailStoreWrites {
   listMessages(mailbox: MailboxRef, query: ListQuery): Promise<MessagePage>;
 
   /** @throws MessageNotFoundError, StaleMessageIdError */
-  getMessage(mailbox: MailboxRef, id: string, options: GetMessageOptions): Promise<Message>;
+  getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message>;
 
   /** The RFC 5322 source, streamed. @throws MessageNotFoundError, StaleMessageIdError */
-  openRaw(mailbox: MailboxRef, id: string): Promise<Download>;
+  openRaw(scope: MessageScope, id: string): Promise<Download>;
 
   /** One attachment's transfer-decoded bytes, streamed. @throws AttachmentNotFoundError */
-  openAttachment(mailbox: MailboxRef, id: string, attachmentId: string): Promise<Download>;
+  openAttachment(scope: MessageScope, id: string, attachmentId: string): Promise<Download>;
 
   /** Ends the session and releases the socket. Safe to call more than once. */
   close(): Promise<void>;

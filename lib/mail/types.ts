@@ -17,6 +17,13 @@ export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 /** A mailbox named by its full path or by a role (`~sent` in a URL). */
 export type MailboxRef = { kind: 'path'; path: string } | { kind: 'role'; role: MailboxRole };
 
+/**
+ * Where a message id is looked up: `null` for the mailbox the id itself names
+ * (ids address messages on their own), or a mailbox the id must belong to
+ * (the mailbox-nested routes), where an id of another mailbox is not found.
+ */
+export type MessageScope = MailboxRef | null;
+
 export interface Address {
   name: string | null;
   address: string | null;

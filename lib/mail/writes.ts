@@ -1,5 +1,5 @@
 import type { ErrorCode } from './errors.js';
-import type { Mailbox, MailboxRef, MessageFilter, MessageSummary } from './types.js';
+import type { Mailbox, MailboxRef, MessageFilter, MessageScope, MessageSummary } from './types.js';
 
 /** A flag change: add and/or remove, or replace the whole set. Flags are IMAP flags or keywords (atoms). */
 export type FlagChange = { add: string[]; remove: string[] } | { set: string[] };
@@ -64,12 +64,12 @@ export interface WaitResult {
  */
 export interface MailStoreWrites {
   /** @throws MessageNotFoundError, StaleMessageIdError, InvalidRequestError (bad keyword) */
-  updateFlags(mailbox: MailboxRef, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }>;
+  updateFlags(scope: MessageScope, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }>;
   /** @throws MailboxNotFoundError (destination), MessageNotFoundError, StaleMessageIdError */
-  moveMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef>;
-  copyMessage(mailbox: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef>;
+  moveMessage(scope: MessageScope, id: string, to: MailboxRef): Promise<MessageRef>;
+  copyMessage(scope: MessageScope, id: string, to: MailboxRef): Promise<MessageRef>;
   /** To the Trash role, or expunged for good with `permanent` (or when already in Trash, or POP3). */
-  deleteMessage(mailbox: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome>;
+  deleteMessage(scope: MessageScope, id: string, options: { permanent: boolean }): Promise<DeleteOutcome>;
   /** @throws MailboxNotFoundError, InvalidRequestError (not a plausible message) */
   appendMessage(mailbox: MailboxRef, input: AppendInput): Promise<MessageRef>;
   /** @throws MailboxExistsError, InvalidRequestError */

@@ -17,6 +17,7 @@ import type {
   MailboxStatus,
   Message,
   MessagePage,
+  MessageScope,
   ProbeResult,
 } from '../mail/types.js';
 import type { DeleteOutcome } from '../mail/writes.js';
@@ -44,6 +45,11 @@ export const DEFAULT_POP3_STORE_OPTIONS: Pop3StoreOptions = {
 function assertInbox(mailbox: MailboxRef): void {
   const ok = mailbox.kind === 'role' ? mailbox.role === 'inbox' : mailbox.path.toUpperCase() === 'INBOX';
   if (!ok) throw new MailboxNotFoundError('A POP3 account has only INBOX.');
+}
+
+/** A POP3 id always names a message of INBOX: a scope, if given, must be INBOX. */
+function assertInScope(scope: MessageScope): void {
+  if (scope) assertInbox(scope);
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -155,8 +161,8 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
     return listPop3Messages(await this.session(), query, { scanWindow: this.options.scanWindow });
   }
 
-  async getMessage(mailbox: MailboxRef, id: string, options: GetMessageOptions): Promise<Message> {
-    assertInbox(mailbox);
+  async getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message> {
+    assertInScope(scope);
     if (options.markSeen)
       throw new UnsupportedOperationError('POP3 has no flags: a message cannot be marked seen.');
     const client = await this.session();
@@ -165,16 +171,16 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
     return buildPop3Message(raw, id, raw.length, options);
   }
 
-  async openRaw(mailbox: MailboxRef, id: string): Promise<Download> {
-    assertInbox(mailbox);
+  async openRaw(scope: MessageScope, id: string): Promise<Download> {
+    assertInScope(scope);
     const client = await this.session();
     const body = await client.retr(await this.locate(client, id));
     // LIST sizes are the server's count (RFC 1939 §5) and not always exact: no Content-Length promised.
     return { contentType: 'message/rfc822', filename: null, disposition: 'attachment', size: null, body };
   }
 
-  async openAttachment(mailbox: MailboxRef, id: string, attachmentId: string): Promise<Download> {
-    assertInbox(mailbox);
+  async openAttachment(scope: MessageScope, id: string, attachmentId: string): Promise<Download> {
+    assertInScope(scope);
     const client = await this.session();
     const raw = await readAll(await client.retr(await this.locate(client, id)));
     const { node, bytes } = extractAttachment(raw, attachmentId);
@@ -194,11 +200,11 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
    * @throws MessageNotFoundError, UpstreamUnavailableError, UpstreamTimeoutError
    */
   async deleteMessage(
-    mailbox: MailboxRef,
+    scope: MessageScope,
     id: string,
     _options?: { permanent: boolean },
   ): Promise<DeleteOutcome> {
-    assertInbox(mailbox);
+    assertInScope(scope);
     const client = await this.session();
     try {
       await client.dele(await this.locate(client, id));

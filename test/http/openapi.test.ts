@@ -7,7 +7,19 @@ import { buildTestApp } from '../support/http-helpers.js';
  * define what the document must cover.
  */
 const MAILBOX = '/v1/accounts/{account}/mailboxes/{mailbox}';
-const MESSAGE = `${MAILBOX}/messages/{id}`;
+/** API.md: the message routes are account-level; the id alone names the message. */
+const MESSAGE = '/v1/accounts/{account}/messages/{id}';
+const NESTED_MESSAGE = `${MAILBOX}/messages/{id}`;
+/** The mailbox-nested routes served before, kept as deprecated aliases. */
+const ALIAS_PATHS: Array<[method: string, path: string]> = [
+  ['get', NESTED_MESSAGE],
+  ['get', `${NESTED_MESSAGE}/raw`],
+  ['get', `${NESTED_MESSAGE}/attachments/{attachmentId}`],
+  ['patch', NESTED_MESSAGE],
+  ['post', `${NESTED_MESSAGE}/move`],
+  ['post', `${NESTED_MESSAGE}/copy`],
+  ['delete', NESTED_MESSAGE],
+];
 const CONTRACT_PATHS: Array<[method: string, path: string]> = [
   ['get', '/health'],
   ['get', '/openapi.json'],
@@ -34,6 +46,7 @@ const CONTRACT_PATHS: Array<[method: string, path: string]> = [
 ];
 
 type Operation = {
+  deprecated?: boolean;
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ name: string; in: string }>;
   responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
@@ -72,7 +85,21 @@ describe('/openapi.json', () => {
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`),
     );
-    expect(documented.sort()).toEqual(CONTRACT_PATHS.map(([method, path]) => `${method} ${path}`).sort());
+    expect(documented.sort()).toEqual(
+      [...CONTRACT_PATHS, ...ALIAS_PATHS].map(([method, path]) => `${method} ${path}`).sort(),
+    );
+  });
+
+  it('marks exactly the mailbox-nested message routes deprecated, pointing at the canonical one', async () => {
+    const document = await fetchDocument();
+    const deprecated = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => operation.deprecated === true)
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(deprecated.sort()).toEqual(ALIAS_PATHS.map(([method, path]) => `${method} ${path}`).sort());
+    const alias = document.paths[NESTED_MESSAGE]?.get as Operation & { description?: string };
+    expect(alias.description).toContain(MESSAGE);
   });
 
   it('requires the bearer scheme on every /v1 operation and on nothing else', async () => {

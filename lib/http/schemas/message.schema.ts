@@ -1,14 +1,21 @@
 import { z } from '@hono/zod-openapi';
 import { opaqueId, queryBoolean, queryInteger } from '../input-limits.js';
+import { accountParams } from './account.schema.js';
 import { mailboxParams } from './mailbox.schema.js';
 
-export const messageParams = mailboxParams.extend({
-  id: opaqueId.openapi({ param: { name: 'id', in: 'path' }, description: 'Opaque message id.' }),
+const messageId = opaqueId.openapi({
+  param: { name: 'id', in: 'path' },
+  description: 'Opaque message id, as a list, a change feed or a write answered it. It names its mailbox.',
 });
+const attachmentId = opaqueId.openapi({ param: { name: 'attachmentId', in: 'path' } });
 
-export const attachmentParams = messageParams.extend({
-  attachmentId: opaqueId.openapi({ param: { name: 'attachmentId', in: 'path' } }),
-});
+/** The canonical message routes: the id alone addresses the message. */
+export const messageParams = accountParams.extend({ id: messageId });
+export const attachmentParams = messageParams.extend({ attachmentId });
+
+/** The mailbox-nested aliases: the id must belong to the mailbox named. */
+export const nestedMessageParams = mailboxParams.extend({ id: messageId });
+export const nestedAttachmentParams = nestedMessageParams.extend({ attachmentId });
 
 const addressSchema = z
   .object({ name: z.string().nullable(), address: z.string().nullable() })

@@ -1,9 +1,8 @@
-import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
-import { decodeImapMessageId } from '../../mail/ids.js';
-import type { MailboxRef } from '../../mail/types.js';
+import { MailboxNotFoundError, MessageNotFoundError } from '../../mail/errors.js';
+import type { MessageScope } from '../../mail/types.js';
 import type { DeleteOutcome } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
-import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { locateMessage, openLocated } from '../open-message.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { existingUids, expungeUids, requireUidExpunge } from './expunge-uids.js';
 import { transferMessage } from './transfer-message.js';
@@ -21,12 +20,12 @@ import { transferMessage } from './transfer-message.js';
  */
 export async function deleteMessage(
   session: ImapSession,
-  ref: MailboxRef,
+  scope: MessageScope,
   id: string,
   options: { permanent: boolean },
 ): Promise<DeleteOutcome> {
-  const sourcePath = await resolveMailboxPath(session, ref);
-  const key = decodeImapMessageId(sourcePath, id);
+  const located = await locateMessage(session, scope, id);
+  const { path: sourcePath, key } = located;
   if (!options.permanent) {
     const trash = await findTrash(session);
     if (trash && trash.path !== sourcePath) {
@@ -35,8 +34,7 @@ export async function deleteMessage(
     }
   }
   await session.run(async (client) => requireUidExpunge(client, 'Deleting a message for good'));
-  const mailbox = await session.open(sourcePath, 'write');
-  if (mailbox.uidValidity !== key.uidValidity) throw new StaleMessageIdError();
+  await openLocated(session, located, 'write');
   await session.run(async (client) => {
     if (!(await existingUids(client, [key.uid])).has(key.uid)) throw new MessageNotFoundError();
     await expungeUids(client, [key.uid]);

@@ -1,9 +1,10 @@
-import { InvalidRequestError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
-import { decodeImapMessageId, encodeImapMessageId } from '../../mail/ids.js';
-import type { MailboxRef } from '../../mail/types.js';
+import { InvalidRequestError, MessageNotFoundError } from '../../mail/errors.js';
+import { encodeImapMessageId } from '../../mail/ids.js';
+import type { MailboxRef, MessageScope } from '../../mail/types.js';
 import type { MessageRef } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
-import { checkMailboxPath, resolveMailboxPath } from '../resolve-mailbox.js';
+import { locateMessage, openLocated } from '../open-message.js';
+import { checkMailboxPath } from '../resolve-mailbox.js';
 import { DESTINATION_STATUS, type Destination, resolveDestination } from './destination.js';
 import { requireUidExpunge } from './expunge-uids.js';
 import { fetchMessageIdHeader, locateNewMessage } from './locate-new-message.js';
@@ -26,13 +27,13 @@ import { type TransferMode, transferUids } from './transfer-uids.js';
  */
 export async function transferMessage(
   session: ImapSession,
-  ref: MailboxRef,
+  scope: MessageScope,
   id: string,
   to: MailboxRef | Destination,
   mode: TransferMode,
 ): Promise<MessageRef> {
-  const sourcePath = await resolveMailboxPath(session, ref);
-  const key = decodeImapMessageId(sourcePath, id);
+  const located = await locateMessage(session, scope, id);
+  const { path: sourcePath, key } = located;
   const knownPath = 'uidValidity' in to ? null : pathWithoutLookup(to);
   if (knownPath !== null) {
     if (mode === 'move' && sameMailbox(knownPath, sourcePath)) {
@@ -52,8 +53,7 @@ export async function transferMessage(
   if (mode === 'move' && !capabilities.has('MOVE')) {
     await session.run(async (client) => requireUidExpunge(client, 'Moving a message on this server'));
   }
-  const source = await session.open(sourcePath, mode === 'move' ? 'write' : 'read');
-  if (source.uidValidity !== key.uidValidity) throw new StaleMessageIdError();
+  await openLocated(session, located, mode === 'move' ? 'write' : 'read');
 
   const uidPlus = capabilities.has('UIDPLUS');
   const { messageId, copyUid } = await session.run(async (client) => {

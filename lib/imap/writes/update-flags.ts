@@ -1,5 +1,5 @@
 import { MessageNotFoundError } from '../../mail/errors.js';
-import type { MailboxRef } from '../../mail/types.js';
+import type { MessageScope } from '../../mail/types.js';
 import type { FlagChange } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
 import { openMessage } from '../open-message.js';
@@ -21,12 +21,12 @@ import { type StoreOperation, storeFlags } from './store-flags.js';
  */
 export async function updateFlags(
   session: ImapSession,
-  ref: MailboxRef,
+  scope: MessageScope,
   id: string,
   change: FlagChange,
 ): Promise<{ id: string; flags: string[] }> {
   const checked = checkFlagChange(change);
-  const { uid } = await openMessage(session, ref, id, 'write');
+  const { uid } = await openMessage(session, scope, id, 'write');
   const stores: Array<[StoreOperation, string[]]> =
     'set' in checked
       ? [['FLAGS', checked.set]]

@@ -12,6 +12,7 @@ import type {
   MailboxRef,
   MailboxStatus,
   Message,
+  MessageScope,
   StoreCapabilities,
 } from '../../../lib/mail/types.js';
 import type {
@@ -66,9 +67,12 @@ export class MemoryMailStore implements MailStore {
     return found;
   }
 
-  private message(ref: MailboxRef, id: string): Message {
-    const mailbox = this.resolve(ref);
-    const found = this.data.messages.find((message) => message.id === id && message.mailbox === mailbox.path);
+  /** Ids are unique across mailboxes here, so an id alone finds its message, as with the real adapters. */
+  private message(scope: MessageScope, id: string): Message {
+    const path = scope ? this.resolve(scope).path : null;
+    const found = this.data.messages.find(
+      (message) => message.id === id && (path === null || message.mailbox === path),
+    );
     if (!found) throw new MessageNotFoundError();
     return found;
   }
@@ -98,12 +102,12 @@ export class MemoryMailStore implements MailStore {
     return { messages: messages.slice(0, query.limit), nextCursor: null, total: messages.length };
   }
 
-  async getMessage(ref: MailboxRef, id: string, options: Parameters<MailStore['getMessage']>[2]) {
+  async getMessage(ref: MessageScope, id: string, options: Parameters<MailStore['getMessage']>[2]) {
     await this.enter('getMessage', [ref, id, options]);
     return this.message(ref, id);
   }
 
-  async openRaw(ref: MailboxRef, id: string) {
+  async openRaw(ref: MessageScope, id: string) {
     await this.enter('openRaw', [ref, id]);
     this.message(ref, id);
     const download = this.data.downloads[id];
@@ -111,7 +115,7 @@ export class MemoryMailStore implements MailStore {
     return download();
   }
 
-  async openAttachment(ref: MailboxRef, id: string, attachmentId: string) {
+  async openAttachment(ref: MessageScope, id: string, attachmentId: string) {
     await this.enter('openAttachment', [ref, id, attachmentId]);
     this.message(ref, id);
     const download = this.data.downloads[`${id}/${attachmentId}`];
@@ -126,7 +130,7 @@ export class MemoryMailStore implements MailStore {
     }
   }
 
-  async updateFlags(ref: MailboxRef, id: string, change: FlagChange) {
+  async updateFlags(ref: MessageScope, id: string, change: FlagChange) {
     await this.enter('updateFlags', [ref, id, change]);
     this.require('flags');
     const message = this.message(ref, id);
@@ -135,7 +139,7 @@ export class MemoryMailStore implements MailStore {
     return { id: message.id, flags: [...message.flags] };
   }
 
-  async moveMessage(ref: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+  async moveMessage(ref: MessageScope, id: string, to: MailboxRef): Promise<MessageRef> {
     await this.enter('moveMessage', [ref, id, to]);
     this.require('move');
     const message = this.message(ref, id);
@@ -144,20 +148,24 @@ export class MemoryMailStore implements MailStore {
     return { id: copy.id, mailbox: copy.mailbox };
   }
 
-  async copyMessage(ref: MailboxRef, id: string, to: MailboxRef): Promise<MessageRef> {
+  async copyMessage(ref: MessageScope, id: string, to: MailboxRef): Promise<MessageRef> {
     await this.enter('copyMessage', [ref, id, to]);
     this.require('copy');
     const copy = placeCopy(this.data, this.message(ref, id), this.resolve(to));
     return { id: copy.id, mailbox: copy.mailbox };
   }
 
-  async deleteMessage(ref: MailboxRef, id: string, options: { permanent: boolean }): Promise<DeleteOutcome> {
+  async deleteMessage(
+    ref: MessageScope,
+    id: string,
+    options: { permanent: boolean },
+  ): Promise<DeleteOutcome> {
     await this.enter('deleteMessage', [ref, id, options]);
-    return this.discard(ref, this.message(ref, id), options.permanent);
+    return this.discard(this.message(ref, id), options.permanent);
   }
 
-  private discard(ref: MailboxRef, message: Message, permanent: boolean): DeleteOutcome {
-    const inTrash = this.resolve(ref).role === 'trash';
+  private discard(message: Message, permanent: boolean): DeleteOutcome {
+    const inTrash = this.resolve({ kind: 'path', path: message.mailbox }).role === 'trash';
     if (permanent || inTrash || this.account.protocol === 'pop3') {
       expunge(this.data, message);
       return { kind: 'expunged' };
@@ -214,7 +222,7 @@ export class MemoryMailStore implements MailStore {
       return null;
     }
     if (action.action === 'delete') {
-      this.discard(ref, message, action.permanent);
+      this.discard(message, action.permanent);
       return null;
     }
     const copy = placeCopy(this.data, message, this.resolve(action.to));

@@ -31,6 +31,6 @@ export const appendMessageHandler: RouteHandler<typeof appendMessage, AppEnv> = 
   requireCapability(c, account, 'append');
   const mailbox = requestMailbox(c, params.mailbox);
   const stored = await withStore(c, account, (store) => store.appendMessage(mailbox, input));
-  c.header('Location', messageUrl('', account.id, stored.mailbox, stored.id));
+  c.header('Location', messageUrl('', account.id, stored.id));
   return c.json({ id: stored.id }, 201);
 };

@@ -2,24 +2,23 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
 import { respondWithDownload } from '../../download-response.js';
-import { requestMailbox } from '../../mailbox-ref.js';
-import type { getAttachment, getRaw } from './downloads.routes.js';
+import { messageScope } from '../../mailbox-ref.js';
+import type { getAttachment, getAttachmentInMailbox, getRaw, getRawInMailbox } from './downloads.routes.js';
 
-// Typed as plain Responses: the body is bytes, not a JSON schema the router could check.
-type StreamHandler<R extends typeof getRaw | typeof getAttachment> = RouteHandler<R, AppEnv>;
+// The bodies are bytes, not a JSON schema the router could check: handlers answer plain Responses.
 
-export const getRawHandler: StreamHandler<typeof getRaw> = async (c) => {
+export const getRawHandler = (async (c) => {
   const params = c.req.valid('param');
   const account = await resolveAccount(c, params.account);
-  const mailbox = requestMailbox(c, params.mailbox);
-  return respondWithDownload(c, account, (store) => store.openRaw(mailbox, params.id));
-};
+  const scope = messageScope(c, params);
+  return respondWithDownload(c, account, (store) => store.openRaw(scope, params.id));
+}) satisfies RouteHandler<typeof getRaw | typeof getRawInMailbox, AppEnv>;
 
-export const getAttachmentHandler: StreamHandler<typeof getAttachment> = async (c) => {
+export const getAttachmentHandler = (async (c) => {
   const params = c.req.valid('param');
   const account = await resolveAccount(c, params.account);
-  const mailbox = requestMailbox(c, params.mailbox);
+  const scope = messageScope(c, params);
   return respondWithDownload(c, account, (store) =>
-    store.openAttachment(mailbox, params.id, params.attachmentId),
+    store.openAttachment(scope, params.id, params.attachmentId),
   );
-};
+}) satisfies RouteHandler<typeof getAttachment | typeof getAttachmentInMailbox, AppEnv>;

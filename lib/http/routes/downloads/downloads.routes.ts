@@ -1,6 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { attachmentParams, messageParams } from '../../schemas/message.schema.js';
+import {
+  attachmentParams,
+  messageParams,
+  nestedAttachmentParams,
+  nestedMessageParams,
+} from '../../schemas/message.schema.js';
 import { bearerSecurity, commonErrors, conflictError } from '../../schemas/problem.schema.js';
+import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from '../messages/nested-alias.js';
 
 const tags = ['Downloads'];
 
@@ -17,13 +23,11 @@ const downloadHeaders = {
   },
 };
 
-export const getRaw = createRoute({
-  method: 'get',
-  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/raw',
+const getRawSpec = {
+  method: 'get' as const,
   tags,
   summary: "The message's RFC 5322 source, streamed",
   security: bearerSecurity,
-  request: { params: messageParams },
   responses: {
     200: {
       description: 'The source, byte for byte.',
@@ -31,21 +35,31 @@ export const getRaw = createRoute({
       content: { 'message/rfc822': { schema: binary } },
     },
     ...commonErrors,
-    404: { ...commonErrors[404], description: 'No such account, mailbox or message.' },
+    404: { ...commonErrors[404], description: 'No such account or message.' },
     ...conflictError,
   },
+};
+
+export const getRaw = createRoute({
+  ...getRawSpec,
+  path: `${ACCOUNT_MESSAGE_PATH}/raw`,
+  request: { params: messageParams },
 });
 
-export const getAttachment = createRoute({
-  method: 'get',
-  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/attachments/{attachmentId}',
+export const getRawInMailbox = createRoute({
+  ...aliasOf(getRawSpec, `${ACCOUNT_MESSAGE_PATH}/raw`),
+  path: `${NESTED_MESSAGE_PATH}/raw`,
+  request: { params: nestedMessageParams },
+});
+
+const getAttachmentSpec = {
+  method: 'get' as const,
   tags,
   summary: "One attachment's bytes, streamed",
   description:
     "The part's body after transfer decoding only (base64, quoted-printable): no charset conversion " +
     'and no line-ending change. The Content-Type is the one the message declares, parameters kept.',
   security: bearerSecurity,
-  request: { params: attachmentParams },
   responses: {
     200: {
       description: 'The attachment.',
@@ -53,7 +67,21 @@ export const getAttachment = createRoute({
       content: { '*/*': { schema: binary } },
     },
     ...commonErrors,
-    404: { ...commonErrors[404], description: 'No such account, mailbox, message or attachment.' },
+    404: { ...commonErrors[404], description: 'No such account, message or attachment.' },
     ...conflictError,
   },
+};
+
+const ATTACHMENT_SUFFIX = '/attachments/{attachmentId}';
+
+export const getAttachment = createRoute({
+  ...getAttachmentSpec,
+  path: `${ACCOUNT_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`,
+  request: { params: attachmentParams },
+});
+
+export const getAttachmentInMailbox = createRoute({
+  ...aliasOf(getAttachmentSpec, `${ACCOUNT_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`),
+  path: `${NESTED_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`,
+  request: { params: nestedAttachmentParams },
 });

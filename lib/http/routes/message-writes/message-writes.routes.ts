@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from '../../middleware/body-limit.js';
-import { messageParams } from '../../schemas/message.schema.js';
+import { messageParams, nestedMessageParams } from '../../schemas/message.schema.js';
 import {
   bearerSecurity,
   commonErrors,
@@ -15,6 +15,7 @@ import {
   transferBody,
   updateMessageBody,
 } from '../../schemas/write.schema.js';
+import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from '../messages/nested-alias.js';
 
 const tags = ['Messages'];
 const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
@@ -23,33 +24,42 @@ const limitJson = limitBody(JSON_BODY_LIMIT_BYTES);
 const writeErrors = {
   ...commonErrors,
   403: { ...commonErrors[403], description: 'A read-only token (`forbidden`).' },
-  404: { ...commonErrors[404], description: 'No such account, mailbox or message.' },
+  404: { ...commonErrors[404], description: 'No such account or message.' },
   ...staleIdError,
   ...unsupportedError,
 };
 
-export const updateMessage = createRoute({
-  method: 'patch',
-  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}',
+const updateMessageSpec = {
+  method: 'patch' as const,
   tags,
   summary: "Change a message's flags",
   description:
     'Adds and removes flags, or replaces them all with `set`. Answers with the flags as the server ' +
     'reports them afterwards. POP3 accounts have no flags (501).',
   security: bearerSecurity,
-  middleware: [limitJson] as const,
-  request: { params: messageParams, body: jsonBody(updateMessageBody) },
+  middleware: [limitJson],
   responses: {
     200: { description: 'The flags now.', content: { 'application/json': { schema: messageFlagsSchema } } },
     ...writeErrors,
     ...jsonBodyErrors,
   },
+};
+
+export const updateMessage = createRoute({
+  ...updateMessageSpec,
+  path: ACCOUNT_MESSAGE_PATH,
+  request: { params: messageParams, body: jsonBody(updateMessageBody) },
 });
 
-function transferRoute(action: 'move' | 'copy') {
-  return createRoute({
-    method: 'post',
-    path: `/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/${action}`,
+export const updateMessageInMailbox = createRoute({
+  ...aliasOf(updateMessageSpec, ACCOUNT_MESSAGE_PATH),
+  path: NESTED_MESSAGE_PATH,
+  request: { params: nestedMessageParams, body: jsonBody(updateMessageBody) },
+});
+
+function transferSpec(action: 'move' | 'copy') {
+  return {
+    method: 'post' as const,
     tags,
     summary: action === 'move' ? 'Move a message to another mailbox' : 'Copy a message to another mailbox',
     description:
@@ -58,26 +68,42 @@ function transferRoute(action: 'move' | 'copy') {
         : 'Answers with the id of the copy; the original is untouched. ') +
       'A missing destination is 404 `mailbox_not_found` and changes nothing.',
     security: bearerSecurity,
-    middleware: [limitJson] as const,
-    request: { params: messageParams, body: jsonBody(transferBody) },
+    middleware: [limitJson],
     responses: {
       200: {
         description: action === 'move' ? 'The message in its new mailbox.' : 'The copy.',
         content: { 'application/json': { schema: messageRefSchema } },
       },
       ...writeErrors,
-      404: { ...commonErrors[404], description: 'No such account, mailbox, destination or message.' },
+      404: { ...commonErrors[404], description: 'No such account, destination or message.' },
       ...jsonBodyErrors,
     },
+  };
+}
+
+function transferRoute(action: 'move' | 'copy') {
+  return createRoute({
+    ...transferSpec(action),
+    path: `${ACCOUNT_MESSAGE_PATH}/${action}`,
+    request: { params: messageParams, body: jsonBody(transferBody) },
+  });
+}
+
+function nestedTransferRoute(action: 'move' | 'copy') {
+  return createRoute({
+    ...aliasOf(transferSpec(action), `${ACCOUNT_MESSAGE_PATH}/${action}`),
+    path: `${NESTED_MESSAGE_PATH}/${action}`,
+    request: { params: nestedMessageParams, body: jsonBody(transferBody) },
   });
 }
 
 export const moveMessage = transferRoute('move');
 export const copyMessage = transferRoute('copy');
+export const moveMessageInMailbox = nestedTransferRoute('move');
+export const copyMessageInMailbox = nestedTransferRoute('copy');
 
-export const deleteMessage = createRoute({
-  method: 'delete',
-  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}',
+const deleteMessageSpec = {
+  method: 'delete' as const,
   tags,
   summary: 'Delete a message',
   description:
@@ -85,7 +111,6 @@ export const deleteMessage = createRoute({
     'already in Trash, or on a POP3 account, removes that one message for good (204); no other ' +
     'message is ever expunged with it.',
   security: bearerSecurity,
-  request: { params: messageParams, query: deleteMessageQuery },
   responses: {
     200: {
       description: 'Moved to Trash.',
@@ -94,4 +119,16 @@ export const deleteMessage = createRoute({
     204: { description: 'Deleted for good.' },
     ...writeErrors,
   },
+};
+
+export const deleteMessage = createRoute({
+  ...deleteMessageSpec,
+  path: ACCOUNT_MESSAGE_PATH,
+  request: { params: messageParams, query: deleteMessageQuery },
+});
+
+export const deleteMessageInMailbox = createRoute({
+  ...aliasOf(deleteMessageSpec, ACCOUNT_MESSAGE_PATH),
+  path: NESTED_MESSAGE_PATH,
+  request: { params: nestedMessageParams, query: deleteMessageQuery },
 });

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { Message } from '../../../mail/types.js';
 import type { AppEnv } from '../../app-env.js';
-import { encodeMailboxSegment } from '../../mailbox-ref.js';
 
 /**
  * Where downloads are served: the configured base (a streaming endpoint
@@ -12,15 +11,14 @@ export function downloadBase(c: Context<AppEnv>): string {
   return (configured ?? new URL(c.req.url).origin).replace(/\/+$/, '');
 }
 
-export function messageUrl(base: string, accountId: string, mailboxPath: string, messageId: string): string {
-  return `${base}/v1/accounts/${encodeURIComponent(accountId)}/mailboxes/${encodeMailboxSegment(
-    mailboxPath,
-  )}/messages/${encodeURIComponent(messageId)}`;
+/** The canonical, account-level URL of a message: its id names its mailbox. */
+export function messageUrl(base: string, accountId: string, messageId: string): string {
+  return `${base}/v1/accounts/${encodeURIComponent(accountId)}/messages/${encodeURIComponent(messageId)}`;
 }
 
 /** The message as JSON, with absolute links to its raw source and each attachment. */
 export function withLinks(message: Message, base: string, accountId: string) {
-  const url = messageUrl(base, accountId, message.mailbox, message.id);
+  const url = messageUrl(base, accountId, message.id);
   return {
     ...message,
     attachments: message.attachments.map((attachment) => ({

@@ -1,7 +1,8 @@
 import { createRouter } from '../../create-router.js';
 import { getMessageHandler, listMessagesHandler } from './messages.handlers.js';
-import { getMessage, listMessages } from './messages.routes.js';
+import { getMessage, getMessageInMailbox, listMessages } from './messages.routes.js';
 
 export const messagesRouter = createRouter()
   .openapi(listMessages, listMessagesHandler)
-  .openapi(getMessage, getMessageHandler);
+  .openapi(getMessage, getMessageHandler)
+  .openapi(getMessageInMailbox, getMessageHandler);

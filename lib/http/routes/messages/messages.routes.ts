@@ -6,6 +6,7 @@ import {
   messageParams,
   messageQuery,
   messageSchema,
+  nestedMessageParams,
 } from '../../schemas/message.schema.js';
 import {
   bearerSecurity,
@@ -13,11 +14,12 @@ import {
   conflictError,
   unsupportedError,
 } from '../../schemas/problem.schema.js';
+import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from './nested-alias.js';
 
 const tags = ['Messages'];
 
 export const listMessages = createRoute({
-  method: 'get',
+  method: 'get' as const,
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages',
   tags,
   summary: 'A page of message summaries, newest first',
@@ -36,21 +38,31 @@ export const listMessages = createRoute({
   },
 });
 
-export const getMessage = createRoute({
-  method: 'get',
-  path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}',
+const getMessageSpec = {
+  method: 'get' as const,
   tags,
   summary: 'One message: summary, headers, bodies and attachment metadata',
   description:
     'Reading never sets `\\Seen` unless `markSeen=true`, which needs a write token. Attachments are ' +
     'described, not downloaded: follow each `downloadUrl`.',
   security: bearerSecurity,
-  request: { params: messageParams, query: messageQuery },
   responses: {
     200: { description: 'The message.', content: { 'application/json': { schema: messageSchema } } },
     ...commonErrors,
     403: { ...commonErrors[403], description: '`markSeen=true` with a read-only token (`forbidden`).' },
-    404: { ...commonErrors[404], description: 'No such account, mailbox or message.' },
+    404: { ...commonErrors[404], description: 'No such account or message.' },
     ...conflictError,
   },
+};
+
+export const getMessage = createRoute({
+  ...getMessageSpec,
+  path: ACCOUNT_MESSAGE_PATH,
+  request: { params: messageParams, query: messageQuery },
+});
+
+export const getMessageInMailbox = createRoute({
+  ...aliasOf(getMessageSpec, ACCOUNT_MESSAGE_PATH),
+  path: NESTED_MESSAGE_PATH,
+  request: { params: nestedMessageParams, query: messageQuery },
 });
