@@ -37,9 +37,7 @@ describe('POST …/mailboxes/{mailbox}/messages (append)', () => {
     const response = await request(MESSAGES, rfc822(MESSAGE));
     expect(response.status).toBe(201);
     const { id } = await readJson<{ id: string }>(response);
-    expect(response.headers.get('location')).toBe(
-      `/v1/accounts/alpha/mailboxes/Projects%2F2026/messages/${encodeURIComponent(id)}`,
-    );
+    expect(response.headers.get('location')).toBe(`/v1/accounts/alpha/messages/${encodeURIComponent(id)}`);
     expect(data.messages.find((m) => m.id === id)).toMatchObject({
       mailbox: 'Projects/2026',
       subject: 'Quarterly report',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, readJson, readProblem, TOKENS } from '../support/http-helpers.js';
 
-const MESSAGE = '/v1/accounts/alpha/mailboxes/INBOX/messages/i-msg-1';
+const MESSAGE = '/v1/accounts/alpha/messages/i-msg-1';
 
 describe('bearer authentication', () => {
   it('answers 401 with a bare Bearer challenge when no token is sent', async () => {
@@ -59,7 +59,9 @@ describe('account isolation', () => {
       `/v1/accounts/${account}?probe=true`,
       `/v1/accounts/${account}/mailboxes`,
       `/v1/accounts/${account}/mailboxes/INBOX/messages`,
-      `/v1/accounts/${account}/mailboxes/INBOX/messages/i-msg-1/raw`,
+      `/v1/accounts/${account}/messages/i-msg-1`,
+      `/v1/accounts/${account}/messages/i-msg-1/raw`,
+      `/v1/accounts/${account}/messages/i-msg-1/attachments/2`,
     ];
     for (const [existing, missing] of paths('beta').map((path, i) => [path, paths('gamma')[i]!] as const)) {
       const a = await request(existing, {

@@ -5,7 +5,7 @@ import type { Download } from '../../lib/mail/types.js';
 import { buildTestApp, readJson, readProblem } from '../support/http-helpers.js';
 import { buildDownload, buildMailbox, buildMessage } from '../support/memory-store.js';
 
-const MESSAGE = '/v1/accounts/alpha/mailboxes/INBOX/messages/i-msg-1';
+const MESSAGE = '/v1/accounts/alpha/messages/i-msg-1';
 
 function appWith(downloads: Record<string, () => Download>) {
   return buildTestApp({

@@ -34,7 +34,7 @@ const STATUS_TABLE: Array<[ErrorCode, number]> = [
   ['upstream_timeout', 504],
 ];
 
-const MESSAGE = '/v1/accounts/alpha/mailboxes/INBOX/messages/i-msg-1';
+const MESSAGE = '/v1/accounts/alpha/messages/i-msg-1';
 
 describe('statusForCode', () => {
   it.each(STATUS_TABLE)('maps %s to %i', (code, status) => {
@@ -125,7 +125,7 @@ describe('routing errors', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
     expect((await readProblem(response)).code).toBe('method_not_allowed');
-    const v1 = await request('/v1/accounts/alpha/mailboxes/INBOX/messages/x/raw', { method: 'DELETE' });
+    const v1 = await request('/v1/accounts/alpha/messages/x/raw', { method: 'DELETE' });
     expect(v1.status).toBe(405);
     expect(v1.headers.get('allow')).toBe('GET, HEAD');
   });

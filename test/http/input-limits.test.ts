@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTestApp, readProblem } from '../support/http-helpers.js';
 
 const BASE = '/v1/accounts/alpha/mailboxes';
+const MESSAGES = '/v1/accounts/alpha/messages';
 const long = (n: number) => 'a'.repeat(n);
 
 /** Requests that must be refused with 400 before any mail store is opened. */
@@ -13,14 +14,16 @@ const REFUSED: Array<[string, string]> = [
   ['CR in a cursor', `${BASE}/INBOX/messages?cursor=a%0Db`],
   ['CRLF in the mailbox', `${BASE}/INBOX%0D%0ALOGOUT/messages`],
   ['NUL in the mailbox', `${BASE}/IN%00BOX`],
-  ['LF in a message id', `${BASE}/INBOX/messages/i1%0A`],
-  ['CR in an attachment id', `${BASE}/INBOX/messages/i1/attachments/2%0D`],
+  ['LF in a message id', `${MESSAGES}/i1%0A`],
+  ['LF in a message id on the mailbox alias', `${BASE}/INBOX/messages/i1%0A`],
+  ['CR in an attachment id', `${MESSAGES}/i1/attachments/2%0D`],
   ['filter value over 1,000 characters', `${BASE}/INBOX/messages?body=${long(1001)}`],
   ['header filter over 1,000 characters', `${BASE}/INBOX/messages?header.X-Tag=${long(1001)}`],
   ['mailbox over 1,000 bytes', `${BASE}/${long(1001)}`],
   ['mailbox of 501 two-byte characters', `${BASE}/${'%C3%A9'.repeat(501)}/messages`],
-  ['message id over 200 characters', `${BASE}/INBOX/messages/${long(201)}`],
-  ['attachment id over 200 characters', `${BASE}/INBOX/messages/i1/attachments/${long(201)}`],
+  ['message id over 200 characters', `${MESSAGES}/${long(201)}`],
+  ['message id over 200 characters for the raw source', `${MESSAGES}/${long(201)}/raw`],
+  ['attachment id over 200 characters', `${MESSAGES}/i1/attachments/${long(201)}`],
   ['limit 0', `${BASE}/INBOX/messages?limit=0`],
   ['limit 201', `${BASE}/INBOX/messages?limit=201`],
   ['limit not a number', `${BASE}/INBOX/messages?limit=1e2`],
@@ -32,7 +35,7 @@ const REFUSED: Array<[string, string]> = [
   ['unknown parameter', `${BASE}/INBOX/messages?flaged=true`],
   ['header filter without a name', `${BASE}/INBOX/messages?header.=x`],
   ['invalid UTF-8 in the mailbox', `${BASE}/%FF/messages`],
-  ['unknown body selection', `${BASE}/INBOX/messages/i1?body=all`],
+  ['unknown body selection', `${MESSAGES}/i1?body=all`],
 ];
 
 describe('input limits', () => {
@@ -51,7 +54,7 @@ describe('input limits', () => {
     const atLimit = [
       `${BASE}/INBOX/messages?body=${long(1000)}&header.X-Tag=${long(1000)}&limit=200`,
       `${BASE}/${'%C3%A9'.repeat(500)}/messages`,
-      `${BASE}/INBOX/messages/${long(200)}`,
+      `${MESSAGES}/${long(200)}`,
     ];
     for (const path of atLimit) {
       const response = await request(path);

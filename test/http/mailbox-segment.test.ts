@@ -50,7 +50,7 @@ describe('the mailbox path segment', () => {
     expect(stores.opened).toHaveLength(0);
   });
 
-  it('serves a nested mailbox end to end, with links that point back at it', async () => {
+  it('serves a message of a nested mailbox, on the alias too, with canonical links', async () => {
     const { request } = buildTestApp({
       data: {
         mailboxes: [buildMailbox({ path: 'INBOX/Reports', name: 'Reports', parent: 'INBOX', role: null })],
@@ -58,12 +58,16 @@ describe('the mailbox path segment', () => {
         downloads: {},
       },
     });
-    const response = await request('/v1/accounts/alpha/mailboxes/INBOX%2FReports/messages/i9');
-    expect(response.status).toBe(200);
-    const message = await readJson(response);
-    expect(message.rawUrl).toBe(
-      'http://127.0.0.1/v1/accounts/alpha/mailboxes/INBOX%2FReports/messages/i9/raw',
-    );
+    for (const path of [
+      '/v1/accounts/alpha/messages/i9',
+      '/v1/accounts/alpha/mailboxes/INBOX%2FReports/messages/i9',
+    ]) {
+      const response = await request(path);
+      expect(response.status, path).toBe(200);
+      const message = await readJson(response);
+      expect(message.mailbox, path).toBe('INBOX/Reports');
+      expect(message.rawUrl, path).toBe('http://127.0.0.1/v1/accounts/alpha/messages/i9/raw');
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTestApp, readJson, readProblem } from '../support/http-helpers.js';
 import { buildMailData } from '../support/memory-store.js';
 
-const INBOX = '/v1/accounts/alpha/mailboxes/INBOX';
+const MESSAGES = '/v1/accounts/alpha/messages';
 
 function setup() {
   const data = buildMailData();
@@ -14,7 +14,7 @@ function setup() {
 describe('PATCH …/messages/{id} (flags)', () => {
   it('adds and removes flags, answering with the flags the store reports', async () => {
     const { request, find } = setup();
-    const response = await request(`${INBOX}/messages/i-2`, {
+    const response = await request(`${MESSAGES}/i-2`, {
       method: 'PATCH',
       json: { flags: { add: ['\\Flagged', '$Forwarded'], remove: ['\\Seen'] } },
     });
@@ -25,21 +25,21 @@ describe('PATCH …/messages/{id} (flags)', () => {
 
   it('replaces every flag with set, and set [] clears them', async () => {
     const { request, find } = setup();
-    await request(`${INBOX}/messages/i-3`, { method: 'PATCH', json: { flags: { set: ['\\Answered'] } } });
+    await request(`${MESSAGES}/i-3`, { method: 'PATCH', json: { flags: { set: ['\\Answered'] } } });
     expect(find('i-3')!.flags).toEqual(['\\Answered']);
-    await request(`${INBOX}/messages/i-3`, { method: 'PATCH', json: { flags: { set: [] } } });
+    await request(`${MESSAGES}/i-3`, { method: 'PATCH', json: { flags: { set: [] } } });
     expect(find('i-3')!.flags).toEqual([]);
   });
 
   it('sends system flags in their canonical spelling whatever case the client used', async () => {
     const { request, stores } = setup();
-    await request(`${INBOX}/messages/i-1`, {
+    await request(`${MESSAGES}/i-1`, {
       method: 'PATCH',
       json: { flags: { add: ['\\SEEN', '\\flagged', '\\seen'] } },
     });
     expect(stores.calls.at(-1)).toEqual({
       method: 'updateFlags',
-      args: [{ kind: 'path', path: 'INBOX' }, 'i-1', { add: ['\\Seen', '\\Flagged'], remove: [] }],
+      args: [null, 'i-1', { add: ['\\Seen', '\\Flagged'], remove: [] }],
     });
   });
 
@@ -63,7 +63,7 @@ describe('PATCH …/messages/{id} (flags)', () => {
   ])('refuses %s with 400 and never opens a store', async (_name, flags) => {
     const { request, stores, data } = setup();
     const before = structuredClone(data.messages);
-    const response = await request(`${INBOX}/messages/i-1`, { method: 'PATCH', json: { flags } });
+    const response = await request(`${MESSAGES}/i-1`, { method: 'PATCH', json: { flags } });
     expect(response.status).toBe(400);
     expect((await readProblem(response)).code).toBe('invalid_request');
     expect(stores.opened).toHaveLength(0);
@@ -72,16 +72,16 @@ describe('PATCH …/messages/{id} (flags)', () => {
 
   it('refuses a body that is not JSON with 415, and a missing body with 400', async () => {
     const { request, stores } = setup();
-    const text = await request(`${INBOX}/messages/i-1`, {
+    const text = await request(`${MESSAGES}/i-1`, {
       method: 'PATCH',
       body: 'flags=\\Seen',
       headers: { 'Content-Type': 'text/plain' },
     });
     expect(text.status).toBe(415);
     expect((await readProblem(text)).code).toBe('unsupported_media_type');
-    const empty = await request(`${INBOX}/messages/i-1`, { method: 'PATCH' });
+    const empty = await request(`${MESSAGES}/i-1`, { method: 'PATCH' });
     expect(empty.status).toBe(400);
-    const malformed = await request(`${INBOX}/messages/i-1`, {
+    const malformed = await request(`${MESSAGES}/i-1`, {
       method: 'PATCH',
       body: '{"flags":',
       headers: { 'Content-Type': 'application/json' },
@@ -93,7 +93,7 @@ describe('PATCH …/messages/{id} (flags)', () => {
 
   it('answers 404 message_not_found for a message that is not there', async () => {
     const { request, stores } = setup();
-    const response = await request(`${INBOX}/messages/nope`, {
+    const response = await request(`${MESSAGES}/nope`, {
       method: 'PATCH',
       json: { flags: { add: ['\\Seen'] } },
     });
@@ -106,7 +106,7 @@ describe('PATCH …/messages/{id} (flags)', () => {
 describe('POST …/move and …/copy', () => {
   it('moves a message and answers with its new id and mailbox', async () => {
     const { request, data } = setup();
-    const response = await request(`${INBOX}/messages/i-1/move`, {
+    const response = await request(`${MESSAGES}/i-1/move`, {
       method: 'POST',
       json: { to: 'Projects/2026' },
     });
@@ -121,7 +121,7 @@ describe('POST …/move and …/copy', () => {
 
   it('resolves a role destination', async () => {
     const { request, data } = setup();
-    const response = await request(`${INBOX}/messages/i-2/move`, {
+    const response = await request(`${MESSAGES}/i-2/move`, {
       method: 'POST',
       json: { to: '~archive' },
     });
@@ -132,7 +132,7 @@ describe('POST …/move and …/copy', () => {
 
   it('copies a message, leaving the original in place', async () => {
     const { request, data } = setup();
-    const response = await request(`${INBOX}/messages/i-3/copy`, { method: 'POST', json: { to: 'Archive' } });
+    const response = await request(`${MESSAGES}/i-3/copy`, { method: 'POST', json: { to: 'Archive' } });
     expect(response.status).toBe(200);
     const copy = await readJson<{ id: string; mailbox: string }>(response);
     expect(copy.mailbox).toBe('Archive');
@@ -147,7 +147,7 @@ describe('POST …/move and …/copy', () => {
     const { request, data } = setup();
     const before = structuredClone(data);
     for (const to of ['Nowhere', '~junk', '~bogus']) {
-      const response = await request(`${INBOX}/messages/i-1/move`, { method: 'POST', json: { to } });
+      const response = await request(`${MESSAGES}/i-1/move`, { method: 'POST', json: { to } });
       expect(response.status, to).toBe(404);
       expect((await readProblem(response)).code).toBe('mailbox_not_found');
     }
@@ -156,7 +156,7 @@ describe('POST …/move and …/copy', () => {
 
   it('reads a doubled tilde as a path that starts with a tilde', async () => {
     const { request, stores } = setup();
-    await request(`${INBOX}/messages/i-1/copy`, { method: 'POST', json: { to: '~~Notes' } });
+    await request(`${MESSAGES}/i-1/copy`, { method: 'POST', json: { to: '~~Notes' } });
     expect(stores.calls.at(-1)!.args[2]).toEqual({ kind: 'path', path: '~Notes' });
   });
 
@@ -168,7 +168,7 @@ describe('POST …/move and …/copy', () => {
     ['a destination that is not a string', { to: ['Archive'] }],
   ])('refuses %s with 400 and never opens a store', async (_name, body) => {
     const { request, stores } = setup();
-    const response = await request(`${INBOX}/messages/i-1/move`, { method: 'POST', json: body });
+    const response = await request(`${MESSAGES}/i-1/move`, { method: 'POST', json: body });
     expect(response.status).toBe(400);
     expect(stores.opened).toHaveLength(0);
   });
@@ -177,7 +177,7 @@ describe('POST …/move and …/copy', () => {
 describe('DELETE …/messages/{id}', () => {
   it('moves the message to the Trash role and answers 200 with its new id', async () => {
     const { request, data } = setup();
-    const response = await request(`${INBOX}/messages/i-1`, { method: 'DELETE' });
+    const response = await request(`${MESSAGES}/i-1`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     const trashed = await readJson<{ id: string; mailbox: string }>(response);
     expect(trashed.mailbox).toBe('Trash');
@@ -189,7 +189,7 @@ describe('DELETE …/messages/{id}', () => {
 
   it('with permanent=true removes exactly that message and answers 204', async () => {
     const { request, data, stores } = setup();
-    const response = await request(`${INBOX}/messages/i-1?permanent=true`, { method: 'DELETE' });
+    const response = await request(`${MESSAGES}/i-1?permanent=true`, { method: 'DELETE' });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
     expect(data.messages.map((m) => m.id)).toEqual(['i-2', 'i-3', 't-1']);
@@ -198,14 +198,14 @@ describe('DELETE …/messages/{id}', () => {
 
   it('removes a message already in Trash for good', async () => {
     const { request, data } = setup();
-    const response = await request('/v1/accounts/alpha/mailboxes/~trash/messages/t-1', { method: 'DELETE' });
+    const response = await request(`${MESSAGES}/t-1`, { method: 'DELETE' });
     expect(response.status).toBe(204);
     expect(data.messages.some((m) => m.id === 't-1')).toBe(false);
   });
 
   it('refuses permanent=yes with 400 before opening a store', async () => {
     const { request, stores } = setup();
-    const response = await request(`${INBOX}/messages/i-1?permanent=yes`, { method: 'DELETE' });
+    const response = await request(`${MESSAGES}/i-1?permanent=yes`, { method: 'DELETE' });
     expect(response.status).toBe(400);
     expect(stores.opened).toHaveLength(0);
   });

@@ -4,6 +4,7 @@ import { buildMailData, buildMessage } from '../support/memory-store.js';
 import { deliver } from '../support/memory-writes.js';
 
 const INBOX = '/v1/accounts/alpha/mailboxes/INBOX';
+const MESSAGES = '/v1/accounts/alpha/messages';
 
 type Changes = {
   state: string;
@@ -28,8 +29,8 @@ describe('GET …/changes', () => {
     const { request, data } = setup();
     const since = await stateOf(request);
     deliver(data, buildMessage({ id: 'i-9', uid: 9, subject: 'New' }));
-    await request(`${INBOX}/messages/i-1`, { method: 'PATCH', json: { flags: { add: ['\\Seen'] } } });
-    await request(`${INBOX}/messages/i-2?permanent=true`, { method: 'DELETE' });
+    await request(`${MESSAGES}/i-1`, { method: 'PATCH', json: { flags: { add: ['\\Seen'] } } });
+    await request(`${MESSAGES}/i-2?permanent=true`, { method: 'DELETE' });
     const response = await request(`${INBOX}/changes?since=${since}`);
     expect(response.status).toBe(200);
     const changes = await readJson<Changes>(response);

@@ -7,7 +7,7 @@ const MESSAGE_RAW = 'Subject: hi\r\n\r\nbody\r\n';
 /** Every write route of the contract, with a body that would pass validation. */
 function writes(account: string): Array<[name: string, path: string, init: TestRequestInit]> {
   const mailbox = `/v1/accounts/${account}/mailboxes/INBOX`;
-  const message = `${mailbox}/messages/i-1`;
+  const message = `/v1/accounts/${account}/messages/i-1`;
   return [
     ['flags', message, { method: 'PATCH', json: { flags: { add: ['\\Seen'] } } }],
     ['move', `${message}/move`, { method: 'POST', json: { to: 'Archive' } }],
@@ -72,7 +72,7 @@ describe('POP3 accounts', () => {
   it('delete one message for good (204)', async () => {
     const data = buildMailData();
     const { request } = buildTestApp({ extraAccounts: [pop3], data });
-    const response = await request('/v1/accounts/pop/mailboxes/INBOX/messages/i-1', {
+    const response = await request('/v1/accounts/pop/messages/i-1', {
       method: 'DELETE',
       token: TOKENS.writeAll,
     });
