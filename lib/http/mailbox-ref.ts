@@ -74,11 +74,6 @@ export function parseMailboxTarget(value: string): MailboxRef {
   return parseMailboxSegment(value, value.startsWith(ROLE_PREFIX));
 }
 
-/** INBOX by role or by path; RFC 9051 §5.1 makes the name case-insensitive. */
-export function isInbox(ref: MailboxRef): boolean {
-  return ref.kind === 'role' ? ref.role === 'inbox' : ref.path.toUpperCase() === 'INBOX';
-}
-
 /**
  * Where a message route looks its id up: the mailbox a nested alias names
  * (the id must belong to it), or, on the account-level routes, the mailbox

@@ -1,5 +1,6 @@
 import type { ListResponse, StatusObject, StatusQuery } from 'imapflow';
 import { MailboxNotFoundError, UpstreamUnavailableError } from '../mail/errors.js';
+import { INBOX, isInboxPath, sameMailboxPath } from '../mail/mailbox-path.js';
 import type { MailboxRef, MailboxRole, MailboxStatus } from '../mail/types.js';
 import type { ImapSession } from './imap-session.js';
 import { listOneMailbox } from './imapflow-internals.js';
@@ -57,14 +58,14 @@ async function byPath(session: ImapSession, path: string): Promise<Found> {
   const listed = await session.run((client) => listOneMailbox(client, path, STATUS_QUERY));
   if (listed === null) return byStatusOnly(session, path);
   const entries = listed.filter((entry) => !entry.flags.has('\\NonExistent'));
-  const entry = entries.find((candidate) => candidate.path === path || isInbox(candidate.path, path));
+  const entry = entries.find((candidate) => sameMailboxPath(candidate.path, path));
   if (!entry || entry.flags.has('\\Noselect')) throw new MailboxNotFoundError();
   const status = entry.status ?? (await statusOf(session, entry.path));
   return { entry, role: assignRoles([entry]).get(entry.path) ?? null, status };
 }
 
 async function byRole(session: ImapSession, role: MailboxRole): Promise<Found> {
-  if (role === 'inbox') return byPath(session, 'INBOX');
+  if (role === 'inbox') return byPath(session, INBOX);
   const entries = (await fetchMailboxList(session, false)).filter((e) => !e.flags.has('\\NonExistent'));
   const roles = assignRoles(entries);
   const entry = entries.find((candidate) => roles.get(candidate.path) === role);
@@ -75,15 +76,11 @@ async function byRole(session: ImapSession, role: MailboxRole): Promise<Found> {
 async function byStatusOnly(session: ImapSession, path: string): Promise<Found> {
   const status = await statusOf(session, path);
   const name = path.split('/').pop() ?? path;
-  return { entry: { path, name }, role: path.toUpperCase() === 'INBOX' ? 'inbox' : null, status };
+  return { entry: { path, name }, role: isInboxPath(path) ? 'inbox' : null, status };
 }
 
 async function statusOf(session: ImapSession, path: string): Promise<StatusObject> {
   const status = await session.run((client) => client.status(path, STATUS_QUERY));
   if (!status) throw new UpstreamUnavailableError('The mail server refused the mailbox status.');
   return status;
-}
-
-function isInbox(listed: string, asked: string): boolean {
-  return listed === 'INBOX' && asked.toUpperCase() === 'INBOX';
 }

@@ -1,3 +1,4 @@
+import { isInboxPath } from '../mail/mailbox-path.js';
 import type { MailboxRole } from '../mail/types.js';
 
 /** RFC 6154 attributes (and RFC 5258's \All, \Flagged) → roles. */
@@ -54,8 +55,8 @@ export function specialUseOf(flags: ReadonlySet<string>): string | null {
 function roleByName(candidate: RoleCandidate): MailboxRole | null {
   const byPath = WELL_KNOWN_PATHS.get(candidate.path.toLowerCase());
   if (byPath) return byPath;
-  const parent = candidate.parentPath.toUpperCase();
-  if (parent !== '' && parent !== 'INBOX') return null;
+  const parent = candidate.parentPath;
+  if (parent !== '' && !isInboxPath(parent)) return null;
   return WELL_KNOWN_NAMES.get(candidate.name.toLowerCase()) ?? null;
 }
 
@@ -68,7 +69,7 @@ export function assignRoles(candidates: readonly RoleCandidate[]): Map<string, M
   const roles = new Map<string, MailboxRole>();
   const taken = new Set<MailboxRole>();
   for (const candidate of candidates) {
-    if (candidate.path.toUpperCase() === 'INBOX') {
+    if (isInboxPath(candidate.path)) {
       roles.set(candidate.path, 'inbox');
       taken.add('inbox');
       continue;

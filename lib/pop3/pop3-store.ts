@@ -7,6 +7,7 @@ import {
   UpstreamUnavailableError,
 } from '../mail/errors.js';
 import { decodePop3MessageId } from '../mail/ids.js';
+import { isInboxRef } from '../mail/mailbox-path.js';
 import type { MailStore, StoreContext } from '../mail/store.js';
 import type {
   Download,
@@ -43,8 +44,7 @@ export const DEFAULT_POP3_STORE_OPTIONS: Pop3StoreOptions = {
 
 /** Only INBOX exists on a POP3 account (RFC 1939 has a single maildrop). */
 function assertInbox(mailbox: MailboxRef): void {
-  const ok = mailbox.kind === 'role' ? mailbox.role === 'inbox' : mailbox.path.toUpperCase() === 'INBOX';
-  if (!ok) throw new MailboxNotFoundError('A POP3 account has only INBOX.');
+  if (!isInboxRef(mailbox)) throw new MailboxNotFoundError('A POP3 account has only INBOX.');
 }
 
 /** A POP3 id always names a message of INBOX: a scope, if given, must be INBOX. */

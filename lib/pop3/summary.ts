@@ -1,3 +1,4 @@
+import { INBOX } from '../mail/mailbox-path.js';
 import type { MessageFilter, MessageSummary } from '../mail/types.js';
 import { getHeader, getHeaders, type HeaderField, parseHeaderDate, summarizeHeaders } from '../mime/index.js';
 
@@ -12,7 +13,7 @@ export function buildPop3Summary(id: string, size: number, headers: readonly Hea
     received === undefined ? null : parseHeaderDate(received.slice(received.lastIndexOf(';') + 1));
   return {
     id,
-    mailbox: 'INBOX',
+    mailbox: INBOX,
     flags: [],
     seen: false,
     flagged: false,

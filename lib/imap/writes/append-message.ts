@@ -25,8 +25,7 @@ export async function appendMessage(
 ): Promise<MessageRef> {
   const flags = checkFlags(input.flags);
   if (input.raw.length === 0) throw new InvalidRequestError('The message is empty.');
-  const resolved = await resolveMailboxPath(session, ref);
-  const path = resolved.toUpperCase() === 'INBOX' ? 'INBOX' : resolved;
+  const path = await resolveMailboxPath(session, ref);
   const uidPlus = (await session.capabilities()).has('UIDPLUS');
   const before: Destination | null = uidPlus
     ? null

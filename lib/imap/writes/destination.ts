@@ -23,9 +23,7 @@ export const DESTINATION_STATUS = { uidValidity: true, uidNext: true } as const;
  * @throws MailboxNotFoundError, InvalidRequestError (bad path)
  */
 export async function resolveDestination(session: ImapSession, ref: MailboxRef): Promise<Destination> {
-  const resolved = await resolveMailboxPath(session, ref);
-  // INBOX is case-insensitive (RFC 9051 §5.1); ids bind the canonical spelling.
-  const path = resolved.toUpperCase() === 'INBOX' ? 'INBOX' : resolved;
+  const path = await resolveMailboxPath(session, ref);
   const status = await session.run(async (client) => {
     const found = await client.status(path, DESTINATION_STATUS);
     if (!found || found.uidValidity === undefined) {

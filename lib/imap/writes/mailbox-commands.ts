@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { InvalidRequestError, MailboxNotFoundError } from '../../mail/errors.js';
+import { INBOX, isInboxPath } from '../../mail/mailbox-path.js';
 import type { Mailbox, MailboxRef } from '../../mail/types.js';
 import type { ImapSession } from '../imap-session.js';
 import { listMailboxes } from '../list-mailboxes.js';
@@ -9,10 +10,6 @@ import { mailboxArgument } from './transfer-uids.js';
 
 /** Pieces shared by create, rename and delete. */
 
-export function isInbox(path: string): boolean {
-  return path.toUpperCase() === 'INBOX';
-}
-
 /**
  * The path a rename or delete acts on; INBOX is refused: it cannot be
  * deleted, and RFC 9051 §6.3.6 makes renaming it a move of its messages.
@@ -20,14 +17,14 @@ export function isInbox(path: string): boolean {
  */
 export async function existingPathOf(session: ImapSession, ref: MailboxRef, verb: string): Promise<string> {
   const path = await resolveMailboxPath(session, ref);
-  if (isInbox(path)) throw new InvalidRequestError(`INBOX cannot be ${verb}.`);
+  if (isInboxPath(path)) throw new InvalidRequestError(`INBOX cannot be ${verb}.`);
   return path;
 }
 
 /** @throws InvalidRequestError for a bad path or INBOX as a new name. */
 export function checkNewPath(path: string): string {
   checkMailboxPath(path);
-  if (isInbox(path)) throw new InvalidRequestError('INBOX already exists and cannot be replaced.');
+  if (isInboxPath(path)) throw new InvalidRequestError('INBOX already exists and cannot be replaced.');
   if (path.length > 1000) throw new InvalidRequestError('The mailbox path is too long.');
   return path;
 }
@@ -64,7 +61,7 @@ export async function leaveMailbox(session: ImapSession, path: string): Promise<
   // is cheaper than the BYE a server sends when the selected mailbox's parent goes away.
   const inside = delimiter ? selected.startsWith(`${path}${delimiter}`) : selected.startsWith(path);
   if (selected === path || inside) {
-    await session.open('INBOX', 'read');
+    await session.open(INBOX, 'read');
   }
 }
 

@@ -1,5 +1,6 @@
 import { InvalidRequestError, MessageNotFoundError } from '../../mail/errors.js';
 import { encodeImapMessageId } from '../../mail/ids.js';
+import { INBOX, sameMailboxPath } from '../../mail/mailbox-path.js';
 import type { MailboxRef, MessageScope } from '../../mail/types.js';
 import type { MessageRef } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
@@ -36,7 +37,7 @@ export async function transferMessage(
   const { path: sourcePath, key } = located;
   const knownPath = 'uidValidity' in to ? null : pathWithoutLookup(to);
   if (knownPath !== null) {
-    if (mode === 'move' && sameMailbox(knownPath, sourcePath)) {
+    if (mode === 'move' && sameMailboxPath(knownPath, sourcePath)) {
       throw new InvalidRequestError('The message is already in that mailbox.');
     }
     // STATUS dest and SELECT source travel with LOGIN on a cold session: the move costs one more flight.
@@ -46,7 +47,7 @@ export async function transferMessage(
     ]);
   }
   const destination = 'uidValidity' in to ? to : await resolveDestination(session, to);
-  if (mode === 'move' && sameMailbox(destination.path, sourcePath)) {
+  if (mode === 'move' && sameMailboxPath(destination.path, sourcePath)) {
     throw new InvalidRequestError('The message is already in that mailbox.');
   }
   const capabilities = await session.capabilities();
@@ -79,9 +80,5 @@ export async function transferMessage(
 /** The path of a destination that needs no LIST to resolve, else null. */
 function pathWithoutLookup(ref: MailboxRef): string | null {
   if (ref.kind === 'path') return checkMailboxPath(ref.path);
-  return ref.role === 'inbox' ? 'INBOX' : null;
-}
-
-function sameMailbox(a: string, b: string): boolean {
-  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+  return ref.role === 'inbox' ? INBOX : null;
 }

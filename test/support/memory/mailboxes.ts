@@ -1,4 +1,5 @@
 import { InvalidRequestError, MailboxExistsError, MailboxNotFoundError } from '../../../lib/mail/errors.js';
+import { isInboxPath, sameMailboxPath } from '../../../lib/mail/mailbox-path.js';
 import type { Mailbox, MailboxStatus } from '../../../lib/mail/types.js';
 import type { MemoryData } from './builders.js';
 import { currentState } from './sync-journal.js';
@@ -21,12 +22,8 @@ export function mailboxStatus(data: MemoryData, mailbox: Mailbox, withState: boo
   };
 }
 
-function isInboxPath(path: string): boolean {
-  return path.toUpperCase() === 'INBOX';
-}
-
 export function createMailboxIn(data: MemoryData, path: string): Mailbox {
-  if (data.mailboxes.some((m) => m.path === path || (isInboxPath(path) && isInboxPath(m.path)))) {
+  if (data.mailboxes.some((m) => sameMailboxPath(m.path, path))) {
     throw new MailboxExistsError();
   }
   const cut = path.lastIndexOf('/');
@@ -46,7 +43,7 @@ export function createMailboxIn(data: MemoryData, path: string): Mailbox {
 /** Renames a mailbox and its children, and moves their messages along (RFC 9051 §6.3.6). */
 export function renameMailboxIn(data: MemoryData, mailbox: Mailbox, newPath: string): Mailbox {
   if (isInboxPath(mailbox.path)) throw new InvalidRequestError('INBOX cannot be renamed.');
-  if (data.mailboxes.some((m) => m.path === newPath || (isInboxPath(newPath) && isInboxPath(m.path)))) {
+  if (data.mailboxes.some((m) => sameMailboxPath(m.path, newPath))) {
     throw new MailboxExistsError();
   }
   const oldPath = mailbox.path;

@@ -1,10 +1,11 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { InvalidRequestError } from '../../../mail/errors.js';
+import { isInboxRef } from '../../../mail/mailbox-path.js';
 import type { MailboxRef } from '../../../mail/types.js';
 import { resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
 import { requireCapability } from '../../capability-guard.js';
-import { encodeMailboxSegment, isInbox, requestMailbox } from '../../mailbox-ref.js';
+import { encodeMailboxSegment, requestMailbox } from '../../mailbox-ref.js';
 import { withStore } from '../../store-session.js';
 import type { createMailbox, deleteMailbox, renameMailbox } from './mailbox-writes.routes.js';
 
@@ -15,7 +16,7 @@ import type { createMailbox, deleteMailbox, renameMailbox } from './mailbox-writ
  * @throws InvalidRequestError
  */
 function refuseInbox(ref: MailboxRef, verb: 'renamed' | 'deleted'): void {
-  if (isInbox(ref)) throw new InvalidRequestError(`INBOX cannot be ${verb}.`);
+  if (isInboxRef(ref)) throw new InvalidRequestError(`INBOX cannot be ${verb}.`);
 }
 
 function mailboxLocation(accountId: string, path: string): string {
