@@ -1,6 +1,6 @@
 import type { ImapFlow, ListResponse, StatusQuery } from 'imapflow';
 import compiler from 'imapflow/lib/handler/imap-compiler.js';
-import { buildStatusQueryAttributes, encodePath, normalizePath } from 'imapflow/lib/tools.js';
+import { buildStatusQueryAttributes, decodePath, encodePath, normalizePath } from 'imapflow/lib/tools.js';
 
 /**
  * The places where we reach past imapflow's typed surface (checked
@@ -138,6 +138,51 @@ export function openCommandLine(client: ImapFlow, path: string, readOnly: boolea
   return /[\r\n]|\{\d+\+?\}/.test(line) ? null : line.slice(2);
 }
 
+/** `LIST "" "*"`: every mailbox's name, with no extension asked for, so the line is the same before and after LOGIN. */
+const LIST_ALL = [
+  { type: 'STRING', value: '' },
+  { type: 'STRING', value: '*' },
+];
+
+/** The `LIST "" "*"` line `listAllPaths` writes, after its tag and without CRLF, for pipelining with LOGIN. */
+export function listAllCommandLine(): string {
+  const parts = compiler({ tag: 'T', command: 'LIST', attributes: LIST_ALL }, { asArray: true }) as Buffer[];
+  return (parts[0] ?? Buffer.alloc(0)).toString('latin1').slice(2);
+}
+
+interface ListExecutor {
+  exec?: (
+    command: string,
+    attributes: unknown,
+    options: { untagged: Record<string, (untagged: { attributes?: Array<{ value?: unknown }> }) => void> },
+  ) => Promise<{ next: () => void }>;
+}
+
+/**
+ * The path of every mailbox, decoded from modified UTF-7 and normalised as
+ * imapflow's `list()` does, from one `LIST "" "*"` (imapflow's `list()`
+ * chooses its LIST form from the capabilities, so its line cannot be
+ * predicted before LOGIN). Null when the command is not reachable.
+ */
+export async function listAllPaths(client: ImapFlow): Promise<string[] | null> {
+  const executor = client as unknown as ListExecutor;
+  if (typeof executor.exec !== 'function') return null;
+  const paths: string[] = [];
+  const { next } = await executor.exec.call(client, 'LIST', LIST_ALL, {
+    untagged: {
+      LIST: (untagged) => {
+        // * LIST (flags) "delimiter" name; a name sent as a literal arrives as a Buffer.
+        const name = untagged.attributes?.[2]?.value;
+        if (typeof name === 'string' || Buffer.isBuffer(name)) {
+          paths.push(normalizePath(client, decodePath(client, name.toString())));
+        }
+      },
+    },
+  });
+  next();
+  return paths;
+}
+
 /**
  * The STATUS line imapflow's `status(path, query)` will write, after its tag
  * and without CRLF, or null when it would need a literal. Only items that do
@@ -187,4 +232,102 @@ export function isQuiet(client: ImapFlow): boolean {
     state._openDownloads === 0 &&
     state.currentLock === false
   );
+}
+
+interface ImapToken {
+  type?: unknown;
+  value?: unknown;
+  section?: unknown;
+}
+
+interface UntaggedResponse {
+  attributes?: unknown;
+}
+
+interface ExecOptions {
+  untagged?: Record<string, (untagged: UntaggedResponse) => unknown>;
+}
+
+interface CommandExecutor {
+  exec?: (command: string, attributes: unknown[], options?: ExecOptions) => Promise<unknown>;
+}
+
+function atomValue(token: unknown): string | null {
+  const value = (token as ImapToken | null)?.value;
+  return typeof value === 'string' ? value : null;
+}
+
+/** `BINARY.SIZE[part] n` pairs of one untagged FETCH row of message `uid` into `sizes`. */
+function readBinarySizes(untagged: UntaggedResponse, uid: number, sizes: Map<string, number>): void {
+  const attributes = Array.isArray(untagged.attributes) ? untagged.attributes : [];
+  const list: unknown[] = Array.isArray(attributes[1]) ? attributes[1] : [];
+  const found = new Map<string, number>();
+  let rowUid: number | null = null;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const key = (atomValue(list[i]) ?? '').toUpperCase();
+    const value = atomValue(list[i + 1]);
+    if (value === null || !/^\d{1,15}$/.test(value)) continue;
+    if (key === 'UID') rowUid = Number(value);
+    const section = (list[i] as ImapToken).section;
+    const part = Array.isArray(section) && section.length === 1 ? atomValue(section[0]) : null;
+    if (key === 'BINARY.SIZE' && part !== null && /^\d+(\.\d+)*$/.test(part)) found.set(part, Number(value));
+  }
+  if (rowUid !== uid) return;
+  for (const [part, size] of found) sizes.set(part, size);
+}
+
+/**
+ * Runs `fetch`, which must send one imapflow UID FETCH of message `uid`, with
+ * `BINARY.SIZE[part]` (RFC 3516 §4.2) added to that command for each of
+ * `parts`, and returns its result with the sizes the server reported.
+ * imapflow's fetch query has no such item and its answer shaping drops it,
+ * so the items are appended to the attribute list imapflow hands to `exec`
+ * (once, for the first UID FETCH) and read from the raw untagged FETCH rows
+ * before imapflow formats them. Sizes are only what the server stated: a part
+ * it did not answer for is missing from the map. Null, with nothing sent,
+ * when `exec` is not reachable; a refusal (NO/BAD) rejects as imapflow does.
+ */
+export async function fetchWithBinarySizes<T>(
+  client: ImapFlow,
+  uid: number,
+  parts: readonly string[],
+  fetch: () => Promise<T>,
+): Promise<{ result: T; sizes: Map<string, number> } | null> {
+  const executor = client as unknown as CommandExecutor;
+  const original = executor.exec;
+  if (typeof original !== 'function' || Object.hasOwn(executor, 'exec')) return null;
+  const sizes = new Map<string, number>();
+  const items = parts.map((part) => ({
+    type: 'ATOM',
+    value: 'BINARY.SIZE',
+    section: [{ type: 'ATOM', value: part }],
+  }));
+  executor.exec = function (this: unknown, command, attributes, options) {
+    if (command !== 'UID FETCH' || !Array.isArray(attributes) || attributes.length < 2) {
+      return original.call(this, command, attributes, options);
+    }
+    delete executor.exec;
+    const query = attributes[1];
+    const onFetch = options?.untagged?.FETCH;
+    return original.call(
+      this,
+      command,
+      [attributes[0], [...(Array.isArray(query) ? query : [query]), ...items], ...attributes.slice(2)],
+      {
+        ...options,
+        untagged: {
+          ...options?.untagged,
+          FETCH: (untagged: UntaggedResponse) => {
+            readBinarySizes(untagged, uid, sizes);
+            return onFetch?.(untagged);
+          },
+        },
+      },
+    );
+  };
+  try {
+    return { result: await fetch(), sizes };
+  } finally {
+    delete executor.exec;
+  }
 }

@@ -2,7 +2,7 @@ import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from 
 import { type ImapMessageKey, parseImapMessageId } from '../mail/ids.js';
 import type { MessageScope } from '../mail/types.js';
 import type { ImapSession, MailboxMode, OpenedMailbox } from './imap-session.js';
-import { fetchMailboxList } from './list-mailboxes.js';
+import { listAllPaths } from './imapflow-internals.js';
 import { checkMailboxPath, resolveMailboxPath } from './resolve-mailbox.js';
 
 export interface OpenedMessage {
@@ -36,10 +36,15 @@ export async function locateMessage(
     return { path, key: parsed.key, fromId: false };
   }
   if (parsed.path !== null) return { path: checkMailboxPath(parsed.path), key: parsed.key, fromId: true };
-  const entries = await fetchMailboxList(session, false);
-  const entry = entries.find((candidate) => parsed.isIn(candidate.path));
-  if (!entry) throw new MessageNotFoundError();
-  return { path: entry.path, key: parsed.key, fromId: true };
+  // The LIST travels with LOGIN on a cold session.
+  session.plan([{ kind: 'list-all' }]);
+  const paths = await session.run(async (client) => {
+    const listed = await listAllPaths(client);
+    return listed ?? (await client.list()).map((entry) => entry.path);
+  });
+  const path = paths.find((candidate) => parsed.isIn(candidate));
+  if (path === undefined) throw new MessageNotFoundError('The mailbox of this message no longer exists.');
+  return { path, key: parsed.key, fromId: true };
 }
 
 /**

@@ -13,13 +13,14 @@ import {
   watchListeners,
 } from './connection-reuse.js';
 import type { MailboxMode } from './imap-session.js';
-import { openCommandLine, statusCommandLine } from './imapflow-internals.js';
+import { listAllCommandLine, openCommandLine, statusCommandLine } from './imapflow-internals.js';
 import { openImapConnection } from './open-connection.js';
 import type { PipeliningSocket } from './pipelining-socket.js';
 
 /** A command a request will send first, announced so it can travel in LOGIN's flight. */
 export type PlannedCommand =
   | { kind: 'open'; path: string; mode: MailboxMode }
+  | { kind: 'list-all' }
   | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
 
 /** The lines to send in LOGIN's flight: the planned commands up to the first that cannot be pipelined. */
@@ -29,7 +30,9 @@ export function plannedLines(client: ImapFlow, plan: readonly PlannedCommand[]):
     const line =
       command.kind === 'open'
         ? openCommandLine(client, command.path, command.mode === 'read')
-        : statusCommandLine(client, command.path, command.query);
+        : command.kind === 'list-all'
+          ? listAllCommandLine()
+          : statusCommandLine(client, command.path, command.query);
     if (!line) break;
     lines.push(line);
   }

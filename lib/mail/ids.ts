@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MessageNotFoundError } from './errors.js';
+import { decodeToken, encodeToken } from './opaque-token.js';
+import { isAcceptedUidl } from './pop3-uidl.js';
 
 /**
  * Message ids are opaque to clients and address a message on their own.
@@ -41,7 +43,6 @@ const HASH_BYTES = 16;
 export const MAX_MESSAGE_ID_LENGTH = 200;
 /** 1 + ceil((9 + 140) * 4 / 3) = 200 characters. */
 export const MAX_INLINE_PATH_BYTES = 140;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function pathHash(mailboxPath: string): Buffer {
@@ -56,7 +57,7 @@ export function encodeImapMessageId(mailboxPath: string, key: ImapMessageKey): s
   header.writeUInt8(inline ? KIND_PATH : KIND_HASH, 0);
   header.writeUInt32BE(Number(key.uidValidity), 1);
   header.writeUInt32BE(key.uid, 5);
-  return `${IMAP_PREFIX}${Buffer.concat([header, mailbox]).toString('base64url')}`;
+  return encodeToken(IMAP_PREFIX, Buffer.concat([header, mailbox]));
 }
 
 /**
@@ -64,10 +65,8 @@ export function encodeImapMessageId(mailboxPath: string, key: ImapMessageKey): s
  * @throws MessageNotFoundError when the id is malformed.
  */
 export function parseImapMessageId(id: string): ParsedImapMessageId {
-  if (id.length > MAX_MESSAGE_ID_LENGTH || !id.startsWith(IMAP_PREFIX) || !BASE64URL.test(id.slice(1))) {
-    throw new MessageNotFoundError();
-  }
-  const bytes = Buffer.from(id.slice(1), 'base64url');
+  const bytes = decodeToken(IMAP_PREFIX, id, MAX_MESSAGE_ID_LENGTH);
+  if (!bytes) throw new MessageNotFoundError();
   const kind = bytes[0];
   if (kind === KIND_PATH || kind === KIND_HASH) return parseCurrent(bytes, kind);
   return parseLegacy(bytes);
@@ -121,15 +120,13 @@ function parseLegacy(bytes: Buffer): ParsedImapMessageId {
 }
 
 export function encodePop3MessageId(uidl: string): string {
-  return `${POP3_PREFIX}${Buffer.from(uidl, 'latin1').toString('base64url')}`;
+  return encodeToken(POP3_PREFIX, Buffer.from(uidl, 'latin1'));
 }
 
 /** @throws MessageNotFoundError when the id is malformed. */
 export function decodePop3MessageId(id: string): string {
-  if (!id.startsWith(POP3_PREFIX) || !BASE64URL.test(id.slice(1))) throw new MessageNotFoundError();
-  const uidl = Buffer.from(id.slice(1), 'base64url').toString('latin1');
-  // RFC 1939 §7 says 1 to 70 characters in 0x21–0x7E; some servers send longer ones, so
-  // accept up to 140 (the id then stays within the API's 200 characters).
-  if (!/^[\x21-\x7e]{1,140}$/.test(uidl)) throw new MessageNotFoundError();
+  const bytes = decodeToken(POP3_PREFIX, id, MAX_MESSAGE_ID_LENGTH);
+  const uidl = bytes?.toString('latin1');
+  if (uidl === undefined || !isAcceptedUidl(uidl)) throw new MessageNotFoundError();
   return uidl;
 }
