@@ -9,6 +9,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../mail/errors.js';
+import { refusalOf } from './imap-refusal.js';
 
 /** The fields imapflow attaches to its errors that decide the mapping (see its errors.d.ts). */
 interface ImapFailure {
@@ -57,7 +58,8 @@ function text(value: unknown): string {
  * Translates anything imapflow (or the socket under it) throws into a domain
  * error. Pure. Details are fixed sentences so no server transcript, mailbox
  * content or credential can reach a client; the original error stays in
- * `cause` for logs. A MailgateError passes through unchanged.
+ * `cause` for logs (a refusal's inside an ImapRefusal that carries the
+ * server's words). A MailgateError passes through unchanged.
  */
 export function mapImapError(error: unknown): MailgateError {
   if (error instanceof MailgateError) return error;
@@ -119,12 +121,13 @@ export function mapImapError(error: unknown): MailgateError {
       options,
     );
   }
-  if (
-    code.startsWith('Parser') ||
-    code !== '' ||
-    failure.responseStatus === 'NO' ||
-    failure.responseStatus === 'BAD'
-  ) {
+  // A NO or BAD that no response code above explained: what it meant is for the caller to tell
+  // from the command and the state (see writes/refusal.ts); the server's words go to the log only.
+  const refusal = refusalOf(error);
+  if (refusal) {
+    return new UpstreamUnavailableError('The mail server refused the command.', { cause: refusal });
+  }
+  if (code.startsWith('Parser') || code !== '') {
     return new UpstreamUnavailableError('The mail server answered unexpectedly.', options);
   }
   return new MailgateError('internal_error', 'Unexpected failure while talking to the mail server.', options);

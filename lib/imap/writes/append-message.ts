@@ -7,12 +7,14 @@ import { resolveMailboxPath } from '../resolve-mailbox.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { checkFlags } from './flag-list.js';
 import { locateNewMessage, messageIdHeader } from './locate-new-message.js';
+import { missingMailboxOr } from './refusal.js';
 
 /**
  * Stores a message in a mailbox with its flags and INTERNALDATE and returns
  * its id: one `APPEND <path> (flags) "date" {n}` whose APPENDUID (RFC 4315 §3)
  * names the UID. The mailbox is never created: a missing one answers
- * `NO [TRYCREATE]`, which becomes MailboxNotFoundError. Without UIDPLUS a
+ * `NO [TRYCREATE]`, or a plain NO that a LIST of the name then explains,
+ * either way MailboxNotFoundError. Without UIDPLUS a
  * STATUS first records UIDNEXT, and the UID is found afterwards by the
  * message's Message-ID among the UIDs from there (locateNewMessage).
  * @throws MailboxNotFoundError, InvalidRequestError (empty message, bad flag),
@@ -32,7 +34,9 @@ export async function appendMessage(
     : await resolveDestination(session, { kind: 'path', path });
 
   const appended = await session.run((client) =>
-    client.append(path, input.raw, flags, input.date ?? undefined),
+    client.append(path, input.raw, flags, input.date ?? undefined).catch(async (error: unknown) => {
+      throw await missingMailboxOr(client, path, error);
+    }),
   );
   if (!appended) throw new UpstreamUnavailableError('The mail server did not store the message.');
   if (typeof appended.uid === 'number' && appended.uidValidity !== undefined) {

@@ -1,16 +1,18 @@
 import { InvalidRequestError, MailboxNotFoundError } from '../../mail/errors.js';
 import type { MailboxRef } from '../../mail/types.js';
 import type { ImapSession } from '../imap-session.js';
-import { listMailboxes } from '../list-mailboxes.js';
 import { existingPathOf, leaveMailbox, setSubscribed } from './mailbox-commands.js';
 import { sendCommand } from './raw-command.js';
+import { isPlainRefusal, listMailbox } from './refusal.js';
 import { mailboxArgument } from './transfer-uids.js';
 
 /**
  * `DELETE <path>` and `UNSUBSCRIBE <path>` (Dovecot keeps the subscription
  * of a deleted mailbox). A missing mailbox answers `NO [NONEXISTENT]`; so
  * does a `\Noselect` parent that only holds children, which is told apart
- * by a LIST after the refusal and reported as such.
+ * by a LIST of the name after the refusal and reported as such. A plain NO
+ * is explained by the same LIST: no such name is MailboxNotFoundError; a
+ * mailbox that is there stays the unexplained refusal it is.
  * @throws MailboxNotFoundError, InvalidRequestError (INBOX, a parent of other mailboxes)
  */
 export async function deleteMailbox(session: ImapSession, ref: MailboxRef): Promise<void> {
@@ -19,12 +21,13 @@ export async function deleteMailbox(session: ImapSession, ref: MailboxRef): Prom
   try {
     await session.run((client) => sendCommand(client, 'DELETE', [mailboxArgument(client, path)]));
   } catch (error) {
-    if (error instanceof MailboxNotFoundError) {
-      const listed = (await listMailboxes(session, { counts: false })).some(
-        (mailbox) => mailbox.path === path,
-      );
-      if (listed) {
+    if (error instanceof MailboxNotFoundError || isPlainRefusal(error)) {
+      const listed = await session.run((client) => listMailbox(client, path)).catch(() => null);
+      if (listed && !listed.selectable && (listed.exists || listed.hasChildren)) {
         throw new InvalidRequestError('The mailbox only holds other mailboxes; delete those first.');
+      }
+      if (listed && !listed.exists && !(error instanceof MailboxNotFoundError)) {
+        throw new MailboxNotFoundError(undefined, { cause: error });
       }
     }
     throw error;

@@ -1,8 +1,8 @@
-import { MailboxNotFoundError } from '../../mail/errors.js';
+import { MailboxNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
 import type { MailboxRef } from '../../mail/types.js';
 import type { ImapSession } from '../imap-session.js';
 import { resolveMailboxPath } from '../resolve-mailbox.js';
-import { refusalOr } from './refusal.js';
+import { listMailbox, refusalOr } from './refusal.js';
 
 /** A mailbox messages are about to be copied, moved or appended into. */
 export interface Destination {
@@ -19,13 +19,20 @@ export const DESTINATION_STATUS = { uidValidity: true, uidNext: true } as const;
  * Resolves a destination and proves it can take messages before anything
  * changes: `STATUS <path> (UIDVALIDITY UIDNEXT)` (after the LIST that
  * resolves a role). A mailbox that is missing or cannot hold messages
- * (`\Noselect`) has no UIDVALIDITY.
- * @throws MailboxNotFoundError, InvalidRequestError (bad path)
+ * (`\Noselect`) has no UIDVALIDITY. A STATUS refused with a plain NO is
+ * told apart by a LIST of the name: missing or `\Noselect` is
+ * MailboxNotFoundError, a mailbox that is there UpstreamUnavailableError.
+ * @throws MailboxNotFoundError, InvalidRequestError (bad path), UpstreamUnavailableError
  */
 export async function resolveDestination(session: ImapSession, ref: MailboxRef): Promise<Destination> {
   const path = await resolveMailboxPath(session, ref);
   const status = await session.run(async (client) => {
     const found = await client.status(path, DESTINATION_STATUS);
+    // imapflow answers false for a NO once its LIST found something by that name:
+    // a mailbox that can hold messages was then refused for a reason the server kept to itself.
+    if (!found && client.usable && (await listMailbox(client, path))?.selectable) {
+      throw new UpstreamUnavailableError('The mail server refused the status of the destination mailbox.');
+    }
     if (!found || found.uidValidity === undefined) {
       throw refusalOr(
         client,

@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { InvalidRequestError, MailboxNotFoundError } from '../../mail/errors.js';
+import { InvalidRequestError, MailboxExistsError, MailboxNotFoundError } from '../../mail/errors.js';
 import { INBOX, isInboxPath } from '../../mail/mailbox-path.js';
 import type { Mailbox, MailboxRef } from '../../mail/types.js';
 import type { ImapSession } from '../imap-session.js';
@@ -21,10 +21,13 @@ export async function existingPathOf(session: ImapSession, ref: MailboxRef, verb
   return path;
 }
 
-/** @throws InvalidRequestError for a bad path or INBOX as a new name. */
+/**
+ * A path to create or rename to. INBOX in any case always exists (RFC 9051 §5.1).
+ * @throws InvalidRequestError for a bad path, MailboxExistsError for INBOX.
+ */
 export function checkNewPath(path: string): string {
   checkMailboxPath(path);
-  if (isInboxPath(path)) throw new InvalidRequestError('INBOX already exists and cannot be replaced.');
+  if (isInboxPath(path)) throw new MailboxExistsError('INBOX already exists.');
   if (path.length > 1000) throw new InvalidRequestError('The mailbox path is too long.');
   return path;
 }

@@ -1,3 +1,4 @@
+import type { ImapFlow } from 'imapflow';
 import { MailboxExistsError, MailboxNotFoundError } from '../../mail/errors.js';
 import type { Mailbox, MailboxRef } from '../../mail/types.js';
 import type { ImapSession } from '../imap-session.js';
@@ -10,6 +11,7 @@ import {
   setSubscribed,
 } from './mailbox-commands.js';
 import { sendCommand } from './raw-command.js';
+import { isPlainRefusal, listMailbox } from './refusal.js';
 import { mailboxArgument } from './transfer-uids.js';
 
 /**
@@ -18,8 +20,9 @@ import { mailboxArgument } from './transfer-uids.js';
  * changes and which subscriptions to carry: Dovecot leaves subscriptions on
  * the old names, so the mailbox would vanish from clients that show
  * subscribed folders. Then SUBSCRIBE/UNSUBSCRIBE per subscribed mailbox in
- * the renamed subtree, and one LIST to describe the result.
- * @throws MailboxNotFoundError, MailboxExistsError, InvalidRequestError (INBOX, bad path)
+ * the renamed subtree, and one LIST to describe the result. INBOX as the
+ * new name always exists (MailboxExistsError, nothing sent).
+ * @throws MailboxNotFoundError, MailboxExistsError, InvalidRequestError (INBOX as the source, bad path)
  */
 export async function renameMailbox(
   session: ImapSession,
@@ -39,7 +42,11 @@ export async function renameMailbox(
 
   await leaveMailbox(session, path);
   await session.run((client) =>
-    sendCommand(client, 'RENAME', [mailboxArgument(client, path), mailboxArgument(client, newPath)]),
+    sendCommand(client, 'RENAME', [mailboxArgument(client, path), mailboxArgument(client, newPath)]).catch(
+      async (error: unknown) => {
+        throw await renameRefusal(client, path, newPath, error);
+      },
+    ),
   );
   await session.run(async (client) => {
     for (const mailbox of subscribed) {
@@ -48,4 +55,24 @@ export async function renameMailbox(
     }
   });
   return describeMailbox(session, newPath);
+}
+
+/**
+ * A plain NO to RENAME, explained by LISTs of both names: the source gone
+ * (another request deleted it since the first LIST) is MailboxNotFoundError,
+ * the new name taken (in another case, on a server that folds case) is
+ * MailboxExistsError; anything else stays the refusal it is.
+ */
+async function renameRefusal(
+  client: ImapFlow,
+  path: string,
+  newPath: string,
+  error: unknown,
+): Promise<unknown> {
+  if (!isPlainRefusal(error)) return error;
+  const source = await listMailbox(client, path);
+  if (source && !source.exists && !source.hasChildren)
+    return new MailboxNotFoundError(undefined, { cause: error });
+  const target = await listMailbox(client, newPath);
+  return target?.exists ? new MailboxExistsError() : error;
 }

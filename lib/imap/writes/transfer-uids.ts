@@ -3,6 +3,7 @@ import { encodePath, normalizePath } from 'imapflow/lib/tools.js';
 import { chunkUidSet } from '../uid-set.js';
 import { expungeUids } from './expunge-uids.js';
 import { type CommandAttribute, sendCommand } from './raw-command.js';
+import { missingMailboxOr } from './refusal.js';
 import { type CopyUid, mergeCopyUids, parseCopyUid } from './uidplus-codes.js';
 
 export type TransferMode = 'move' | 'copy';
@@ -40,6 +41,9 @@ export async function transferUids(
     const attributes = [{ type: 'SEQUENCE', value: set } as const, mailboxArgument(client, destination)];
     const tagged = await sendCommand(client, useMove ? 'UID MOVE' : 'UID COPY', attributes, {
       OK: collect,
+    }).catch(async (error: unknown) => {
+      // The destination was checked before, but may have gone since (or the server says why in words only).
+      throw await missingMailboxOr(client, destination, error);
     });
     collect(tagged);
     const chunkCode = mergeCopyUids(codes.slice(before));

@@ -55,15 +55,13 @@ describe('mailbox create, rename and delete', () => {
     expect(listed.find((m) => m.path === odd)).toEqual(created);
   });
 
-  test('creating an existing mailbox is mailbox_exists', async () => {
-    await expect(withPlainStore(user, undefined, (store) => store.createMailbox(odd))).rejects.toMatchObject({
-      code: 'mailbox_exists',
-    });
-    await expect(
-      withPlainStore(user, undefined, (store) => store.createMailbox('INBOX')),
-    ).rejects.toMatchObject({
-      code: 'invalid_request',
-    });
+  test('creating an existing mailbox is mailbox_exists, INBOX in any case included', async () => {
+    for (const existing of [odd, 'INBOX', 'inbox', 'Inbox']) {
+      await expect(
+        withPlainStore(user, undefined, (store) => store.createMailbox(existing)),
+      ).rejects.toMatchObject({ code: 'mailbox_exists' });
+    }
+    expect((await serverMailboxes(user)).filter((name) => name.toUpperCase() === 'INBOX')).toEqual(['INBOX']);
   });
 
   test('rename moves the mailbox and its messages; the old path is gone', async () => {
@@ -92,13 +90,27 @@ describe('mailbox create, rename and delete', () => {
     await expect(
       withPlainStore(user, undefined, (store) => store.renameMailbox(path('Missing'), 'X')),
     ).rejects.toMatchObject({ code: 'mailbox_not_found' });
-    await expect(
-      withPlainStore(user, undefined, (store) => store.renameMailbox(path('Selected2'), 'Trash')),
-    ).rejects.toMatchObject({ code: 'mailbox_exists' });
+    for (const taken of ['Trash', 'INBOX', 'inbox']) {
+      await expect(
+        withPlainStore(user, undefined, (store) => store.renameMailbox(path('Selected2'), taken)),
+      ).rejects.toMatchObject({ code: 'mailbox_exists' });
+    }
     await expect(
       withPlainStore(user, undefined, (store) => store.renameMailbox({ kind: 'role', role: 'inbox' }, 'Old')),
     ).rejects.toMatchObject({ code: 'invalid_request' });
     expect(await serverMailboxes(user)).toEqual(expect.arrayContaining(['Selected2', 'Trash', 'INBOX']));
+  });
+
+  test('deleting a name that only holds other mailboxes is invalid_request and deletes nothing', async () => {
+    // Dovecot creates no mailbox for the parent: a name with children only, whose DELETE it answers
+    // NO [NONEXISTENT]; the LIST after that tells it from a missing name.
+    await withPlainStore(user, undefined, (store) => store.createMailbox('Eltern/Kind'));
+    const before = await serverMailboxes(user);
+    await expect(
+      withPlainStore(user, undefined, (store) => store.deleteMailbox(path('Eltern'))),
+    ).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(await serverMailboxes(user)).toEqual(before);
+    expect(before).toContain('Eltern/Kind');
   });
 
   test('delete removes the mailbox; missing is mailbox_not_found; INBOX is refused', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { ImapRefusal } from '../../../lib/imap/imap-refusal.js';
 import { mapImapError } from '../../../lib/imap/map-imap-error.js';
 import { MailboxNotFoundError, UpstreamThrottledError } from '../../../lib/mail/errors.js';
 
@@ -93,7 +94,8 @@ describe('mapImapError', () => {
   ])('%s → %s', (_name, error, code) => {
     const mapped = mapImapError(error);
     expect(mapped.code).toBe(code);
-    expect(mapped.cause).toBe(error);
+    // A refusal's cause is an ImapRefusal (the server's words, for the log) around the original.
+    expect(mapped.cause instanceof ImapRefusal ? mapped.cause.cause : mapped.cause).toBe(error);
   });
 
   test('details are fixed sentences: no server text or credentials reach the client', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { ImapRefusal } from '../../../lib/imap/imap-refusal.js';
 import { mapImapError } from '../../../lib/imap/map-imap-error.js';
 
 function commandError(serverResponseCode: string | undefined): Error {
@@ -25,5 +26,19 @@ describe('mapImapError on write refusals', () => {
       serverResponseCode: 'ALREADYEXISTS',
     });
     expect(mapImapError(error).detail).not.toContain('secret');
+  });
+
+  test('a plain NO keeps its words for the log: command name, status and text, never arguments', () => {
+    const error = Object.assign(new Error('Command failed'), {
+      responseStatus: 'NO',
+      responseText: 'Zugriff\r\nverweigert',
+      executedCommand: '7 UID MOVE 1:3 "Geheim/Projekt"',
+    });
+    const mapped = mapImapError(error);
+    expect(mapped.code).toBe('upstream_unavailable');
+    expect(mapped.detail).not.toMatch(/Zugriff|Geheim/);
+    expect(mapped.cause).toBeInstanceOf(ImapRefusal);
+    expect((mapped.cause as ImapRefusal).message).toBe('UID MOVE refused: NO Zugriff verweigert');
+    expect((mapped.cause as ImapRefusal).cause).toBe(error);
   });
 });
