@@ -59,6 +59,8 @@ async function loadsStandalone(assetDir: string, files: string[]): Promise<numbe
 
 let gw: GatewayBundles;
 const inbox = `/v1/accounts/${ACCOUNT_ID}/mailboxes/INBOX`;
+/** The account-level message routes: an id alone names its message. */
+const messages = `/v1/accounts/${ACCOUNT_ID}/messages`;
 const json = (result: BufferedResult) => JSON.parse(result.body) as Record<string, unknown>;
 
 async function messageIdBySubject(subject: string): Promise<string> {
@@ -129,7 +131,7 @@ describe('the buffered API bundle, invoked with API Gateway v2 events', () => {
 
   it('gets one message with download links pointing at the streaming Function URL', async () => {
     const id = await messageIdBySubject('Thirty megabytes');
-    const result = await gw.callApi(`${inbox}/messages/${id}`);
+    const result = await gw.callApi(`${messages}/${id}`);
     expect(result.statusCode).toBe(200);
     const message = json(result) as {
       subject: string;
@@ -137,12 +139,11 @@ describe('the buffered API bundle, invoked with API Gateway v2 events', () => {
       attachments: Array<{ filename: string; downloadUrl: string }>;
     };
     expect(message.subject).toBe('Thirty megabytes');
-    expect(message.rawUrl).toBe(
-      `${DOWNLOAD_BASE_URL}v1/accounts/${ACCOUNT_ID}/mailboxes/INBOX/messages/${id}/raw`,
-    );
+    expect(message.rawUrl).toBe(`${DOWNLOAD_BASE_URL}v1/accounts/${ACCOUNT_ID}/messages/${id}/raw`);
     expect(message.attachments).toHaveLength(1);
     expect(message.attachments[0]?.filename).toBe(huge.filename);
-    expect(message.attachments[0]?.downloadUrl.startsWith(`${DOWNLOAD_BASE_URL}v1/accounts/`)).toBe(true);
+    const attachments = `${DOWNLOAD_BASE_URL}v1/accounts/${ACCOUNT_ID}/messages/${id}/attachments/`;
+    expect(message.attachments[0]?.downloadUrl.slice(0, attachments.length)).toBe(attachments);
   });
 
   it('answers 404 account_not_found for an account the token does not grant', async () => {
@@ -162,7 +163,7 @@ describe('the buffered API bundle, invoked with API Gateway v2 events', () => {
   });
 
   it('returns a small raw message itself, byte for byte', async () => {
-    const result = await gw.callApi(`${inbox}/messages/${await messageIdBySubject('Small hello')}/raw`);
+    const result = await gw.callApi(`${messages}/${await messageIdBySubject('Small hello')}/raw`);
     expect(result.statusCode).toBe(200);
     expect(result.isBase64Encoded).toBe(true);
     expect(sha256(Buffer.from(result.body, 'base64'))).toBe(sha256(small));
@@ -171,7 +172,7 @@ describe('the buffered API bundle, invoked with API Gateway v2 events', () => {
   it('never attempts a 10 MB buffered response: it redirects to the streaming URL instead', async () => {
     expect(tenMb.raw.length).toBeGreaterThan(10_000_000);
     const id = await messageIdBySubject('Ten megabytes raw');
-    const path = `${inbox}/messages/${id}/raw`;
+    const path = `${messages}/${id}/raw`;
     const result = await gw.callApi(path);
     expect(result.statusCode).toBe(307);
     expect(result.headers.location).toBe(`${DOWNLOAD_BASE_URL}${path.slice(1)}`);
@@ -182,7 +183,7 @@ describe('the buffered API bundle, invoked with API Gateway v2 events', () => {
 describe('the streaming download bundle, invoked with Function URL events', () => {
   it('streams a 30 MB attachment byte-exact, with its length announced up front', async () => {
     const id = await messageIdBySubject('Thirty megabytes');
-    const message = json(await gw.callApi(`${inbox}/messages/${id}`)) as {
+    const message = json(await gw.callApi(`${messages}/${id}`)) as {
       attachments: Array<{ downloadUrl: string }>;
     };
     const path = new URL(message.attachments[0]!.downloadUrl).pathname;
@@ -200,9 +201,7 @@ describe('the streaming download bundle, invoked with Function URL events', () =
   }, 120_000);
 
   it('serves the 10 MB raw message the API redirected, byte for byte', async () => {
-    const redirect = await gw.callApi(
-      `${inbox}/messages/${await messageIdBySubject('Ten megabytes raw')}/raw`,
-    );
+    const redirect = await gw.callApi(`${messages}/${await messageIdBySubject('Ten megabytes raw')}/raw`);
     const hash = createHash('sha256');
     const response = await gw.callDownloads(new URL(String(redirect.headers.location)).pathname, (chunk) =>
       hash.update(chunk),
@@ -216,7 +215,7 @@ describe('the streaming download bundle, invoked with Function URL events', () =
   it('requires the bearer token, and serves nothing but downloads', async () => {
     const id = await messageIdBySubject('Small hello');
     const chunks: Buffer[] = [];
-    const unauthorized = await gw.callDownloads(`${inbox}/messages/${id}/raw`, (c) => chunks.push(c), {
+    const unauthorized = await gw.callDownloads(`${messages}/${id}/raw`, (c) => chunks.push(c), {
       token: null,
     });
     expect(unauthorized.statusCode).toBe(401);
@@ -227,5 +226,10 @@ describe('the streaming download bundle, invoked with Function URL events', () =
     const notServed = await gw.callDownloads(`${inbox}/messages`, (c) => listing.push(c));
     expect(notServed.statusCode).toBe(404);
     expect(JSON.parse(Buffer.concat(listing).toString())).toMatchObject({ code: 'not_found' });
+
+    const body: Buffer[] = [];
+    const messageJson = await gw.callDownloads(`${messages}/${id}`, (c) => body.push(c));
+    expect(messageJson.statusCode).toBe(404);
+    expect(JSON.parse(Buffer.concat(body).toString())).toMatchObject({ code: 'not_found' });
   });
 });

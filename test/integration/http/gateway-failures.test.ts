@@ -75,7 +75,8 @@ describe('gateway against failing mail servers', () => {
     ['a filter', '/v1/accounts/good/mailboxes/INBOX/messages?subject=a%0D%0AX%20LOGOUT'],
     ['a filter with NUL', '/v1/accounts/good/mailboxes/INBOX/messages?from=a%00b'],
     ['a mailbox', '/v1/accounts/good/mailboxes/INBOX%0D%0AX%20DELETE%20INBOX/messages'],
-    ['a message id', '/v1/accounts/good/mailboxes/INBOX/messages/abc%0Adef'],
+    ['a message id', '/v1/accounts/good/messages/abc%0Adef'],
+    ['a message id on a mailbox alias', '/v1/accounts/good/mailboxes/INBOX/messages/abc%0Adef'],
     ['a header filter', '/v1/accounts/good/mailboxes/INBOX/messages?header.X-Test=a%0Db'],
   ])('refuses CR/LF/NUL in %s with 400 before any command reaches the server', async (_what, path) => {
     const before = await user.transcripts();

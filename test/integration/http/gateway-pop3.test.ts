@@ -95,7 +95,7 @@ describe('POP3 accounts through the real server', () => {
   it('returns the raw source byte-identical to what was delivered', async () => {
     const [, tricky] = await ids();
     expect(tricky!.subject).toBe('dots');
-    const response = await gateway.get(`/v1/accounts/pop/mailboxes/INBOX/messages/${tricky!.id}/raw`, token);
+    const response = await gateway.get(`/v1/accounts/pop/messages/${tricky!.id}/raw`, token);
     expect(response.status).toBe(200);
     expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(TRICKY));
   });
@@ -104,13 +104,13 @@ describe('POP3 accounts through the real server', () => {
     ['PATCH', 'messages/ID', { flags: { add: ['\\Seen'] } }],
     ['POST', 'messages/ID/move', { to: 'Archive' }],
     ['POST', 'messages/ID/copy', { to: 'Archive' }],
-    ['POST', 'messages', { raw: Buffer.from('Subject: x\r\n\r\ny\r\n').toString('base64') }],
-    ['POST', 'messages/bulk', { ids: ['ID'], action: 'flag', flags: { add: ['\\Seen'] } }],
-    ['GET', 'changes?since=abc', undefined],
-    ['GET', 'wait?since=abc&timeout=2', undefined],
+    ['POST', 'mailboxes/INBOX/messages', { raw: Buffer.from('Subject: x\r\n\r\ny\r\n').toString('base64') }],
+    ['POST', 'mailboxes/INBOX/messages/bulk', { ids: ['ID'], action: 'flag', flags: { add: ['\\Seen'] } }],
+    ['GET', 'mailboxes/INBOX/changes?since=abc', undefined],
+    ['GET', 'mailboxes/INBOX/wait?since=abc&timeout=2', undefined],
   ])('answers %s …/%s with 501 unsupported_operation', async (method, tail, body) => {
     const [first] = await ids();
-    const path = `/v1/accounts/pop/mailboxes/INBOX/${tail.replace('ID', first!.id)}`;
+    const path = `/v1/accounts/pop/${tail.replace('ID', first!.id)}`;
     const response = await gateway.get(path, token, {
       method,
       headers: body ? { 'content-type': 'application/json' } : {},
@@ -140,7 +140,7 @@ describe('POP3 accounts through the real server', () => {
   it('ends a RETR that stalls with 504 within the deadline + 1 s and leaves no socket open', async () => {
     const [message] = await ids('stall');
     const started = Date.now();
-    const response = await gateway.get(`/v1/accounts/stall/mailboxes/INBOX/messages/${message!.id}`, token);
+    const response = await gateway.get(`/v1/accounts/stall/messages/${message!.id}`, token);
     const elapsed = Date.now() - started;
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ code: 'upstream_timeout' });
@@ -171,7 +171,7 @@ describe('POP3 accounts through the real server', () => {
       const before = await ids('clean');
       const victim = before.find((m) => m.subject === 'keep me')!;
 
-      const cut = await gateway.get(`/v1/accounts/cut/mailboxes/INBOX/messages/${victim.id}`, token, {
+      const cut = await gateway.get(`/v1/accounts/cut/messages/${victim.id}`, token, {
         method: 'DELETE',
       });
       expect(cut.status).toBe(502);
@@ -179,7 +179,7 @@ describe('POP3 accounts through the real server', () => {
       expect(proxy.commands.map((c) => c.line)).toContain('DELE 1');
       expect((await ids('clean')).map((m) => m.id)).toContain(victim.id);
 
-      const clean = await gateway.get(`/v1/accounts/clean/mailboxes/INBOX/messages/${victim.id}`, token, {
+      const clean = await gateway.get(`/v1/accounts/clean/messages/${victim.id}`, token, {
         method: 'DELETE',
       });
       expect(clean.status).toBe(204);

@@ -23,6 +23,7 @@ describe('reading mail through the real server', () => {
   let token: string;
   let big: BigMessage;
   const base = '/v1/accounts/acct/mailboxes';
+  const messages = '/v1/accounts/acct/messages';
 
   beforeAll(async () => {
     gateway = await startGateway();
@@ -64,9 +65,13 @@ describe('reading mail through the real server', () => {
 
   it('gives the same ids whichever way INBOX is spelled', async () => {
     const lower = await list(`${base}/inbox/messages`);
-    const response = await gateway.get(`${base}/INBOX/messages/${lower.messages[1]!.id}`, token);
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { subject: string; mailbox: string }).subject).toBe('second');
+    const id = lower.messages[1]!.id;
+    // The canonical route, and the deprecated alias under INBOX spelled otherwise.
+    for (const path of [`${messages}/${id}`, `${base}/INBOX/messages/${id}`]) {
+      const response = await gateway.get(path, token);
+      expect(response.status, path).toBe(200);
+      expect(await response.json()).toMatchObject({ subject: 'second', mailbox: 'INBOX' });
+    }
     const byRole = await list(`${base}/~inbox/messages`);
     expect(byRole.messages.map((m) => m.id)).toEqual(lower.messages.map((m) => m.id));
   });
@@ -74,7 +79,7 @@ describe('reading mail through the real server', () => {
   it('reads a message without changing its flags on the server', async () => {
     const before = await user.doveadm(['fetch', '-u', user.user, 'uid flags', 'mailbox', 'INBOX', 'all']);
     const [latest] = (await list(`${base}/INBOX/messages`)).messages;
-    const response = await gateway.get(`${base}/INBOX/messages/${latest!.id}`, token);
+    const response = await gateway.get(`${messages}/${latest!.id}`, token);
     expect(response.status).toBe(200);
     const message = (await response.json()) as { text: string; attachments: Array<{ downloadUrl: string }> };
     expect(message.text).toContain('The archive is attached.');
@@ -85,7 +90,7 @@ describe('reading mail through the real server', () => {
 
   it('sets \\Seen only when markSeen=true is asked with a write token', async () => {
     const [, second] = (await list(`${base}/INBOX/messages`)).messages;
-    const response = await gateway.get(`${base}/INBOX/messages/${second!.id}?markSeen=true`, token);
+    const response = await gateway.get(`${messages}/${second!.id}?markSeen=true`, token);
     expect(response.status).toBe(200);
     const flags = await user.doveadm(['fetch', '-u', user.user, 'flags', 'mailbox', 'INBOX', 'uid', '2']);
     expect(flags).toContain('\\Seen');
@@ -93,18 +98,19 @@ describe('reading mail through the real server', () => {
 
   it('streams the raw source and a 25 MB attachment byte-exact', async () => {
     const [latest] = (await list(`${base}/INBOX/messages`)).messages;
-    const raw = await gateway.get(`${base}/INBOX/messages/${latest!.id}/raw`, token);
+    const raw = await gateway.get(`${messages}/${latest!.id}/raw`, token);
     expect(raw.status).toBe(200);
     expect(raw.headers.get('content-type')).toMatch(/^message\/rfc822/);
     expect(sha256(new Uint8Array(await raw.arrayBuffer()))).toBe(sha256(big.raw));
 
-    const message = (await (await gateway.get(`${base}/INBOX/messages/${latest!.id}`, token)).json()) as {
+    const message = (await (await gateway.get(`${messages}/${latest!.id}`, token)).json()) as {
       attachments: Array<{ downloadUrl: string; filename: string; size: number }>;
     };
     const [attachment] = message.attachments;
     expect(attachment!.filename).toBe(big.filename);
     expect(Math.abs(attachment!.size - big.attachment.length) / big.attachment.length).toBeLessThan(0.02);
     const url = new URL(attachment!.downloadUrl);
+    expect(url.pathname.startsWith(`${messages}/${latest!.id}/attachments/`), url.pathname).toBe(true);
     const download = await gateway.get(url.pathname, token);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-disposition')).toContain(big.filename);

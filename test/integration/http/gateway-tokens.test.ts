@@ -45,10 +45,7 @@ describe('token scopes and isolation through the real server', () => {
   it('refuses markSeen=true (a read that writes) to a read token and leaves the flags alone', async () => {
     const list = await (await gateway.get('/v1/accounts/alice/mailboxes/INBOX/messages', readA)).json();
     const id = (list as { messages: Array<{ id: string }> }).messages[0]!.id;
-    const response = await gateway.get(
-      `/v1/accounts/alice/mailboxes/INBOX/messages/${id}?markSeen=true`,
-      readA,
-    );
+    const response = await gateway.get(`/v1/accounts/alice/messages/${id}?markSeen=true`, readA);
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ code: 'forbidden' });
     const flags = await alice.doveadm(['fetch', '-u', alice.user, 'flags', 'mailbox', 'INBOX', 'all']);

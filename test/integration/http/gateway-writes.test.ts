@@ -17,6 +17,7 @@ describe('writing through the real server, checked on the server', () => {
   let write: string;
   let read: string;
   const inbox = '/v1/accounts/w/mailboxes/INBOX';
+  const messages = '/v1/accounts/w/messages';
 
   beforeAll(async () => {
     gateway = await startGateway();
@@ -61,9 +62,9 @@ describe('writing through the real server, checked on the server', () => {
     const [first] = await list();
     const before = await user.transcripts();
     const attempts = [
-      send(`${inbox}/messages/${first!.id}`, 'PATCH', { flags: { add: ['\\Seen'] } }, read),
-      send(`${inbox}/messages/${first!.id}/move`, 'POST', { to: 'Archive' }, read),
-      send(`${inbox}/messages/${first!.id}`, 'DELETE', undefined, read),
+      send(`${messages}/${first!.id}`, 'PATCH', { flags: { add: ['\\Seen'] } }, read),
+      send(`${messages}/${first!.id}/move`, 'POST', { to: 'Archive' }, read),
+      send(`${messages}/${first!.id}`, 'DELETE', undefined, read),
       send('/v1/accounts/w/mailboxes', 'POST', { path: 'Nope' }, read),
     ];
     for (const response of await Promise.all(attempts)) {
@@ -75,7 +76,7 @@ describe('writing through the real server, checked on the server', () => {
 
   it('sets flags, and two concurrent PATCHes both land', async () => {
     const [first] = await list();
-    const path = `${inbox}/messages/${first!.id}`;
+    const path = `${messages}/${first!.id}`;
     const [a, b] = await Promise.all([
       send(path, 'PATCH', { flags: { add: ['$Important'] } }),
       send(path, 'PATCH', { flags: { add: ['\\Flagged'] } }),
@@ -98,15 +99,15 @@ describe('writing through the real server, checked on the server', () => {
   });
 
   it('moves, copies and deletes exactly the message named', async () => {
-    const messages = await list();
-    const byName = (s: string) => messages.find((m) => m.subject === s)!;
-    const moved = await send(`${inbox}/messages/${byName('four').id}/move`, 'POST', { to: '~archive' });
+    const listed = await list();
+    const byName = (s: string) => listed.find((m) => m.subject === s)!;
+    const moved = await send(`${messages}/${byName('four').id}/move`, 'POST', { to: '~archive' });
     expect(moved.status).toBe(200);
     const movedBody = (await moved.json()) as { id: string; mailbox: string };
     expect(movedBody.mailbox).toBe('Archive');
-    const copied = await send(`${inbox}/messages/${byName('three').id}/copy`, 'POST', { to: 'Archive' });
+    const copied = await send(`${messages}/${byName('three').id}/copy`, 'POST', { to: 'Archive' });
     expect(copied.status).toBe(200);
-    const trashed = await send(`${inbox}/messages/${byName('two').id}`, 'DELETE');
+    const trashed = await send(`${messages}/${byName('two').id}`, 'DELETE');
     expect(trashed.status).toBe(200);
     expect(await trashed.json()).toMatchObject({ mailbox: 'Trash' });
 
@@ -115,11 +116,11 @@ describe('writing through the real server, checked on the server', () => {
     expect(await serverSubjects('Trash')).toEqual(['two']);
 
     const [inTrash] = await list('Trash');
-    const gone = await send(`/v1/accounts/w/mailboxes/Trash/messages/${inTrash!.id}`, 'DELETE');
+    const gone = await send(`${messages}/${inTrash!.id}`, 'DELETE');
     expect(gone.status).toBe(204);
     expect(await serverSubjects('Trash')).toEqual([]);
     // The moved message's new id reads the same message in its new mailbox.
-    const reread = await gateway.get(`/v1/accounts/w/mailboxes/Archive/messages/${movedBody.id}`, write);
+    const reread = await gateway.get(`${messages}/${movedBody.id}`, write);
     expect(((await reread.json()) as { subject: string }).subject).toBe('four');
   });
 
