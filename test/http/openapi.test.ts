@@ -158,9 +158,11 @@ describe('/openapi.json', () => {
 
   it('documents downloads as bytes with their media types', async () => {
     const document = await fetchDocument();
-    const raw = document.paths['/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}/raw']!.get!;
-    expect(Object.keys(raw.responses['200']!.content!)).toEqual(['message/rfc822']);
-    expect(raw.responses['200']!.headers).toHaveProperty('Content-Disposition');
+    for (const path of [`${MESSAGE}/raw`, `${NESTED_MESSAGE}/raw`]) {
+      const raw = document.paths[path]!.get!;
+      expect(Object.keys(raw.responses['200']!.content!), path).toEqual(['message/rfc822']);
+      expect(raw.responses['200']!.headers, path).toHaveProperty('Content-Disposition');
+    }
   });
 });
 
