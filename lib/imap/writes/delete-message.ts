@@ -29,7 +29,7 @@ export async function deleteMessage(
   if (!options.permanent) {
     const trash = await findTrash(session);
     if (trash && trash.path !== sourcePath) {
-      const moved = await transferMessage(session, { kind: 'path', path: sourcePath }, id, trash, 'move');
+      const moved = await transferMessage(session, located, id, trash, 'move');
       return { kind: 'moved', id: moved.id, mailbox: moved.mailbox };
     }
   }

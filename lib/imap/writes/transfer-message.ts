@@ -4,7 +4,7 @@ import { INBOX, sameMailboxPath } from '../../mail/mailbox-path.js';
 import type { MailboxRef, MessageScope } from '../../mail/types.js';
 import type { MessageRef } from '../../mail/writes.js';
 import type { ImapSession } from '../imap-session.js';
-import { locateMessage, openLocated } from '../open-message.js';
+import { type LocatedMessage, locateMessage, openLocated } from '../open-message.js';
 import { checkMailboxPath } from '../resolve-mailbox.js';
 import { DESTINATION_STATUS, type Destination, resolveDestination } from './destination.js';
 import { requireUidExpunge } from './expunge-uids.js';
@@ -28,12 +28,13 @@ import { type TransferMode, transferUids } from './transfer-uids.js';
  */
 export async function transferMessage(
   session: ImapSession,
-  scope: MessageScope,
+  source: MessageScope | LocatedMessage,
   id: string,
   to: MailboxRef | Destination,
   mode: TransferMode,
 ): Promise<MessageRef> {
-  const located = await locateMessage(session, scope, id);
+  // A caller that already located the message (delete to Trash) hands it over as it is.
+  const located = source && 'key' in source ? source : await locateMessage(session, source, id);
   const { path: sourcePath, key } = located;
   const knownPath = 'uidValidity' in to ? null : pathWithoutLookup(to);
   if (knownPath !== null) {

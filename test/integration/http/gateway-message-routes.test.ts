@@ -388,10 +388,7 @@ describe('account-level message routes on IMAP', () => {
       await trashFromDeletedMailbox(longPath('Auch verworfen'));
     });
 
-    // Known bug: deleteMessage (lib/imap/writes/delete-message.ts) hands transferMessage the id's
-    // own path as a named mailbox, so a vanished mailbox answers 404 mailbox_not_found here.
-    // Remove `.fails` once that is fixed.
-    it.fails('answer DELETE (to Trash) with 404 message_not_found once the mailbox was deleted (an inline path)', async () => {
+    it('answer DELETE (to Trash) with 404 message_not_found once the mailbox was deleted (an inline path)', async () => {
       await trashFromDeletedMailbox('Also dropped');
     });
   });
