@@ -61,3 +61,36 @@ export interface MailStoreFactory {
   capabilities(account: Account): StoreCapabilities;
   open(account: Account, context: StoreContext): MailStore;
 }
+
+/** The operations of the port: every method but `capabilities` and `close`. */
+export type MailStoreOperation = Exclude<keyof MailStore, 'capabilities' | 'close'>;
+
+/**
+ * Every operation by name, for wrappers that forward them generically (the
+ * lazy Lambda store): adding an operation to the port means adding it here,
+ * and the type below fails to compile until it is.
+ */
+export const MAIL_STORE_OPERATIONS = [
+  'probe',
+  'listMailboxes',
+  'getMailbox',
+  'listMessages',
+  'getMessage',
+  'openRaw',
+  'openAttachment',
+  'updateFlags',
+  'moveMessage',
+  'copyMessage',
+  'deleteMessage',
+  'appendMessage',
+  'createMailbox',
+  'renameMailbox',
+  'deleteMailbox',
+  'bulk',
+  'changes',
+  'wait',
+] as const satisfies readonly MailStoreOperation[];
+
+type UnlistedOperation = Exclude<MailStoreOperation, (typeof MAIL_STORE_OPERATIONS)[number]>;
+/** Compiles only while MAIL_STORE_OPERATIONS names every operation of the port. */
+export const EVERY_OPERATION_LISTED: [UnlistedOperation] extends [never] ? true : UnlistedOperation = true;

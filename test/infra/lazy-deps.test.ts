@@ -5,7 +5,7 @@ import { createLazyCredentialStore } from '../../lib/lambda/lazy-credential-stor
 import { createLazyStoreFactory } from '../../lib/lambda/lazy-store-factory.js';
 import { ConfigurationError } from '../../lib/mail/errors.js';
 import { silentLogger } from '../../lib/mail/logger.js';
-import type { StoreContext } from '../../lib/mail/store.js';
+import { MAIL_STORE_OPERATIONS, type MailStore, type StoreContext } from '../../lib/mail/store.js';
 import { createPop3StoreFactory } from '../../lib/pop3/index.js';
 import {
   buildAccount,
@@ -83,6 +83,37 @@ describe('createLazyStoreFactory', () => {
     await used.close();
     expect(real.opened[0]?.closeCount).toBe(1);
   });
+
+  it.each(MAIL_STORE_OPERATIONS)(
+    'forwards %s with its arguments and answer, untouched',
+    async (operation) => {
+      const answer = { answered: operation };
+      const calls: Array<[string, unknown[]]> = [];
+      const backing = Object.fromEntries(
+        MAIL_STORE_OPERATIONS.map((name) => [
+          name,
+          async (...args: unknown[]) => {
+            calls.push([name, args]);
+            return answer;
+          },
+        ]),
+      );
+      const fake = {
+        ...backing,
+        capabilities: buildCapabilities(),
+        close: async () => undefined,
+      } as MailStore;
+      const factory = createLazyStoreFactory(
+        async () => ({ capabilities: () => buildCapabilities(), open: () => fake }),
+        () => buildCapabilities(),
+      );
+      const store = factory.open(buildAccount(), context());
+      const args = [{ first: 1 }, 'second', ['third']];
+      const call = store[operation] as (...given: unknown[]) => Promise<unknown>;
+      expect(await call.apply(store, args)).toBe(answer);
+      expect(calls).toEqual([[operation, args]]);
+    },
+  );
 
   it('fails the call when loading fails, and loads again for the next one', async () => {
     const real = new MemoryStoreFactory();
