@@ -1,8 +1,6 @@
 import { InvalidRequestError } from '../mail/errors.js';
+import { isHeaderName } from '../mail/protocol-text.js';
 import { parseHeaderBlock } from '../mime/headers.js';
-
-/** RFC 5322 §3.6.8: a field name is printable ASCII except the colon, with no space. */
-const STRICT_FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -38,7 +36,7 @@ export function assertPlausibleMessage(raw: Buffer): void {
     throw new InvalidRequestError('The message starts with an mbox "From " line, not a header field.');
   }
   const { headers, bodyStart } = parseHeaderBlock(raw);
-  if (!headers.some((field) => STRICT_FIELD_NAME.test(field.name))) {
+  if (!headers.some((field) => isHeaderName(field.name))) {
     throw new InvalidRequestError('The message has no header fields: it is not an RFC 5322 message.');
   }
   if (bodyStart < raw.byteLength && !endsWithBlankLine(raw, bodyStart)) {

@@ -1,3 +1,4 @@
+import { readFieldStart } from '../mail/protocol-text.js';
 import { decodeText } from './charset.js';
 
 /** One header field as it stands in the message. */
@@ -39,18 +40,14 @@ function isBlankLine(raw: Buffer, start: number, next: number): boolean {
   return length === 2 && raw[start] === CR && raw[start + 1] === LF;
 }
 
-// RFC 5322 §3.6.8 field names, loosened to allow inner spaces (`X Mailer:`)
-// that some senders write: such a line is still a header, not body text.
-const FIELD_NAME = /^([\x21-\x39\x3b-\x7e][\x20-\x39\x3b-\x7e]{0,200}?)[ \t]*:/;
-
 function toField(raw: Buffer): HeaderField | null {
   const text = decodeText(raw, 'utf-8').text;
-  const match = FIELD_NAME.exec(text);
-  if (!match) return null;
-  const name = match[1]!;
+  const start = readFieldStart(text);
+  if (!start) return null;
+  const { name } = start;
   // Unfold: a line break followed by whitespace is removed, the whitespace kept.
   const value = text
-    .slice(match[0].length)
+    .slice(start.valueStart)
     .replace(/\r?\n(?=[ \t])/g, '')
     .replace(/\r?\n$/, '')
     .trim();
@@ -89,7 +86,7 @@ export function parseHeaderBlock(raw: Buffer, start = 0, end = raw.length): Head
     }
     closeField(pos);
     const head = raw.subarray(pos, Math.min(next, pos + 1000)).toString('latin1');
-    if (!FIELD_NAME.test(head)) return { headers, bodyStart: pos };
+    if (!readFieldStart(head)) return { headers, bodyStart: pos };
     fieldStart = pos;
     pos = next;
   }
