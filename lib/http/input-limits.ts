@@ -5,6 +5,8 @@ import { MAX_TOKEN_CHARS } from '../mail/opaque-token.js';
 export const MAX_FILTER_CHARS = 1000;
 export const MAX_MAILBOX_BYTES = 1000;
 export const MAX_ID_CHARS = 200;
+/** Header conditions in one filter: each is a SEARCH key, and repeated names nest. */
+export const MAX_HEADER_FILTERS = 50;
 
 /**
  * CR, LF and NUL could end a protocol line early (IMAP/POP3 commands are

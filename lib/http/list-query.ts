@@ -1,11 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { InvalidRequestError } from '../mail/errors.js';
+import { isHeaderName } from '../mail/protocol-text.js';
 import type { FilterInstant, Header, ListQuery, MessageFilter } from '../mail/types.js';
 import {
   filterText,
   hasLineBreakingCharacter,
   isTrue,
   MAX_FILTER_CHARS,
+  MAX_HEADER_FILTERS,
   opaqueToken,
   queryBoolean,
   queryInteger,
@@ -16,9 +18,6 @@ export const HEADER_FILTER_PREFIX = 'header.';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** RFC 5322 §3.6.8 field names: printable ASCII except the colon. */
-const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]{1,100}$/;
 
 const instantText = z
   .string()
@@ -83,7 +82,7 @@ export function headerFilters(queries: Record<string, string[]>): Header[] {
       continue;
     }
     const name = key.slice(HEADER_FILTER_PREFIX.length);
-    if (!HEADER_NAME.test(name)) throw new InvalidRequestError('A header filter needs a valid header name.');
+    if (!isHeaderName(name)) throw new InvalidRequestError('A header filter needs a valid header name.');
     for (const value of values) {
       if (value.length > MAX_FILTER_CHARS || hasLineBreakingCharacter(value)) {
         throw new InvalidRequestError(
@@ -93,6 +92,8 @@ export function headerFilters(queries: Record<string, string[]>): Header[] {
       headers.push({ name, value });
     }
   }
+  if (headers.length > MAX_HEADER_FILTERS)
+    throw new InvalidRequestError(`A list takes at most ${MAX_HEADER_FILTERS} header filters.`);
   return headers;
 }
 

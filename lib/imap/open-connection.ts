@@ -5,6 +5,7 @@ import { buildClientOptions } from './client-options.js';
 import { rememberSocket } from './connection-reuse.js';
 import { skipSessionPreamble } from './imapflow-internals.js';
 import { createPipeliningTransport } from './pipelining-transport.js';
+import { quoteSearchValues } from './search-wire.js';
 
 export interface OpeningConnection {
   /** Available at once, so an abort during connect can close it. */
@@ -30,6 +31,7 @@ export function openImapConnection(
   if (account.tls !== 'starttls')
     options.transport = createPipeliningTransport(plan, (socket) => client && rememberSocket(client, socket));
   client = new ImapFlow(options);
+  quoteSearchValues(client);
   // Without a listener a late socket error would be thrown as an uncaught 'error' event.
   client.on('error', (error: unknown) => {
     logger.debug('imap connection error', { code: (error as { code?: unknown }).code });

@@ -1,10 +1,9 @@
 import type { SearchObject } from 'imapflow';
 import { InvalidRequestError } from '../mail/errors.js';
+import { isHeaderName } from '../mail/protocol-text.js';
 import type { FilterInstant, Header, MessageFilter } from '../mail/types.js';
 
 const UNSAFE = /[\r\n\0]/;
-/** RFC 5322 §3.6.8 field name characters. */
-const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]{1,200}$/;
 
 function safe(value: string, what: string): string {
   if (UNSAFE.test(value)) throw new InvalidRequestError(`The ${what} filter contains CR, LF or NUL.`);
@@ -20,6 +19,17 @@ function instant(value: FilterInstant): Date {
 }
 
 /**
+ * imapflow's `{name: value}` header criteria, on a null prototype: in a
+ * plain object a header named `__proto__` would set the prototype instead
+ * and drop out of the search, which would then match more than asked.
+ */
+function headerMap(headers: readonly Header[]): Record<string, string> {
+  const map: Record<string, string> = Object.create(null);
+  for (const { name, value } of headers) map[name] = value;
+  return map;
+}
+
+/**
  * Extra header criteria for names already used: imapflow keys headers by
  * name, so each further one goes into a single-operand OR, which it emits as
  * a parenthesised (AND) group.
@@ -27,7 +37,7 @@ function instant(value: FilterInstant): Date {
 function chainHeaders(search: SearchObject, extra: Header[]): void {
   let target = search;
   for (const header of extra) {
-    const next: SearchObject = { header: { [header.name]: header.value } };
+    const next: SearchObject = { header: headerMap([header]) };
     target.or = [next];
     target = next;
   }
@@ -58,17 +68,18 @@ export function buildSearchQuery(filter: MessageFilter): SearchObject | null {
       throw new InvalidRequestError('smaller must be at least 1 (no message is smaller than 0 bytes).');
     search.smaller = filter.smaller;
   }
+  const first: Header[] = [];
   const extra: Header[] = [];
-  const headers: Record<string, string> = {};
+  const taken = new Set<string>();
   for (const header of filter.headers ?? []) {
-    if (!FIELD_NAME.test(header.name))
-      throw new InvalidRequestError('A header filter names an invalid field.');
+    if (!isHeaderName(header.name)) throw new InvalidRequestError('A header filter names an invalid field.');
     safe(header.value, `header.${header.name}`);
-    const taken = Object.keys(headers).some((name) => name.toLowerCase() === header.name.toLowerCase());
-    if (taken) extra.push(header);
-    else headers[header.name] = header.value;
+    const key = header.name.toLowerCase();
+    if (taken.has(key)) extra.push(header);
+    else first.push(header);
+    taken.add(key);
   }
-  if (Object.keys(headers).length > 0) search.header = headers;
+  if (first.length > 0) search.header = headerMap(first);
   chainHeaders(search, extra);
   return Object.keys(search).length > 0 ? search : null;
 }

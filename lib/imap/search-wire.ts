@@ -1,0 +1,76 @@
+import type { ImapFlow } from 'imapflow';
+
+/** One argument of a command in imapflow's wire-compiler form, or a parenthesised group of them. */
+export type WireToken = { type: string; value?: unknown } | WireToken[];
+
+/**
+ * SEARCH keys (RFC 9051 §6.4.4) and how many arguments follow each: `true`
+ * for an astring the filter supplied, `false` for one that stays as
+ * imapflow wrote it (a flag keyword).
+ */
+const KEY_ARGUMENTS = new Map<string, boolean[]>([
+  ['BCC', [true]],
+  ['BODY', [true]],
+  ['CC', [true]],
+  ['FROM', [true]],
+  ['SUBJECT', [true]],
+  ['TEXT', [true]],
+  ['TO', [true]],
+  ['HEADER', [true, true]],
+  ['KEYWORD', [false]],
+  ['UNKEYWORD', [false]],
+]);
+
+function isAtom(token: WireToken | undefined): token is { type: string; value?: unknown } {
+  return token !== undefined && !Array.isArray(token) && token.type === 'ATOM';
+}
+
+/**
+ * The SEARCH arguments with every text value as a quoted string. imapflow
+ * sends a value made only of atom characters as a bare atom, and one that
+ * starts with a backslash too (as it would a system flag), so a filter for
+ * the subject `\Seen` went out as `SUBJECT \Seen`: not an astring, and read
+ * by the server as syntax instead of text (API.md: values travel quoted or
+ * as literals). Literals (non-ASCII values) and every other token are kept.
+ */
+export function quoteSearchStrings(tokens: readonly WireToken[]): WireToken[] {
+  const out: WireToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (Array.isArray(token)) {
+      out.push(quoteSearchStrings(token));
+      continue;
+    }
+    out.push(token);
+    const key = isAtom(token) ? KEY_ARGUMENTS.get(String(token.value).toUpperCase()) : undefined;
+    for (const quote of key ?? []) {
+      const argument = tokens[i + 1];
+      if (argument === undefined) break;
+      i++;
+      out.push(
+        quote && isAtom(argument) ? { type: 'STRING', value: String(argument.value ?? '') } : argument,
+      );
+    }
+  }
+  return out;
+}
+
+type Exec = (this: unknown, command: string, attributes: unknown, options?: unknown) => Promise<unknown>;
+
+/**
+ * Makes every SEARCH this client sends carry its text values as quoted
+ * strings (see quoteSearchStrings). imapflow has no option for it, so its
+ * `exec`, through which every command goes, is wrapped for this one client
+ * (checked against imapflow 2.10.2); without an `exec` nothing changes.
+ */
+export function quoteSearchValues(client: ImapFlow): void {
+  const executor = client as unknown as { exec?: Exec };
+  const original = executor.exec;
+  if (typeof original !== 'function') return;
+  executor.exec = function (this: unknown, command, attributes, options) {
+    const search = command === 'SEARCH' || command === 'UID SEARCH';
+    const rewritten =
+      search && Array.isArray(attributes) ? quoteSearchStrings(attributes as WireToken[]) : attributes;
+    return original.call(this, command, rewritten, options);
+  };
+}

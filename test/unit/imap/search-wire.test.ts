@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { buildSearchQuery } from '../../../lib/imap/search-query.js';
+import { quoteSearchStrings, type WireToken } from '../../../lib/imap/search-wire.js';
+import type { MessageFilter } from '../../../lib/mail/types.js';
+
+const atom = (value: string) => ({ type: 'ATOM', value });
+const string = (value: string) => ({ type: 'STRING', value });
+
+describe('quoteSearchStrings', () => {
+  it.each<[string, WireToken[], WireToken[]]>([
+    [
+      'a value that looks like a flag',
+      [atom('SUBJECT'), atom('\\Seen')],
+      [atom('SUBJECT'), string('\\Seen')],
+    ],
+    ['a plain word', [atom('FROM'), atom('alice')], [atom('FROM'), string('alice')]],
+    ['a value that is a search key', [atom('TEXT'), atom('ALL')], [atom('TEXT'), string('ALL')]],
+    [
+      'a key as the value of a key',
+      [atom('TO'), atom('SUBJECT'), atom('X')],
+      [atom('TO'), string('SUBJECT'), atom('X')],
+    ],
+    [
+      'a header name and value',
+      [atom('HEADER'), atom('X-TAG'), atom('')],
+      [atom('HEADER'), string('X-TAG'), string('')],
+    ],
+    [
+      'values inside groups',
+      [atom('OR'), [atom('CC'), atom('a')], [atom('BCC'), atom('b')]],
+      [atom('OR'), [atom('CC'), string('a')], [atom('BCC'), string('b')]],
+    ],
+    [
+      'numbers, dates, flags and sequences as they were',
+      [
+        atom('UID'),
+        { type: 'SEQUENCE', value: '1:5' },
+        atom('LARGER'),
+        atom('10'),
+        atom('SINCE'),
+        atom('1-Jan-2026'),
+      ],
+      [
+        atom('UID'),
+        { type: 'SEQUENCE', value: '1:5' },
+        atom('LARGER'),
+        atom('10'),
+        atom('SINCE'),
+        atom('1-Jan-2026'),
+      ],
+    ],
+    [
+      'a keyword, which is a flag',
+      [atom('KEYWORD'), atom('FROM'), atom('UNSEEN')],
+      [atom('KEYWORD'), atom('FROM'), atom('UNSEEN')],
+    ],
+    [
+      'a literal (non-ASCII)',
+      [atom('BODY'), { type: 'LITERAL', value: Buffer.from('Grüße') }],
+      [atom('BODY'), { type: 'LITERAL', value: Buffer.from('Grüße') }],
+    ],
+    ['a key with its value missing', [atom('SUBJECT')], [atom('SUBJECT')]],
+  ])('%s', (_name, tokens, expected) => {
+    expect(quoteSearchStrings(tokens)).toEqual(expected);
+  });
+});
+
+describe('every filter value of a real search goes out quoted', () => {
+  it('on the compiled imapflow command', async () => {
+    const { searchCompiler } = await import('imapflow/lib/search-compiler.js');
+    const filter: MessageFilter = {
+      seen: false,
+      from: 'alice',
+      subject: '\\Seen',
+      text: 'ALL',
+      headers: [
+        { name: '__proto__', value: 'x' },
+        { name: 'X-Tag', value: '' },
+        { name: 'x-tag', value: 'b' },
+      ],
+    };
+    const connection = { capabilities: new Map(), enabled: new Set(), mailbox: { path: 'INBOX' } };
+    const tokens = searchCompiler(connection as never, buildSearchQuery(filter) as never) as WireToken[];
+    const flatten = (list: readonly WireToken[]): string[] =>
+      list.flatMap((t) => (Array.isArray(t) ? flatten(t) : [`${t.type}:${String(t.value)}`]));
+    expect(flatten(quoteSearchStrings(tokens))).toEqual([
+      'ATOM:UNSEEN',
+      'ATOM:FROM',
+      'STRING:alice',
+      'ATOM:SUBJECT',
+      'STRING:\\Seen',
+      'ATOM:TEXT',
+      'STRING:ALL',
+      'ATOM:HEADER',
+      'STRING:__PROTO__',
+      'STRING:x',
+      'ATOM:HEADER',
+      'STRING:X-TAG',
+      'STRING:',
+      // A single-operand OR: imapflow sends it as a parenthesised group.
+      'ATOM:HEADER',
+      'STRING:X-TAG',
+      'STRING:b',
+    ]);
+  });
+});
