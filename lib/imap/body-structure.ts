@@ -40,6 +40,7 @@ function convert(node: MessageStructureObject, spec: string, messageRoot: boolea
     contentId: id ? id.replace(/^<|>$/g, '') : null,
     encoding: node.encoding ? node.encoding.toLowerCase() : '7bit',
     size: node.size ?? 0,
+    ...(typeof node.lineCount === 'number' ? { lines: node.lineCount } : {}),
     children,
   };
 }

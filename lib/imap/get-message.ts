@@ -4,11 +4,12 @@ import { describeAttachment } from '../mime/describe-attachment.js';
 import { parseHeaderBlock } from '../mime/headers.js';
 import { selectBodies } from '../mime/select-bodies.js';
 import type { MimeNode } from '../mime/types.js';
+import { fetchTextAndSizes } from './attachment-sizes.js';
 import { toMimeTree } from './body-structure.js';
 import type { ImapSession } from './imap-session.js';
 import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
 import { openMessage } from './open-message.js';
-import { decodeBody, textPartsQuery } from './text-bodies.js';
+import { decodeBody } from './text-bodies.js';
 
 function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
   const byPart = new Map<string, MimeNode>();
@@ -22,10 +23,11 @@ function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
  * One message as JSON in at most two FETCH commands: (1) the summary items
  * with the whole header block, (2) only the text and HTML parts that RFC 8621
  * §4.1.4 selects, cut with a partial fetch when `maxBodyBytes` is set.
- * Attachments are described from BODYSTRUCTURE alone, so none of their bytes
- * cross the wire. Every body item is BODY.PEEK, so reading sets no flag;
- * with `markSeen` the mailbox is SELECTed instead of EXAMINEd and one UID
- * STORE adds \Seen afterwards.
+ * Attachments are described from BODYSTRUCTURE, their decoded sizes
+ * measured by the second FETCH (BINARY.SIZE, else a 2 KiB prefix each; see
+ * attachment-sizes.ts). Every body item is BODY.PEEK, so reading sets no
+ * flag; with `markSeen` the mailbox is SELECTed instead of EXAMINEd and one
+ * UID STORE adds \Seen afterwards.
  * @throws MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError
  */
 export async function getMessage(
@@ -45,13 +47,10 @@ export async function getMessage(
       options.body === 'html' || options.body === 'both' ? selection.htmlBody : [],
     ];
     const parts = uniqueTextParts(wanted);
-    const bodies =
-      parts.length > 0
-        ? await client.fetchOne(String(uid), textPartsQuery(parts, options.maxBodyBytes), { uid: true })
-        : null;
+    const bodies = await fetchTextAndSizes(client, uid, parts, options.maxBodyBytes, selection.attachments);
     if (bodies === false) throw new MessageNotFoundError();
-    const text = decodeBody(wanted[0]!, 'text/plain', bodies?.bodyParts, options.maxBodyBytes);
-    const html = decodeBody(wanted[1]!, 'text/html', bodies?.bodyParts, options.maxBodyBytes);
+    const text = decodeBody(wanted[0]!, 'text/plain', bodies.bodyParts, options.maxBodyBytes);
+    const html = decodeBody(wanted[1]!, 'text/html', bodies.bodyParts, options.maxBodyBytes);
 
     const summary = toMessageSummary(row, mailbox.path, mailbox.uidValidity, tree);
     if (options.markSeen && !summary.seen) {
@@ -69,7 +68,7 @@ export async function getMessage(
       textTruncated: text.truncated,
       htmlTruncated: html.truncated,
       encodingProblem: text.encodingProblem || html.encodingProblem,
-      attachments: selection.attachments.map((node) => describeAttachment(node)),
+      attachments: selection.attachments.map((node) => describeAttachment(node, bodies.sizes.get(node.part))),
     };
   });
 }

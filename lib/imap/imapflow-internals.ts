@@ -268,9 +268,14 @@ function readBinarySizes(untagged: UntaggedResponse, uid: number, sizes: Map<str
     const value = atomValue(list[i + 1]);
     if (value === null || !/^\d{1,15}$/.test(value)) continue;
     if (key === 'UID') rowUid = Number(value);
+    // imapflow's tokenizer only splits a section off BODY and BINARY: this
+    // key arrives as one atom `BINARY.SIZE[1.2]` (a section is read too).
     const section = (list[i] as ImapToken).section;
-    const part = Array.isArray(section) && section.length === 1 ? atomValue(section[0]) : null;
-    if (key === 'BINARY.SIZE' && part !== null && /^\d+(\.\d+)*$/.test(part)) found.set(part, Number(value));
+    const part =
+      key === 'BINARY.SIZE' && Array.isArray(section) && section.length === 1
+        ? atomValue(section[0])
+        : (/^BINARY\.SIZE\[([^\]]*)\]$/.exec(key)?.[1] ?? null);
+    if (part !== null && /^\d+(\.\d+)*$/.test(part)) found.set(part, Number(value));
   }
   if (rowUid !== uid) return;
   for (const [part, size] of found) sizes.set(part, size);
@@ -295,18 +300,30 @@ export async function fetchWithBinarySizes<T>(
 ): Promise<{ result: T; sizes: Map<string, number> } | null> {
   const executor = client as unknown as CommandExecutor;
   const original = executor.exec;
-  if (typeof original !== 'function' || Object.hasOwn(executor, 'exec')) return null;
+  if (typeof original !== 'function') return null;
+  // Another wrapper of this client's exec (an own property) is kept and called.
+  const hadOwn = Object.hasOwn(executor, 'exec');
   const sizes = new Map<string, number>();
   const items = parts.map((part) => ({
     type: 'ATOM',
     value: 'BINARY.SIZE',
     section: [{ type: 'ATOM', value: part }],
   }));
-  executor.exec = function (this: unknown, command, attributes, options) {
+  const restore = () => {
+    if (executor.exec !== wrapper) return;
+    if (hadOwn) executor.exec = original;
+    else delete executor.exec;
+  };
+  const wrapper: NonNullable<CommandExecutor['exec']> = function (
+    this: unknown,
+    command,
+    attributes,
+    options,
+  ) {
     if (command !== 'UID FETCH' || !Array.isArray(attributes) || attributes.length < 2) {
       return original.call(this, command, attributes, options);
     }
-    delete executor.exec;
+    restore();
     const query = attributes[1];
     const onFetch = options?.untagged?.FETCH;
     return original.call(
@@ -325,9 +342,10 @@ export async function fetchWithBinarySizes<T>(
       },
     );
   };
+  executor.exec = wrapper;
   try {
     return { result: await fetch(), sizes };
   } finally {
-    delete executor.exec;
+    restore();
   }
 }

@@ -21,6 +21,11 @@ export interface MimeNode {
   encoding: string;
   /** Encoded body size in bytes. */
   size: number;
+  /**
+   * Line count of the encoded body where BODYSTRUCTURE states one (text/*
+   * and message/rfc822 parts, RFC 9051 §7.5.2); absent otherwise.
+   */
+  lines?: number;
   /** Multipart children, or for message/rfc822 the attached message's root. */
   children: MimeNode[];
 }
