@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parseImapMessageId } from '../../../lib/mail/ids.js';
 import type { MailboxRef, Message } from '../../../lib/mail/types.js';
 import type { MailUser } from '../../support/mail-server.js';
 import { buildGetOptions, createImapUser, fixture, withStore } from './imap-test-kit.js';
@@ -155,7 +156,7 @@ describe('reading and flags', () => {
   async function serverFlags(uidOfId: string): Promise<string> {
     const out = await user.doveadm(['fetch', '-u', user.user, 'uid flags', 'mailbox', 'Fixtures', 'all']);
     const blocks = out.split(/\n(?=uid:)/);
-    const uid = Number(Buffer.from(uidOfId.slice(1), 'base64url').toString().split('.')[1]);
+    const { uid } = parseImapMessageId(uidOfId).key;
     return blocks.find((block) => block.startsWith(`uid: ${uid}\n`)) ?? '';
   }
 
