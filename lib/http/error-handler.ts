@@ -4,6 +4,7 @@ import type { ErrorCode } from '../mail/errors.js';
 import { isMailgateError, UpstreamThrottledError } from '../mail/errors.js';
 import type { AllowedMethods } from './allowed-methods.js';
 import type { AppEnv } from './app-env.js';
+import { explainsDeadline } from './middleware/deadline.js';
 import { problemResponse } from './problem.js';
 
 const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
@@ -29,7 +30,7 @@ export function createErrorHandler(): ErrorHandler<AppEnv> {
     const logger = c.get('logger');
     // The deadline already answered; whatever the abandoned handler throws later is noise.
     const signal = c.get('signal');
-    const abandoned = signal?.aborted === true && signal.reason !== error;
+    const abandoned = signal?.aborted === true && signal.reason !== error && !explainsDeadline(error);
 
     if (isMailgateError(error)) {
       if (error.code === 'upstream_auth_failed') {
@@ -39,6 +40,8 @@ export function createErrorHandler(): ErrorHandler<AppEnv> {
       }
       const headers: Record<string, string> = {};
       if (error instanceof UpstreamThrottledError) headers['Retry-After'] = String(error.retryAfter);
+      // RFC 9110 §15.5.9: the rest of the body may still be on its way; do not read it as a next request.
+      if (error.code === 'request_timeout') headers.Connection = 'close';
       if (error.code === 'internal_error') {
         logger?.error('request failed', { error, code: error.code });
         return problemResponse(c, 'internal_error', GENERIC_DETAIL);

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'message_not_found'
   | 'attachment_not_found'
   | 'method_not_allowed'
+  | 'request_timeout'
   | 'mailbox_exists'
   | 'stale_message_id'
   | 'state_expired'
@@ -152,6 +153,35 @@ export class UpstreamThrottledError extends MailgateError {
     super('upstream_throttled', detail, options);
     this.name = 'UpstreamThrottledError';
     this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * Every connection the gateway may hold to the account's mail server stayed
+ * busy with other requests until this one's deadline: the server was never
+ * asked, so this is not a timeout of the server (504) but a busy gateway.
+ * The pool raises it when the request's signal aborts while it still waits
+ * for a slot.
+ */
+export class ConnectionWaitTimeoutError extends UpstreamThrottledError {
+  constructor(
+    detail = "Every connection to this account's mail server was busy with other requests until the deadline; retry shortly.",
+    retryAfter = 2,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, retryAfter, options);
+    this.name = 'ConnectionWaitTimeoutError';
+  }
+}
+
+/** The client did not send its whole request body before the request deadline (408, RFC 9110 §15.5.9). */
+export class RequestTimeoutError extends MailgateError {
+  constructor(
+    detail = 'The request body did not arrive before the deadline.',
+    options?: { cause?: unknown },
+  ) {
+    super('request_timeout', detail, options);
+    this.name = 'RequestTimeoutError';
   }
 }
 

@@ -21,6 +21,7 @@ const STATUS_TABLE: Array<[ErrorCode, number]> = [
   ['message_not_found', 404],
   ['attachment_not_found', 404],
   ['method_not_allowed', 405],
+  ['request_timeout', 408],
   ['mailbox_exists', 409],
   ['stale_message_id', 409],
   ['state_expired', 409],

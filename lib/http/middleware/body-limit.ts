@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { PayloadTooLargeError } from '../../mail/errors.js';
+import { PayloadTooLargeError, RequestTimeoutError, UpstreamTimeoutError } from '../../mail/errors.js';
 import type { AppEnv } from '../app-env.js';
 
 /** Bodies of the JSON write routes; a bulk call with 10,000 ids of 200 characters needs about 2.1 MB. */
@@ -10,24 +10,57 @@ function tooLarge(limit: number): PayloadTooLargeError {
 }
 
 /**
+ * Rejects once `signal` aborts: at the deadline with RequestTimeoutError,
+ * since what the request still waits on is the client's own body (not the
+ * mail server, which has not been asked yet); otherwise with the reason.
+ */
+function whenAborted(signal: AbortSignal | undefined): { aborted: Promise<never>; stop: () => void } {
+  let stop = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const onAbort = () =>
+      reject(
+        signal.reason instanceof UpstreamTimeoutError
+          ? new RequestTimeoutError(undefined, { cause: signal.reason })
+          : signal.reason,
+      );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stop = () => signal.removeEventListener('abort', onAbort);
+  });
+  aborted.catch(() => {});
+  return { aborted, stop };
+}
+
+/**
  * Reads the whole body, counting bytes as they arrive and giving up at the
  * first byte past `limit`, so a client cannot make the gateway buffer more
  * than that whatever Content-Length claims (or omits, with chunked encoding).
- * @throws PayloadTooLargeError
+ * A client that stops sending is given up on when `signal` aborts.
+ * @throws PayloadTooLargeError, RequestTimeoutError
  */
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+async function readAtMost(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
   const reader = body.getReader();
+  const { aborted, stop } = whenAborted(signal);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => {});
-      throw tooLarge(limit);
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
+  } finally {
+    stop();
   }
   const whole = new Uint8Array(size);
   let offset = 0;
@@ -42,7 +75,7 @@ async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Prom
  * Caps a route's request body at `limit(c)` bytes with 413
  * `payload_too_large`: up front by Content-Length, then while reading. The
  * body is then buffered on the request, for the validators and the handler.
- * @throws PayloadTooLargeError
+ * @throws PayloadTooLargeError, RequestTimeoutError (the body did not arrive before the deadline)
  */
 export function limitBody(limit: number | ((c: Context<AppEnv>) => number)): MiddlewareHandler<AppEnv> {
   if (typeof limit === 'number' && (!Number.isInteger(limit) || limit <= 0)) {
@@ -56,7 +89,7 @@ export function limitBody(limit: number | ((c: Context<AppEnv>) => number)): Mid
     }
     const body = c.req.raw.body;
     if (body) {
-      const bytes = await readAtMost(body, max);
+      const bytes = await readAtMost(body, max, c.get('signal'));
       c.req.raw = new Request(c.req.raw, { body: bytes });
     }
     await next();

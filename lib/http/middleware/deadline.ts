@@ -1,6 +1,14 @@
 import type { MiddlewareHandler } from 'hono';
-import { UpstreamTimeoutError } from '../../mail/errors.js';
+import { ConnectionWaitTimeoutError, RequestTimeoutError, UpstreamTimeoutError } from '../../mail/errors.js';
 import type { AppEnv } from '../app-env.js';
+
+/**
+ * How long after the abort the handler may still raise an error that
+ * explains the deadline. Those are raised in the abort listener itself, so
+ * they arrive within a few promise turns; this only bounds a handler that
+ * never settles.
+ */
+const EXPLAIN_GRACE_MS = 50;
 
 /** Why a request's signal was aborted, so the log can tell a timeout from a client that left. */
 export class ClientGoneError extends Error {
@@ -27,6 +35,13 @@ export interface RequestDeadline {
  * never settles; its late result is dropped. A route may lengthen its own
  * deadline through `c.get('deadline')` before it starts the long work.
  *
+ * A 504 says the mail server did not answer in time, so it is not the
+ * answer when the request was still waiting on something else: the client's
+ * own body (408 `request_timeout`) or a free connection to the account's
+ * server (503 `upstream_throttled`). Whatever waits on those turns the abort
+ * into its own error (see `explainsDeadline`); the deadline gives the
+ * handler a moment after the abort to raise it, then answers 504 otherwise.
+ *
  * For streamed downloads the deadline covers everything up to the response
  * headers (opening the store and locating the part), not the transfer: a
  * large attachment may legitimately take longer than the deadline to send,
@@ -47,18 +62,20 @@ export function deadline(timeoutMs: number): MiddlewareHandler<AppEnv> {
     else clientSignal?.addEventListener('abort', onClientGone, { once: true });
 
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let grace: ReturnType<typeof setTimeout> | undefined;
     let limitMs = timeoutMs;
-    let expire: (error: UpstreamTimeoutError) => void = () => {};
-    const expired = new Promise<never>((_, reject) => {
-      expire = reject;
+    let timedOut: UpstreamTimeoutError | undefined;
+    let stopWaiting: () => void = () => {};
+    const passed = new Promise<void>((resolve) => {
+      stopWaiting = resolve;
     });
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(
         () => {
-          const error = new UpstreamTimeoutError();
-          controller.abort(error);
-          expire(error);
+          timedOut = new UpstreamTimeoutError();
+          controller.abort(timedOut);
+          grace = setTimeout(stopWaiting, EXPLAIN_GRACE_MS);
         },
         Math.max(0, started + limitMs - performance.now()),
       );
@@ -75,11 +92,24 @@ export function deadline(timeoutMs: number): MiddlewareHandler<AppEnv> {
     const handled = next();
     // The loser of the race must not become an unhandled rejection.
     handled.catch(() => {});
-    expired.catch(() => {});
     try {
-      await Promise.race([handled, expired]);
+      await Promise.race([handled, passed]);
+    } catch (error) {
+      if (timedOut === undefined) throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(grace);
     }
+    // A late answer is dropped, unless it is the error that says what the request waited on.
+    if (timedOut !== undefined && !explainsDeadline(c.error)) throw timedOut;
   };
+}
+
+/**
+ * Whether an error raised as the deadline passed says better than 504 why
+ * the request did not finish: the client's body had not all arrived, or no
+ * connection to the mail server was free.
+ */
+export function explainsDeadline(error: unknown): boolean {
+  return error instanceof RequestTimeoutError || error instanceof ConnectionWaitTimeoutError;
 }

@@ -12,6 +12,7 @@ const ERROR_CODES = [
   'message_not_found',
   'attachment_not_found',
   'method_not_allowed',
+  'request_timeout',
   'mailbox_exists',
   'stale_message_id',
   'state_expired',
@@ -31,7 +32,14 @@ export const problemSchema = z
     title: z.string().openapi({ example: 'Not Found' }),
     status: z.number().int().openapi({ example: 404 }),
     detail: z.string().openapi({ example: 'No such account.' }),
-    code: z.enum(ERROR_CODES).openapi({ description: 'Stable machine-readable error code.' }),
+    code: z.enum(ERROR_CODES).openapi({
+      description:
+        'Stable machine-readable error code. Three codes say how long something took, and whose fault it ' +
+        'was: `request_timeout` (408) the client did not send its whole body before the request deadline; ' +
+        '`upstream_throttled` (503, with `Retry-After`) the mail server asked us to back off, or every ' +
+        "connection to the account's server stayed busy with other requests until the deadline; " +
+        '`upstream_timeout` (504) the mail server itself did not answer in time.',
+    }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem document.' });
 
@@ -47,7 +55,9 @@ export const commonErrors = {
   404: problem('No such account (`account_not_found`) or resource.'),
   500: problem('Unexpected failure (`internal_error`), logged with the request id.'),
   502: problem('The mail server refused the credentials or failed (`upstream_*`).'),
-  503: problem('The mail server asked us to back off (`upstream_throttled`); carries `Retry-After`.'),
+  503: problem(
+    "The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`.",
+  ),
   504: problem('The mail server did not answer before the deadline (`upstream_timeout`).'),
 } as const;
 
@@ -75,12 +85,19 @@ export const stateExpiredError = {
   409: problem('Changes since that state cannot be computed (`state_expired`): list the mailbox again.'),
 } as const;
 
+/** For routes with a request body: a client that stops sending it is not a slow mail server. */
+const bodyTimeoutError = {
+  408: problem('The body did not arrive before the request deadline (`request_timeout`).'),
+} as const;
+
 export const uploadErrors = {
+  ...bodyTimeoutError,
   413: problem('The body is larger than the configured limit (`payload_too_large`).'),
   415: problem('The body is neither `message/rfc822` nor JSON (`unsupported_media_type`).'),
 } as const;
 
 export const jsonBodyErrors = {
+  ...bodyTimeoutError,
   413: problem('The body is larger than the limit (`payload_too_large`).'),
   415: problem('The body is not JSON (`unsupported_media_type`).'),
 } as const;
