@@ -24,6 +24,20 @@ export function utf8Length(value: string): number {
 
 const NO_LINE_BREAKS = 'must not contain CR, LF or NUL';
 
+/**
+ * Control characters (Unicode Cc: C0, DEL and C1). RFC 9051 §5.1 wants
+ * mailbox names in Net-Unicode (RFC 5198 §2), which has none; servers refuse
+ * them, so a name with a TAB is the client's mistake (400), not a failure of
+ * the server (502).
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL_CHARACTER.test(value);
+}
+
+const NO_CONTROL_CHARACTERS = 'must not contain control characters (U+0000 to U+001F, U+007F to U+009F)';
+
 /** A free-text filter value as the list query and bulk filters accept it. */
 export const filterText = z
   .string()
@@ -48,12 +62,12 @@ export const opaqueId = z
   .max(MAX_ID_CHARS)
   .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
 
-/** A mailbox path segment, before it is resolved to a path or a role. */
+/** A mailbox path segment (or a JSON `path`, `to`), before it is resolved to a path or a role. */
 export const mailboxSegment = z
   .string()
   .min(1)
   .refine((value) => utf8Length(value) <= MAX_MAILBOX_BYTES, `must be at most ${MAX_MAILBOX_BYTES} bytes`)
-  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
+  .refine((value) => !hasControlCharacter(value), NO_CONTROL_CHARACTERS);
 
 /** `true`/`false` in a query string; other spellings are a 400 rather than silently false. */
 export const queryBoolean = z.enum(['true', 'false']);

@@ -39,7 +39,7 @@ export const mailboxPathBody = z
   .object({
     path: mailboxSegment.openapi({
       description:
-        'The full path, with the hierarchy delimiter; at most 1,000 UTF-8 bytes, no CR, LF or NUL.',
+        'The full path, with the hierarchy delimiter; at most 1,000 UTF-8 bytes, no control characters.',
       example: 'Projects/2026',
     }),
   })
