@@ -19,7 +19,9 @@ function patternFor(routePath: string): RegExp {
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return new RegExp(`^${source}/?$`);
+  // Exactly the route's path: the router does not serve `/v1/accounts/` for `/v1/accounts`, so
+  // neither does this (a 405 naming GET in Allow for a GET would send the client in circles).
+  return new RegExp(`^${source}$`);
 }
 
 /**

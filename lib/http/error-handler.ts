@@ -63,7 +63,10 @@ export function createErrorHandler(): ErrorHandler<AppEnv> {
   };
 }
 
-/** Unknown path → 404 `not_found`; known path with another method → 405 with `Allow`. */
+/**
+ * Unknown path → 404 `not_found` (a known path with a trailing slash too,
+ * naming the path without it); known path with another method → 405 with `Allow`.
+ */
 export function createNotFoundHandler(allowedMethods: () => AllowedMethods): NotFoundHandler<AppEnv> {
   return (c: Context<AppEnv>) => {
     const allowed = allowedMethods()(c.req.path);
@@ -71,6 +74,11 @@ export function createNotFoundHandler(allowedMethods: () => AllowedMethods): Not
       return problemResponse(c, 'method_not_allowed', `${c.req.method} is not allowed on this path.`, {
         Allow: allowed.join(', '),
       });
+    }
+    let trimmed = c.req.path;
+    while (trimmed.length > 1 && trimmed.endsWith('/')) trimmed = trimmed.slice(0, -1);
+    if (trimmed !== c.req.path && allowedMethods()(trimmed).length > 0) {
+      return problemResponse(c, 'not_found', "No such endpoint: paths do not end with '/'.");
     }
     return problemResponse(c, 'not_found', 'No such endpoint.');
   };
