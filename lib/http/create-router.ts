@@ -14,16 +14,39 @@ const TARGET_NAMES: Record<string, string> = {
 interface IssueLike {
   path: PropertyKey[];
   message: string;
+  code?: string;
+  /** The keys of an `unrecognized_keys` issue. */
+  keys?: readonly string[];
 }
 
-/** Renders zod issues as one sentence a client developer can act on. */
+/** A 400 names at most this many issues, and of an object's unknown keys at most this many. */
+const MAX_ISSUES = 5;
+const MAX_KEYS_NAMED = 20;
+/** A key or path segment is quoted up to this many characters: a client may send a megabyte-long key. */
+const MAX_NAME_CHARS = 60;
+
+function clip(name: string): string {
+  return name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}…` : name;
+}
+
+/** Zod's own message lists every unknown key; an answer must not grow with the request. */
+function issueMessage(issue: IssueLike): string {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return issue.message;
+  const { keys } = issue;
+  const named = keys.slice(0, MAX_KEYS_NAMED).map((key) => `"${clip(key)}"`);
+  const more = keys.length > MAX_KEYS_NAMED ? ` and ${keys.length - MAX_KEYS_NAMED} more` : '';
+  return `unknown key${keys.length === 1 ? '' : 's'} ${named.join(', ')}${more}`;
+}
+
+/** Renders zod issues as one sentence a client developer can act on, whatever the size of the request. */
 export function describeIssues(target: string, issues: readonly IssueLike[]): string {
   const noun = TARGET_NAMES[target] ?? target;
-  const parts = issues.slice(0, 5).map((issue) => {
-    const where = issue.path.map(String).join('.');
-    return where ? `${noun} '${where}': ${issue.message}` : `${noun}: ${issue.message}`;
+  const parts = issues.slice(0, MAX_ISSUES).map((issue) => {
+    const where = issue.path.map((segment) => clip(String(segment))).join('.');
+    const message = issueMessage(issue);
+    return where ? `${noun} '${where}': ${message}` : `${noun}: ${message}`;
   });
-  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  const more = issues.length > MAX_ISSUES ? ` (and ${issues.length - MAX_ISSUES} more)` : '';
   return `Invalid request: ${parts.join('; ')}${more}.`;
 }
 
