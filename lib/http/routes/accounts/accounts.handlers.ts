@@ -1,4 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import type { Account } from '../../../credentials/account.js';
+import { ConfigurationError } from '../../../mail/errors.js';
 import { grantedAccountIds, resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
 import { isTrue } from '../../input-limits.js';
@@ -9,7 +11,15 @@ export const listAccountsHandler: RouteHandler<typeof listAccounts, AppEnv> = as
   const { credentials, stores } = c.get('deps');
   const accounts = [];
   for (const id of await grantedAccountIds(c)) {
-    const account = await credentials.getAccount(id);
+    let account: Account | undefined;
+    try {
+      account = await credentials.getAccount(id);
+    } catch (error) {
+      // One malformed document is for the operator to fix; it must not hide every other account.
+      if (!(error instanceof ConfigurationError)) throw error;
+      c.get('logger').error('stored account skipped: its document is malformed', { account: id, error });
+      continue;
+    }
     // Listed a moment ago and gone now: it was removed concurrently; leave it out.
     if (!account) continue;
     accounts.push({ id: account.id, protocol: account.protocol, capabilities: stores.capabilities(account) });

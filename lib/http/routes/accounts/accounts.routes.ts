@@ -14,6 +14,9 @@ export const listAccounts = createRoute({
   path: '/v1/accounts',
   tags,
   summary: 'Accounts this token grants',
+  description:
+    'A stored account whose document is malformed is left out (and logged for the operator) rather ' +
+    'than failing the list; reading that account itself answers 500 `internal_error`.',
   security: bearerSecurity,
   responses: {
     200: {
