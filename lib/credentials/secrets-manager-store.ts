@@ -17,6 +17,14 @@ import { mintToken, type NewTokenGrant, TOKEN_ID_PATTERN, verifyTokenWith } from
 const indexSchema = z.object({ accounts: z.array(z.string()), tokens: z.array(z.string()) });
 type SecretIndex = z.infer<typeof indexSchema>;
 
+/**
+ * A token id the index does not list is refused without reading its secret;
+ * the index is read again for such an id at most this often, so a token
+ * created since works within this long in a running function, and a client
+ * sending made-up ids costs at most one GetSecretValue per interval.
+ */
+const UNLISTED_TOKEN_RECHECK_MS = 5_000;
+
 export interface SecretsManagerCredentialStoreOptions {
   /** Prefix of every secret name, e.g. `mailgate/`. */
   prefix: string;
@@ -39,17 +47,23 @@ function storeError(verb: 'read' | 'write', cause: unknown): MailgateError {
  * document, `<prefix>tokens/<tokenId>` a token record, and `<prefix>index` the
  * ids of both. The index lets the API list accounts with GetSecretValue alone
  * (no ListSecrets), so its role needs nothing but `secretsmanager:GetSecretValue`
- * on `<prefix>*`. Only the admin write methods maintain the index.
+ * on `<prefix>*`, and refuse a token id it does not list without reading a
+ * secret. Only the admin write methods maintain the index.
  */
 export class SecretsManagerCredentialStore implements AdminCredentialStore {
   readonly #client: SecretsManagerClient;
   readonly #prefix: string;
   readonly #cache: SecretCache;
+  readonly #now: () => number;
+  /** The token ids the index listed when last read, for refusing unknown ids without a call. */
+  #tokenIds: Promise<Set<string>> | undefined;
+  #tokenIdsReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: SecretsManagerCredentialStoreOptions) {
     this.#client = options.client ?? new SecretsManagerClient({});
     this.#prefix = options.prefix;
-    this.#cache = new SecretCache({ ttlSeconds: options.cacheSeconds, now: options.now });
+    this.#now = options.now ?? Date.now;
+    this.#cache = new SecretCache({ ttlSeconds: options.cacheSeconds, now: this.#now });
   }
 
   /** @throws ConfigurationError for a malformed document; MailgateError (internal_error) when Secrets Manager fails. */
@@ -69,8 +83,14 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     this.#cache.delete(this.#accountName(id));
   }
 
+  /**
+   * Reads a token's secret only when the index lists its id: a made-up id
+   * costs no call (see UNLISTED_TOKEN_RECHECK_MS).
+   */
   async verifyToken(token: string): Promise<TokenGrant | undefined> {
-    return verifyTokenWith(token, (tokenId) => this.#loadToken(tokenId));
+    return verifyTokenWith(token, async (tokenId) =>
+      (await this.#listsToken(tokenId)) ? this.#loadToken(tokenId) : undefined,
+    );
   }
 
   /** @throws InvalidRequestError for a bad id; ConfigurationError for a bad document. */
@@ -132,6 +152,28 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
       : parseStoredToken(tokenId, parseStoredJson(text, `token "${tokenId}": the secret`));
   }
 
+  async #listsToken(tokenId: string): Promise<boolean> {
+    if ((await this.#listedTokenIds(false)).has(tokenId)) return true;
+    // Not listed when the index was read: it may have been created since.
+    return (await this.#listedTokenIds(true)).has(tokenId);
+  }
+
+  /** The index's token ids; read again when `fresh` is asked for and the last read is old enough. */
+  #listedTokenIds(fresh: boolean): Promise<Set<string>> {
+    const now = this.#now();
+    const due = fresh && now - this.#tokenIdsReadAt >= UNLISTED_TOKEN_RECHECK_MS;
+    if (this.#tokenIds === undefined || due) {
+      this.#tokenIdsReadAt = now;
+      const reading = this.#fetch(this.#indexName()).then((text) => new Set(this.#readIndex(text).tokens));
+      this.#tokenIds = reading;
+      // A failed read is not kept: the next request tries again.
+      reading.catch(() => {
+        if (this.#tokenIds === reading) this.#tokenIds = undefined;
+      });
+    }
+    return this.#tokenIds;
+  }
+
   #readIndex(text: string | undefined): SecretIndex {
     if (text === undefined) return { accounts: [], tokens: [] };
     const result = indexSchema.safeParse(parseStoredJson(text, `secret "${this.#indexName()}"`));
@@ -149,6 +191,9 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     change(index);
     const next = { accounts: [...new Set(index.accounts)].sort(), tokens: [...new Set(index.tokens)].sort() };
     await this.#write(this.#indexName(), JSON.stringify(next));
+    // This process sees its own writes at once.
+    this.#tokenIds = Promise.resolve(new Set(next.tokens));
+    this.#tokenIdsReadAt = this.#now();
   }
 
   #cached(name: string): Promise<string | undefined> {

@@ -175,6 +175,7 @@ describe('SecretsManagerCredentialStore admin writes', () => {
     });
     expect((await runtime.verifyToken(write.token))?.scope).toBe('write');
     expect(transport.take()).toEqual([
+      'GetSecretValue mg/index',
       `GetSecretValue mg/tokens/${read.record.tokenId}`,
       `GetSecretValue mg/tokens/${write.record.tokenId}`,
     ]);
@@ -210,5 +211,69 @@ describe('SecretsManagerCredentialStore admin writes', () => {
     expect((error as MailgateError).code).toBe('internal_error');
     expect((error as MailgateError).detail).toBe('Could not write the credential store.');
     expect((error as Error).message).not.toContain(PASSWORD);
+  });
+});
+
+describe('SecretsManagerCredentialStore and token ids it does not know', () => {
+  const madeUp = (i: number) => `mg_${String(i).padStart(12, '0')}_${'A'.repeat(43)}`;
+
+  it('refuses ids the index does not list without reading a secret per request', async () => {
+    const { store: admin, transport } = setup();
+    const { token } = await admin.createToken({ accounts: '*', scope: 'read' });
+    transport.take();
+    let now = 5_000_000;
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+      now: () => now,
+    });
+    for (let i = 0; i < 1000; i += 1) {
+      expect(await runtime.verifyToken(madeUp(i))).toBeUndefined();
+      now += 3;
+    }
+    // One read of the index for a thousand made-up ids (3 s of requests), none of a token secret.
+    expect(transport.take()).toEqual(['GetSecretValue mg/index']);
+    expect((await runtime.verifyToken(token))?.scope).toBe('read');
+    expect(transport.take()).toEqual([expect.stringMatching(/^GetSecretValue mg\/tokens\//)]);
+  });
+
+  it('reads the index again for an unlisted id at most every 5 s, so a new token soon works', async () => {
+    const { store: admin, transport } = setup();
+    let now = 5_000_000;
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+      now: () => now,
+    });
+    expect(await runtime.verifyToken(madeUp(1))).toBeUndefined();
+    const { token } = await admin.createToken({ accounts: '*', scope: 'write' });
+    transport.take();
+
+    now += 1_000;
+    expect(await runtime.verifyToken(token)).toBeUndefined();
+    expect(await runtime.verifyToken(madeUp(2))).toBeUndefined();
+    expect(transport.take()).toEqual([]);
+
+    now += 4_000;
+    expect((await runtime.verifyToken(token))?.scope).toBe('write');
+    expect(transport.take()).toEqual([
+      'GetSecretValue mg/index',
+      expect.stringMatching(/^GetSecretValue mg\/tokens\//),
+    ]);
+  });
+
+  it('still refuses a revoked token that the index it read still lists', async () => {
+    const { store: admin, transport } = setup();
+    const { token, record } = await admin.createToken({ accounts: '*', scope: 'write' });
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 0,
+      client: transport.client,
+    });
+    expect((await runtime.verifyToken(token))?.scope).toBe('write');
+    await admin.revokeToken(record.tokenId);
+    expect(await runtime.verifyToken(token)).toBeUndefined();
   });
 });
