@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError, InvalidRequestError, MailgateError } from '../mail/errors.js';
 import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from './account.js';
+import { FileLock, type FileLockOptions } from './file-lock.js';
 import { parseStoredAccount, parseStoredJson, parseStoredToken } from './parse-stored.js';
 import type { AdminCredentialStore, TokenGrant, TokenRecord } from './store.js';
 import { mintToken, type NewTokenGrant, verifyTokenWith } from './tokens.js';
@@ -31,14 +32,18 @@ function own(record: Record<string, unknown>, key: string): unknown {
  * `{"accounts": {"<id>": AccountDocument}, "tokens": {"<tokenId>": TokenRecord}}`.
  * Reads are cached by the file's identity (inode, mtime, size), so edits made by
  * the admin CLI reach a running server without a restart. Writes replace the
- * file atomically with mode 0600.
+ * file atomically with mode 0600, each under a lock file (`<file>.lock`, see
+ * FileLock), so concurrent writers (several CLI processes) never lose one
+ * another's change.
  */
 export class FileCredentialStore implements AdminCredentialStore {
   readonly path: string;
+  readonly #lock: FileLockOptions;
   #cache: CachedRead | undefined;
 
-  constructor(options: { path: string }) {
+  constructor(options: { path: string; lock?: FileLockOptions }) {
     this.path = options.path;
+    this.#lock = options.lock ?? {};
   }
 
   /** @throws ConfigurationError when the file or the account document is malformed. */
@@ -138,20 +143,32 @@ export class FileCredentialStore implements AdminCredentialStore {
   }
 
   /**
-   * Read-modify-write against the file itself, never the cache, so a write
-   * never resurrects stale data. `change` returns whether it changed anything;
-   * a no-op leaves the file (or its absence) untouched.
+   * Lock, read the file itself (never the cache, so a write never resurrects
+   * stale data), modify, replace atomically, unlock: a writer in another
+   * process waits, then reads what this one wrote. `change` returns whether
+   * it changed anything; a no-op leaves the file (or its absence) untouched.
    */
   async #update(change: (contents: FileContents) => boolean): Promise<boolean> {
-    const contents = await this.#readFresh();
-    if (!change(contents)) return false;
-    await this.#writeAtomically(`${JSON.stringify(contents, null, 2)}\n`);
-    this.#cache = undefined;
-    return true;
+    let lock: FileLock;
+    try {
+      lock = new FileLock(this.path, this.#lock);
+      await lock.acquire();
+    } catch (error) {
+      throw this.#ioError('lock', error);
+    }
+    try {
+      const contents = await this.#readFresh();
+      if (!change(contents)) return false;
+      await this.#writeAtomically(`${JSON.stringify(contents, null, 2)}\n`, lock);
+      this.#cache = undefined;
+      return true;
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
   }
 
   /** Temp file in the same directory then rename(2): readers see the old file or the new one, never half. */
-  async #writeAtomically(text: string): Promise<void> {
+  async #writeAtomically(text: string, lock: FileLock): Promise<void> {
     const temp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
@@ -162,6 +179,8 @@ export class FileCredentialStore implements AdminCredentialStore {
       } finally {
         await handle.close();
       }
+      // Held too long and recovered by another writer as stale: its change must not be overwritten.
+      if (!(await lock.stillHeld())) throw Object.assign(new Error('lock lost'), { code: 'ELOCKLOST' });
       await rename(temp, this.path);
     } catch (error) {
       await rm(temp, { force: true });
@@ -169,8 +188,8 @@ export class FileCredentialStore implements AdminCredentialStore {
     }
   }
 
-  #ioError(verb: 'read' | 'write', cause: unknown): MailgateError {
-    const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
+  #ioError(verb: 'read' | 'write' | 'lock', cause: unknown): MailgateError {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).name ?? 'unknown error';
     return new MailgateError('internal_error', `could not ${verb} credential file "${this.path}" (${code})`, {
       cause,
     });

@@ -1,5 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCredentialStore } from '../../../lib/credentials/file-store.js';
@@ -219,5 +219,53 @@ describe('FileCredentialStore tokens', () => {
     await writeFile(path, JSON.stringify(contents));
     const error = await expectConfigurationError(store.verifyToken(token));
     expect(error.detail).toContain(`token "${record.tokenId}": field "scope"`);
+  });
+});
+
+describe('FileCredentialStore concurrent writers', () => {
+  it('loses no update when stores interleave their read-modify-write', async () => {
+    const stores = [new FileCredentialStore({ path }), new FileCredentialStore({ path })];
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => stores[i % 2]!.createToken({ accounts: '*', scope: 'read' })),
+    );
+    const stored = await new FileCredentialStore({ path }).listTokens();
+    expect(stored.map((r) => r.tokenId).sort()).toEqual(created.map((c) => c.record.tokenId).sort());
+    expect((await readdir(join(dir, 'nested'))).sort()).toEqual(['accounts.json']);
+  });
+
+  it('a revoke interleaved with creates stays revoked', async () => {
+    const store = new FileCredentialStore({ path });
+    const victim = await store.createToken({ accounts: '*', scope: 'read' });
+    await Promise.all([
+      new FileCredentialStore({ path }).createToken({ accounts: '*', scope: 'read' }),
+      new FileCredentialStore({ path }).revokeToken(victim.record.tokenId),
+      new FileCredentialStore({ path }).createToken({ accounts: '*', scope: 'read' }),
+    ]);
+    expect(await store.verifyToken(victim.token)).toBeUndefined();
+    expect(await store.listTokens()).toHaveLength(2);
+  });
+
+  it('waits for a lock a live process holds, then gives up with an internal error naming the file', async () => {
+    const store = new FileCredentialStore({ path, lock: { waitMs: 200 } });
+    await store.createToken({ accounts: '*', scope: 'read' });
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held' }));
+    const failed = await store.createToken({ accounts: '*', scope: 'read' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failed).toMatchObject({ code: 'internal_error' });
+    expect((failed as Error).message).toContain(path);
+    expect(await store.listTokens()).toHaveLength(1);
+  });
+
+  it('recovers a lock older than staleMs even when its holder still runs', async () => {
+    const store = new FileCredentialStore({ path, lock: { waitMs: 5_000, staleMs: 1_000 } });
+    await store.createToken({ accounts: '*', scope: 'read' });
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'old' }));
+    const past = new Date(Date.now() - 60_000);
+    await utimes(`${path}.lock`, past, past);
+    await store.createToken({ accounts: '*', scope: 'read' });
+    expect(await store.listTokens()).toHaveLength(2);
+    await expect(stat(`${path}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
