@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListQuery } from '../../lib/mail/types.js';
 import { buildTestApp } from '../support/http-helpers.js';
+import { buildMailData } from '../support/memory-store.js';
 
 const LIST = '/v1/accounts/alpha/mailboxes/INBOX/messages';
 
@@ -19,14 +20,13 @@ describe('GET …/messages', () => {
 
   it('passes every filter of the contract to the store, typed', async () => {
     const query = await listQueryFor(
-      '?limit=10&cursor=abc&seen=true&flagged=false&answered=true&draft=false' +
+      '?limit=10&seen=true&flagged=false&answered=true&draft=false' +
         '&from=bob&to=alice&cc=carol&subject=%C3%A9t%C3%A9&text=hello&body=world' +
         '&since=2026-01-02&before=2026-03-04T05:06:07%2B02:00&larger=100&smaller=2000' +
         '&header.List-Id=announce&header.X-Tag=a&header.X-Tag=b',
     );
     expect(query).toEqual({
       limit: 10,
-      cursor: 'abc',
       filter: {
         seen: true,
         flagged: false,
@@ -49,6 +49,19 @@ describe('GET …/messages', () => {
         ],
       },
     });
+  });
+
+  it('passes the cursor of the previous page to the store as it was issued', async () => {
+    const data = buildMailData();
+    const { request, stores } = buildTestApp({ data });
+    const first = (await (await request(`${LIST}?limit=2`)).json()) as { nextCursor: string };
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const response = await request(`${LIST}?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`);
+    expect(response.status).toBe(200);
+    const calls = stores.calls.filter((entry) => entry.method === 'listMessages');
+    expect(calls[1]!.args[1]).toEqual({ limit: 2, cursor: first.nextCursor, filter: {} });
+    const second = (await response.json()) as { messages: Array<{ id: string }> };
+    expect(second.messages.map((m) => m.id)).toEqual(['i-1']);
   });
 
   it('answers {messages, nextCursor, total}', async () => {

@@ -6,7 +6,14 @@
 
 export { matchesFilter } from './memory/bulk.js';
 export { createMailboxIn, deleteMailboxIn, renameMailboxIn } from './memory/mailboxes.js';
-export { applyFlagChange, expunge, messageFromRaw, placeCopy, setFlags } from './memory/message-edits.js';
+export {
+  addRawMessage,
+  applyFlagChange,
+  expunge,
+  messageFromRaw,
+  placeCopy,
+  setFlags,
+} from './memory/message-edits.js';
 export {
   changedSince,
   computeChanges,

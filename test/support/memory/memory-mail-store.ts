@@ -6,8 +6,10 @@ import {
   UnsupportedOperationError,
   UpstreamTimeoutError,
 } from '../../../lib/mail/errors.js';
+import { isInboxRef, sameMailboxPath } from '../../../lib/mail/mailbox-path.js';
 import type { MailStore, StoreContext } from '../../../lib/mail/store.js';
 import type {
+  Download,
   Mailbox,
   MailboxRef,
   MailboxStatus,
@@ -25,12 +27,22 @@ import type {
   MessageRef,
   WaitResult,
 } from '../../../lib/mail/writes.js';
-import { buildDownload, type MemoryData } from './builders.js';
+import { formatContentType, partName } from '../../../lib/mime/index.js';
+import type { MemoryData } from './builders.js';
 import { runBulk } from './bulk.js';
+import { listMemoryMessages } from './list-messages.js';
 import { createMailboxIn, deleteMailboxIn, mailboxStatus, renameMailboxIn } from './mailboxes.js';
-import { applyFlagChange, expunge, messageFromRaw, placeCopy, setFlags } from './message-edits.js';
+import { addRawMessage, applyFlagChange, expunge, placeCopy, setFlags } from './message-edits.js';
+import { messageView } from './message-view.js';
+import { rawAttachment } from './raw-message.js';
 import type { StoreBehaviour, StoreCall } from './store-behaviour.js';
 import { changedSince, computeChanges, currentState, recordChange, waitForChange } from './sync-journal.js';
+
+async function drain(download: Download): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of download.body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
 
 /** An in-memory MailStore for HTTP tests: records every call and can hang or fail on demand. */
 export class MemoryMailStore implements MailStore {
@@ -59,9 +71,11 @@ export class MemoryMailStore implements MailStore {
     }
   }
 
+  /** A store without mailboxes (POP3) has INBOX alone, whatever else the shared data holds. */
   private resolve(ref: MailboxRef): Mailbox {
+    if (!this.capabilities.mailboxes && !isInboxRef(ref)) throw new MailboxNotFoundError();
     const found = this.data.mailboxes.find((mailbox) =>
-      ref.kind === 'role' ? mailbox.role === ref.role : mailbox.path === ref.path,
+      ref.kind === 'role' ? mailbox.role === ref.role : sameMailboxPath(mailbox.path, ref.path),
     );
     if (!found) throw new MailboxNotFoundError();
     return found;
@@ -85,9 +99,16 @@ export class MemoryMailStore implements MailStore {
     };
   }
 
-  async listMailboxes(options: { counts: boolean }) {
+  async listMailboxes(options: { counts: boolean }): Promise<Mailbox[]> {
     await this.enter('listMailboxes', [options]);
-    return this.data.mailboxes;
+    const listed = this.capabilities.mailboxes
+      ? this.data.mailboxes
+      : this.data.mailboxes.filter((mailbox) => mailbox.role === 'inbox');
+    if (!options.counts) return listed.map((mailbox) => ({ ...mailbox }));
+    return listed.map((mailbox) => {
+      const { total, unseen, uidNext } = mailboxStatus(this.data, mailbox, false);
+      return { ...mailbox, total, unseen: unseen ?? 0, uidNext };
+    });
   }
 
   async getMailbox(ref: MailboxRef): Promise<MailboxStatus> {
@@ -97,14 +118,20 @@ export class MemoryMailStore implements MailStore {
 
   async listMessages(ref: MailboxRef, query: Parameters<MailStore['listMessages']>[1]) {
     await this.enter('listMessages', [ref, query]);
-    const mailbox = this.resolve(ref);
-    const messages = this.data.messages.filter((message) => message.mailbox === mailbox.path);
-    return { messages: messages.slice(0, query.limit), nextCursor: null, total: messages.length };
+    return listMemoryMessages(this.data, this.resolve(ref), query, this.capabilities.filters);
   }
 
   async getMessage(ref: MessageScope, id: string, options: Parameters<MailStore['getMessage']>[2]) {
     await this.enter('getMessage', [ref, id, options]);
-    return this.message(ref, id);
+    const message = this.message(ref, id);
+    if (options.markSeen) {
+      this.require('flags');
+      if (!message.seen) {
+        setFlags(message, [...message.flags, '\\Seen']);
+        recordChange(this.data, message.mailbox, message.id, 'updated');
+      }
+    }
+    return messageView(message, options);
   }
 
   async openRaw(ref: MessageScope, id: string) {
@@ -115,12 +142,23 @@ export class MemoryMailStore implements MailStore {
     return download();
   }
 
-  async openAttachment(ref: MessageScope, id: string, attachmentId: string) {
+  async openAttachment(ref: MessageScope, id: string, attachmentId: string): Promise<Download> {
     await this.enter('openAttachment', [ref, id, attachmentId]);
     this.message(ref, id);
     const download = this.data.downloads[`${id}/${attachmentId}`];
-    if (!download) throw new AttachmentNotFoundError();
-    return download();
+    if (download) return download();
+    const source = this.data.downloads[id];
+    const found = source ? rawAttachment(await drain(source()), attachmentId) : null;
+    if (!found) throw new AttachmentNotFoundError();
+    return {
+      contentType: formatContentType(found.node),
+      filename: partName(found.node),
+      disposition: found.node.disposition === 'inline' ? 'inline' : 'attachment',
+      size: found.bytes.length,
+      body: (async function* () {
+        yield new Uint8Array(found.bytes);
+      })(),
+    };
   }
 
   /** A real adapter refuses what its capabilities deny, whatever the HTTP layer checked. */
@@ -179,11 +217,7 @@ export class MemoryMailStore implements MailStore {
     await this.enter('appendMessage', [ref, input]);
     this.require('append');
     const mailbox = this.resolve(ref);
-    const message = messageFromRaw(this.data, mailbox, input);
-    this.data.messages.push(message);
-    const raw = new Uint8Array(input.raw);
-    this.data.downloads[message.id] = () => buildDownload({ chunks: [raw] });
-    recordChange(this.data, mailbox.path, message.id, 'created');
+    const message = addRawMessage(this.data, mailbox, input);
     return { id: message.id, mailbox: mailbox.path };
   }
 

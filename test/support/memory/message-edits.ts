@@ -1,8 +1,8 @@
 import type { Mailbox, Message } from '../../../lib/mail/types.js';
 import type { AppendInput, FlagChange } from '../../../lib/mail/writes.js';
-import { parseHeaderBlock } from '../../../lib/mime/headers.js';
-import type { MemoryData } from './builders.js';
-import { newMessageId, recordChange, serialOf } from './sync-journal.js';
+import { buildDownload, type MemoryData } from './builders.js';
+import { parseRawMessage } from './raw-message.js';
+import { newMessageId, nextUid, recordChange } from './sync-journal.js';
 
 /** Edits to single messages in the in-memory data, each journaled as a server would. */
 
@@ -26,7 +26,7 @@ export function applyFlagChange(current: readonly string[], change: FlagChange):
 /** A copy of `message` in `mailbox` under a new id, its raw source carried along. */
 export function placeCopy(data: MemoryData, message: Message, mailbox: Mailbox): Message {
   const id = newMessageId(data);
-  const uid = data.messages.filter((m) => m.mailbox === mailbox.path).length + 1000 + serialOf(data);
+  const uid = nextUid(data, mailbox.path);
   const copy: Message = structuredClone({ ...message, id, mailbox: mailbox.path, uid });
   data.messages.push(copy);
   const raw = data.downloads[message.id];
@@ -40,41 +40,30 @@ export function expunge(data: MemoryData, message: Message): void {
   recordChange(data, message.mailbox, message.id, 'removed');
 }
 
-/** A message built from appended bytes: enough of a summary for tests to find it by subject. */
+/** A message built from appended bytes, its content parsed from them as an adapter would. */
 export function messageFromRaw(data: MemoryData, mailbox: Mailbox, input: AppendInput): Message {
-  const { headers } = parseHeaderBlock(input.raw);
-  const subject = headers.find((field) => field.key === 'subject')?.value ?? null;
-  const id = newMessageId(data);
   const message: Message = {
-    id,
+    ...parseRawMessage(input.raw),
+    id: newMessageId(data),
     mailbox: mailbox.path,
-    uid: 2000 + serialOf(data),
+    uid: nextUid(data, mailbox.path),
     flags: [],
     seen: false,
     flagged: false,
     answered: false,
     draft: false,
     receivedAt: (input.date ?? new Date()).toISOString(),
-    date: null,
-    size: input.raw.byteLength,
-    subject,
-    from: null,
-    to: [],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    messageId: null,
-    inReplyTo: null,
-    references: [],
-    hasAttachments: false,
-    headers: headers.map((field) => ({ name: field.name, value: field.value })),
-    text: null,
-    html: null,
-    textTruncated: false,
-    htmlTruncated: false,
-    encodingProblem: false,
-    attachments: [],
   };
   setFlags(message, input.flags);
+  return message;
+}
+
+/** Stores appended bytes as a new message, its source kept for openRaw and openAttachment (journaled). */
+export function addRawMessage(data: MemoryData, mailbox: Mailbox, input: AppendInput): Message {
+  const message = messageFromRaw(data, mailbox, input);
+  data.messages.push(message);
+  const raw = new Uint8Array(input.raw);
+  data.downloads[message.id] = () => buildDownload({ chunks: [raw] });
+  recordChange(data, mailbox.path, message.id, 'created');
   return message;
 }

@@ -23,6 +23,8 @@ interface SyncState {
   modseq: number;
   journal: JournalEntry[];
   serial: number;
+  /** The next UID of each mailbox that has had a message placed in it: UIDs only grow, as IMAP's. */
+  uidNext: Map<string, number>;
   listeners: Set<(mailbox: string) => void>;
 }
 
@@ -31,7 +33,7 @@ const states = new WeakMap<MemoryData, SyncState>();
 function syncOf(data: MemoryData): SyncState {
   let state = states.get(data);
   if (!state) {
-    state = { modseq: 1, journal: [], serial: 0, listeners: new Set() };
+    state = { modseq: 1, journal: [], serial: 0, uidNext: new Map(), listeners: new Set() };
     states.set(data, state);
   }
   return state;
@@ -66,9 +68,16 @@ export function listenForChanges(data: MemoryData, listener: (mailbox: string) =
   return () => listeners.delete(listener);
 }
 
-/** How many ids this data has handed out; copies and appends derive their uids from it. */
-export function serialOf(data: MemoryData): number {
-  return syncOf(data).serial;
+/**
+ * A UID for a new message of `mailbox`: above every UID it holds or has
+ * handed out, so the newest message always has the highest UID (RFC 9051 §2.3.1.1).
+ */
+export function nextUid(data: MemoryData, mailbox: string): number {
+  const { uidNext } = syncOf(data);
+  const held = data.messages.filter((m) => m.mailbox === mailbox).map((m) => m.uid ?? 0);
+  const uid = Math.max(uidNext.get(mailbox) ?? 1, ...held.map((u) => u + 1));
+  uidNext.set(mailbox, uid + 1);
+  return uid;
 }
 
 function parseState(data: MemoryData, state: string): number {
@@ -122,7 +131,8 @@ export function computeChanges(
   return result;
 }
 
-function summaryOf(message: Message): MessageSummary {
+/** A message without its content: what a listing answers. */
+export function summaryOf(message: Message): MessageSummary {
   const { headers, text, html, textTruncated, htmlTruncated, encodingProblem, attachments, ...summary } =
     message;
   return summary;
