@@ -27,9 +27,13 @@ function asciiFallback(value: string): string {
   return fallback.replace(/_+/g, '_') || 'download';
 }
 
+/** More than a 255-character name can need once cleaned; a 1 MB name costs no more than this. */
+const MAX_FILENAME_SOURCE_CHARS = 4096;
+
 /** Senders choose filenames: drop path parts and control characters before they reach a disk. */
 export function safeFilename(name: string): string {
-  const base = name.split(/[/\\]/).pop() ?? '';
+  const lastSeparator = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+  const base = name.slice(lastSeparator + 1, lastSeparator + 1 + MAX_FILENAME_SOURCE_CHARS);
   const cleaned = [...base]
     .filter((char) => {
       const code = char.codePointAt(0) ?? 0;

@@ -84,15 +84,23 @@ function supportedEncoding(label: string): string | null {
   return encoding;
 }
 
+const isQuote = (code: number) => code === 0x22 || code === 0x27;
+
+/** Without the quotes around it. Index scans: `/["']+$/` retries at every quote of a run, quadratic in it. */
+function stripQuotes(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isQuote(text.charCodeAt(start))) start++;
+  while (end > start && isQuote(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
 /**
  * Resolves a MIME charset label to a decoder name: a TextDecoder encoding,
  * `ascii`, `utf-7`, or null when no decoder fits.
  */
 export function resolveCharset(label: string | null | undefined): string | null {
-  let name = (label ?? '')
-    .trim()
-    .replace(/^["']+|["']+$/g, '')
-    .toLowerCase();
+  let name = stripQuotes((label ?? '').trim()).toLowerCase();
   if (!name) return 'ascii';
   if (ASCII_LABELS.has(name)) return 'ascii';
   const candidates = [name];

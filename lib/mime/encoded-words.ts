@@ -84,7 +84,9 @@ export function decodeHeaderValue(value: string | Uint8Array): string {
   let pos = 0;
   for (const match of input.matchAll(ENCODED_WORD)) {
     const between = input.slice(pos, match.index);
-    const charset = match[1]!.replace(/\*.*$/, '');
+    // Without its language suffix.
+    const star = match[1]!.indexOf('*');
+    const charset = star < 0 ? match[1]! : match[1]!.slice(0, star);
     const key = charsetKey(charset);
     const word = { charset, encoding: match[2]!.toLowerCase(), text: match[3]! };
     const adjacent = run.length > 0 && (between === '' || LINEAR_WHITESPACE.test(between));

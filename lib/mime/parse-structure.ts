@@ -18,6 +18,13 @@ export interface ParsedMimeNode extends MimeNode {
 /** Deeper nesting than this is treated as opaque leaves, so hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 64;
 
+/**
+ * Parts described per message. Past it a multipart is not split further and
+ * its last described part runs to the end: 1 MB of bare delimiter lines
+ * would otherwise be 200,000 parts and half a second of parsing.
+ */
+const MAX_PARTS = 1000;
+
 interface Numbering {
   /** The part specifier if the entity turns out to be single-part. */
   leaf: string;
@@ -31,11 +38,17 @@ function childNumbering(prefix: string, index: number): Numbering {
   return { leaf: part, multipart: part };
 }
 
+/**
+ * The id inside `<…>`, brackets repeated or not. Index scans, not `/>+$/`:
+ * that pattern retries at every '>' of a run, and a 100 KB run took 11 s.
+ */
 function stripAngles(value: string | null): string | null {
-  const id = value
-    ?.trim()
-    .replace(/^<+|>+$/g, '')
-    .trim();
+  const text = value?.trim() ?? '';
+  let start = 0;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) === 0x3c /* < */) start++;
+  while (end > start && text.charCodeAt(end - 1) === 0x3e /* > */) end--;
+  const id = text.slice(start, end).trim();
   return id ? id : null;
 }
 
@@ -52,35 +65,60 @@ interface Delimiter {
  * line start, an optional "--" for the close delimiter, then only optional
  * whitespace (RFC 2046 §5.1.1). The line break before a delimiter belongs to it.
  */
-function findDelimiters(raw: Buffer, start: number, end: number, boundary: string): Delimiter[] {
+function findDelimiters(
+  raw: Buffer,
+  start: number,
+  end: number,
+  boundary: string,
+  limit: number,
+): Delimiter[] {
   const marker = Buffer.from(`--${boundary}`, 'latin1');
+  // Searched with its line break, so only line starts are candidates: the
+  // bare marker matched at every byte of a body made of the boundary's own
+  // characters, and each restart cost the boundary's length (quadratic).
+  const lineMarker = Buffer.from(`\n--${boundary}`, 'latin1');
+  const scope = raw.subarray(0, end);
   const found: Delimiter[] = [];
+  let at = scope.subarray(start, start + marker.length).equals(marker) ? start : -1;
   let from = start;
-  while (from < end) {
-    const at = raw.indexOf(marker, from);
-    if (at < 0 || at + marker.length > end) break;
-    from = at + 1;
-    if (at !== start && raw[at - 1] !== 0x0a) continue;
+  while (found.length < limit) {
+    if (at < 0) {
+      const lf = scope.indexOf(lineMarker, from);
+      if (lf < 0) break;
+      at = lf + 1;
+    }
     let p = at + marker.length;
+    from = at;
+    at = -1;
     const close = raw[p] === 0x2d && raw[p + 1] === 0x2d && p + 2 <= end;
     if (close) p += 2;
     while (p < end && (raw[p] === 0x20 || raw[p] === 0x09)) p++;
     if (p < end && raw[p] === 0x0d && raw[p + 1] === 0x0a) p += 2;
     else if (p < end && raw[p] === 0x0a) p += 1;
     else if (p < end) continue;
-    let before = at;
+    let before = from;
     if (before > start && raw[before - 1] === 0x0a) before--;
     if (before > start && raw[before - 1] === 0x0d) before--;
     found.push({ before, after: Math.min(p, end), close });
     if (close) break;
-    from = p;
+    // The delimiter line's own line break may open the next delimiter.
+    from = p - 1;
   }
   return found;
 }
 
-/** Body sections of a multipart: between delimiters, the last one open-ended when the close delimiter is missing. */
-function sections(raw: Buffer, start: number, end: number, boundary: string): Array<[number, number]> {
-  const delimiters = findDelimiters(raw, start, end, boundary);
+/**
+ * Body sections of a multipart: between delimiters, the last one open-ended
+ * when the close delimiter is missing or the `limit`th section is reached.
+ */
+function sections(
+  raw: Buffer,
+  start: number,
+  end: number,
+  boundary: string,
+  limit: number,
+): Array<[number, number]> {
+  const delimiters = findDelimiters(raw, start, end, boundary, limit);
   const out: Array<[number, number]> = [];
   for (let i = 0; i < delimiters.length; i++) {
     const current = delimiters[i]!;
@@ -98,7 +136,9 @@ function parseEntity(
   numbering: Numbering,
   defaultType: string,
   depth: number,
+  budget: { parts: number },
 ): ParsedMimeNode {
+  budget.parts--;
   const { headers, bodyStart } = parseHeaderBlock(raw, start, end);
   const contentType = parseContentType(getHeader(headers, 'content-type'), defaultType);
   const disposition = parseStructuredHeader(getHeader(headers, 'content-disposition'));
@@ -123,20 +163,20 @@ function parseEntity(
     // RFC 2046 §5.1.5: parts of a digest default to message/rfc822.
     const childDefault = contentType.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
     const boundary = contentType.params.boundary;
-    const found = boundary ? sections(raw, bodyStart, end, boundary) : [];
+    const found = boundary && budget.parts > 0 ? sections(raw, bodyStart, end, boundary, budget.parts) : [];
     // A multipart without a boundary or without any part still needs a body
     // part: its whole body becomes one plain-text part, as IMAP servers report one.
     const spans = found.length > 0 ? found : [[bodyStart, end] as [number, number]];
     node.children = spans.map(([s, e], i) =>
       found.length > 0
-        ? parseEntity(raw, s, e, childNumbering(node.part, i + 1), childDefault, depth + 1)
+        ? parseEntity(raw, s, e, childNumbering(node.part, i + 1), childDefault, depth + 1, budget)
         : bareTextPart(s, e, childNumbering(node.part, 1).leaf),
     );
   } else if (contentType.type === 'message/rfc822' && depth < MAX_DEPTH && isIdentity(encoding)) {
     // RFC 9051 §6.4.5: the attached message's single body is P.1; a multipart
     // body shares P with its wrapper and numbers its children P.1, P.2…
     const inner = { leaf: `${node.part}.1`, multipart: node.part };
-    node.children = [parseEntity(raw, bodyStart, end, inner, 'text/plain', depth + 1)];
+    node.children = [parseEntity(raw, bodyStart, end, inner, 'text/plain', depth + 1, budget)];
   }
   return node;
 }
@@ -170,8 +210,9 @@ function bareTextPart(start: number, end: number, part: string): ParsedMimeNode 
  * Tolerates what real mail does wrong: bare LF line breaks, whitespace after
  * boundaries, a missing close delimiter (the last part runs to the end),
  * missing or malformed Content-Type (RFC 2045 §5.2 default), broken headers.
+ * At most 1,000 parts are described (MAX_PARTS).
  * Pure: offsets point into `raw`, nothing is copied.
  */
 export function parseMimeTree(raw: Buffer): ParsedMimeNode {
-  return parseEntity(raw, 0, raw.length, { leaf: '1', multipart: '' }, 'text/plain', 0);
+  return parseEntity(raw, 0, raw.length, { leaf: '1', multipart: '' }, 'text/plain', 0, { parts: MAX_PARTS });
 }

@@ -9,16 +9,19 @@ export interface StructuredHeader {
   params: Record<string, string>;
 }
 
+const MAX_STRUCTURED_CHARS = 16 * 1024;
+
 /**
  * Parses a parameterised header value (RFC 2045 §5.1, RFC 2183) with
  * RFC 2231 continuations and charset'lang'%XX values, and also the common
  * non-standard RFC 2047 encoded words inside quoted parameter values
  * (`filename="=?utf-8?B?…?="`). Comments are dropped; a parameter given
- * twice keeps its first value.
+ * twice keeps its first value. Only the first 16 KB of a value are read:
+ * real ones are far shorter, and libmime's time grows with the length.
  */
 export function parseStructuredHeader(value: string | null | undefined): StructuredHeader {
   if (!value) return { value: '', params: {} };
-  const parsed = libmime.parseHeaderValue(value, { stripComments: true }) as {
+  const parsed = libmime.parseHeaderValue(value.slice(0, MAX_STRUCTURED_CHARS), { stripComments: true }) as {
     value: string;
     params: Record<string, string>;
     decodedParams?: string[];

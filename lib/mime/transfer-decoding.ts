@@ -173,7 +173,8 @@ export function normalizeTransferEncoding(value: string | null | undefined): str
     .replace(/\([^()]*\)/g, ' ')
     .replace(/["']/g, '')
     .trim()
-    .split(/[\s;]+/)[0];
+    // Only the first word: a full split of a hostile value builds an array as long as it.
+    .split(/[\s;]/, 1)[0];
   return token ? token.toLowerCase() : '7bit';
 }
 

@@ -11,12 +11,18 @@ export function decodeUtf7(bytes: Uint8Array): { text: string; valid: boolean } 
   let text = '';
   let valid = true;
   let i = 0;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   while (i < bytes.length) {
-    const byte = bytes[i]!;
-    if (byte >= 0x80) valid = false;
-    if (byte !== 0x2b /* + */) {
-      text += String.fromCharCode(byte >= 0x80 ? 0xfffd : byte);
-      i++;
+    // Direct characters up to the next '+', copied as one run: a string
+    // built a character at a time costs far more than the decoding.
+    const plus = view.indexOf(0x2b /* + */, i);
+    const runEnd = plus < 0 ? bytes.length : plus;
+    if (runEnd > i) {
+      const run = view.toString('latin1', i, runEnd);
+      const direct = run.replace(/[\x80-\xff]/g, '\ufffd');
+      if (direct !== run) valid = false;
+      text += direct;
+      i = runEnd;
       continue;
     }
     i++;

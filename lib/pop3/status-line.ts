@@ -42,6 +42,8 @@ export function parsePop3Status(line: Buffer): Pop3Status | null {
 
 /** RFC 1939 §7: the APOP timestamp is the msg-id-like token in the greeting, e.g. "<1896.697170952@dbc.mtview.ca.us>". */
 export function greetingTimestamp(greeting: Pop3Status): string | null {
-  const match = /<[^<>\s]*@[^<>\s]*>/.exec(greeting.text);
+  // '@' is kept out of the local part: otherwise every '@' of a long run is
+  // tried as the separator and a hostile greeting costs quadratic time.
+  const match = /<[^<>\s@]*@[^<>\s]*>/.exec(greeting.text);
   return match ? match[0] : null;
 }

@@ -230,6 +230,23 @@ describe('parseMimeTree with broken MIME', () => {
     expect(() => parseMimeTree(crlf(...lines))).not.toThrow();
   });
 
+  it('describes at most 1,000 parts; the last one runs to the end', () => {
+    const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=b\r\n\r\n${'\r\n--b'.repeat(200_000)}`);
+    const root = parseMimeTree(raw);
+    expect(root.children).toHaveLength(999);
+    expect(root.children.at(-1)!.bodyEnd).toBe(raw.length);
+  });
+
+  it('finds delimiters in linear time when the body is made of the boundary itself', () => {
+    const boundary = '-'.repeat(16_000);
+    const raw = Buffer.from(
+      `Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n--${boundary}\r\nx\r\n${'-'.repeat(1 << 20)}`,
+    );
+    const started = performance.now();
+    expect(parseMimeTree(raw).children).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it('never throws on mangled input and keeps every part inside its parent', () => {
     let seed = 42;
     const random = () => {
