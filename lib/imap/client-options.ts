@@ -3,9 +3,7 @@ import type { Account } from '../credentials/account.js';
 import { ConfigurationError } from '../mail/errors.js';
 import type { Logger } from '../mail/logger.js';
 import { createImapLogSink } from './imap-logger.js';
-
-/** Largest single literal we accept: a header block, a cut text part or one download window. */
-export const MAX_LITERAL_BYTES = 64 * 1024 * 1024;
+import { MAX_LINE_BYTES, MAX_LITERAL_BYTES, MAX_RESPONSE_BYTES, MAX_RESPONSE_TOKENS } from './wire-limits.js';
 
 /** Connection phase limits; the request deadline (the store's AbortSignal) is usually shorter. */
 const CONNECTION_TIMEOUT_MS = 10_000;
@@ -61,8 +59,11 @@ export function buildClientOptions(account: Account, logger: Logger): ImapFlowOp
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     greetingTimeout: GREETING_TIMEOUT_MS,
     socketTimeout: SOCKET_TIMEOUT_MS,
+    // The same bounds as the pipelining socket's scanner: imapflow's defaults (1-2 GB) are no bound at all.
+    maxLineLength: MAX_LINE_BYTES,
     maxLiteralSize: MAX_LITERAL_BYTES,
-    maxResponseSize: MAX_LITERAL_BYTES + 1024 * 1024,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+    maxResponseTokens: MAX_RESPONSE_TOKENS,
     logger: createImapLogSink(logger),
   };
 }

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { ResponseScanner, statusOf, tagOf } from './response-scanner.js';
+import { MAX_RESPONSE_BYTES, WireLimitError } from './wire-limits.js';
 
 /**
  * Commands the client may send while speculative answers wait, because
@@ -50,6 +51,8 @@ export class PipeliningSocket extends Duplex {
   #answering = -1;
   #receivedSinceMark = 0;
   #firstWriteSinceMark: string | null = null;
+  /** Bytes of pipelined answers held for commands the client has not sent yet. */
+  #heldBytes = 0;
 
   /** @param plan the commands (untagged, no CRLF) to send with LOGIN; asked when LOGIN is written. */
   constructor(inner: Socket | TLSSocket, plan: () => string[]) {
@@ -181,7 +184,10 @@ export class PipeliningSocket extends Duplex {
     const next = this.#specs.find((spec) => spec.theirTag === null && !spec.discard);
     if (next && rest === next.text) {
       next.theirTag = tag;
-      for (const response of next.held.splice(0)) this.push(this.#retag(next, response));
+      for (const response of next.held.splice(0)) {
+        this.#heldBytes -= response.length;
+        this.push(this.#retag(next, response));
+      }
       this.#afterAnswers();
       return [];
     }
@@ -199,8 +205,21 @@ export class PipeliningSocket extends Duplex {
       if (!this.push(chunk)) this.#inner.pause();
       return;
     }
-    for (const response of this.#scanner.push(chunk)) this.#route(response);
+    let responses: Buffer[];
+    try {
+      responses = this.#scanner.push(chunk);
+    } catch (error) {
+      // Over a wire limit: nothing more of this server is read, and imapflow learns why.
+      this.destroy(error as Error);
+      return;
+    }
+    for (const response of responses) {
+      if (this.destroyed) return;
+      this.#route(response);
+    }
     this.#afterAnswers();
+    // The client reads slower than the server sends: stop reading until it asks (_read).
+    if (!this.destroyed && this.readableLength >= this.readableHighWaterMark) this.#inner.pause();
   }
 
   #route(response: Buffer): void {
@@ -229,9 +248,19 @@ export class PipeliningSocket extends Duplex {
     const spec = this.#specs[this.#answering]!;
     if (!spec.discard) {
       if (spec.theirTag !== null) this.push(this.#retag(spec, response));
-      else spec.held.push(response);
+      else this.#hold(spec, response);
     }
     if (tagOf(response) === spec.ourTag) this.#answering += 1;
+  }
+
+  /** Keeps an answer until the client sends its command; together they stay within one response's limit. */
+  #hold(spec: Speculation, response: Buffer): void {
+    this.#heldBytes += response.length;
+    if (this.#heldBytes > MAX_RESPONSE_BYTES) {
+      this.destroy(new WireLimitError('ResponseTooLarge', 'held IMAP answers over the response limit'));
+      return;
+    }
+    spec.held.push(response);
   }
 
   /** Stops inspecting once every pipelined answer is delivered or dropped. */
@@ -252,6 +281,7 @@ export class PipeliningSocket extends Duplex {
     for (const spec of this.#specs) {
       if (spec.theirTag !== null) continue;
       spec.discard = true;
+      for (const response of spec.held) this.#heldBytes -= response.length;
       spec.held = [];
     }
   }

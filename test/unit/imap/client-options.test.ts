@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
 import { buildClientOptions } from '../../../lib/imap/client-options.js';
+import {
+  MAX_LINE_BYTES,
+  MAX_LITERAL_BYTES,
+  MAX_RESPONSE_BYTES,
+  MAX_RESPONSE_TOKENS,
+} from '../../../lib/imap/wire-limits.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 
 function buildAccount(overrides: Partial<Account> = {}): Account {
@@ -28,6 +34,18 @@ describe('buildClientOptions', () => {
       disableBinary: true,
     });
     expect(options.maxLiteralSize).toBeLessThan(1024 ** 3);
+  });
+
+  test("bounds what a server can make imapflow hold, as the pipelining socket's scanner does", () => {
+    const options = buildClientOptions(buildAccount(), silentLogger);
+    expect(options).toMatchObject({
+      maxLineLength: MAX_LINE_BYTES,
+      maxLiteralSize: MAX_LITERAL_BYTES,
+      maxResponseSize: MAX_RESPONSE_BYTES,
+      maxResponseTokens: MAX_RESPONSE_TOKENS,
+    });
+    expect(MAX_RESPONSE_BYTES).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect(MAX_RESPONSE_BYTES).toBeGreaterThan(MAX_LITERAL_BYTES);
   });
 
   test('STARTTLS is required, never optional, and TLS options reach the socket', () => {
