@@ -2,11 +2,10 @@
  * Local entry point (`npm start`): serves the gateway on Node. With no
  * accounts configured it starts the demo mailbox first.
  */
-import { serve } from '@hono/node-server';
 import { loadConfig } from '../lib/config/env.js';
 import { createCredentialStore } from '../lib/credentials/create-store.js';
 import { startDemo } from '../lib/devmail/demo.js';
-import { createApp } from '../lib/http/index.js';
+import { startNodeServer } from '../lib/http/node-server.js';
 import { createImapConnectionPool, createImapStoreFactory, poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLogger } from '../lib/log/create-logger.js';
 import { createProtocolDispatcher } from '../lib/mail/dispatch.js';
@@ -32,29 +31,33 @@ async function main(): Promise<void> {
     imap: createImapStoreFactory(pool ? { pool } : {}),
     pop3: createPop3StoreFactory(),
   });
-  const app = createApp({ credentials, stores, config, logger });
-  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
-    const base = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
-    say(`mailgate listening on ${base}`);
-    say(`API reference: ${base}/docs`);
-    if (demo) {
-      say('');
-      say(`Demo mailbox running (accounts: ${demo.accountIds.join(', ')}). Demo token (shown once):`);
-      say(`  ${demo.token}`);
-      say('List the demo INBOX:');
-      say(
-        `  curl -s -H 'Authorization: Bearer ${demo.token}' ${base}/v1/accounts/demo/mailboxes/INBOX/messages`,
-      );
-    } else {
-      say(`Serving ${configured.length} configured account(s).`);
-    }
-  });
+  const running = await startNodeServer(
+    { credentials, stores, config, logger },
+    { hostname: config.HOST, port: config.PORT },
+  );
+  const base = running.url;
+  say(`mailgate listening on ${base}`);
+  say(`API reference: ${base}/docs`);
+  if (config.MAILGATE_PUBLIC_ORIGINS === undefined && (config.HOST === '0.0.0.0' || config.HOST === '::')) {
+    say(`Links in answers name ${base}; set MAILGATE_PUBLIC_ORIGINS to the address clients use.`);
+  }
+  if (demo) {
+    say('');
+    say(`Demo mailbox running (accounts: ${demo.accountIds.join(', ')}). Demo token (shown once):`);
+    say(`  ${demo.token}`);
+    say('List the demo INBOX:');
+    say(
+      `  curl -s -H 'Authorization: Bearer ${demo.token}' ${base}/v1/accounts/demo/mailboxes/INBOX/messages`,
+    );
+  } else {
+    say(`Serving ${configured.length} configured account(s).`);
+  }
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    server.close();
+    await running.close();
     pool?.close();
     await demo?.stop();
     process.exit(0);

@@ -5,6 +5,35 @@ const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+const ORIGIN_LIST_HINT = 'must be a comma-separated list of origins such as https://mail.example.com';
+
+/** `https://a.example, http://b.example:8025` → their origins; anything with a path, query or user is refused. */
+const originList = z.string().transform((value, ctx) => {
+  const origins: string[] = [];
+  for (const item of value.split(',')) {
+    const text = item.trim();
+    if (text === '') continue;
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: ORIGIN_LIST_HINT });
+      return z.NEVER;
+    }
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) {
+      ctx.addIssue({ code: 'custom', message: ORIGIN_LIST_HINT });
+      return z.NEVER;
+    }
+    origins.push(url.origin);
+  }
+  if (origins.length === 0) {
+    ctx.addIssue({ code: 'custom', message: ORIGIN_LIST_HINT });
+    return z.NEVER;
+  }
+  return origins;
+});
+
 /** Every setting the gateway reads from the environment, parsed once. */
 const envSchema = z.object({
   /** `file` (local JSON) or `secretsmanager`. */
@@ -23,8 +52,16 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(25 * 1024 * 1024),
-  /** Base URL for download links (raw, attachments); defaults to the request's own origin. */
+  /** Base URL for download links (raw, attachments); defaults to this gateway's public origin. */
   MAILGATE_DOWNLOAD_BASE_URL: z.url().optional(),
+  /**
+   * Origins clients reach this gateway at (behind a proxy: the proxy's). Links
+   * (`rawUrl`, `downloadUrl`) name a request's own origin only when it is one
+   * of these, else the first, so a forged Host header never steers them.
+   * Default: the local server's listening address; on Lambda, the domain
+   * API Gateway reports (never the client's Host).
+   */
+  MAILGATE_PUBLIC_ORIGINS: originList.optional(),
   /**
    * Set where responses are buffered whole (Lambda behind API Gateway caps them at 6 MB):
    * a larger download is redirected to MAILGATE_DOWNLOAD_BASE_URL, or refused with 413, never attempted.

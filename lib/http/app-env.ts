@@ -10,6 +10,14 @@ export interface AppDeps {
   stores: MailStoreFactory;
   config: Config;
   logger: Logger;
+  /**
+   * The origins this process is reached at, for links (see
+   * MAILGATE_PUBLIC_ORIGINS, which takes precedence): the Node server passes
+   * its listening address. Absent, links name the request's own origin,
+   * which only a platform that sets it from its own domain may allow
+   * (Lambda behind API Gateway); over plain Node that is the client's Host.
+   */
+  publicOrigins?: () => readonly string[];
 }
 
 /** Per-request values the middleware puts on the context. */

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'stale_message_id'
   | 'state_expired'
   | 'payload_too_large'
+  | 'headers_too_large'
   | 'unsupported_media_type'
   | 'unsupported_operation'
   | 'upstream_auth_failed'

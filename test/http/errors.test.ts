@@ -27,6 +27,7 @@ const STATUS_TABLE: Array<[ErrorCode, number]> = [
   ['state_expired', 409],
   ['payload_too_large', 413],
   ['unsupported_media_type', 415],
+  ['headers_too_large', 431],
   ['internal_error', 500],
   ['unsupported_operation', 501],
   ['upstream_auth_failed', 502],

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type Config, loadConfig } from '../../lib/config/env.js';
 import type { AccountDocument } from '../../lib/credentials/account.js';
 import { FileCredentialStore } from '../../lib/credentials/file-store.js';
 import type { TokenScope } from '../../lib/credentials/store.js';
-import { createApp } from '../../lib/http/index.js';
+import { startNodeServer } from '../../lib/http/node-server.js';
 import { createImapStoreFactory } from '../../lib/imap/index.js';
 import { createLogger } from '../../lib/log/create-logger.js';
 import { createProtocolDispatcher } from '../../lib/mail/dispatch.js';
@@ -35,17 +33,16 @@ export async function startGateway(config: Partial<Config> = {}): Promise<Gatewa
   const credentials = new FileCredentialStore({ path: join(dir, 'accounts.json') });
   const logs: string[] = [];
   const fullConfig: Config = { ...loadConfig({}), MAILGATE_LOG_LEVEL: 'debug', ...config };
-  const app = createApp({
-    credentials,
-    stores: createProtocolDispatcher({ imap: createImapStoreFactory(), pop3: createPop3StoreFactory() }),
-    config: fullConfig,
-    logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
-  });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const running = await startNodeServer(
+    {
+      credentials,
+      stores: createProtocolDispatcher({ imap: createImapStoreFactory(), pop3: createPop3StoreFactory() }),
+      config: fullConfig,
+      logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    },
+    { hostname: '127.0.0.1', port: 0 },
+  );
+  const { url } = running;
   return {
     url,
     logs,
@@ -60,11 +57,8 @@ export async function startGateway(config: Partial<Config> = {}): Promise<Gatewa
       return fetch(`${url}${path}`, { ...init, headers });
     },
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive sockets from fetch would hold close() open.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      // Keep-alive sockets from fetch are closed too.
+      await running.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

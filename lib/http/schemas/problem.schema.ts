@@ -17,6 +17,7 @@ const ERROR_CODES = [
   'stale_message_id',
   'state_expired',
   'payload_too_large',
+  'headers_too_large',
   'unsupported_media_type',
   'unsupported_operation',
   'upstream_auth_failed',
@@ -38,7 +39,8 @@ export const problemSchema = z
         'was: `request_timeout` (408) the client did not send its whole body before the request deadline; ' +
         '`upstream_throttled` (503, with `Retry-After`) the mail server asked us to back off, or every ' +
         "connection to the account's server stayed busy with other requests until the deadline; " +
-        '`upstream_timeout` (504) the mail server itself did not answer in time.',
+        '`upstream_timeout` (504) the mail server itself did not answer in time. `headers_too_large` (431) ' +
+        'comes from the server before any route: the request headers were over 16 KiB.',
     }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem document.' });

@@ -3,12 +3,26 @@ import type { Message } from '../../../mail/types.js';
 import type { AppEnv } from '../../app-env.js';
 
 /**
+ * This gateway's origin for a link in the answer: the request's own origin
+ * when it is one of the known public origins (or nothing is known, where the
+ * platform sets it), else the first known one. A client's Host header alone
+ * never decides where links point.
+ */
+export function publicOrigin(c: Context<AppEnv>): string {
+  const { config, publicOrigins } = c.get('deps');
+  const requestOrigin = new URL(c.req.url).origin;
+  const known = config.MAILGATE_PUBLIC_ORIGINS ?? publicOrigins?.();
+  if (known === undefined) return requestOrigin;
+  return known.includes(requestOrigin) ? requestOrigin : (known[0] ?? requestOrigin);
+}
+
+/**
  * Where downloads are served: the configured base (a streaming endpoint
- * when deployed) or else this request's own origin.
+ * when deployed) or else this gateway's public origin.
  */
 export function downloadBase(c: Context<AppEnv>): string {
   const configured = c.get('deps').config.MAILGATE_DOWNLOAD_BASE_URL;
-  return (configured ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+  return (configured ?? publicOrigin(c)).replace(/\/+$/, '');
 }
 
 /** The canonical, account-level URL of a message: its id names its mailbox. */
