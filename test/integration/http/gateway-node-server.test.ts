@@ -137,3 +137,27 @@ describe('links in answers and the Host header', () => {
     expect(message.rawUrl.startsWith(`http://localhost:${port}/`)).toBe(true);
   });
 });
+
+describe('a client that sends its body too slowly', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ MAILGATE_REQUEST_TIMEOUT_MS: 300 });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('gets 408 request_timeout at the deadline and the connection closed', async () => {
+    const token = await gateway.token('*', 'write');
+    const head =
+      'PATCH /v1/accounts/acct/messages/i-msg HTTP/1.1\r\nHost: x\r\n' +
+      `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+    const answer = parse(await exchange(gateway.url, `${head}{"flags":`));
+    expect(answer.status).toBe(408);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body.code).toBe('request_timeout');
+  });
+});
