@@ -1,4 +1,5 @@
 import type { Account } from '../credentials/account.js';
+import { boundedBodyBytes } from '../mail/read-limits.js';
 import type { MailStore, StoreContext } from '../mail/store.js';
 import type {
   Download,
@@ -78,7 +79,10 @@ export class ImapMailStore implements MailStore {
   }
 
   getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message> {
-    return getMessage(this.#session, scope, id, options);
+    return getMessage(this.#session, scope, id, {
+      ...options,
+      maxBodyBytes: boundedBodyBytes(options.maxBodyBytes),
+    });
   }
 
   openRaw(scope: MessageScope, id: string): Promise<Download> {

@@ -5,7 +5,7 @@ import { fetchHeaders, type MessageHeaderInfo } from './commands/headers.js';
 import { listAll, listOne, type MessageSize } from './commands/list.js';
 import { apop, authenticate, plainResponse, userPass, xoauth2Response } from './commands/login.js';
 import { dele, noop, quit, rset } from './commands/maildrop.js';
-import { retr } from './commands/retr.js';
+import { retr, retrWhole, type WholeMessage } from './commands/retr.js';
 import { type MaildropStat, stat } from './commands/stat.js';
 import { stls } from './commands/stls.js';
 import { top, topMany } from './commands/top.js';
@@ -15,6 +15,7 @@ import { mapPop3Error } from './map-error.js';
 import { openSocket, type Pop3TlsOptions } from './open-socket.js';
 import type { Pop3Capabilities } from './parse-capa.js';
 import { Pop3Error } from './pop3-error.js';
+import { MAX_LISTING_BYTES } from './read-limits.js';
 import { greetingTimestamp } from './status-line.js';
 
 export interface Pop3ClientOptions {
@@ -35,7 +36,7 @@ export interface Pop3ClientOptions {
   greetingTimeoutMs?: number;
   /** Per-command deadline; for streamed bodies, the longest silence allowed. */
   commandTimeoutMs?: number;
-  /** Cap on a buffered multi-line answer (CAPA, LIST, UIDL, TOP). */
+  /** Cap on a buffered multi-line answer that has no cap of its own (CAPA, LIST, UIDL). */
   maxResponseBytes?: number;
   /** Ends the whole session when aborted. */
   signal?: AbortSignal;
@@ -89,7 +90,7 @@ export class Pop3Client {
       });
       const connection = new Pop3Connection(socket, {
         commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
-        maxResponseBytes: options.maxResponseBytes ?? 64 * 1024 * 1024,
+        maxResponseBytes: options.maxResponseBytes ?? MAX_LISTING_BYTES,
         signal: options.signal,
         mapStreamError: mapPop3Error,
       });
@@ -196,6 +197,17 @@ export class Pop3Client {
   /** The message, byte-exact, as a back-pressured stream. @throws MessageNotFoundError */
   retr(number: number): Promise<Readable> {
     return this.run((connection) => retr(connection, number));
+  }
+
+  /**
+   * The message whole, if the server says it has at most `maxBytes` (LIST n,
+   * pipelined with RETR n); else its stated size, unread, and the session is
+   * over. A server that sends more than `maxBytes` ends the session at that
+   * byte (UpstreamUnavailableError).
+   * @throws MessageNotFoundError, UpstreamUnavailableError
+   */
+  retrWhole(number: number, maxBytes: number): Promise<WholeMessage> {
+    return this.run((connection) => retrWhole(connection, number, maxBytes));
   }
 
   /** Marks a message; only a successful `quit()` removes it. @throws MessageNotFoundError */

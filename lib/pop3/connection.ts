@@ -12,7 +12,7 @@ import {
 import { ResponseReader } from './response-reader.js';
 import { parsePop3Status } from './status-line.js';
 
-export type { ConnectionOptions, Pop3Reply, Pop3Request } from './request.js';
+export type { ByteBudget, ConnectionOptions, Pop3Reply, Pop3Request } from './request.js';
 
 /**
  * One POP3 session's byte pipe: writes commands, matches responses to them in
@@ -212,8 +212,19 @@ export class Pop3Connection {
       return;
     }
     head.size += chunk.length;
-    if (head.size > this.options.maxResponseBytes) {
-      this.destroy(new Pop3Error('protocol', 'POP3 response too large', { phase: head.request.phase }));
+    const { request } = head;
+    if (request.budget) request.budget.remaining -= chunk.length;
+    if (
+      head.size > (request.maxBytes ?? this.options.maxResponseBytes) ||
+      (request.budget?.remaining ?? 0) < 0
+    ) {
+      // Nothing more of this answer is read: the session ends here, whatever is still coming.
+      this.destroy(
+        new Pop3Error('too_large', `POP3 ${request.verb} answer over its limit`, {
+          phase: request.phase,
+          command: request.verb,
+        }),
+      );
       return;
     }
     head.chunks.push(chunk);

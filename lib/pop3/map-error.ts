@@ -46,6 +46,11 @@ export function mapPop3Error(error: unknown): MailgateError {
       return new UpstreamUnavailableError('The POP3 server closed the connection unexpectedly.', options);
     case 'protocol':
       return new UpstreamUnavailableError('The POP3 server sent a malformed response.', options);
+    case 'too_large':
+      return new UpstreamUnavailableError(
+        'The POP3 server sent a longer answer than it announced or than this gateway reads; the session was ended.',
+        options,
+      );
   }
 }
 

@@ -18,7 +18,9 @@ export type Pop3FailureKind =
   /** The account requires STLS and the server does not offer it. */
   | 'tls_unavailable'
   /** The server sent something that is not POP3. */
-  | 'protocol';
+  | 'protocol'
+  /** An answer was longer than the client reads for it (a buffered body over its cap). */
+  | 'too_large';
 
 export type Pop3Phase = 'connect' | 'greeting' | 'tls' | 'auth' | 'transaction';
 

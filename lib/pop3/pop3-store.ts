@@ -3,11 +3,13 @@ import type { Account } from '../credentials/account.js';
 import {
   MailboxNotFoundError,
   MessageNotFoundError,
+  PayloadTooLargeError,
   UnsupportedOperationError,
   UpstreamUnavailableError,
 } from '../mail/errors.js';
 import { decodePop3MessageId } from '../mail/ids.js';
 import { isInboxRef } from '../mail/mailbox-path.js';
+import { boundedBodyBytes } from '../mail/read-limits.js';
 import type { MailStore, StoreContext } from '../mail/store.js';
 import type {
   Download,
@@ -26,6 +28,7 @@ import { formatContentType, partName } from '../mime/index.js';
 import { createPop3Client, type Pop3Client } from './client.js';
 import { listPop3Messages } from './list-messages.js';
 import { buildPop3Message, extractAttachment } from './message-content.js';
+import { MAX_BUFFERED_MESSAGE_BYTES } from './read-limits.js';
 import { POP3_CAPABILITIES } from './store-capabilities.js';
 import { Pop3UnsupportedWrites } from './unsupported-writes.js';
 
@@ -34,12 +37,15 @@ export interface Pop3StoreOptions {
   scanWindow: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Largest message read whole (a message as JSON, an attachment); larger is 413. Raw downloads stream. */
+  maxMessageBytes: number;
 }
 
 export const DEFAULT_POP3_STORE_OPTIONS: Pop3StoreOptions = {
   scanWindow: 500,
   commandTimeoutMs: 20_000,
   connectTimeoutMs: 10_000,
+  maxMessageBytes: MAX_BUFFERED_MESSAGE_BYTES,
 };
 
 /** Only INBOX exists on a POP3 account (RFC 1939 has a single maildrop). */
@@ -50,12 +56,6 @@ function assertInbox(mailbox: MailboxRef): void {
 /** A POP3 id always names a message of INBOX: a scope, if given, must be INBOX. */
 function assertInScope(scope: MessageScope): void {
   if (scope) assertInbox(scope);
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -106,6 +106,18 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
       return client;
     })();
     return this.connecting;
+  }
+
+  /**
+   * A message read whole, within `maxMessageBytes`: a larger one is never read.
+   * @throws MessageNotFoundError, PayloadTooLargeError, UpstreamUnavailableError
+   */
+  private async readWhole(client: Pop3Client, id: string): Promise<Buffer> {
+    const whole = await client.retrWhole(await this.locate(client, id), this.options.maxMessageBytes);
+    if (whole.kind === 'message') return whole.bytes;
+    throw new PayloadTooLargeError(
+      `This message is ${whole.size} bytes; a POP3 message is read whole for this answer only up to ${this.options.maxMessageBytes} bytes. Its raw download (rawUrl) streams at any size.`,
+    );
   }
 
   /** The session's message number for an id. @throws MessageNotFoundError */
@@ -165,10 +177,11 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
     assertInScope(scope);
     if (options.markSeen)
       throw new UnsupportedOperationError('POP3 has no flags: a message cannot be marked seen.');
-    const client = await this.session();
-    const number = await this.locate(client, id);
-    const raw = await readAll(await client.retr(number));
-    return buildPop3Message(raw, id, raw.length, options);
+    const raw = await this.readWhole(await this.session(), id);
+    return buildPop3Message(raw, id, raw.length, {
+      ...options,
+      maxBodyBytes: boundedBodyBytes(options.maxBodyBytes),
+    });
   }
 
   async openRaw(scope: MessageScope, id: string): Promise<Download> {
@@ -181,8 +194,7 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
 
   async openAttachment(scope: MessageScope, id: string, attachmentId: string): Promise<Download> {
     assertInScope(scope);
-    const client = await this.session();
-    const raw = await readAll(await client.retr(await this.locate(client, id)));
+    const raw = await this.readWhole(await this.session(), id);
     const { node, bytes } = extractAttachment(raw, attachmentId);
     return {
       contentType: formatContentType(node),

@@ -18,6 +18,15 @@ export interface Pop3Request {
   onContinue?: (challenge: string) => string;
   /** Overrides the connection's command deadline. */
   timeoutMs?: number;
+  /** Largest body of this buffered response; the connection's `maxResponseBytes` when absent. */
+  maxBytes?: number;
+  /** Shared with other buffered responses (a pipelined batch): their bodies together stay within it. */
+  budget?: ByteBudget;
+}
+
+/** Bytes several buffered responses may still take together. */
+export interface ByteBudget {
+  remaining: number;
 }
 
 export interface Pop3Reply {

@@ -1,6 +1,7 @@
-import type { Pop3Connection, Pop3Reply, Pop3Request } from '../connection.js';
+import type { ByteBudget, Pop3Connection, Pop3Reply, Pop3Request } from '../connection.js';
 import { parseListing } from '../parse-listing.js';
 import { Pop3Error } from '../pop3-error.js';
+import { MAX_HEADER_BATCH_BYTES, MAX_HEADER_BYTES } from '../read-limits.js';
 import { messageNumber } from './message-number.js';
 
 export interface MessageHeaderInfo {
@@ -32,16 +33,27 @@ function valueFor(text: string, number: number, verb: string): string {
  * UIDL n, LIST n and TOP n 0 for each message: what a summary needs. With
  * PIPELINING every command goes out in a few writes (RFC 2449 §6.6), so a
  * page of 50 costs about one round trip and no full listing of a big maildrop.
+ * Each header block may be at most MAX_HEADER_BYTES, the batch's together
+ * MAX_HEADER_BATCH_BYTES; past either the session ends (Pop3Error too_large).
  * @throws Pop3Error (rejected when a message no longer exists)
  */
 export async function fetchHeaders(
   connection: Pop3Connection,
   numbers: number[],
 ): Promise<MessageHeaderInfo[]> {
+  // One header block, and all of them together, are capped: a server cannot make a page hold more.
+  const budget: ByteBudget = { remaining: MAX_HEADER_BATCH_BYTES };
   const requests = numbers.flatMap((number) => [
     single('UIDL', messageNumber(number)),
     single('LIST', number),
-    { line: `TOP ${number} 0`, verb: 'TOP', phase: 'transaction', multiline: true } satisfies Pop3Request,
+    {
+      line: `TOP ${number} 0`,
+      verb: 'TOP',
+      phase: 'transaction',
+      multiline: true,
+      maxBytes: MAX_HEADER_BYTES,
+      budget,
+    } satisfies Pop3Request,
   ]);
   const replies: Pop3Reply[] = [];
   if (connection.pipelining) {
