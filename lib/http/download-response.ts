@@ -5,6 +5,7 @@ import type { Download } from '../mail/types.js';
 import type { AppEnv } from './app-env.js';
 import { oversizeDownloadResponse } from './buffered-limit.js';
 import { contentDisposition, safeContentType } from './content-disposition.js';
+import { exactLength } from './exact-length.js';
 import { openStore } from './store-session.js';
 
 /**
@@ -30,7 +31,8 @@ export function streamClosingStore(
             controller.enqueue(value);
           }
         } catch (error) {
-          // Headers are gone already: the client sees a short body (Content-Length tells it so).
+          // Headers are gone already: erroring the stream makes the server destroy the connection,
+          // so the client sees an aborted body, never a complete-looking one.
           logger.warn('download failed mid-stream', { error });
           await close();
           controller.error(error);
@@ -84,7 +86,12 @@ export async function respondWithDownload(
     'Content-Security-Policy': "sandbox; default-src 'none'",
     'Cache-Control': 'private, no-store',
   };
-  if (download.size !== null) headers['Content-Length'] = String(download.size);
+  // A declared length is enforced, not trusted: the body is cut off and the response aborted when it differs.
+  let body = download.body;
+  if (download.size !== null) {
+    headers['Content-Length'] = String(download.size);
+    body = exactLength(download.body, download.size);
+  }
 
   // Past the deadline, or a HEAD request whose body nobody will read: nothing must keep the store open.
   if (c.get('signal').aborted || c.req.method === 'HEAD') {
@@ -92,7 +99,7 @@ export async function respondWithDownload(
     Promise.resolve(download.body[Symbol.asyncIterator]().return?.()).catch(() => {});
     return c.body(null, 200, headers);
   }
-  return c.body(streamClosingStore(download.body, close, c.get('logger')), 200, headers);
+  return c.body(streamClosingStore(body, close, c.get('logger')), 200, headers);
 }
 
 /** Closes the store for a download whose body will not be read. */

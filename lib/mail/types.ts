@@ -186,7 +186,10 @@ export interface Download {
   contentType: string;
   filename: string | null;
   disposition: 'attachment' | 'inline';
-  /** Exact byte length when known before streaming, else null. */
+  /**
+   * Exact byte length when known before streaming, else null (never an
+   * estimate). Sent as Content-Length; a body that then differs aborts the response.
+   */
   size: number | null;
   body: AsyncIterable<Uint8Array>;
 }
