@@ -68,6 +68,13 @@ export const unsupportedError = {
   501: problem("Not supported by this account's protocol or server (`unsupported_operation`)."),
 } as const;
 
+/** For answers built from a whole message: a POP3 message too large to read whole (DECISIONS.md D17). */
+export const messageTooLargeError = {
+  413: problem(
+    'A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size.',
+  ),
+} as const;
+
 export const conflictError = {
   409: problem('The message id is stale (`stale_message_id`).'),
 } as const;

@@ -5,7 +5,12 @@ import {
   nestedAttachmentParams,
   nestedMessageParams,
 } from '../../schemas/message.schema.js';
-import { bearerSecurity, commonErrors, conflictError } from '../../schemas/problem.schema.js';
+import {
+  bearerSecurity,
+  commonErrors,
+  conflictError,
+  messageTooLargeError,
+} from '../../schemas/problem.schema.js';
 import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from '../messages/nested-alias.js';
 
 const tags = ['Downloads'];
@@ -18,7 +23,8 @@ const downloadHeaders = {
     schema: { type: 'string' as const },
   },
   'Content-Length': {
-    description: 'Present when the size is known in advance.',
+    description:
+      'Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently.',
     schema: { type: 'integer' as const },
   },
 };
@@ -69,6 +75,7 @@ const getAttachmentSpec = {
     ...commonErrors,
     404: { ...commonErrors[404], description: 'No such account, message or attachment.' },
     ...conflictError,
+    ...messageTooLargeError,
   },
 };
 

@@ -12,6 +12,7 @@ import {
   bearerSecurity,
   commonErrors,
   conflictError,
+  messageTooLargeError,
   unsupportedError,
 } from '../../schemas/problem.schema.js';
 import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from './nested-alias.js';
@@ -52,6 +53,7 @@ const getMessageSpec = {
     403: { ...commonErrors[403], description: '`markSeen=true` with a read-only token (`forbidden`).' },
     404: { ...commonErrors[404], description: 'No such account or message.' },
     ...conflictError,
+    ...messageTooLargeError,
   },
 };
 
