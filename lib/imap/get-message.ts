@@ -3,12 +3,14 @@ import type { GetMessageOptions, Message, MessageScope } from '../mail/types.js'
 import { describeAttachment } from '../mime/describe-attachment.js';
 import { parseHeaderBlock } from '../mime/headers.js';
 import { selectBodies } from '../mime/select-bodies.js';
+import { isStructureTruncated } from '../mime/truncated-structure.js';
 import type { MimeNode } from '../mime/types.js';
 import { fetchTextAndSizes } from './attachment-sizes.js';
 import { toMimeTree } from './body-structure.js';
 import type { ImapSession } from './imap-session.js';
 import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
 import { openMessage } from './open-message.js';
+import { structureFromSource } from './source-structure.js';
 import { decodeBody } from './text-bodies.js';
 
 function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
@@ -39,8 +41,10 @@ export async function getMessage(
   const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
   return session.run(async (client) => {
     const row = await client.fetchOne(String(uid), { ...SUMMARY_QUERY, headers: true }, { uid: true });
-    if (!row || row.uid !== uid || !row.bodyStructure) throw new MessageNotFoundError();
-    const tree = toMimeTree(row.bodyStructure);
+    if (!row || row.uid !== uid) throw new MessageNotFoundError();
+    // Nested past imapflow's parser, BODYSTRUCTURE does not come back: describe what the source shows.
+    const tree = row.bodyStructure ? toMimeTree(row.bodyStructure) : await structureFromSource(client, uid);
+    if (!tree) throw new MessageNotFoundError();
     const selection = selectBodies(tree);
     const wanted = [
       options.body === 'text' || options.body === 'both' ? selection.textBody : [],
@@ -69,6 +73,7 @@ export async function getMessage(
       htmlTruncated: html.truncated,
       encodingProblem: text.encodingProblem || html.encodingProblem,
       attachments: selection.attachments.map((node) => describeAttachment(node, bodies.sizes.get(node.part))),
+      structureTruncated: !row.bodyStructure || isStructureTruncated(tree),
     };
   });
 }

@@ -6,6 +6,7 @@ import type { MimeNode } from '../mime/types.js';
 import { toMimeTree } from './body-structure.js';
 import type { ImapSession } from './imap-session.js';
 import { openMessage } from './open-message.js';
+import { structureFromSource } from './source-structure.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
 
 /** An IMAP part specifier (RFC 9051 §6.4.5), bounded so it cannot be abused. */
@@ -52,8 +53,12 @@ export async function openAttachment(
       { uid: true },
     ),
   );
-  if (!row || row.uid !== uid || !row.bodyStructure) throw new MessageNotFoundError();
-  const node = findPart(toMimeTree(row.bodyStructure), attachmentId);
+  if (!row || row.uid !== uid) throw new MessageNotFoundError();
+  const tree = row.bodyStructure
+    ? toMimeTree(row.bodyStructure)
+    : await session.run((client) => structureFromSource(client, uid));
+  if (!tree) throw new MessageNotFoundError();
+  const node = findPart(tree, attachmentId);
   if (!node) throw new AttachmentNotFoundError();
   return {
     contentType: formatContentType(node),

@@ -17,6 +17,18 @@ export function encodedLengthFor(decoded: number, encoding: string): number {
   return decoded;
 }
 
+/** The longest partial IMAP can express: its `number` is an unsigned 32-bit integer (RFC 9051 §9). */
+const MAX_PARTIAL_BYTES = 0xffff_ffff;
+
+/**
+ * The encoded bytes fetched of a text part for a cut at `maxBodyBytes`: enough
+ * for that many decoded bytes, and never more than a partial can say (a
+ * larger number, 2^53 say, made the server answer nothing, read as empty text).
+ */
+export function partialLengthFor(maxBodyBytes: number, encoding: string): number {
+  return Math.min(encodedLengthFor(maxBodyBytes + SLACK_BYTES, encoding), MAX_PARTIAL_BYTES);
+}
+
 /** The `BODY.PEEK[part]` (or `<0.n>` partial, RFC 9051 §6.4.5) items for the text parts. */
 export function textPartsQuery(parts: readonly MimeNode[], maxBodyBytes: number | null): FetchQueryObject {
   return {
@@ -24,11 +36,7 @@ export function textPartsQuery(parts: readonly MimeNode[], maxBodyBytes: number 
     bodyParts: parts.map((node) =>
       maxBodyBytes === null
         ? node.part
-        : {
-            key: node.part,
-            start: 0,
-            maxLength: encodedLengthFor(maxBodyBytes + SLACK_BYTES, node.encoding),
-          },
+        : { key: node.part, start: 0, maxLength: partialLengthFor(maxBodyBytes, node.encoding) },
     ),
   };
 }
@@ -67,8 +75,7 @@ export function decodeBody(
   let encodingProblem = false;
   const texts = chosen.map((node) => {
     const raw = fetched?.get(node.part) ?? Buffer.alloc(0);
-    const cut =
-      maxBodyBytes !== null && raw.length >= encodedLengthFor(maxBodyBytes + SLACK_BYTES, node.encoding);
+    const cut = maxBodyBytes !== null && raw.length >= partialLengthFor(maxBodyBytes, node.encoding);
     const decoded = decodeCutText(decodeTransfer(raw, node.encoding), node.params.charset, cut);
     truncated ||= cut;
     encodingProblem ||= decoded.problem;

@@ -108,6 +108,11 @@ export interface Message extends MessageSummary {
   /** Set when a body's charset was unknown or its bytes invalid and it was decoded best-effort. */
   encodingProblem: boolean;
   attachments: AttachmentMeta[];
+  /**
+   * Set when the message nests deeper than the gateway describes: the text,
+   * HTML and attachments are those found above that depth.
+   */
+  structureTruncated?: boolean;
 }
 
 export interface FilterInstant {

@@ -11,4 +11,5 @@ export * from './structured-header.js';
 export * from './summarize-headers.js';
 export * from './transfer-decoding.js';
 export * from './truncate-utf8.js';
+export * from './truncated-structure.js';
 export type * from './types.js';

@@ -159,6 +159,8 @@ function parseEntity(
     bodyEnd: end,
     headers,
   };
+  const nests = contentType.type.startsWith('multipart/') || contentType.type === 'message/rfc822';
+  if (nests && depth >= MAX_DEPTH) node.truncated = true;
   if (isMultipart) {
     // RFC 2046 §5.1.5: parts of a digest default to message/rfc822.
     const childDefault = contentType.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';

@@ -28,4 +28,9 @@ export interface MimeNode {
   lines?: number;
   /** Multipart children, or for message/rfc822 the attached message's root. */
   children: MimeNode[];
+  /**
+   * Set on a multipart or attached message nested past the parser's depth
+   * limit: its children are not described (they are still in the source).
+   */
+  truncated?: true;
 }

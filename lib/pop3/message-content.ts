@@ -4,6 +4,7 @@ import {
   decodeText,
   decodeTransfer,
   describeAttachment,
+  isStructureTruncated,
   type MimeNode,
   type ParsedMimeNode,
   parseHeaderBlock,
@@ -65,6 +66,7 @@ export function buildPop3Message(raw: Buffer, id: string, size: number, options:
     attachments: selection.attachments.map((node) =>
       describeAttachment(node, attachmentBytes(raw, node).length),
     ),
+    structureTruncated: isStructureTruncated(root),
   };
 }
 

@@ -79,6 +79,11 @@ export const messageSchema = messageSummarySchema
     htmlTruncated: z.boolean(),
     encodingProblem: z.boolean(),
     attachments: z.array(attachmentSchema),
+    structureTruncated: z.boolean().openapi({
+      description:
+        'The message nests deeper than the gateway describes (a hundred levels of multipart, say): ' +
+        '`text`, `html` and `attachments` are what was found above that depth; `rawUrl` has it all.',
+    }),
     rawUrl: z.url(),
   })
   .openapi('Message');

@@ -29,6 +29,21 @@ describe('text bodies', () => {
     });
   });
 
+  test('a partial never asks more than IMAP can say, and a whole body that fits is not cut', () => {
+    for (const encoding of ['7bit', 'base64', 'quoted-printable']) {
+      const query = textPartsQuery([buildNode({ encoding })], Number.MAX_SAFE_INTEGER);
+      expect(query.bodyParts).toEqual([{ key: '1', start: 0, maxLength: 0xffff_ffff }]);
+    }
+    const whole = Buffer.from('hello world\r\n');
+    expect(decodeBody([buildNode()], 'text/plain', new Map([['1', whole]]), Number.MAX_SAFE_INTEGER)).toEqual(
+      {
+        text: 'hello world\r\n',
+        truncated: false,
+        encodingProblem: false,
+      },
+    );
+  });
+
   test('a body cut by the partial fetch mid-character is not an encoding problem', () => {
     // 'ж' is two bytes; a fetch of 11 + 64 bytes ends on half of one.
     const fetched = Buffer.from('ж'.repeat(200), 'utf8').subarray(0, encodedLengthFor(11 + 64, '7bit'));

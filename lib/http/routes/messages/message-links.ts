@@ -35,6 +35,7 @@ export function withLinks(message: Message, base: string, accountId: string) {
   const url = messageUrl(base, accountId, message.id);
   return {
     ...message,
+    structureTruncated: message.structureTruncated === true,
     attachments: message.attachments.map((attachment) => ({
       ...attachment,
       downloadUrl: `${url}/attachments/${encodeURIComponent(attachment.id)}`,
