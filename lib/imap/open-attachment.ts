@@ -6,8 +6,8 @@ import type { MimeNode } from '../mime/types.js';
 import { toMimeTree } from './body-structure.js';
 import type { ImapSession } from './imap-session.js';
 import { openMessage } from './open-message.js';
-import { structureFromSource } from './source-structure.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
+import { structureFromSource } from './source-structure.js';
 
 /** An IMAP part specifier (RFC 9051 §6.4.5), bounded so it cannot be abused. */
 const PART_SPECIFIER = /^[1-9][0-9]{0,4}(\.[1-9][0-9]{0,4}){0,30}$/;
