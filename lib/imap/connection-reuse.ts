@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { Account } from '../credentials/account.js';
-import { isQuiet } from './imapflow-internals.js';
+import { isClosing, isQuiet } from './imapflow-internals.js';
 import type { PipeliningSocket } from './pipelining-socket.js';
 
 /**
@@ -37,13 +37,25 @@ export function canPool(account: Account): boolean {
 
 /**
  * Called when a kept connection is handed to a request: byte counts start
- * anew. Returns its socket, to ask mayRetryFresh later (imapflow forgets the
- * socket once the connection closes).
+ * anew, and the server must answer within `replyWithinMs` (see
+ * PipeliningSocket.mark). Returns its socket, to ask mayRetryFresh later
+ * (imapflow forgets the socket once the connection closes).
  */
-export function markReused(client: ImapFlow): PipeliningSocket | null {
+export function markReused(client: ImapFlow, replyWithinMs = 0): PipeliningSocket | null {
   const socket = socketOf(client);
-  socket?.mark();
+  socket?.mark(replyWithinMs);
   return socket ?? null;
+}
+
+/**
+ * Whether a kept connection may be handed out: imapflow is neither closed
+ * nor closing (a BYE arrived), and its socket is neither destroyed nor ended
+ * by the server.
+ */
+export function isAlive(client: ImapFlow): boolean {
+  if (isClosing(client)) return false;
+  const socket = socketOf(client);
+  return !socket || (!socket.destroyed && !socket.readableEnded);
 }
 
 /**
@@ -69,18 +81,25 @@ export function watchListeners(client: ImapFlow): number {
  * Commands that change no message or mailbox: if a kept connection died
  * before answering one of them, nothing happened on the server.
  */
-const HARMLESS_FIRST = /^\S+ (SELECT|EXAMINE|STATUS|LIST|LSUB|NOOP|CAPABILITY|ID|NAMESPACE)[ \r]/i;
+const HARMLESS = /^\S+ (SELECT|EXAMINE|STATUS|LIST|LSUB|NOOP|CAPABILITY|ID|NAMESPACE|UNSELECT)[ \r]/i;
+
+/** One untagged BYE line and nothing else: the server ended the session without answering a command. */
+const ONLY_BYE = /^\* BYE [^\r\n]*\r\n$/i;
 
 /**
  * A request may start again on a fresh connection only when the kept one is
- * dead, the server sent not a byte since it was handed over, and the only
- * command that can have been sent (imapflow keeps one in flight) is harmless.
- * A write is therefore never sent twice.
+ * dead, every command sent since it was handed over is harmless (each write
+ * starts with one: a literal's data would not, so a command with a literal
+ * is never run twice), and the server answered none of them: it sent
+ * nothing, or only a BYE. A command that changes anything is therefore never
+ * sent twice, and no work is run again that relied on an answer of the old
+ * connection (its selected mailbox).
  */
 export function mayRetryFresh(client: ImapFlow, socket: PipeliningSocket): boolean {
   const dead = !client.usable || socket.destroyed;
-  const { received, firstWrite } = socket.sinceMark;
-  return dead && received === 0 && (firstWrite === null || HARMLESS_FIRST.test(firstWrite));
+  const { received, receivedHead, writes } = socket.sinceMark;
+  const answeredNothing = received === 0 || (received === receivedHead.length && ONLY_BYE.test(receivedHead));
+  return dead && answeredNothing && writes?.every((line) => HARMLESS.test(line)) === true;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Account } from '../credentials/account.js';
+import type { DownloadIdleOptions } from '../mail/download-idle.js';
 import { boundedBodyBytes } from '../mail/read-limits.js';
 import type { MailStore, StoreContext } from '../mail/store.js';
 import type {
@@ -53,9 +54,21 @@ export class ImapMailStore implements MailStore {
   readonly capabilities: StoreCapabilities = imapCapabilities();
   readonly #session: ImapSession;
 
-  /** @param pool where connections are kept between requests (see ImapConnectionPool); none by default. */
-  constructor(account: Account, context: StoreContext, pool?: ImapConnectionPool) {
-    this.#session = new ImapSession(account, { ...context, ...(pool ? { pool } : {}) });
+  /**
+   * @param pool where connections are kept between requests (see ImapConnectionPool); none by default.
+   * @param options when a streamed download counts as stalled (DEFAULT_DOWNLOAD_IDLE otherwise).
+   */
+  constructor(
+    account: Account,
+    context: StoreContext,
+    pool?: ImapConnectionPool,
+    options: { downloadIdle?: Partial<DownloadIdleOptions> } = {},
+  ) {
+    this.#session = new ImapSession(account, {
+      ...context,
+      ...(pool ? { pool } : {}),
+      ...(options.downloadIdle ? { downloadIdle: options.downloadIdle } : {}),
+    });
   }
 
   async probe(): Promise<ProbeResult> {

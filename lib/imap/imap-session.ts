@@ -1,6 +1,12 @@
 import type { ImapFlow } from 'imapflow';
 import type { Account } from '../credentials/account.js';
-import { type MailgateError, UpstreamTimeoutError, UpstreamUnavailableError } from '../mail/errors.js';
+import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions } from '../mail/download-idle.js';
+import {
+  ConnectionWaitTimeoutError,
+  type MailgateError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../mail/errors.js';
 import type { Logger } from '../mail/logger.js';
 import type { ImapConnectionPool } from './connection-pool.js';
 import {
@@ -45,6 +51,8 @@ export interface ImapSessionContext {
   logger: Logger;
   /** Where authenticated connections are kept between requests; none: one connection per session. */
   pool?: ImapConnectionPool;
+  /** When a streamed download counts as stalled (see guardDownload); defaults otherwise. */
+  downloadIdle?: Partial<DownloadIdleOptions>;
 }
 
 /**
@@ -58,6 +66,8 @@ export class ImapSession {
   readonly #signal: AbortSignal;
   readonly #logger: Logger;
   readonly #connection: SessionConnection;
+  readonly #downloadIdle: DownloadIdleOptions;
+  #abortedWith: MailgateError | null = null;
   /** Cleared by anything that leaves the connection unfit for another request (errors, ENABLE). */
   #reusable = true;
   #opened: OpenedMailbox | null = null;
@@ -70,6 +80,7 @@ export class ImapSession {
   constructor(account: Account, context: ImapSessionContext) {
     this.#signal = context.signal;
     this.#logger = context.logger;
+    this.#downloadIdle = { ...DEFAULT_DOWNLOAD_IDLE, ...context.downloadIdle };
     this.#connection = new SessionConnection({
       account,
       logger: context.logger,
@@ -100,6 +111,25 @@ export class ImapSession {
       this.#reusable = false;
       throw this.#translate(error);
     }
+  }
+
+  /**
+   * Announces that this session will hold its connection long (a download,
+   * a change wait), before it connects: with a pool it then takes only a
+   * connection long requests may have, so short ones always find one.
+   */
+  holdLong(): void {
+    this.#connection.holdLong();
+  }
+
+  /** When a streamed download of this session counts as stalled. */
+  get downloadIdle(): DownloadIdleOptions {
+    return this.#downloadIdle;
+  }
+
+  /** Bytes read from this session's connection so far, a running count; null before it connects. */
+  get receivedBytes(): number | null {
+    return this.#connection.receivedBytes;
   }
 
   /** Server capabilities (refreshed after login). */
@@ -226,8 +256,19 @@ export class ImapSession {
     this.#abortWaiters.clear();
   }
 
+  /** What the request's abort means, decided once, when it happens (whether a slot was awaited then). */
   #abortError(): MailgateError {
+    this.#abortedWith ??= this.#abortReason();
+    return this.#abortedWith;
+  }
+
+  #abortReason(): MailgateError {
     const reason: unknown = this.#signal.reason;
+    const timedOut =
+      reason instanceof UpstreamTimeoutError || (reason instanceof Error && reason.name === 'TimeoutError');
+    // The deadline passed while every connection of the account was busy: the server was never asked.
+    if (timedOut && this.#connection.waitingForSlot)
+      return new ConnectionWaitTimeoutError(undefined, undefined, { cause: reason });
     if (reason instanceof UpstreamTimeoutError) return reason;
     if (reason instanceof Error && reason.name === 'TimeoutError') {
       return new UpstreamTimeoutError(undefined, { cause: reason });

@@ -1,4 +1,5 @@
 import type { Account } from '../credentials/account.js';
+import type { DownloadIdleOptions } from '../mail/download-idle.js';
 import type { MailStore, MailStoreFactory, StoreContext } from '../mail/store.js';
 import type { StoreCapabilities } from '../mail/types.js';
 import type { ImapConnectionPool } from './connection-pool.js';
@@ -8,6 +9,8 @@ import { ImapMailStore } from './imap-mail-store.js';
 export interface ImapStoreFactoryOptions {
   /** Keeps authenticated connections between requests (off when absent). */
   pool?: ImapConnectionPool;
+  /** When a streamed download counts as stalled (DEFAULT_DOWNLOAD_IDLE otherwise). */
+  downloadIdle?: Partial<DownloadIdleOptions>;
 }
 
 /** Opens one ImapMailStore per request; nothing connects until the store's first call. */
@@ -17,7 +20,7 @@ export function createImapStoreFactory(options: ImapStoreFactoryOptions = {}): M
       return imapCapabilities();
     },
     open(account: Account, context: StoreContext): MailStore {
-      return new ImapMailStore(account, context, options.pool);
+      return new ImapMailStore(account, context, options.pool, { downloadIdle: options.downloadIdle ?? {} });
     },
   };
 }

@@ -234,6 +234,75 @@ export function isQuiet(client: ImapFlow): boolean {
   );
 }
 
+interface ClosingState {
+  usable?: unknown;
+  isClosed?: unknown;
+  _closePending?: unknown;
+  state?: unknown;
+  states?: { LOGOUT?: unknown };
+}
+
+/**
+ * True when imapflow will not send another command: closed, or closing
+ * after a BYE or an error (imapflow marks the client unusable only on a
+ * later tick). True whenever a field is missing, so a changed imapflow
+ * never hands a connection on.
+ */
+export function isClosing(client: ImapFlow): boolean {
+  const state = client as unknown as ClosingState;
+  return (
+    state.usable !== true ||
+    state.isClosed !== false ||
+    state._closePending !== false ||
+    state.states?.LOGOUT === undefined ||
+    state.state === state.states.LOGOUT
+  );
+}
+
+/** Commands that change nothing on the server, whichever mailbox is selected. */
+const SELECTION_SAFE = new Set(['SELECT', 'EXAMINE', 'STATUS', 'LIST', 'LSUB', 'NOOP', 'CAPABILITY', 'ID']);
+
+interface ExecHolder {
+  exec?: (command: string, ...args: unknown[]) => Promise<unknown>;
+}
+
+/**
+ * A kept connection may still have the previous request's mailbox selected,
+ * and a server may end that session only after it ran the next command:
+ * Dovecot, when another session deleted the selected mailbox, runs an APPEND
+ * and then answers `* BYE IMAP session state is inconsistent` instead of the
+ * tagged OK. Until the request selects a mailbox of its own, any command but
+ * a harmless one is therefore preceded by leaving the old selection
+ * (unselectMailbox), so a session the server has condemned fails on a
+ * command that changed nothing, and the command itself is never sent.
+ * Wraps imapflow's `exec`, which every command passes (its own methods and
+ * the writes' sendCommand). Returns the function that removes the guard.
+ */
+export function guardStaleSelection(client: ImapFlow): () => void {
+  const executor = client as unknown as ExecHolder;
+  const original = executor.exec;
+  const stale = client.mailbox;
+  if (typeof original !== 'function' || !stale) return () => undefined;
+  let armed = true;
+  const guarded = async function (this: unknown, command: string, ...args: unknown[]) {
+    if (armed && client.mailbox === stale && !SELECTION_SAFE.has(command.toUpperCase())) {
+      armed = false;
+      await unselectMailbox(client).catch(() => undefined);
+      if (isClosing(client)) {
+        throw Object.assign(new Error('The kept connection closed while leaving its old mailbox.'), {
+          code: 'NoConnection',
+        });
+      }
+    }
+    return original.call(this, command, ...args);
+  };
+  executor.exec = guarded;
+  return () => {
+    armed = false;
+    if (executor.exec === guarded) executor.exec = original;
+  };
+}
+
 interface ImapToken {
   type?: unknown;
   value?: unknown;

@@ -41,6 +41,8 @@ export async function openAttachment(
   attachmentId: string,
 ): Promise<Download> {
   if (!PART_SPECIFIER.test(attachmentId)) throw new AttachmentNotFoundError();
+  // The stream holds the connection after the answer: a pool keeps it out of the share of short requests.
+  session.holdLong();
   const { uid } = await openMessage(session, scope, id, 'read');
   const row = await session.run((client) =>
     client.fetchOne(

@@ -11,6 +11,8 @@ import { streamSection, WINDOW_BYTES } from './section-stream.js';
  * @throws MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError
  */
 export async function openRaw(session: ImapSession, scope: MessageScope, id: string): Promise<Download> {
+  // The stream holds the connection after the answer: a pool keeps it out of the share of short requests.
+  session.holdLong();
   const { uid } = await openMessage(session, scope, id, 'read');
   const row = await session.run((client) =>
     client.fetchOne(

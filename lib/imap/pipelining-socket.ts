@@ -13,6 +13,18 @@ const LOGIN_LINE = /^(\S+) LOGIN /i;
 /** A synchronizing literal: the server must answer "+" before the rest may be sent (RFC 9051 §7.5). */
 const SYNC_LITERAL = /\{\d+\}\r\n$/;
 
+/** Writes whose start `sinceMark` keeps; a request that writes more is never run again elsewhere. */
+const MARKED_WRITES = 16;
+const RECEIVED_HEAD_BYTES = 512;
+
+/** The first-reply timer of a kept connection (see `mark`). */
+interface ReplyWatch {
+  ms: number;
+  /** Writes not yet handed to the kernel. */
+  pending: number;
+  timer: NodeJS.Timeout | null;
+}
+
 interface Speculation {
   ourTag: string;
   /** The command after its tag, CRLF included. */
@@ -51,6 +63,11 @@ export class PipeliningSocket extends Duplex {
   #answering = -1;
   #receivedSinceMark = 0;
   #firstWriteSinceMark: string | null = null;
+  /** The start of each write since `mark()`; null once there were more than MARKED_WRITES. */
+  #writesSinceMark: string[] | null = [];
+  /** The first bytes the server sent since `mark()`. */
+  #receivedHeadSinceMark = '';
+  #replyWatch: ReplyWatch | null = null;
   /** Bytes of pipelined answers held for commands the client has not sent yet. */
   #heldBytes = 0;
 
@@ -105,23 +122,47 @@ export class PipeliningSocket extends Duplex {
     return new Promise((resolve) => this.#inner.once('close', () => resolve()));
   }
 
-  /** Starts counting anew, when the connection is handed to another request. */
-  mark(): void {
+  /**
+   * Starts counting anew, when the connection is handed to another request.
+   * With `replyWithinMs`, the server must send a byte within that time once
+   * everything written since has left the process (an upload in progress is
+   * never timed), else the socket is destroyed: a kept connection whose peer
+   * vanished without closing TCP fails fast instead of at the request deadline.
+   */
+  mark(replyWithinMs = 0): void {
     this.#receivedSinceMark = 0;
     this.#firstWriteSinceMark = null;
+    this.#writesSinceMark = [];
+    this.#receivedHeadSinceMark = '';
+    this.#stopReplyWatch();
+    if (replyWithinMs > 0) this.#replyWatch = { ms: replyWithinMs, pending: 0, timer: null };
   }
 
-  /** Bytes from the server, and the start of the first bytes written (a command line), since `mark()`. */
-  get sinceMark(): { received: number; firstWrite: string | null } {
-    return { received: this.#receivedSinceMark, firstWrite: this.#firstWriteSinceMark };
+  /**
+   * Since `mark()`: bytes from the server and their first ones, the start of
+   * the first write (a command line) and of every write (null when too many).
+   */
+  get sinceMark(): {
+    received: number;
+    receivedHead: string;
+    firstWrite: string | null;
+    writes: readonly string[] | null;
+  } {
+    return {
+      received: this.#receivedSinceMark,
+      receivedHead: this.#receivedHeadSinceMark,
+      firstWrite: this.#firstWriteSinceMark,
+      writes: this.#writesSinceMark,
+    };
   }
 
   override _read(): void {
     this.#inner.resume();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+  override _write(chunk: Buffer, _encoding: BufferEncoding, written: (error?: Error | null) => void): void {
     this.#firstWriteSinceMark ??= chunk.subarray(0, 64).toString('latin1');
+    const done = this.#noteWrite(chunk, written);
     if (this.#mode === 'through' || this.#writesThrough) {
       this.#inner.write(chunk, done);
       return;
@@ -153,6 +194,7 @@ export class PipeliningSocket extends Duplex {
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#stopReplyWatch();
     this.#inner.destroy();
     done(error);
   }
@@ -200,7 +242,7 @@ export class PipeliningSocket extends Duplex {
   }
 
   #fromServer(chunk: Buffer): void {
-    this.#receivedSinceMark += chunk.length;
+    this.#noteReceived(chunk);
     if (this.#readsThrough) {
       if (!this.push(chunk)) this.#inner.pause();
       return;
@@ -284,6 +326,45 @@ export class PipeliningSocket extends Duplex {
       for (const response of spec.held) this.#heldBytes -= response.length;
       spec.held = [];
     }
+  }
+
+  /** Records a write since `mark()`; returns its completion, which arms the reply watch once all has left. */
+  #noteWrite(chunk: Buffer, done: (error?: Error | null) => void): (error?: Error | null) => void {
+    const writes = this.#writesSinceMark;
+    if (writes !== null) {
+      if (writes.length < MARKED_WRITES) writes.push(chunk.subarray(0, 64).toString('latin1'));
+      else this.#writesSinceMark = null;
+    }
+    const watch = this.#replyWatch;
+    if (!watch) return done;
+    watch.pending += 1;
+    if (watch.timer) clearTimeout(watch.timer);
+    watch.timer = null;
+    return (error) => {
+      watch.pending -= 1;
+      if (this.#replyWatch === watch && watch.pending === 0 && !error) {
+        watch.timer = setTimeout(() => {
+          if (this.#replyWatch !== watch) return;
+          const silent = new Error(`no reply within ${watch.ms} ms on a kept connection`);
+          Object.assign(silent, { code: 'EConnectionClosed' });
+          this.destroy(silent);
+        }, watch.ms);
+        watch.timer.unref();
+      }
+      done(error);
+    };
+  }
+
+  #noteReceived(chunk: Buffer): void {
+    this.#receivedSinceMark += chunk.length;
+    const room = RECEIVED_HEAD_BYTES - this.#receivedHeadSinceMark.length;
+    if (room > 0) this.#receivedHeadSinceMark += chunk.subarray(0, room).toString('latin1');
+    this.#stopReplyWatch();
+  }
+
+  #stopReplyWatch(): void {
+    if (this.#replyWatch?.timer) clearTimeout(this.#replyWatch.timer);
+    this.#replyWatch = null;
   }
 
   #retag(spec: Speculation, response: Buffer): Buffer {

@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { guardDownload } from '../mail/download-idle.js';
 import { UpstreamUnavailableError } from '../mail/errors.js';
 import { createChunkDecoder } from '../mime/transfer-decoding.js';
 import type { ImapSession } from './imap-session.js';
@@ -36,6 +37,9 @@ export async function fetchWindow(
  * our own decoder when `encoding` is given: no charset conversion, no
  * line-ending change. The session is closed when the stream ends, fails or
  * the reader stops early; closing the session mid-stream ends it with an error.
+ * A download that makes no progress (`session.downloadIdle`: the server
+ * sends too little, or the reader takes nothing) is ended the same way, so
+ * it cannot hold its connection indefinitely.
  */
 export function streamSection(
   session: ImapSession,
@@ -44,7 +48,7 @@ export function streamSection(
   first: Buffer,
   encoding: string | null,
 ): AsyncIterable<Uint8Array> {
-  return (async function* () {
+  const windows = (async function* () {
     try {
       const decoder = createChunkDecoder(encoding);
       let offset = 0;
@@ -65,4 +69,9 @@ export function streamSection(
       await session.close();
     }
   })();
+  return guardDownload(windows, {
+    ...session.downloadIdle,
+    received: () => session.receivedBytes,
+    onStall: () => void session.close(),
+  });
 }

@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Account } from '../credentials/account.js';
 import { UpstreamUnavailableError } from '../mail/errors.js';
 import type { Logger } from '../mail/logger.js';
-import type { ImapConnectionPool, Lease } from './connection-pool.js';
+import type { ImapConnectionPool, Lease, LeaseKind } from './connection-pool.js';
 import {
   canPool,
   canReturn,
@@ -13,7 +13,12 @@ import {
   watchListeners,
 } from './connection-reuse.js';
 import type { MailboxMode } from './imap-session.js';
-import { listAllCommandLine, openCommandLine, statusCommandLine } from './imapflow-internals.js';
+import {
+  guardStaleSelection,
+  listAllCommandLine,
+  openCommandLine,
+  statusCommandLine,
+} from './imapflow-internals.js';
 import { openImapConnection } from './open-connection.js';
 import type { PipeliningSocket } from './pipelining-socket.js';
 
@@ -67,6 +72,10 @@ export class SessionConnection {
   #client: ImapFlow | null = null;
   #connecting: Promise<ImapFlow> | null = null;
   #released = false;
+  #kind: LeaseKind = 'short';
+  #waitingForSlot = false;
+  /** Removes the guard against the previous request's selected mailbox (see guardStaleSelection). */
+  #unguard: () => void = () => undefined;
 
   constructor(options: SessionConnectionOptions) {
     this.#options = options;
@@ -79,6 +88,25 @@ export class SessionConnection {
 
   get started(): boolean {
     return this.#connecting !== null;
+  }
+
+  /** True while the session waits for the pool to free a connection of the account. */
+  get waitingForSlot(): boolean {
+    return this.#waitingForSlot;
+  }
+
+  /** Bytes imapflow has read from the current connection, a running count (imapflow's `stats()`); null before connecting. */
+  get receivedBytes(): number | null {
+    return this.#client ? this.#client.stats().received : null;
+  }
+
+  /**
+   * This session will hold its connection long (a download, a change wait):
+   * it may only take a connection the pool lets long requests have. Heeded
+   * before the first connect only.
+   */
+  holdLong(): void {
+    if (!this.started) this.#kind = 'long';
   }
 
   /** The authenticated client, connecting (or leasing) on first call. */
@@ -98,6 +126,7 @@ export class SessionConnection {
     const socket = this.#reused;
     if (!socket || client !== this.#client || this.#released || !mayRetryFresh(client, socket)) return null;
     this.#reused = null;
+    this.#unguard();
     this.#options.logger.debug('imap kept connection was dead before answering; opening a fresh one');
     client.close();
     // imapflow forgets a dead socket; wait on the kept one, so the slot never holds two connections.
@@ -113,6 +142,7 @@ export class SessionConnection {
   release(reusable: boolean): void {
     if (this.#released) return;
     this.#released = true;
+    this.#unguard();
     const client = this.#client;
     const lease = this.#lease;
     this.#lease = null;
@@ -128,7 +158,18 @@ export class SessionConnection {
     if (this.#released) throw closed();
     const { account, signal } = this.#options;
     if (this.#pool) {
-      const lease = await this.#pool.acquire(poolAccountKey(account), credentialsVersion(account), signal);
+      this.#waitingForSlot = true;
+      let lease: Lease;
+      try {
+        lease = await this.#pool.acquire(
+          poolAccountKey(account),
+          credentialsVersion(account),
+          signal,
+          this.#kind,
+        );
+      } finally {
+        this.#waitingForSlot = false;
+      }
       if (this.#released) {
         this.#pool.release(lease, null, false);
         throw closed();
@@ -137,7 +178,8 @@ export class SessionConnection {
       if (lease.client) {
         this.#client = lease.client;
         this.#listenersAtStart = watchListeners(lease.client);
-        this.#reused = markReused(lease.client);
+        this.#reused = markReused(lease.client, this.#pool.firstReplyMs);
+        this.#unguard = guardStaleSelection(lease.client);
         return lease.client;
       }
     }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Account } from '../credentials/account.js';
+import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions, guardDownload } from '../mail/download-idle.js';
 import {
   MailboxNotFoundError,
   MessageNotFoundError,
@@ -37,6 +38,8 @@ export interface Pop3StoreOptions {
   scanWindow: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
+  /** When a streamed download counts as stalled (DEFAULT_DOWNLOAD_IDLE otherwise). */
+  downloadIdle?: Partial<DownloadIdleOptions>;
   /** Largest message read whole (a message as JSON, an attachment); larger is 413. Raw downloads stream. */
   maxMessageBytes: number;
 }
@@ -187,7 +190,13 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   async openRaw(scope: MessageScope, id: string): Promise<Download> {
     assertInScope(scope);
     const client = await this.session();
-    const body = await client.retr(await this.locate(client, id));
+    const stream = await client.retr(await this.locate(client, id));
+    // A stalled stream (a trickling server, a client that stopped reading) ends the session.
+    const body = guardDownload(stream, {
+      ...DEFAULT_DOWNLOAD_IDLE,
+      ...this.options.downloadIdle,
+      onStall: () => void this.close(),
+    });
     // LIST sizes are the server's count (RFC 1939 §5) and not always exact: no Content-Length promised.
     return { contentType: 'message/rfc822', filename: null, disposition: 'attachment', size: null, body };
   }

@@ -33,6 +33,8 @@ export async function waitForChange(
   timeoutSeconds: number,
 ): Promise<WaitResult> {
   const deadline = Date.now() + timeoutSeconds * 1000;
+  // The wait holds the connection: a pool keeps it out of the share of short requests.
+  session.holdLong();
   const from = decodeSyncState(since);
   const sync = await prepareSync(session, ref, 'CONDSTORE');
   const before = currentState(await session.open(sync.path, 'read', { refresh: true }));

@@ -4,7 +4,14 @@ import { ConfigurationError } from '../../../lib/mail/errors.js';
 
 describe('connection reuse settings', () => {
   test('on by default for the local server, off by default elsewhere', () => {
-    expect(poolOptionsFromEnv({}, 'on')).toEqual({ idleMs: 5_000, maxIdlePerAccount: 4, maxPerAccount: 8 });
+    expect(poolOptionsFromEnv({}, 'on')).toEqual({
+      idleMs: 5_000,
+      maxIdlePerAccount: 4,
+      maxPerAccount: 8,
+      reservedPerAccount: 2,
+      maxWaitingPerAccount: 64,
+      firstReplyMs: 3_000,
+    });
     expect(poolOptionsFromEnv({}, 'off')).toBeNull();
   });
 
@@ -12,10 +19,24 @@ describe('connection reuse settings', () => {
     expect(poolOptionsFromEnv({ MAILGATE_IMAP_REUSE: 'off' }, 'on')).toBeNull();
     expect(
       poolOptionsFromEnv(
-        { MAILGATE_IMAP_REUSE: 'ON', MAILGATE_IMAP_IDLE_MS: '2000', MAILGATE_IMAP_MAX_PER_ACCOUNT: '15' },
+        {
+          MAILGATE_IMAP_REUSE: 'ON',
+          MAILGATE_IMAP_IDLE_MS: '2000',
+          MAILGATE_IMAP_MAX_PER_ACCOUNT: '15',
+          MAILGATE_IMAP_RESERVED_PER_ACCOUNT: '3',
+          MAILGATE_IMAP_MAX_WAITING_PER_ACCOUNT: '10',
+          MAILGATE_IMAP_FIRST_REPLY_MS: '0',
+        },
         'off',
       ),
-    ).toEqual({ idleMs: 2_000, maxIdlePerAccount: 4, maxPerAccount: 15 });
+    ).toEqual({
+      idleMs: 2_000,
+      maxIdlePerAccount: 4,
+      maxPerAccount: 15,
+      reservedPerAccount: 3,
+      maxWaitingPerAccount: 10,
+      firstReplyMs: 0,
+    });
   });
 
   test('a malformed value is a configuration error, not a silent default', () => {

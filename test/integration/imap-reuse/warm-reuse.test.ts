@@ -81,10 +81,19 @@ describe('a kept connection that died', () => {
     await proxy.close();
   });
 
-  /** Makes the kept connection swallow and cut its next command; new connections work. */
-  async function killKept(): Promise<void> {
+  /**
+   * Makes the kept connection swallow and cut its next command; new connections work.
+   * After `warm` 'list' it has INBOX selected; after 'mailboxes' nothing.
+   */
+  async function killKept(warm: 'list' | 'mailboxes' = 'list'): Promise<void> {
     pool = buildPool();
-    await request(user, pool, viaProxy(proxy, true), listSubjects);
+    await request(
+      user,
+      pool,
+      viaProxy(proxy, true),
+      (store): Promise<unknown> =>
+        warm === 'list' ? listSubjects(store) : store.listMailboxes({ counts: false }),
+    );
     const kept = lastConnection(proxy);
     proxy.setFaults({
       cutBeforeForwarding: true,
@@ -130,10 +139,27 @@ describe('a kept connection that died', () => {
   });
 
   test('a write whose first command changes the server (CREATE) is not retried', async () => {
-    await killKept();
+    await killKept('mailboxes');
     const create = request(user, pool, viaProxy(proxy, true), (store) => store.createMailbox('NeverTwice'));
     await expect(create).rejects.toMatchObject({ code: 'upstream_unavailable' });
     expect(proxy.totalConnections).toBe(0);
+    expect(proxy.commands.filter((c) => / CREATE /.test(c.line))).toHaveLength(1);
+    pool.close();
+  });
+
+  test('a CREATE is sent once, on a fresh connection, when the kept one died on the UNSELECT before it', async () => {
+    // The kept connection still has INBOX selected: the old selection is left before a write (UNSELECT).
+    await killKept('list');
+    await request(user, pool, viaProxy(proxy, true), (store) => store.createMailbox('OnceFresh'));
+    expect(proxy.totalConnections).toBe(1);
+    // The fresh connection's LOGIN, then the CREATE (with its SUBSCRIBE and LIST) once.
+    expect(proxy.commands.map((c) => c.line.split(' ')[1])).toEqual([
+      'UNSELECT',
+      'LOGIN',
+      'CREATE',
+      'SUBSCRIBE',
+      'LIST',
+    ]);
     pool.close();
   });
 });

@@ -1,0 +1,184 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { AccountDocument } from '../../../lib/credentials/account.js';
+import type { ImapConnectionPool } from '../../../lib/imap/connection-pool.js';
+import { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
+import { WINDOW_BYTES } from '../../../lib/imap/section-stream.js';
+import { type DownloadIdleOptions, DownloadStalledError } from '../../../lib/mail/download-idle.js';
+import { UpstreamTimeoutError } from '../../../lib/mail/errors.js';
+import { silentLogger } from '../../../lib/mail/logger.js';
+import type { Download, MailboxRef } from '../../../lib/mail/types.js';
+import type { FaultProxy } from '../../support/fault-proxy.js';
+import type { MailUser } from '../../support/mail-server.js';
+import { buildAccount, buildMessage, createImapUser } from '../imap/imap-test-kit.js';
+import { buildPool, plainProxy, request, viaProxy } from './reuse-kit.js';
+
+/**
+ * Slow downloads cannot starve an account: they hold at most the
+ * connections the pool lets long requests have, and one that makes no
+ * progress (a silent or trickling server, a client that stopped reading)
+ * is ended and its connection freed.
+ */
+const INBOX: MailboxRef = { kind: 'path', path: 'INBOX' };
+/** The FETCH of any window after the first (BODY.PEEK[]<1048576.…>). */
+const LATER_WINDOW = /BODY\.PEEK\[\]<[1-9]\d*\./;
+let user: MailUser;
+let bigId: string;
+
+beforeAll(async () => {
+  user = await createImapUser('fair');
+  const body = `${'x'.repeat(998)}\r\n`.repeat(Math.ceil((WINDOW_BYTES * 1.5) / 1000));
+  await user.seed('INBOX', [
+    { raw: buildMessage({ subject: 'big', body }) },
+    { raw: buildMessage({ subject: 'small' }) },
+  ]);
+  const page = await request(user, undefined, {}, (store) =>
+    store.listMessages(INBOX, { limit: 10, filter: {} }),
+  );
+  bigId = page.messages.find((m) => m.subject === 'big')!.id;
+});
+
+/** A store on `pool` through `proxy`, with the given download limits. */
+function openStore(
+  pool: ImapConnectionPool,
+  proxy: FaultProxy,
+  signal: AbortSignal,
+  downloadIdle: Partial<DownloadIdleOptions>,
+): ImapMailStore {
+  const account = buildAccount(user, viaProxy(proxy, true) as Partial<AccountDocument>);
+  return new ImapMailStore(account, { signal, logger: silentLogger }, pool, { downloadIdle });
+}
+
+/** Reads the first window of a download, then asks for more: `rest` is the next chunk. */
+async function readFirstWindow(download: Download): Promise<{ rest: Promise<IteratorResult<Uint8Array>> }> {
+  const chunks = download.body[Symbol.asyncIterator]();
+  let read = 0;
+  while (read < WINDOW_BYTES) {
+    const next = await chunks.next();
+    if (next.done) throw new Error('the download ended within its first window');
+    read += next.value.length;
+  }
+  const rest = chunks.next();
+  rest.catch(() => undefined);
+  return { rest };
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const giveUp = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > giveUp) throw new Error('condition not met in time');
+    await delay(10);
+  }
+}
+
+/** The outcome of `promise`, or 'pending' after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | { error: unknown } | 'pending'> {
+  return Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    delay(ms).then(() => 'pending' as const),
+  ]);
+}
+
+describe('stalled downloads and short requests on one account', () => {
+  let proxy: FaultProxy;
+  let pool: ImapConnectionPool;
+  const stores: ImapMailStore[] = [];
+  beforeAll(async () => {
+    proxy = await plainProxy(user);
+    pool = buildPool({ maxPerAccount: 8 });
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    pool.close();
+    await proxy.close();
+  });
+
+  test('while 8 downloads stall, 6 hold connections, a list answers within 2 s, the 2 waiting end 503 at their deadline', async () => {
+    proxy.setFaults({ onCommand: (line) => (LATER_WINDOW.test(line) ? 'stall' : 'forward') });
+    const deadlines = Array.from({ length: 8 }, () => new AbortController());
+    const downloads = deadlines.map(async (deadline) => {
+      const store = openStore(pool, proxy, deadline.signal, { idleMs: 60_000 });
+      stores.push(store);
+      return readFirstWindow(await store.openRaw(null, bigId));
+    });
+    for (const download of downloads) download.catch(() => undefined);
+    await until(() => proxy.commands.filter((c) => LATER_WINDOW.test(c.line)).length === 6);
+
+    const listed = await request(
+      user,
+      pool,
+      viaProxy(proxy, true),
+      (store) => store.listMessages(INBOX, { limit: 10, filter: {} }),
+      AbortSignal.timeout(2_000),
+    );
+    expect(listed.messages.map((m) => m.subject).sort()).toEqual(['big', 'small']);
+
+    // The two downloads still waiting for a connection reach their deadline: 503, not a server timeout.
+    for (const deadline of deadlines) deadline.abort(new UpstreamTimeoutError());
+    const outcomes = await Promise.allSettled(downloads);
+    const waited = outcomes.filter(
+      (o) => o.status === 'rejected' && (o.reason as { code?: string }).code === 'upstream_throttled',
+    );
+    expect(waited).toHaveLength(2);
+    expect(proxy.peakConnections).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('a download that makes no progress', () => {
+  let proxy: FaultProxy;
+  let pool: ImapConnectionPool;
+  beforeAll(async () => {
+    proxy = await plainProxy(user);
+  });
+  afterEach(async () => {
+    pool?.close();
+    proxy.setFaults({});
+    await until(() => proxy.connections === 0);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  const limits = { idleMs: 300, minBytes: 4096 };
+
+  test('a silent server: ended after idleMs, its connection closed', async () => {
+    pool = buildPool();
+    proxy.setFaults({ onCommand: (line) => (LATER_WINDOW.test(line) ? 'stall' : 'forward') });
+    const store = openStore(pool, proxy, new AbortController().signal, limits);
+    const { rest } = await readFirstWindow(await store.openRaw(null, bigId));
+    const outcome = await within(rest, 5_000);
+    expect(outcome).toMatchObject({ error: expect.any(DownloadStalledError) });
+    expect((outcome as { error: DownloadStalledError }).error.side).toBe('server');
+    await until(() => proxy.connections === 0, 5_000);
+  });
+
+  test('a server trickling one byte every 20 ms: ended after idleMs, its connection closed', async () => {
+    pool = buildPool();
+    const store = openStore(pool, proxy, new AbortController().signal, limits);
+    const download = await store.openRaw(null, bigId);
+    proxy.setFaults({ trickle: { bytesPerTick: 1, intervalMs: 20 } });
+    const { rest } = await readFirstWindow(download);
+    const outcome = await within(rest, 5_000);
+    expect(outcome).toMatchObject({ error: expect.any(DownloadStalledError) });
+    expect((outcome as { error: DownloadStalledError }).error.side).toBe('server');
+    await until(() => proxy.connections === 0, 5_000);
+  });
+
+  test('a client that stops reading: its connection is given back, and the next read fails', async () => {
+    pool = buildPool();
+    const store = openStore(pool, proxy, new AbortController().signal, limits);
+    const chunks = (await store.openRaw(null, bigId)).body[Symbol.asyncIterator]();
+    await chunks.next();
+    proxy.reset();
+    await delay(limits.idleMs * 3);
+    // The connection went back to the pool: the next request needs no new one.
+    await request(user, pool, viaProxy(proxy, true), (s) => s.listMessages(INBOX, { limit: 1, filter: {} }));
+    expect(proxy.totalConnections).toBe(0);
+    const next = await within(chunks.next(), 5_000);
+    expect(next).toMatchObject({ error: expect.any(DownloadStalledError) });
+    expect((next as { error: DownloadStalledError }).error.side).toBe('client');
+  });
+});
