@@ -100,7 +100,8 @@ function parseCurrent(bytes: Buffer, kind: number): ParsedImapMessageId {
   } catch {
     throw new MessageNotFoundError();
   }
-  if (/[\r\n\0]/.test(path)) throw new MessageNotFoundError();
+  // No mailbox name has control characters (RFC 9051 §5.1: Net-Unicode); a forged one could end a command line.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) throw new MessageNotFoundError();
   return { key, path, isIn: (candidate) => candidate === path };
 }
 

@@ -84,6 +84,8 @@ describe('IMAP message ids', () => {
     ['no path', current(1, Buffer.alloc(0))],
     ['a path that is not UTF-8', current(1, Buffer.from([0xff, 0xfe]))],
     ['a path with a line break', current(1, Buffer.from('INBOX\r\nA1 DELETE x'))],
+    ['a path with a TAB', current(1, Buffer.from('INBOX\tx'))],
+    ['a path with a C1 control', current(1, Buffer.from('INBOX\u0085x'))],
     ['a hash of the wrong size', current(2, Buffer.alloc(5))],
     ['an unknown kind', current(3, Buffer.from('INBOX'))],
     ['wrong prefix', `p${Buffer.from('1.2.x').toString('base64url')}`],
