@@ -110,6 +110,12 @@ async function slowShapes(target: Target, largest = FULL): Promise<string[]> {
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const GET_OPTIONS = { body: 'both', maxBodyBytes: null, markSeen: false } as const;
+/** `text` cut into fields of 16 KB each (a line break in it ends the header block early, which is fine). */
+function fields(name: string, text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i += 16384) out += `${name}: ${text.slice(i, i + 16384)}\r\n`;
+  return out;
+}
 const pop3Message = (text: string) => buildPop3Message(bytes(text), 'p-1', text.length, GET_OPTIONS);
 
 const MAIL_TARGETS: Array<[string, Target]> = [
@@ -130,6 +136,8 @@ const MAIL_TARGETS: Array<[string, Target]> = [
   ['POP3 message: Subject', (s) => pop3Message(`Subject: ${s}\r\n\r\nbody`)],
   ['POP3 message: Date', (s) => pop3Message(`Date: ${s}\r\n\r\nbody`)],
   ['POP3 message: References', (s) => pop3Message(`References: ${s}\r\n\r\nbody`)],
+  ['POP3 message: To repeated', (s) => pop3Message(`${fields('To', s)}\r\nbody`)],
+  ['POP3 message: Content-Type repeated', (s) => pop3Message(`${fields('Content-Type', s)}\r\nbody`)],
   ['POP3 message: Content-ID', (s) => pop3Message(`Content-ID: ${s}\r\n\r\nbody`)],
   ['POP3 message: charset', (s) => pop3Message(`Content-Type: text/plain; charset="${s}"\r\n\r\nbody`)],
   [
