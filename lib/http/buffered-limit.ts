@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { PayloadTooLargeError } from '../mail/errors.js';
 import type { AppEnv } from './app-env.js';
+import { withoutTrailingSlashes } from './url-text.js';
 
 /**
  * Where the runtime buffers whole responses (Lambda behind API Gateway: 6 MB,
@@ -20,7 +21,7 @@ export function oversizeDownloadResponse(c: Context<AppEnv>, size: number | null
   if (limit === undefined || (size !== null && size <= limit)) return undefined;
   const here = new URL(c.req.url);
   if (base !== undefined) {
-    const target = new URL(`${base.replace(/\/+$/, '')}${here.pathname}${here.search}`);
+    const target = new URL(`${withoutTrailingSlashes(base)}${here.pathname}${here.search}`);
     // Never redirect to ourselves: that would loop.
     if (target.origin !== here.origin) {
       c.header('Cache-Control', 'no-store');

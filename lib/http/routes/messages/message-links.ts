@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Message } from '../../../mail/types.js';
 import type { AppEnv } from '../../app-env.js';
+import { withoutTrailingSlashes } from '../../url-text.js';
 
 /**
  * This gateway's origin for a link in the answer: the request's own origin
@@ -22,7 +23,7 @@ export function publicOrigin(c: Context<AppEnv>): string {
  */
 export function downloadBase(c: Context<AppEnv>): string {
   const configured = c.get('deps').config.MAILGATE_DOWNLOAD_BASE_URL;
-  return (configured ?? publicOrigin(c)).replace(/\/+$/, '');
+  return withoutTrailingSlashes(configured ?? publicOrigin(c));
 }
 
 /** The canonical, account-level URL of a message: its id names its mailbox. */
