@@ -262,8 +262,11 @@ export function isClosing(client: ImapFlow): boolean {
 /** Commands that change nothing on the server, whichever mailbox is selected. */
 const SELECTION_SAFE = new Set(['SELECT', 'EXAMINE', 'STATUS', 'LIST', 'LSUB', 'NOOP', 'CAPABILITY', 'ID']);
 
-interface ExecHolder {
-  exec?: (command: string, ...args: unknown[]) => Promise<unknown>;
+type CommandFunction = (command: string, ...args: unknown[]) => Promise<unknown>;
+
+interface CommandEntries {
+  run?: CommandFunction;
+  exec?: CommandFunction;
 }
 
 /**
@@ -275,31 +278,40 @@ interface ExecHolder {
  * a harmless one is therefore preceded by leaving the old selection
  * (unselectMailbox), so a session the server has condemned fails on a
  * command that changed nothing, and the command itself is never sent.
- * Wraps imapflow's `exec`, which every command passes (its own methods and
- * the writes' sendCommand). Returns the function that removes the guard.
+ * Wraps imapflow's `run` (its methods: leaving first keeps e.g. APPEND from
+ * planning for a selection about to go) and `exec` (every command, the
+ * writes' sendCommand too). Returns the function that removes the guard.
  */
 export function guardStaleSelection(client: ImapFlow): () => void {
-  const executor = client as unknown as ExecHolder;
-  const original = executor.exec;
+  const entries = client as unknown as CommandEntries;
   const stale = client.mailbox;
-  if (typeof original !== 'function' || !stale) return () => undefined;
+  const originals = { run: entries.run, exec: entries.exec };
+  if (typeof originals.run !== 'function' || typeof originals.exec !== 'function' || !stale) {
+    return () => undefined;
+  }
   let armed = true;
-  const guarded = async function (this: unknown, command: string, ...args: unknown[]) {
-    if (armed && client.mailbox === stale && !SELECTION_SAFE.has(command.toUpperCase())) {
-      armed = false;
-      await unselectMailbox(client).catch(() => undefined);
-      if (isClosing(client)) {
-        throw Object.assign(new Error('The kept connection closed while leaving its old mailbox.'), {
-          code: 'NoConnection',
-        });
-      }
+  const leaveFirst = async (command: string): Promise<void> => {
+    if (!armed || client.mailbox !== stale || SELECTION_SAFE.has(command.toUpperCase())) return;
+    armed = false;
+    await unselectMailbox(client).catch(() => undefined);
+    if (isClosing(client)) {
+      throw Object.assign(new Error('The kept connection closed while leaving its old mailbox.'), {
+        code: 'NoConnection',
+      });
     }
-    return original.call(this, command, ...args);
   };
-  executor.exec = guarded;
+  const wrap = (original: CommandFunction): CommandFunction =>
+    async function (this: unknown, command: string, ...args: unknown[]) {
+      await leaveFirst(command);
+      return original.call(this, command, ...args);
+    };
+  const guarded = { run: wrap(originals.run), exec: wrap(originals.exec) };
+  entries.run = guarded.run;
+  entries.exec = guarded.exec;
   return () => {
     armed = false;
-    if (executor.exec === guarded) executor.exec = original;
+    if (entries.run === guarded.run) entries.run = originals.run;
+    if (entries.exec === guarded.exec) entries.exec = originals.exec;
   };
 }
 
