@@ -31,7 +31,7 @@ function render(report: LatencyReport): string {
     'Each cell is wall time / round trips (request flights seen by the proxy, the TLS handshake',
     'included, counted until the result is in hand; the baseline LOGOUT comes after).',
     'The "second request warm" rows reuse the connection the previous request for the same',
-    'account left in the pool (lib/imap/connection-pool.ts), measured at the store without HTTP.',
+    'account left in the pool (lib/imap/pool/connection-pool.ts), measured at the store without HTTP.',
     'A flag update counts 5 when the flag was already set by an earlier run: the server echoes',
     'no FETCH, so one UID FETCH reads the flags.',
     '',

@@ -1,6 +1,6 @@
 import type { Account } from '../lib/credentials/account.js';
-import { createImapConnectionPool } from '../lib/imap/connection-pool.js';
 import { ImapMailStore } from '../lib/imap/imap-mail-store.js';
+import { createImapConnectionPool } from '../lib/imap/pool/connection-pool.js';
 import { silentLogger } from '../lib/mail/logger.js';
 import type { MailboxRef } from '../lib/mail/types.js';
 import type { FaultProxy } from '../test/support/fault-proxy.js';

@@ -12,7 +12,7 @@
  * 504 `upstream_timeout` while the function still has time to send it.
  */
 
-/** The IMAP and POP3 adapters' connect and greeting timeouts (lib/imap/client-options.ts). */
+/** The IMAP and POP3 adapters' connect and greeting timeouts (lib/imap/session/client-options.ts). */
 export const MAIL_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Shortest function timeout whose deadline still exceeds MAIL_CONNECT_TIMEOUT_MS. */

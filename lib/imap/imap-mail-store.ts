@@ -26,15 +26,15 @@ import type {
   MessageRef,
   WaitResult,
 } from '../mail/writes.js';
-import type { ImapConnectionPool } from './connection-pool.js';
-import { getMailbox } from './get-mailbox.js';
-import { getMessage } from './get-message.js';
-import { capabilitiesForServer, imapCapabilities } from './imap-capabilities.js';
-import { ImapSession } from './imap-session.js';
-import { listMailboxes } from './list-mailboxes.js';
-import { listMessages } from './list-messages.js';
-import { openAttachment } from './open-attachment.js';
-import { openRaw } from './open-raw.js';
+import type { ImapConnectionPool } from './pool/connection-pool.js';
+import { getMailbox } from './read/get-mailbox.js';
+import { getMessage } from './read/get-message.js';
+import { listMailboxes } from './read/list-mailboxes.js';
+import { listMessages } from './read/list-messages.js';
+import { openAttachment } from './read/open-attachment.js';
+import { openRaw } from './read/open-raw.js';
+import { capabilitiesForServer, imapCapabilities } from './session/imap-capabilities.js';
+import { ImapSession } from './session/imap-session.js';
 import { changes, waitForChange } from './sync/index.js';
 import { appendMessage } from './writes/append-message.js';
 import { bulk } from './writes/bulk.js';

@@ -2,9 +2,9 @@ import type { Account } from '../credentials/account.js';
 import type { DownloadIdleOptions } from '../mail/download-idle.js';
 import type { MailStore, MailStoreFactory, StoreContext } from '../mail/store.js';
 import type { StoreCapabilities } from '../mail/types.js';
-import type { ImapConnectionPool } from './connection-pool.js';
-import { imapCapabilities } from './imap-capabilities.js';
 import { ImapMailStore } from './imap-mail-store.js';
+import type { ImapConnectionPool } from './pool/connection-pool.js';
+import { imapCapabilities } from './session/imap-capabilities.js';
 
 export interface ImapStoreFactoryOptions {
   /** Keeps authenticated connections between requests (off when absent). */

@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '../config/env.js';
 import type { AppDeps } from '../http/app-env.js';
-import { imapCapabilities } from '../imap/imap-capabilities.js';
+import { imapCapabilities } from '../imap/session/imap-capabilities.js';
 import { createLogger } from '../log/create-logger.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import { ConfigurationError } from '../mail/errors.js';

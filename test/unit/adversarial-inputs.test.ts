@@ -8,8 +8,8 @@ import { assertPlausibleMessage } from '../../lib/http/plausible-message.js';
 import { decodeRaw } from '../../lib/http/routes/append/append-body.js';
 import { bulkBody } from '../../lib/http/schemas/bulk.schema.js';
 import { appendJsonBody } from '../../lib/http/schemas/write.schema.js';
-import { mapImapError } from '../../lib/imap/map-imap-error.js';
-import { buildSearchQuery } from '../../lib/imap/search-query.js';
+import { buildSearchQuery } from '../../lib/imap/read/search-query.js';
+import { mapImapError } from '../../lib/imap/session/map-imap-error.js';
 import {
   decodeHeaderValue,
   decodeText,

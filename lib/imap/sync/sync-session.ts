@@ -1,7 +1,7 @@
 import { StateExpiredError, UnsupportedOperationError } from '../../mail/errors.js';
 import type { MailboxRef } from '../../mail/types.js';
-import type { ImapSession, OpenedMailbox } from '../imap-session.js';
-import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { resolveMailboxPath } from '../read/resolve-mailbox.js';
+import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import type { SyncState } from './sync-state.js';
 
 export interface SyncSession {

@@ -1,6 +1,6 @@
 import { InvalidRequestError } from '../../mail/errors.js';
 import { decodeFieldsToken, encodeFieldsToken } from '../../mail/opaque-token.js';
-import { decodeMailboxState, encodeMailboxState } from '../mailbox-state.js';
+import { decodeMailboxState, encodeMailboxState } from '../read/mailbox-state.js';
 
 /**
  * Where a client stands in one mailbox's history. Every created or updated

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MailboxRef } from '../../mail/types.js';
 import type { WaitResult } from '../../mail/writes.js';
-import type { ImapSession } from '../imap-session.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { type MailboxWatch, watchMailbox } from './mailbox-watch.js';
 import { checkSince, currentState, prepareSync } from './sync-session.js';
 import { decodeSyncState, encodeSyncState, type SyncState } from './sync-state.js';

@@ -2,8 +2,8 @@ import { InvalidRequestError, UpstreamUnavailableError } from '../../mail/errors
 import { encodeImapMessageId } from '../../mail/ids.js';
 import type { MailboxRef } from '../../mail/types.js';
 import type { AppendInput, MessageRef } from '../../mail/writes.js';
-import type { ImapSession } from '../imap-session.js';
-import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { resolveMailboxPath } from '../read/resolve-mailbox.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { checkFlags } from './flag-list.js';
 import { locateNewMessage, messageIdHeader } from './locate-new-message.js';

@@ -2,8 +2,8 @@ import type { ImapFlow } from 'imapflow';
 import { InvalidRequestError, isMailgateError, UpstreamUnavailableError } from '../../mail/errors.js';
 import { decodeImapMessageId, encodeImapMessageId } from '../../mail/ids.js';
 import type { BulkResult, BulkTarget } from '../../mail/writes.js';
-import { buildSearchQuery } from '../search-query.js';
-import { parseUidSet } from '../uid-set.js';
+import { buildSearchQuery } from '../read/search-query.js';
+import { parseUidSet } from '../wire/uid-set.js';
 import { existingUids } from './expunge-uids.js';
 
 /** Most messages one bulk call may act on. */

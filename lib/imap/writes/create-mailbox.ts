@@ -1,8 +1,8 @@
 import { MailboxExistsError } from '../../mail/errors.js';
 import type { Mailbox } from '../../mail/types.js';
-import type { ImapSession } from '../imap-session.js';
+import { sendCommand } from '../imapflow/raw-command.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { checkNewPath, describeMailbox, setSubscribed } from './mailbox-commands.js';
-import { sendCommand } from './raw-command.js';
 import { isPlainRefusal, listMailbox } from './refusal.js';
 import { mailboxArgument } from './transfer-uids.js';
 

@@ -1,8 +1,8 @@
 import { MailboxNotFoundError, MessageNotFoundError } from '../../mail/errors.js';
 import type { MessageScope } from '../../mail/types.js';
 import type { DeleteOutcome } from '../../mail/writes.js';
-import type { ImapSession } from '../imap-session.js';
-import { locateMessage, openLocated } from '../open-message.js';
+import { locateMessage, openLocated } from '../read/open-message.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { existingUids, expungeUids, requireUidExpunge } from './expunge-uids.js';
 import { transferMessage } from './transfer-message.js';

@@ -1,7 +1,7 @@
 import { MailboxNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
 import type { MailboxRef } from '../../mail/types.js';
-import type { ImapSession } from '../imap-session.js';
-import { resolveMailboxPath } from '../resolve-mailbox.js';
+import { resolveMailboxPath } from '../read/resolve-mailbox.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { listMailbox, refusalOr } from './refusal.js';
 
 /** A mailbox messages are about to be copied, moved or appended into. */

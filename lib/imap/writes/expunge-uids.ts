@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { UnsupportedOperationError, UpstreamUnavailableError } from '../../mail/errors.js';
-import { chunkUidSet } from '../uid-set.js';
-import { sendCommand } from './raw-command.js';
+import { sendCommand } from '../imapflow/raw-command.js';
+import { chunkUidSet } from '../wire/uid-set.js';
 import { storeFlags } from './store-flags.js';
 
 /**

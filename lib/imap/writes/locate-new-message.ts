@@ -5,7 +5,7 @@ import {
   UpstreamUnavailableError,
 } from '../../mail/errors.js';
 import { getHeader, parseHeaderBlock } from '../../mime/headers.js';
-import type { ImapSession } from '../imap-session.js';
+import type { ImapSession } from '../session/imap-session.js';
 import type { Destination } from './destination.js';
 import { refusalOr } from './refusal.js';
 

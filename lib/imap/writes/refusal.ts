@@ -1,8 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import { MailboxNotFoundError, type MailgateError, UpstreamUnavailableError } from '../../mail/errors.js';
-import { refusalOf } from '../imap-refusal.js';
-import { listOneMailbox } from '../imapflow-internals.js';
-import { mapImapError } from '../map-imap-error.js';
+import { listOneMailbox } from '../imapflow/imapflow-internals.js';
+import { refusalOf } from '../session/imap-refusal.js';
+import { mapImapError } from '../session/map-imap-error.js';
 
 /**
  * imapflow answers `false` both when the server said NO and when the

@@ -1,8 +1,9 @@
 import type { ImapFlow } from 'imapflow';
 import { MailboxExistsError, MailboxNotFoundError } from '../../mail/errors.js';
 import type { Mailbox, MailboxRef } from '../../mail/types.js';
-import type { ImapSession } from '../imap-session.js';
-import { listMailboxes } from '../list-mailboxes.js';
+import { sendCommand } from '../imapflow/raw-command.js';
+import { listMailboxes } from '../read/list-mailboxes.js';
+import type { ImapSession } from '../session/imap-session.js';
 import {
   checkNewPath,
   describeMailbox,
@@ -10,7 +11,6 @@ import {
   leaveMailbox,
   setSubscribed,
 } from './mailbox-commands.js';
-import { sendCommand } from './raw-command.js';
 import { isPlainRefusal, listMailbox } from './refusal.js';
 import { mailboxArgument } from './transfer-uids.js';
 

@@ -1,5 +1,10 @@
 import type { ImapFlow } from 'imapflow';
-import { type CommandAttribute, type ParsedResponse, type ResponseItem, sendCommand } from './raw-command.js';
+import {
+  type CommandAttribute,
+  type ParsedResponse,
+  type ResponseItem,
+  sendCommand,
+} from '../imapflow/raw-command.js';
 
 export type StoreOperation = '+FLAGS' | '-FLAGS' | 'FLAGS';
 

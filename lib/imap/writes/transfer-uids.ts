@@ -1,8 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import { encodePath, normalizePath } from 'imapflow/lib/tools.js';
-import { chunkUidSet } from '../uid-set.js';
+import { type CommandAttribute, sendCommand } from '../imapflow/raw-command.js';
+import { chunkUidSet } from '../wire/uid-set.js';
 import { expungeUids } from './expunge-uids.js';
-import { type CommandAttribute, sendCommand } from './raw-command.js';
 import { missingMailboxOr } from './refusal.js';
 import { type CopyUid, mergeCopyUids, parseCopyUid } from './uidplus-codes.js';
 

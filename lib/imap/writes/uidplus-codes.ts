@@ -1,5 +1,5 @@
-import { expandUidSequence } from '../uid-set.js';
-import { type ParsedResponse, responseCodeArgs, responseCodeOf } from './raw-command.js';
+import { type ParsedResponse, responseCodeArgs, responseCodeOf } from '../imapflow/raw-command.js';
+import { expandUidSequence } from '../wire/uid-set.js';
 
 /** What a COPYUID response code says (RFC 4315 §3): where each copied or moved UID went. */
 export interface CopyUid {

@@ -1,8 +1,8 @@
 import { MessageNotFoundError } from '../../mail/errors.js';
 import type { MessageScope } from '../../mail/types.js';
 import type { FlagChange } from '../../mail/writes.js';
-import type { ImapSession } from '../imap-session.js';
-import { openMessage } from '../open-message.js';
+import { openMessage } from '../read/open-message.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { checkFlagChange, checkPermanent, flagsToKeep } from './flag-list.js';
 import { refusalOr } from './refusal.js';
 import { type StoreOperation, storeFlags } from './store-flags.js';

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AccountDocument } from '../../../lib/credentials/account.js';
-import type { ImapConnectionPool } from '../../../lib/imap/connection-pool.js';
 import { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
-import { WINDOW_BYTES } from '../../../lib/imap/section-stream.js';
+import type { ImapConnectionPool } from '../../../lib/imap/pool/connection-pool.js';
+import { WINDOW_BYTES } from '../../../lib/imap/read/section-stream.js';
 import { type DownloadIdleOptions, DownloadStalledError } from '../../../lib/mail/download-idle.js';
 import { UpstreamTimeoutError } from '../../../lib/mail/errors.js';
 import { silentLogger } from '../../../lib/mail/logger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { poolOptionsFromEnv } from '../../../lib/imap/pool-config.js';
+import { poolOptionsFromEnv } from '../../../lib/imap/pool/pool-config.js';
 import { ConfigurationError } from '../../../lib/mail/errors.js';
 
 describe('connection reuse settings', () => {

@@ -1,6 +1,6 @@
 import type { AccountDocument } from '../../../lib/credentials/account.js';
-import { ImapConnectionPool } from '../../../lib/imap/connection-pool.js';
 import { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
+import { ImapConnectionPool } from '../../../lib/imap/pool/connection-pool.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
 import type { MailUser } from '../../support/mail-server.js';

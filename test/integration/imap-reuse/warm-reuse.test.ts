@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ImapConnectionPool } from '../../../lib/imap/connection-pool.js';
+import type { ImapConnectionPool } from '../../../lib/imap/pool/connection-pool.js';
 import { UpstreamAuthError } from '../../../lib/mail/errors.js';
 import type { MailboxRef } from '../../../lib/mail/types.js';
 import type { FaultProxy } from '../../support/fault-proxy.js';

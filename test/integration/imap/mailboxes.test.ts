@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { decodeMailboxState } from '../../../lib/imap/mailbox-state.js';
+import { decodeMailboxState } from '../../../lib/imap/read/mailbox-state.js';
 import type { MailUser } from '../../support/mail-server.js';
 import { buildMessage, createImapUser, withStore } from './imap-test-kit.js';
 

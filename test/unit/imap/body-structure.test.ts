@@ -1,6 +1,6 @@
 import type { MessageStructureObject } from 'imapflow';
 import { describe, expect, test } from 'vitest';
-import { toMimeTree } from '../../../lib/imap/body-structure.js';
+import { toMimeTree } from '../../../lib/imap/read/body-structure.js';
 import type { MimeNode } from '../../../lib/mime/types.js';
 
 function buildPart(overrides: Partial<MessageStructureObject> & { type: string }): MessageStructureObject {

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
-import { buildClientOptions } from '../../../lib/imap/client-options.js';
+import { buildClientOptions } from '../../../lib/imap/session/client-options.js';
 import {
   MAX_LINE_BYTES,
   MAX_LITERAL_BYTES,
   MAX_RESPONSE_BYTES,
   MAX_RESPONSE_TOKENS,
-} from '../../../lib/imap/wire-limits.js';
+} from '../../../lib/imap/wire/wire-limits.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 
 function buildAccount(overrides: Partial<Account> = {}): Account {

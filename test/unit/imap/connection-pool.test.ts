@@ -6,7 +6,7 @@ import {
   type ConnectionPoolOptions,
   ImapConnectionPool,
   type Lease,
-} from '../../../lib/imap/connection-pool.js';
+} from '../../../lib/imap/pool/connection-pool.js';
 import {
   ConnectionWaitTimeoutError,
   UpstreamThrottledError,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createImapLogSink } from '../../../lib/imap/imap-logger.js';
+import { createImapLogSink } from '../../../lib/imap/session/imap-logger.js';
 import type { LogFields, Logger } from '../../../lib/mail/logger.js';
 
 function buildRecordingLogger() {

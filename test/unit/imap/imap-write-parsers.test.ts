@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { chunkUidSet, expandUidSequence, formatUidSet, splitUids } from '../../../lib/imap/uid-set.js';
+import type { ParsedResponse } from '../../../lib/imap/imapflow/raw-command.js';
+import { chunkUidSet, expandUidSequence, formatUidSet, splitUids } from '../../../lib/imap/wire/uid-set.js';
 import { checkFlagChange, checkFlags, checkPermanent } from '../../../lib/imap/writes/flag-list.js';
-import type { ParsedResponse } from '../../../lib/imap/writes/raw-command.js';
 import { parseFetchedFlags } from '../../../lib/imap/writes/store-flags.js';
 import { parseCopyUid } from '../../../lib/imap/writes/uidplus-codes.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { cursorScope, decodeListCursor, encodeListCursor } from '../../../lib/imap/list-cursor.js';
+import { cursorScope, decodeListCursor, encodeListCursor } from '../../../lib/imap/read/list-cursor.js';
 
 describe('list cursors', () => {
   const scope = cursorScope('INBOX', { seen: false });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { assignRoles, type RoleCandidate, specialUseOf } from '../../../lib/imap/mailbox-roles.js';
+import { assignRoles, type RoleCandidate, specialUseOf } from '../../../lib/imap/read/mailbox-roles.js';
 
 function buildCandidate(path: string, flags: string[] = [], delimiter = '/'): RoleCandidate {
   const cut = path.lastIndexOf(delimiter);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeMailboxState, encodeMailboxState } from '../../../lib/imap/mailbox-state.js';
+import { decodeMailboxState, encodeMailboxState } from '../../../lib/imap/read/mailbox-state.js';
 
 describe('mailbox state tokens', () => {
   test('round-trip values beyond JavaScript integers', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ImapRefusal } from '../../../lib/imap/imap-refusal.js';
-import { mapImapError } from '../../../lib/imap/map-imap-error.js';
+import { ImapRefusal } from '../../../lib/imap/session/imap-refusal.js';
+import { mapImapError } from '../../../lib/imap/session/map-imap-error.js';
 import { MailboxNotFoundError, UpstreamThrottledError } from '../../../lib/mail/errors.js';
 
 function imapError(message: string, fields: Record<string, unknown>): Error {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
-import { skipListBeforeSelect } from '../../../lib/imap/imapflow-internals.js';
-import { openImapConnection } from '../../../lib/imap/open-connection.js';
+import { skipListBeforeSelect } from '../../../lib/imap/imapflow/imapflow-internals.js';
+import { openImapConnection } from '../../../lib/imap/session/open-connection.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseScanner } from '../../../lib/imap/response-scanner.js';
+import { ResponseScanner } from '../../../lib/imap/wire/response-scanner.js';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 

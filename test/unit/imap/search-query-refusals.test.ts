@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSearchQuery } from '../../../lib/imap/search-query.js';
+import { buildSearchQuery } from '../../../lib/imap/read/search-query.js';
 
 describe('buildSearchQuery refusals that keep a search from widening', () => {
   it('refuses smaller: 0, which imapflow would drop (0 is falsy) and so match everything', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildSearchQuery } from '../../../lib/imap/search-query.js';
+import { buildSearchQuery } from '../../../lib/imap/read/search-query.js';
 
 describe('buildSearchQuery', () => {
   test('an empty filter is no search at all', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSearchQuery } from '../../../lib/imap/search-query.js';
-import { quoteSearchStrings, type WireToken } from '../../../lib/imap/search-wire.js';
+import { quoteSearchStrings, type WireToken } from '../../../lib/imap/imapflow/search-wire.js';
+import { buildSearchQuery } from '../../../lib/imap/read/search-query.js';
 import type { MessageFilter } from '../../../lib/mail/types.js';
 
 const atom = (value: string) => ({ type: 'ATOM', value });

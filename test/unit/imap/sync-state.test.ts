@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeMailboxState, encodeMailboxState } from '../../../lib/imap/mailbox-state.js';
+import { decodeMailboxState, encodeMailboxState } from '../../../lib/imap/read/mailbox-state.js';
 import { decodeSyncState, encodeSyncState, type SyncState } from '../../../lib/imap/sync/sync-state.js';
 
 function buildState(overrides: Partial<SyncState> = {}): SyncState {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeBody, encodedLengthFor, textPartsQuery } from '../../../lib/imap/text-bodies.js';
+import { decodeBody, encodedLengthFor, textPartsQuery } from '../../../lib/imap/read/text-bodies.js';
 import type { MimeNode } from '../../../lib/mime/types.js';
 
 function buildNode(overrides: Partial<MimeNode> = {}): MimeNode {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { chunkUidSet, parseUidSet, takeBelow } from '../../../lib/imap/uid-set.js';
+import { chunkUidSet, parseUidSet, takeBelow } from '../../../lib/imap/wire/uid-set.js';
 
 describe('parseUidSet', () => {
   test.each([

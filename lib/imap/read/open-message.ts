@@ -1,8 +1,8 @@
-import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from '../mail/errors.js';
-import { type ImapMessageKey, parseImapMessageId } from '../mail/ids.js';
-import type { MessageScope } from '../mail/types.js';
-import type { ImapSession, MailboxMode, OpenedMailbox } from './imap-session.js';
-import { listAllPaths } from './imapflow-internals.js';
+import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
+import { type ImapMessageKey, parseImapMessageId } from '../../mail/ids.js';
+import type { MessageScope } from '../../mail/types.js';
+import { listAllPaths } from '../imapflow/imapflow-internals.js';
+import type { ImapSession, MailboxMode, OpenedMailbox } from '../session/imap-session.js';
 import { checkMailboxPath, resolveMailboxPath } from './resolve-mailbox.js';
 
 export interface OpenedMessage {

@@ -1,12 +1,12 @@
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
-import { UpstreamUnavailableError } from '../mail/errors.js';
-import type { ListQuery, MailboxRef, MessagePage } from '../mail/types.js';
-import type { ImapSession, OpenedMailbox } from './imap-session.js';
+import { UpstreamUnavailableError } from '../../mail/errors.js';
+import type { ListQuery, MailboxRef, MessagePage } from '../../mail/types.js';
+import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
+import { parseUidSet, takeBelow } from '../wire/uid-set.js';
 import { cursorScope, decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 import { buildSearchQuery } from './search-query.js';
-import { parseUidSet, takeBelow } from './uid-set.js';
 
 /** Which messages one page fetches: a sequence window of this session, or UIDs. */
 interface PagePlan {

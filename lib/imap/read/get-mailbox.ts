@@ -1,9 +1,9 @@
 import type { ListResponse, StatusObject, StatusQuery } from 'imapflow';
-import { MailboxNotFoundError, UpstreamUnavailableError } from '../mail/errors.js';
-import { INBOX, isInboxPath, sameMailboxPath } from '../mail/mailbox-path.js';
-import type { MailboxRef, MailboxRole, MailboxStatus } from '../mail/types.js';
-import type { ImapSession } from './imap-session.js';
-import { listOneMailbox } from './imapflow-internals.js';
+import { MailboxNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
+import { INBOX, isInboxPath, sameMailboxPath } from '../../mail/mailbox-path.js';
+import type { MailboxRef, MailboxRole, MailboxStatus } from '../../mail/types.js';
+import { listOneMailbox } from '../imapflow/imapflow-internals.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { fetchMailboxList } from './list-mailboxes.js';
 import { assignRoles } from './mailbox-roles.js';
 import { encodeMailboxState } from './mailbox-state.js';

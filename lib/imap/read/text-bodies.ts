@@ -1,8 +1,8 @@
 import type { FetchQueryObject } from 'imapflow';
-import { decodeText } from '../mime/charset.js';
-import { decodeTransfer } from '../mime/transfer-decoding.js';
-import { truncateUtf8 } from '../mime/truncate-utf8.js';
-import type { MimeNode } from '../mime/types.js';
+import { decodeText } from '../../mime/charset.js';
+import { decodeTransfer } from '../../mime/transfer-decoding.js';
+import { truncateUtf8 } from '../../mime/truncate-utf8.js';
+import type { MimeNode } from '../../mime/types.js';
 
 /** Decoded bytes asked beyond the cut, so a character split by the partial fetch lies past it. */
 const SLACK_BYTES = 64;

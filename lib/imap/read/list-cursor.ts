@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { InvalidRequestError } from '../mail/errors.js';
-import { decodeFieldsToken, encodeFieldsToken } from '../mail/opaque-token.js';
-import type { MessageFilter } from '../mail/types.js';
+import { InvalidRequestError } from '../../mail/errors.js';
+import { decodeFieldsToken, encodeFieldsToken } from '../../mail/opaque-token.js';
+import type { MessageFilter } from '../../mail/types.js';
 
 /**
  * A list cursor is anchored on a UID, not a position: the next page is "the

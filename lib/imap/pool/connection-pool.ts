@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { ConnectionWaitTimeoutError, UpstreamThrottledError } from '../mail/errors.js';
+import { ConnectionWaitTimeoutError, UpstreamThrottledError } from '../../mail/errors.js';
 import { closeFully, isAlive } from './connection-reuse.js';
 
 export interface ConnectionPoolOptions {

@@ -1,5 +1,5 @@
-import { InvalidRequestError } from '../mail/errors.js';
-import { decodeFieldsToken, encodeFieldsToken } from '../mail/opaque-token.js';
+import { InvalidRequestError } from '../../mail/errors.js';
+import { decodeFieldsToken, encodeFieldsToken } from '../../mail/opaque-token.js';
 
 /**
  * What a mailbox `state` token stands for: enough for a later

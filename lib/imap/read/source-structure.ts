@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
-import { parseMimeTree } from '../mime/parse-structure.js';
-import type { MimeNode } from '../mime/types.js';
+import { parseMimeTree } from '../../mime/parse-structure.js';
+import type { MimeNode } from '../../mime/types.js';
 
 /** Bytes of the source read to describe a message whose BODYSTRUCTURE did not come back. */
 export const STRUCTURE_SOURCE_BYTES = 1024 * 1024;

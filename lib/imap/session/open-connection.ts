@@ -1,11 +1,11 @@
 import { ImapFlow } from 'imapflow';
-import type { Account } from '../credentials/account.js';
-import type { Logger } from '../mail/logger.js';
+import type { Account } from '../../credentials/account.js';
+import type { Logger } from '../../mail/logger.js';
+import { skipSessionPreamble } from '../imapflow/imapflow-internals.js';
+import { quoteSearchValues } from '../imapflow/search-wire.js';
+import { rememberSocket } from '../pool/connection-reuse.js';
+import { createPipeliningTransport } from '../wire/pipelining-transport.js';
 import { buildClientOptions } from './client-options.js';
-import { rememberSocket } from './connection-reuse.js';
-import { skipSessionPreamble } from './imapflow-internals.js';
-import { createPipeliningTransport } from './pipelining-transport.js';
-import { quoteSearchValues } from './search-wire.js';
 
 export interface OpeningConnection {
   /** Available at once, so an abort during connect can close it. */

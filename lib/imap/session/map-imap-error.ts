@@ -8,7 +8,7 @@ import {
   UpstreamThrottledError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
-} from '../mail/errors.js';
+} from '../../mail/errors.js';
 import { refusalOf } from './imap-refusal.js';
 
 /** The fields imapflow attaches to its errors that decide the mapping (see its errors.d.ts). */

@@ -1,8 +1,8 @@
 import type { ImapFlow } from 'imapflow';
-import { guardDownload } from '../mail/download-idle.js';
-import { UpstreamUnavailableError } from '../mail/errors.js';
-import { createChunkDecoder } from '../mime/transfer-decoding.js';
-import type { ImapSession } from './imap-session.js';
+import { guardDownload } from '../../mail/download-idle.js';
+import { UpstreamUnavailableError } from '../../mail/errors.js';
+import { createChunkDecoder } from '../../mime/transfer-decoding.js';
+import type { ImapSession } from '../session/imap-session.js';
 
 /**
  * Bytes per partial FETCH. Each window is one round trip and sits in memory

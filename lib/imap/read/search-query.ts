@@ -1,7 +1,7 @@
 import type { SearchObject } from 'imapflow';
-import { InvalidRequestError } from '../mail/errors.js';
-import { isHeaderName } from '../mail/protocol-text.js';
-import type { FilterInstant, Header, MessageFilter } from '../mail/types.js';
+import { InvalidRequestError } from '../../mail/errors.js';
+import { isHeaderName } from '../../mail/protocol-text.js';
+import type { FilterInstant, Header, MessageFilter } from '../../mail/types.js';
 
 const UNSAFE = /[\r\n\0]/;
 

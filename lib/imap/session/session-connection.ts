@@ -1,8 +1,14 @@
 import type { ImapFlow } from 'imapflow';
-import type { Account } from '../credentials/account.js';
-import { UpstreamUnavailableError } from '../mail/errors.js';
-import type { Logger } from '../mail/logger.js';
-import type { ImapConnectionPool, Lease, LeaseKind } from './connection-pool.js';
+import type { Account } from '../../credentials/account.js';
+import { UpstreamUnavailableError } from '../../mail/errors.js';
+import type { Logger } from '../../mail/logger.js';
+import {
+  guardStaleSelection,
+  listAllCommandLine,
+  openCommandLine,
+  statusCommandLine,
+} from '../imapflow/imapflow-internals.js';
+import type { ImapConnectionPool, Lease, LeaseKind } from '../pool/connection-pool.js';
 import {
   canPool,
   canReturn,
@@ -11,16 +17,10 @@ import {
   mayRetryFresh,
   poolAccountKey,
   watchListeners,
-} from './connection-reuse.js';
+} from '../pool/connection-reuse.js';
+import type { PipeliningSocket } from '../wire/pipelining-socket.js';
 import type { MailboxMode } from './imap-session.js';
-import {
-  guardStaleSelection,
-  listAllCommandLine,
-  openCommandLine,
-  statusCommandLine,
-} from './imapflow-internals.js';
 import { openImapConnection } from './open-connection.js';
-import type { PipeliningSocket } from './pipelining-socket.js';
 
 /** A command a request will send first, announced so it can travel in LOGIN's flight. */
 export type PlannedCommand =

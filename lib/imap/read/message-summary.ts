@@ -1,11 +1,11 @@
 import type { FetchMessageObject, FetchQueryObject, MessageAddressObject } from 'imapflow';
-import { encodeImapMessageId } from '../mail/ids.js';
-import type { Address, MessageSummary } from '../mail/types.js';
-import { parseHeaderDate } from '../mime/header-date.js';
-import { getHeader, parseHeaderBlock } from '../mime/headers.js';
-import { parseMessageId, parseMessageIds } from '../mime/message-ids.js';
-import { hasAttachments } from '../mime/select-bodies.js';
-import type { MimeNode } from '../mime/types.js';
+import { encodeImapMessageId } from '../../mail/ids.js';
+import type { Address, MessageSummary } from '../../mail/types.js';
+import { parseHeaderDate } from '../../mime/header-date.js';
+import { getHeader, parseHeaderBlock } from '../../mime/headers.js';
+import { parseMessageId, parseMessageIds } from '../../mime/message-ids.js';
+import { hasAttachments } from '../../mime/select-bodies.js';
+import type { MimeNode } from '../../mime/types.js';
 import { toMimeTree } from './body-structure.js';
 
 /**

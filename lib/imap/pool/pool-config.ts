@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../mail/errors.js';
+import { ConfigurationError } from '../../mail/errors.js';
 import type { ConnectionPoolOptions } from './connection-pool.js';
 
 /** Defaults: a few seconds of reuse, well under providers' per-user session caps (Gmail allows ~15). */

@@ -1,5 +1,5 @@
-import { isInboxPath } from '../mail/mailbox-path.js';
-import type { MailboxRole } from '../mail/types.js';
+import { isInboxPath } from '../../mail/mailbox-path.js';
+import type { MailboxRole } from '../../mail/types.js';
 
 /** RFC 6154 attributes (and RFC 5258's \All, \Flagged) → roles. */
 const SPECIAL_USE_ROLES: ReadonlyMap<string, MailboxRole> = new Map([

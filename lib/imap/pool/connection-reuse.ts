@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
-import type { Account } from '../credentials/account.js';
-import { isClosing, isQuiet } from './imapflow-internals.js';
-import type { PipeliningSocket } from './pipelining-socket.js';
+import type { Account } from '../../credentials/account.js';
+import { isClosing, isQuiet } from '../imapflow/imapflow-internals.js';
+import type { PipeliningSocket } from '../wire/pipelining-socket.js';
 
 /**
  * What a kept connection must satisfy to serve another request, and when a

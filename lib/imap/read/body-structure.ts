@@ -1,5 +1,5 @@
 import type { MessageStructureObject } from 'imapflow';
-import type { MimeNode } from '../mime/types.js';
+import type { MimeNode } from '../../mime/types.js';
 
 function joinPart(prefix: string, index: number | string): string {
   return prefix === '' ? String(index) : `${prefix}.${index}`;

@@ -1,4 +1,4 @@
-import { FILTER_NAMES, type StoreCapabilities } from '../mail/types.js';
+import { FILTER_NAMES, type StoreCapabilities } from '../../mail/types.js';
 
 /**
  * What an IMAP account supports, known without connecting. `changes` and

@@ -1,20 +1,20 @@
 import type { ImapFlow } from 'imapflow';
-import type { Account } from '../credentials/account.js';
-import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions } from '../mail/download-idle.js';
+import type { Account } from '../../credentials/account.js';
+import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions } from '../../mail/download-idle.js';
 import {
   ConnectionWaitTimeoutError,
   type MailgateError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
-} from '../mail/errors.js';
-import type { Logger } from '../mail/logger.js';
-import type { ImapConnectionPool } from './connection-pool.js';
+} from '../../mail/errors.js';
+import type { Logger } from '../../mail/logger.js';
 import {
   enableExtensions,
   requestServerId,
   skipListBeforeSelect,
   unselectMailbox,
-} from './imapflow-internals.js';
+} from '../imapflow/imapflow-internals.js';
+import type { ImapConnectionPool } from '../pool/connection-pool.js';
 import { mapImapError } from './map-imap-error.js';
 import { type PlannedCommand, plannedLines, SessionConnection } from './session-connection.js';
 

@@ -1,7 +1,7 @@
-import { InvalidRequestError, MailboxNotFoundError } from '../mail/errors.js';
-import { canonicalMailboxPath, INBOX } from '../mail/mailbox-path.js';
-import type { MailboxRef, MailboxRole } from '../mail/types.js';
-import type { ImapSession } from './imap-session.js';
+import { InvalidRequestError, MailboxNotFoundError } from '../../mail/errors.js';
+import { canonicalMailboxPath, INBOX } from '../../mail/mailbox-path.js';
+import type { MailboxRef, MailboxRole } from '../../mail/types.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { fetchMailboxList } from './list-mailboxes.js';
 import { assignRoles } from './mailbox-roles.js';
 

@@ -1,9 +1,14 @@
 import type { ImapFlowOptions } from 'imapflow';
-import type { Account } from '../credentials/account.js';
-import { ConfigurationError } from '../mail/errors.js';
-import type { Logger } from '../mail/logger.js';
+import type { Account } from '../../credentials/account.js';
+import { ConfigurationError } from '../../mail/errors.js';
+import type { Logger } from '../../mail/logger.js';
+import {
+  MAX_LINE_BYTES,
+  MAX_LITERAL_BYTES,
+  MAX_RESPONSE_BYTES,
+  MAX_RESPONSE_TOKENS,
+} from '../wire/wire-limits.js';
 import { createImapLogSink } from './imap-logger.js';
-import { MAX_LINE_BYTES, MAX_LITERAL_BYTES, MAX_RESPONSE_BYTES, MAX_RESPONSE_TOKENS } from './wire-limits.js';
 
 /** Connection phase limits; the request deadline (the store's AbortSignal) is usually shorter. */
 const CONNECTION_TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
-import { MessageNotFoundError } from '../mail/errors.js';
-import type { Download, MessageScope } from '../mail/types.js';
-import type { ImapSession } from './imap-session.js';
+import { MessageNotFoundError } from '../../mail/errors.js';
+import type { Download, MessageScope } from '../../mail/types.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { openMessage } from './open-message.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
 

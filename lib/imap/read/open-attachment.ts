@@ -1,10 +1,10 @@
-import { AttachmentNotFoundError, MessageNotFoundError } from '../mail/errors.js';
-import type { Download, MessageScope } from '../mail/types.js';
-import { formatContentType } from '../mime/describe-attachment.js';
-import { partName } from '../mime/select-bodies.js';
-import type { MimeNode } from '../mime/types.js';
+import { AttachmentNotFoundError, MessageNotFoundError } from '../../mail/errors.js';
+import type { Download, MessageScope } from '../../mail/types.js';
+import { formatContentType } from '../../mime/describe-attachment.js';
+import { partName } from '../../mime/select-bodies.js';
+import type { MimeNode } from '../../mime/types.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { toMimeTree } from './body-structure.js';
-import type { ImapSession } from './imap-session.js';
 import { openMessage } from './open-message.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
 import { structureFromSource } from './source-structure.js';

@@ -1,6 +1,6 @@
 import type { ListResponse } from 'imapflow';
-import type { Mailbox } from '../mail/types.js';
-import type { ImapSession } from './imap-session.js';
+import type { Mailbox } from '../../mail/types.js';
+import type { ImapSession } from '../session/imap-session.js';
 import { assignRoles, specialUseOf } from './mailbox-roles.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from '../mail/logger.js';
+import type { LogFields, Logger } from '../../mail/logger.js';
 
 /** The logger shape imapflow calls (its `Logger` type): one object per line. */
 export interface ImapFlowLogSink {
