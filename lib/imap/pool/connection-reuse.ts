@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { Account } from '../../credentials/account.js';
-import { isClosing, isQuiet } from '../imapflow/imapflow-internals.js';
+import { isClosing, isQuiet } from '../imapflow/index.js';
 import type { PipeliningSocket } from '../wire/pipelining-socket.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FetchQueryObject, ImapFlow } from 'imapflow';
 import { decodedSizeFromPrefix } from '../../mime/describe-attachment.js';
 import type { MimeNode } from '../../mime/types.js';
-import { fetchWithBinarySizes } from '../imapflow/imapflow-internals.js';
+import { fetchWithBinarySizes } from '../imapflow/index.js';
 import { textPartsQuery } from './text-bodies.js';
 
 /** Bytes of each encoded attachment fetched, with the text parts, to measure its decoded size. */

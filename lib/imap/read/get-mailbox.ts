@@ -2,7 +2,7 @@ import type { ListResponse, StatusObject, StatusQuery } from 'imapflow';
 import { MailboxNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
 import { INBOX, isInboxPath, sameMailboxPath } from '../../mail/mailbox-path.js';
 import type { MailboxRef, MailboxRole, MailboxStatus } from '../../mail/types.js';
-import { listOneMailbox } from '../imapflow/imapflow-internals.js';
+import { listOneMailbox } from '../imapflow/index.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { fetchMailboxList } from './list-mailboxes.js';
 import { assignRoles } from './mailbox-roles.js';

@@ -1,7 +1,7 @@
 import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
 import { type ImapMessageKey, parseImapMessageId } from '../../mail/ids.js';
 import type { MessageScope } from '../../mail/types.js';
-import { listAllPaths } from '../imapflow/imapflow-internals.js';
+import { listAllPaths } from '../imapflow/index.js';
 import type { ImapSession, MailboxMode, OpenedMailbox } from '../session/imap-session.js';
 import { checkMailboxPath, resolveMailboxPath } from './resolve-mailbox.js';
 

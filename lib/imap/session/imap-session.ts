@@ -13,7 +13,7 @@ import {
   requestServerId,
   skipListBeforeSelect,
   unselectMailbox,
-} from '../imapflow/imapflow-internals.js';
+} from '../imapflow/index.js';
 import type { ImapConnectionPool } from '../pool/connection-pool.js';
 import { mapImapError } from './map-imap-error.js';
 import { type PlannedCommand, plannedLines, SessionConnection } from './session-connection.js';

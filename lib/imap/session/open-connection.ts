@@ -1,8 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Account } from '../../credentials/account.js';
 import type { Logger } from '../../mail/logger.js';
-import { skipSessionPreamble } from '../imapflow/imapflow-internals.js';
-import { quoteSearchValues } from '../imapflow/search-wire.js';
+import { quoteSearchValues, skipSessionPreamble } from '../imapflow/index.js';
 import { rememberSocket } from '../pool/connection-reuse.js';
 import { createPipeliningTransport } from '../wire/pipelining-transport.js';
 import { buildClientOptions } from './client-options.js';

@@ -7,7 +7,7 @@ import {
   listAllCommandLine,
   openCommandLine,
   statusCommandLine,
-} from '../imapflow/imapflow-internals.js';
+} from '../imapflow/index.js';
 import type { ImapConnectionPool, Lease, LeaseKind } from '../pool/connection-pool.js';
 import {
   canPool,

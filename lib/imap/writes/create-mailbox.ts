@@ -1,10 +1,9 @@
 import { MailboxExistsError } from '../../mail/errors.js';
 import type { Mailbox } from '../../mail/types.js';
-import { sendCommand } from '../imapflow/raw-command.js';
+import { mailboxArgument, sendCommand } from '../imapflow/index.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { checkNewPath, describeMailbox, setSubscribed } from './mailbox-commands.js';
 import { isPlainRefusal, listMailbox } from './refusal.js';
-import { mailboxArgument } from './transfer-uids.js';
 
 /**
  * `CREATE <path>` (modified UTF-7 on the wire, RFC 9051 §5.1.3), then

@@ -1,10 +1,9 @@
 import { InvalidRequestError, MailboxNotFoundError } from '../../mail/errors.js';
 import type { MailboxRef } from '../../mail/types.js';
-import { sendCommand } from '../imapflow/raw-command.js';
+import { mailboxArgument, sendCommand } from '../imapflow/index.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { existingPathOf, leaveMailbox, setSubscribed } from './mailbox-commands.js';
 import { isPlainRefusal, listMailbox } from './refusal.js';
-import { mailboxArgument } from './transfer-uids.js';
 
 /**
  * `DELETE <path>` and `UNSUBSCRIBE <path>` (Dovecot keeps the subscription

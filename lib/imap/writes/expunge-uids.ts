@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { UnsupportedOperationError, UpstreamUnavailableError } from '../../mail/errors.js';
-import { sendCommand } from '../imapflow/raw-command.js';
+import { sendCommand } from '../imapflow/index.js';
 import { chunkUidSet } from '../wire/uid-set.js';
 import { storeFlags } from './store-flags.js';
 

@@ -2,11 +2,10 @@ import type { ImapFlow } from 'imapflow';
 import { InvalidRequestError, MailboxExistsError, MailboxNotFoundError } from '../../mail/errors.js';
 import { INBOX, isInboxPath } from '../../mail/mailbox-path.js';
 import type { Mailbox, MailboxRef } from '../../mail/types.js';
-import { sendCommand } from '../imapflow/raw-command.js';
+import { mailboxArgument, sendCommand } from '../imapflow/index.js';
 import { listMailboxes } from '../read/list-mailboxes.js';
 import { checkMailboxPath, resolveMailboxPath } from '../read/resolve-mailbox.js';
 import type { ImapSession } from '../session/imap-session.js';
-import { mailboxArgument } from './transfer-uids.js';
 
 /** Pieces shared by create, rename and delete. */
 

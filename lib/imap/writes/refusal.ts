@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { MailboxNotFoundError, type MailgateError, UpstreamUnavailableError } from '../../mail/errors.js';
-import { listOneMailbox } from '../imapflow/imapflow-internals.js';
+import { listOneMailbox } from '../imapflow/index.js';
 import { refusalOf } from '../session/imap-refusal.js';
 import { mapImapError } from '../session/map-imap-error.js';
 

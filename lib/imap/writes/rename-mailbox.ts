@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { MailboxExistsError, MailboxNotFoundError } from '../../mail/errors.js';
 import type { Mailbox, MailboxRef } from '../../mail/types.js';
-import { sendCommand } from '../imapflow/raw-command.js';
+import { mailboxArgument, sendCommand } from '../imapflow/index.js';
 import { listMailboxes } from '../read/list-mailboxes.js';
 import type { ImapSession } from '../session/imap-session.js';
 import {
@@ -12,7 +12,6 @@ import {
   setSubscribed,
 } from './mailbox-commands.js';
 import { isPlainRefusal, listMailbox } from './refusal.js';
-import { mailboxArgument } from './transfer-uids.js';
 
 /**
  * `RENAME <old> <new>`, children included (RFC 9051 §6.3.6). One LIST

@@ -4,7 +4,7 @@ import {
   type ParsedResponse,
   type ResponseItem,
   sendCommand,
-} from '../imapflow/raw-command.js';
+} from '../imapflow/index.js';
 
 export type StoreOperation = '+FLAGS' | '-FLAGS' | 'FLAGS';
 

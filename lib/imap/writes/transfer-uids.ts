@@ -1,17 +1,11 @@
 import type { ImapFlow } from 'imapflow';
-import { encodePath, normalizePath } from 'imapflow/lib/tools.js';
-import { type CommandAttribute, sendCommand } from '../imapflow/raw-command.js';
+import { mailboxArgument, sendCommand } from '../imapflow/index.js';
 import { chunkUidSet } from '../wire/uid-set.js';
 import { expungeUids } from './expunge-uids.js';
 import { missingMailboxOr } from './refusal.js';
 import { type CopyUid, mergeCopyUids, parseCopyUid } from './uidplus-codes.js';
 
 export type TransferMode = 'move' | 'copy';
-
-/** A mailbox name as a command argument, in modified UTF-7 unless UTF8=ACCEPT is on (imapflow decides). */
-export function mailboxArgument(client: ImapFlow, path: string): CommandAttribute {
-  return { type: 'ATOM', value: encodePath(client, normalizePath(client, path)) };
-}
 
 /**
  * Copies or moves `uids` of the selected mailbox to `destination`, one

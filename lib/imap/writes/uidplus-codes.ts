@@ -1,4 +1,4 @@
-import { type ParsedResponse, responseCodeArgs, responseCodeOf } from '../imapflow/raw-command.js';
+import { type ParsedResponse, responseCodeArgs, responseCodeOf } from '../imapflow/index.js';
 import { expandUidSequence } from '../wire/uid-set.js';
 
 /** What a COPYUID response code says (RFC 4315 §3): where each copied or moved UID went. */

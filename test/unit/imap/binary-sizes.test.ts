@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
-import { fetchWithBinarySizes } from '../../../lib/imap/imapflow/imapflow-internals.js';
+import { fetchWithBinarySizes } from '../../../lib/imap/imapflow/index.js';
 
 type Untagged = { attributes: unknown[] };
 type Exec = (

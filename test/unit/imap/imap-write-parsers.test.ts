@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ParsedResponse } from '../../../lib/imap/imapflow/raw-command.js';
+import type { ParsedResponse } from '../../../lib/imap/imapflow/index.js';
 import { chunkUidSet, expandUidSequence, formatUidSet, splitUids } from '../../../lib/imap/wire/uid-set.js';
 import { checkFlagChange, checkFlags, checkPermanent } from '../../../lib/imap/writes/flag-list.js';
 import { parseFetchedFlags } from '../../../lib/imap/writes/store-flags.js';

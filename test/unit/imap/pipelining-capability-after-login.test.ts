@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
-import { skipListBeforeSelect } from '../../../lib/imap/imapflow/imapflow-internals.js';
+import { skipListBeforeSelect } from '../../../lib/imap/imapflow/index.js';
 import { openImapConnection } from '../../../lib/imap/session/open-connection.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 

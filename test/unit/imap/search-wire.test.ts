@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quoteSearchStrings, type WireToken } from '../../../lib/imap/imapflow/search-wire.js';
+import { quoteSearchStrings, type WireToken } from '../../../lib/imap/imapflow/index.js';
 import { buildSearchQuery } from '../../../lib/imap/read/search-query.js';
 import type { MessageFilter } from '../../../lib/mail/types.js';
 

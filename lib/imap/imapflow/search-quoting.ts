@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { internalsOf } from './client-internals.js';
 
 /** One argument of a command in imapflow's wire-compiler form, or a parenthesised group of them. */
 export type WireToken = { type: string; value?: unknown } | WireToken[];
@@ -55,16 +56,14 @@ export function quoteSearchStrings(tokens: readonly WireToken[]): WireToken[] {
   return out;
 }
 
-type Exec = (this: unknown, command: string, attributes: unknown, options?: unknown) => Promise<unknown>;
-
 /**
  * Makes every SEARCH this client sends carry its text values as quoted
  * strings (see quoteSearchStrings). imapflow has no option for it, so its
- * `exec`, through which every command goes, is wrapped for this one client
- * (checked against imapflow 2.10.2); without an `exec` nothing changes.
+ * `exec`, through which every command goes, is wrapped for this one client;
+ * without an `exec` nothing changes.
  */
 export function quoteSearchValues(client: ImapFlow): void {
-  const executor = client as unknown as { exec?: Exec };
+  const executor = internalsOf(client);
   const original = executor.exec;
   if (typeof original !== 'function') return;
   executor.exec = function (this: unknown, command, attributes, options) {

@@ -1,45 +1,24 @@
 import type { ImapFlow } from 'imapflow';
-import { enhanceCommandError, getStatusCode } from 'imapflow/lib/tools.js';
-
-/** One node of imapflow's parsed response (atoms, strings, lists, `[…]` sections). */
-export interface ResponseNode {
-  type?: string;
-  value?: unknown;
-  section?: ResponseNode[];
-}
-
-/** A node or a parenthesised list of them. */
-export type ResponseItem = ResponseNode | ResponseItem[];
-
-/** A parsed response line: `* 3 FETCH (…)`, `* OK [COPYUID …] …` or the tagged completion. */
-export interface ParsedResponse {
-  tag?: string;
-  command?: string;
-  attributes?: ResponseItem[];
-}
+import { encodePath, enhanceCommandError, getStatusCode, normalizePath } from 'imapflow/lib/tools.js';
+import { internalsOf, type ParsedResponse, type UntaggedHandler } from './client-internals.js';
 
 /** A command argument in imapflow's wire-compiler form. */
 export type CommandAttribute = { type: 'ATOM' | 'SEQUENCE' | 'STRING'; value: string } | CommandAttribute[];
 
-type UntaggedHandler = (untagged: ParsedResponse) => Promise<void> | void;
-
-interface Executor {
-  exec?: (
-    command: string,
-    attributes: CommandAttribute[] | false,
-    options?: { untagged?: Record<string, UntaggedHandler> },
-  ) => Promise<{ response: ParsedResponse; next: () => void }>;
+/** A mailbox name as a command argument, in modified UTF-7 unless UTF8=ACCEPT is on (imapflow decides). */
+export function mailboxArgument(client: ImapFlow, path: string): CommandAttribute {
+  return { type: 'ATOM', value: encodePath(client, normalizePath(client, path)) };
 }
 
 /**
  * Sends one command and returns its tagged OK, handing selected untagged
- * responses to `untagged`. Reaches past imapflow's typed surface (checked
- * against imapflow 2.10.2) because its public write methods answer `false`
- * on any NO and drop the response code, the COPYUID of a tagged OK in some
- * paths, and the FETCH a STORE answers with; a write must know exactly which
- * of those happened. A NO or BAD rejects with imapflow's own error, its
- * `serverResponseCode` filled in, so `mapImapError` can tell
- * `[TRYCREATE]` from `[OVERQUOTA]`.
+ * responses to `untagged`. Reaches past imapflow's typed surface (its
+ * `exec`) because its public write methods answer `false` on any NO and
+ * drop the response code, the COPYUID of a tagged OK in some paths, and the
+ * FETCH a STORE answers with; a write must know exactly which of those
+ * happened. A NO or BAD rejects with imapflow's own error, its
+ * `serverResponseCode` filled in, so `mapImapError` can tell `[TRYCREATE]`
+ * from `[OVERQUOTA]`.
  */
 export async function sendCommand(
   client: ImapFlow,
@@ -47,7 +26,7 @@ export async function sendCommand(
   attributes: CommandAttribute[] | false,
   untagged?: Record<string, UntaggedHandler>,
 ): Promise<ParsedResponse> {
-  const executor = client as unknown as Executor;
+  const executor = internalsOf(client);
   if (typeof executor.exec !== 'function') {
     throw new Error('this imapflow version has no exec(); the write path needs it');
   }
