@@ -2,7 +2,6 @@ import type { Config } from '../config/env.js';
 import type { CredentialStore, TokenGrant } from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
 import type { MailStoreFactory } from '../mail/store.js';
-import type { RequestDeadline } from './middleware/deadline.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
 export interface AppDeps {
@@ -18,6 +17,16 @@ export interface AppDeps {
    * (Lambda behind API Gateway); over plain Node that is the client's Host.
    */
   publicOrigins?: () => readonly string[];
+}
+
+/** A request's deadline as the handler sees it (set by middleware/deadline.ts). */
+export interface RequestDeadline {
+  /**
+   * Moves the deadline to `totalMs` after the request arrived, if that is
+   * later than it is now; never earlier. For routes whose work legitimately
+   * outlasts the default, such as a long poll whose length the client picks.
+   */
+  extendTo(totalMs: number): void;
 }
 
 /** Per-request values the middleware puts on the context. */

@@ -18,16 +18,6 @@ export class ClientGoneError extends Error {
   }
 }
 
-/** A request's deadline as the handler sees it. */
-export interface RequestDeadline {
-  /**
-   * Moves the deadline to `totalMs` after the request arrived, if that is
-   * later than it is now; never earlier. For routes whose work legitimately
-   * outlasts the default, such as a long poll whose length the client picks.
-   */
-  extendTo(totalMs: number): void;
-}
-
 /**
  * Gives each request an AbortSignal that fires after `timeoutMs` or when the
  * client disconnects. Stores are opened with it and close their socket when
