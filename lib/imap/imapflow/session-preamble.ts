@@ -8,6 +8,16 @@ import { internalsOf } from './client-internals.js';
  * through its command dispatcher `run`.
  */
 
+export interface SessionPreambleOptions {
+  sendId: boolean;
+  /**
+   * Called when imapflow starts LOGIN, before its line is written: the
+   * greeting's capabilities are known, nothing is enabled yet. The moment
+   * to hand the socket what travels with LOGIN.
+   */
+  beforeLogin?: () => void;
+}
+
 /**
  * imapflow's session setup sends ID before and after login and NAMESPACE
  * unconditionally: three round trips no request here needs (the mailbox
@@ -16,12 +26,13 @@ import { internalsOf } from './client-internals.js';
  * those commands answer without being sent; ID is kept when `sendId`.
  * Returns the function that ends the interception (call it once connected).
  */
-export function skipSessionPreamble(client: ImapFlow, options: { sendId: boolean }): () => void {
+export function skipSessionPreamble(client: ImapFlow, options: SessionPreambleOptions): () => void {
   const runner = internalsOf(client);
   const original = runner.run;
   if (typeof original !== 'function') return () => undefined;
   runner.run = function (this: unknown, command: string, ...args: unknown[]) {
     if (command === 'NAMESPACE' || (command === 'ID' && !options.sendId)) return Promise.resolve(undefined);
+    if (command === 'LOGIN') options.beforeLogin?.();
     return original.call(this, command, ...args);
   };
   return () => {

@@ -1,6 +1,6 @@
-import type { ImapFlow } from 'imapflow';
 import { ConnectionWaitTimeoutError, UpstreamThrottledError } from '../../mail/errors.js';
 import { closeFully, isAlive } from './connection-reuse.js';
+import type { PooledConnection } from './pooled-connection.js';
 
 export interface ConnectionPoolOptions {
   /** How long a connection is kept after a request, in ms; 0 keeps none (the cap still applies). */
@@ -44,7 +44,7 @@ export interface Lease {
   readonly version: string;
   readonly kind: LeaseKind;
   /** A kept, authenticated connection, or null: the holder opens a fresh one in this slot. */
-  readonly client: ImapFlow | null;
+  readonly connection: PooledConnection | null;
 }
 
 /** Seconds a client is asked to wait when an account's queue is full. */
@@ -54,7 +54,7 @@ const DEFAULT_MAX_WAITING = 64;
 const DEFAULT_FIRST_REPLY_MS = 3_000;
 
 interface IdleEntry {
-  client: ImapFlow;
+  connection: PooledConnection;
   version: string;
   timer: NodeJS.Timeout;
   onClose: () => void;
@@ -140,23 +140,23 @@ export class ImapConnectionPool {
   }
 
   /**
-   * Gives a slot back. `client` is kept for the next request only when
+   * Gives a slot back. `connection` is kept for the next request only when
    * `reusable` and there is room; otherwise it is closed (no LOGOUT: closing
    * the socket ends the session).
    */
-  release(lease: Lease, client: ImapFlow | null, reusable: boolean): void {
+  release(lease: Lease, connection: PooledConnection | null, reusable: boolean): void {
     const slots = this.#slots(lease.account);
     slots.busy -= 1;
     if (lease.kind === 'long') slots.busyLong -= 1;
     const keep =
-      client !== null &&
+      connection !== null &&
       reusable &&
       !this.#closed &&
       this.#options.idleMs > 0 &&
       slots.idle.length < this.#options.maxIdlePerAccount &&
-      isAlive(client);
-    if (keep) this.#keep(lease.account, slots, client, lease.version);
-    else if (client) this.#retire(lease.account, slots, client);
+      isAlive(connection);
+    if (keep) this.#keep(lease.account, slots, connection, lease.version);
+    else if (connection) this.#retire(lease.account, slots, connection);
     this.#serve(lease.account, slots);
   }
 
@@ -185,11 +185,11 @@ export class ImapConnectionPool {
     for (let entry = slots.idle.pop(); entry; entry = slots.idle.pop()) {
       this.#unwatch(entry);
       // Closed by the server while kept, or closing (a BYE arrived): never handed out.
-      if (!isAlive(entry.client)) {
-        this.#retire(account, slots, entry.client);
+      if (!isAlive(entry.connection)) {
+        this.#retire(account, slots, entry.connection);
         continue;
       }
-      return this.#lease(account, slots, version, kind, entry.client);
+      return this.#lease(account, slots, version, kind, entry.connection);
     }
     if (slots.busy + slots.closing + slots.idle.length < this.#options.maxPerAccount)
       return this.#lease(account, slots, version, kind, null);
@@ -201,11 +201,11 @@ export class ImapConnectionPool {
     slots: AccountSlots,
     version: string,
     kind: LeaseKind,
-    client: ImapFlow | null,
+    connection: PooledConnection | null,
   ): Lease {
     slots.busy += 1;
     if (kind === 'long') slots.busyLong += 1;
-    return { account, version, kind, client };
+    return { account, version, kind, connection };
   }
 
   /** Grants waiters in order while slots they may use are free; a long waiter over its share lets short ones pass. */
@@ -248,16 +248,16 @@ export class ImapConnectionPool {
     });
   }
 
-  #keep(account: string, slots: AccountSlots, client: ImapFlow, version: string): void {
+  #keep(account: string, slots: AccountSlots, connection: PooledConnection, version: string): void {
     const entry: IdleEntry = {
-      client,
+      connection,
       version,
       timer: setTimeout(() => this.#drop(account, slots, entry), this.#options.idleMs),
       // The server ended it (BYE, idle timeout, cut): it must not be handed out.
       onClose: () => this.#drop(account, slots, entry),
     };
     entry.timer.unref();
-    client.once('close', entry.onClose);
+    connection.client.once('close', entry.onClose);
     slots.idle.push(entry);
   }
 
@@ -266,15 +266,15 @@ export class ImapConnectionPool {
     if (at === -1) return;
     slots.idle.splice(at, 1);
     this.#unwatch(entry);
-    this.#retire(account, slots, entry.client);
+    this.#retire(account, slots, entry.connection);
   }
 
   /** Closes a connection; its slot frees once the socket is really closed. */
-  #retire(account: string, slots: AccountSlots, client: ImapFlow): void {
+  #retire(account: string, slots: AccountSlots, connection: PooledConnection): void {
     slots.closing += 1;
     let closed: Promise<void>;
     try {
-      closed = closeFully(client);
+      closed = closeFully(connection);
     } catch {
       closed = Promise.resolve();
     }
@@ -289,7 +289,7 @@ export class ImapConnectionPool {
 
   #unwatch(entry: IdleEntry): void {
     clearTimeout(entry.timer);
-    entry.client.off('close', entry.onClose);
+    entry.connection.client.off('close', entry.onClose);
   }
 
   #slots(account: string): AccountSlots {

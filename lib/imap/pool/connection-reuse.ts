@@ -2,23 +2,12 @@ import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { Account } from '../../credentials/account.js';
 import { isClosing, isQuiet } from '../imapflow/index.js';
-import type { PipeliningSocket } from '../wire/pipelining-socket.js';
+import type { PooledConnection } from './pooled-connection.js';
 
 /**
  * What a kept connection must satisfy to serve another request, and when a
  * request may move to a fresh connection after a kept one failed.
  */
-
-/** Each connection's socket, remembered from the transport: imapflow forgets it once closed. */
-const sockets = new WeakMap<ImapFlow, PipeliningSocket>();
-
-export function rememberSocket(client: ImapFlow, socket: PipeliningSocket): void {
-  sockets.set(client, socket);
-}
-
-function socketOf(client: ImapFlow): PipeliningSocket | undefined {
-  return sockets.get(client);
-}
 
 /** The server-side identity connection caps are counted against (providers cap sessions per user). */
 export function poolAccountKey(account: Account): string {
@@ -38,13 +27,10 @@ export function canPool(account: Account): boolean {
 /**
  * Called when a kept connection is handed to a request: byte counts start
  * anew, and the server must answer within `replyWithinMs` (see
- * PipeliningSocket.mark). Returns its socket, to ask mayRetryFresh later
- * (imapflow forgets the socket once the connection closes).
+ * PipeliningSocket.mark).
  */
-export function markReused(client: ImapFlow, replyWithinMs = 0): PipeliningSocket | null {
-  const socket = socketOf(client);
-  socket?.mark(replyWithinMs);
-  return socket ?? null;
+export function markReused(connection: PooledConnection, replyWithinMs = 0): void {
+  connection.socket?.mark(replyWithinMs);
 }
 
 /**
@@ -52,9 +38,8 @@ export function markReused(client: ImapFlow, replyWithinMs = 0): PipeliningSocke
  * nor closing (a BYE arrived), and its socket is neither destroyed nor ended
  * by the server.
  */
-export function isAlive(client: ImapFlow): boolean {
+export function isAlive({ client, socket }: PooledConnection): boolean {
   if (isClosing(client)) return false;
-  const socket = socketOf(client);
   return !socket || (!socket.destroyed && !socket.readableEnded);
 }
 
@@ -63,8 +48,7 @@ export function isAlive(client: ImapFlow): boolean {
  * or lock, every pipelined answer delivered, and no event listener a
  * request left behind (the mailbox watch removes its own).
  */
-export function canReturn(client: ImapFlow, listenersAtStart: number): boolean {
-  const socket = socketOf(client);
+export function canReturn({ client, socket }: PooledConnection, listenersAtStart: number): boolean {
   return (
     socket?.settled === true &&
     !socket.destroyed &&
@@ -95,7 +79,8 @@ const ONLY_BYE = /^\* BYE [^\r\n]*\r\n$/i;
  * sent twice, and no work is run again that relied on an answer of the old
  * connection (its selected mailbox).
  */
-export function mayRetryFresh(client: ImapFlow, socket: PipeliningSocket): boolean {
+export function mayRetryFresh({ client, socket }: PooledConnection): boolean {
+  if (!socket) return false;
   const dead = !client.usable || socket.destroyed;
   const { received, receivedHead, writes } = socket.sinceMark;
   const answeredNothing = received === 0 || (received === receivedHead.length && ONLY_BYE.test(receivedHead));
@@ -106,8 +91,7 @@ export function mayRetryFresh(client: ImapFlow, socket: PipeliningSocket): boole
  * Closes the connection; resolves once its socket is closed, so a slot is
  * only reused after the old connection is gone (servers count both).
  */
-export function closeFully(client: ImapFlow): Promise<void> {
-  const socket = socketOf(client);
+export function closeFully({ client, socket }: PooledConnection): Promise<void> {
   client.close();
   return socket ? socket.fullyClosed() : Promise.resolve();
 }

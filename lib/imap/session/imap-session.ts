@@ -16,10 +16,10 @@ import {
 } from '../imapflow/index.js';
 import type { ImapConnectionPool } from '../pool/connection-pool.js';
 import { mapImapError } from './map-imap-error.js';
-import { type PlannedCommand, plannedLines, SessionConnection } from './session-connection.js';
+import type { MailboxMode, PlannedCommand } from './planned-command.js';
+import { SessionConnection } from './session-connection.js';
 
-/** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
-export type MailboxMode = 'read' | 'write';
+export type { MailboxMode, PlannedCommand } from './planned-command.js';
 
 export interface OpenedMailbox {
   path: string;
@@ -43,8 +43,6 @@ export interface OpenOptions {
    */
   qresync?: { uidValidity: string; modseq: string };
 }
-
-export type { PlannedCommand } from './session-connection.js';
 
 export interface ImapSessionContext {
   signal: AbortSignal;
@@ -86,7 +84,6 @@ export class ImapSession {
       logger: context.logger,
       signal: context.signal,
       ...(context.pool ? { pool: context.pool } : {}),
-      plan: (client) => plannedLines(client, this.#plan),
     });
     this.#signal.addEventListener('abort', this.#onAbort, { once: true });
   }
@@ -227,12 +224,9 @@ export class ImapSession {
     return this.#closed;
   }
 
-  async #connect(): Promise<ImapFlow> {
-    try {
-      return await this.#connection.connect();
-    } finally {
-      this.#plan = [];
-    }
+  /** Connects on first use, handing down what the first commands are (see `plan`). */
+  #connect(): Promise<ImapFlow> {
+    return this.#connection.connect(this.#plan);
   }
 
   #untilAborted<T>(work: Promise<T>): Promise<T> {

@@ -2,55 +2,27 @@ import type { ImapFlow } from 'imapflow';
 import type { Account } from '../../credentials/account.js';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
 import type { Logger } from '../../mail/logger.js';
-import {
-  guardStaleSelection,
-  listAllCommandLine,
-  openCommandLine,
-  statusCommandLine,
-} from '../imapflow/index.js';
+import { guardStaleSelection } from '../imapflow/index.js';
 import type { ImapConnectionPool, Lease, LeaseKind } from '../pool/connection-pool.js';
 import {
   canPool,
   canReturn,
+  closeFully,
   credentialsVersion,
   markReused,
   mayRetryFresh,
   poolAccountKey,
   watchListeners,
 } from '../pool/connection-reuse.js';
-import type { PipeliningSocket } from '../wire/pipelining-socket.js';
-import type { MailboxMode } from './imap-session.js';
+import type { PooledConnection } from '../pool/pooled-connection.js';
 import { openImapConnection } from './open-connection.js';
-
-/** A command a request will send first, announced so it can travel in LOGIN's flight. */
-export type PlannedCommand =
-  | { kind: 'open'; path: string; mode: MailboxMode }
-  | { kind: 'list-all' }
-  | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
-
-/** The lines to send in LOGIN's flight: the planned commands up to the first that cannot be pipelined. */
-export function plannedLines(client: ImapFlow, plan: readonly PlannedCommand[]): string[] {
-  const lines: string[] = [];
-  for (const command of plan) {
-    const line =
-      command.kind === 'open'
-        ? openCommandLine(client, command.path, command.mode === 'read')
-        : command.kind === 'list-all'
-          ? listAllCommandLine()
-          : statusCommandLine(client, command.path, command.query);
-    if (!line) break;
-    lines.push(line);
-  }
-  return lines;
-}
+import type { PlannedCommand } from './planned-command.js';
 
 export interface SessionConnectionOptions {
   account: Account;
   logger: Logger;
   signal: AbortSignal;
   pool?: ImapConnectionPool;
-  /** Asked when LOGIN is written on a fresh connection: the lines to pipeline with it. */
-  plan: (client: ImapFlow) => string[];
 }
 
 function closed(): UpstreamUnavailableError {
@@ -66,10 +38,12 @@ export class SessionConnection {
   readonly #options: SessionConnectionOptions;
   readonly #pool: ImapConnectionPool | null;
   #lease: Lease | null = null;
-  /** The socket of a connection that came from the pool; a dead one may be replaced once. */
-  #reused: PipeliningSocket | null = null;
+  /** The connection as it came from the pool; a dead one may be replaced once. */
+  #reused: PooledConnection | null = null;
   #listenersAtStart = 0;
-  #client: ImapFlow | null = null;
+  #connection: PooledConnection | null = null;
+  /** What the first commands are, for a fresh connection to send with LOGIN. */
+  #plan: readonly PlannedCommand[] = [];
   #connecting: Promise<ImapFlow> | null = null;
   #released = false;
   #kind: LeaseKind = 'short';
@@ -83,7 +57,7 @@ export class SessionConnection {
   }
 
   get client(): ImapFlow | null {
-    return this.#client;
+    return this.#connection?.client ?? null;
   }
 
   get started(): boolean {
@@ -97,7 +71,7 @@ export class SessionConnection {
 
   /** Bytes imapflow has read from the current connection, a running count (imapflow's `stats()`); null before connecting. */
   get receivedBytes(): number | null {
-    return this.#client ? this.#client.stats().received : null;
+    return this.#connection ? this.#connection.client.stats().received : null;
   }
 
   /**
@@ -109,11 +83,18 @@ export class SessionConnection {
     if (!this.started) this.#kind = 'long';
   }
 
-  /** The authenticated client, connecting (or leasing) on first call. */
-  connect(): Promise<ImapFlow> {
+  /**
+   * The authenticated client, connecting (or leasing) on first call. `plan`,
+   * heeded on the first call only, names the commands the request sends
+   * first: a fresh connection sends them in LOGIN's flight.
+   */
+  connect(plan: readonly PlannedCommand[] = []): Promise<ImapFlow> {
     // Once released, the connection may already serve another request.
     if (this.#released) return Promise.reject(closed());
-    this.#connecting ??= this.#acquire();
+    if (!this.#connecting) {
+      this.#plan = plan;
+      this.#connecting = this.#acquire();
+    }
     return this.#connecting;
   }
 
@@ -123,17 +104,18 @@ export class SessionConnection {
    * handed over (see mayRetryFresh), else null. At most once per session.
    */
   replaceDead(client: ImapFlow): Promise<ImapFlow> | null {
-    const socket = this.#reused;
-    if (!socket || client !== this.#client || this.#released || !mayRetryFresh(client, socket)) return null;
+    const reused = this.#reused;
+    if (!reused || client !== this.#connection?.client || this.#released || !mayRetryFresh(reused))
+      return null;
     this.#reused = null;
     this.#unguard();
     this.#options.logger.debug('imap kept connection was dead before answering; opening a fresh one');
-    client.close();
-    // imapflow forgets a dead socket; wait on the kept one, so the slot never holds two connections.
-    this.#connecting = socket.fullyClosed().then(() => {
+    // Wait until the kept socket has closed, so the slot never holds two connections.
+    this.#connecting = closeFully(reused).then(() => {
       // The request may have ended while the dead socket closed: then open nothing.
       if (this.#released) throw closed();
-      return this.#openFresh();
+      // The work runs again from its start: it plans nothing.
+      return this.#openFresh([]);
     });
     return this.#connecting;
   }
@@ -143,15 +125,15 @@ export class SessionConnection {
     if (this.#released) return;
     this.#released = true;
     this.#unguard();
-    const client = this.#client;
+    const connection = this.#connection;
     const lease = this.#lease;
     this.#lease = null;
     if (!lease || !this.#pool) {
-      client?.close();
+      connection?.client.close();
       return;
     }
-    const keep = reusable && client !== null && canReturn(client, this.#listenersAtStart);
-    this.#pool.release(lease, client, keep);
+    const keep = reusable && connection !== null && canReturn(connection, this.#listenersAtStart);
+    this.#pool.release(lease, connection, keep);
   }
 
   async #acquire(): Promise<ImapFlow> {
@@ -175,22 +157,24 @@ export class SessionConnection {
         throw closed();
       }
       this.#lease = lease;
-      if (lease.client) {
-        this.#client = lease.client;
-        this.#listenersAtStart = watchListeners(lease.client);
-        this.#reused = markReused(lease.client, this.#pool.firstReplyMs);
-        this.#unguard = guardStaleSelection(lease.client);
-        return lease.client;
+      const kept = lease.connection;
+      if (kept) {
+        this.#connection = kept;
+        this.#listenersAtStart = watchListeners(kept.client);
+        markReused(kept, this.#pool.firstReplyMs);
+        this.#reused = kept;
+        this.#unguard = guardStaleSelection(kept.client);
+        return kept.client;
       }
     }
-    return this.#openFresh();
+    return this.#openFresh(this.#plan);
   }
 
-  #openFresh(): Promise<ImapFlow> {
-    const { account, logger, plan } = this.#options;
-    const opening = openImapConnection(account, logger, () => plan(opening.client));
-    this.#client = opening.client;
-    this.#listenersAtStart = watchListeners(opening.client);
-    return opening.ready;
+  #openFresh(plan: readonly PlannedCommand[]): Promise<ImapFlow> {
+    const { account, logger } = this.#options;
+    const opening = openImapConnection(account, logger, { plan });
+    this.#connection = opening.connection;
+    this.#listenersAtStart = watchListeners(opening.connection.client);
+    return opening.ready.then(({ client }) => client);
   }
 }

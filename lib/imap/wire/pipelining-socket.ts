@@ -1,17 +1,14 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { ResponseScanner, statusOf, tagOf } from './response-scanner.js';
-import { MAX_RESPONSE_BYTES, WireLimitError } from './wire-limits.js';
-
-/**
- * Commands the client may send while speculative answers wait, because
- * they neither depend on nor change the selected mailbox.
- */
-const NEUTRAL = new Set(['CAPABILITY', 'ID', 'NAMESPACE']);
-const LOGIN_LINE = /^(\S+) LOGIN /i;
-/** A synchronizing literal: the server must answer "+" before the rest may be sent (RFC 9051 §7.5). */
-const SYNC_LITERAL = /\{\d+\}\r\n$/;
+import {
+  initialLoginPipeline,
+  inspectsWrites,
+  type LoginPipelineEvent,
+  type LoginPipelineState,
+  stepLoginPipeline,
+} from './login-pipeline.js';
+import { ResponseScanner } from './response-scanner.js';
 
 /** Writes whose start `sinceMark` keeps; a request that writes more is never run again elsewhere. */
 const MARKED_WRITES = 16;
@@ -25,42 +22,27 @@ interface ReplyWatch {
   timer: NodeJS.Timeout | null;
 }
 
-interface Speculation {
-  ourTag: string;
-  /** The command after its tag, CRLF included. */
-  text: string;
-  /** The tag the client gave the same command once it sent it; null until then. */
-  theirTag: string | null;
-  held: Buffer[];
-  discard: boolean;
-}
-
 /**
  * The socket under imapflow that pipelines the commands a session will send
  * right after LOGIN (RFC 9051 §5.5) into LOGIN's own flight. imapflow keeps
  * one command in flight, so when it later sends the same command, the socket
  * swallows it and hands over the answer the server already gave, under
- * imapflow's tag. Everything else passes through untouched; once the
- * speculative answers are delivered, bytes are no longer inspected.
+ * imapflow's tag. What to send, hold, deliver or drop is decided by the pure
+ * state machine in login-pipeline.ts; this class only frames bytes into
+ * command lines and whole responses (ResponseScanner), feeds them to it and
+ * carries out its actions. Once the pipelined answers are delivered, bytes
+ * are no longer inspected (downloads are not scanned).
  *
- * Safety: LOGIN with a synchronizing literal is never pipelined; a command
- * after a failed LOGIN is answered NO/BAD by the server and its answer is
- * dropped; if the client sends anything but the predicted command (or a
- * NEUTRAL one), the remaining predictions' answers are dropped, so the client
- * only ever sees answers to what it sent.
+ * It also keeps what connection reuse needs to know (see `mark`).
  */
 export class PipeliningSocket extends Duplex {
   readonly #inner: Socket | TLSSocket;
-  readonly #plan: () => string[];
   readonly #scanner = new ResponseScanner();
-  #mode: 'armed' | 'pipelined' | 'through' = 'armed';
+  #pipeline: LoginPipelineState = initialLoginPipeline();
+  /** Server bytes pass unread: the pipeline is through and the scanner drained. */
   #readsThrough = false;
-  #writesThrough = false;
+  /** The start of a command line imapflow has not finished writing. */
   #pendingWrite: Buffer = Buffer.alloc(0);
-  #loginTag = '';
-  #specs: Speculation[] = [];
-  /** Which command the server is answering: -1 LOGIN, then an index into #specs. */
-  #answering = -1;
   #receivedSinceMark = 0;
   #firstWriteSinceMark: string | null = null;
   /** The start of each write since `mark()`; null once there were more than MARKED_WRITES. */
@@ -68,14 +50,10 @@ export class PipeliningSocket extends Duplex {
   /** The first bytes the server sent since `mark()`. */
   #receivedHeadSinceMark = '';
   #replyWatch: ReplyWatch | null = null;
-  /** Bytes of pipelined answers held for commands the client has not sent yet. */
-  #heldBytes = 0;
 
-  /** @param plan the commands (untagged, no CRLF) to send with LOGIN; asked when LOGIN is written. */
-  constructor(inner: Socket | TLSSocket, plan: () => string[]) {
+  constructor(inner: Socket | TLSSocket) {
     super({ allowHalfOpen: false });
     this.#inner = inner;
-    this.#plan = plan;
     inner.on('data', (chunk: Buffer) => this.#fromServer(chunk));
     inner.on('end', () => this.push(null));
     inner.on('error', (error) => this.destroy(error));
@@ -111,9 +89,18 @@ export class PipeliningSocket extends Duplex {
     return this;
   }
 
+  /**
+   * The commands (untagged, no CRLF) to send in LOGIN's flight, handed down
+   * before imapflow writes LOGIN; heeded only until then. Lines built with
+   * imapflow's compiler, so they match what it will write byte for byte.
+   */
+  pipelineWithLogin(lines: readonly string[]): void {
+    this.#step({ type: 'planned', lines });
+  }
+
   /** True once no pipelined answer is pending or held: only then may another request use the connection. */
   get settled(): boolean {
-    return this.#mode === 'through';
+    return this.#pipeline.phase === 'through';
   }
 
   /** Resolves once the underlying TCP socket has closed, not merely been asked to. */
@@ -163,7 +150,7 @@ export class PipeliningSocket extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, written: (error?: Error | null) => void): void {
     this.#firstWriteSinceMark ??= chunk.subarray(0, 64).toString('latin1');
     const done = this.#noteWrite(chunk, written);
-    if (this.#mode === 'through' || this.#writesThrough) {
+    if (!inspectsWrites(this.#pipeline)) {
       this.#inner.write(chunk, done);
       return;
     }
@@ -172,20 +159,22 @@ export class PipeliningSocket extends Duplex {
     for (let end = this.#pendingWrite.indexOf('\r\n'); end !== -1; end = this.#pendingWrite.indexOf('\r\n')) {
       const line = this.#pendingWrite.subarray(0, end + 2);
       this.#pendingWrite = this.#pendingWrite.subarray(end + 2);
-      out.push(...this.#fromClient(line));
-      if (this.#passesWrites()) {
+      out.push(...this.#step({ type: 'clientLine', line }));
+      if (this.destroyed) {
+        done();
+        return;
+      }
+      if (!inspectsWrites(this.#pipeline)) {
+        // What follows may be literal data: it goes as it is.
         out.push(this.#pendingWrite);
         this.#pendingWrite = Buffer.alloc(0);
         break;
       }
     }
+    this.#readThroughIfDone();
     const data = Buffer.concat(out);
     if (data.length === 0) done();
     else this.#inner.write(data, done);
-  }
-
-  #passesWrites(): boolean {
-    return this.#mode === 'through' || this.#writesThrough;
   }
 
   override _final(done: (error?: Error | null) => void): void {
@@ -197,48 +186,6 @@ export class PipeliningSocket extends Duplex {
     this.#stopReplyWatch();
     this.#inner.destroy();
     done(error);
-  }
-
-  /** One complete command line from imapflow; returns what to send to the server. */
-  #fromClient(line: Buffer): Buffer[] {
-    const text = line.toString('latin1');
-    if (this.#mode === 'armed') {
-      const login = LOGIN_LINE.exec(text);
-      if (!login) return [line];
-      const commands = SYNC_LITERAL.test(text) ? [] : this.#plan();
-      if (commands.length === 0) {
-        this.#goThrough();
-        return [line];
-      }
-      this.#loginTag = login[1]!;
-      this.#specs = commands.map((command, i) => ({
-        ourTag: `mgp${i + 1}`,
-        text: `${command}\r\n`,
-        theirTag: null,
-        held: [],
-        discard: false,
-      }));
-      this.#mode = 'pipelined';
-      return [line, ...this.#specs.map((spec) => Buffer.from(`${spec.ourTag} ${spec.text}`, 'latin1'))];
-    }
-    const tag = tagOf(line);
-    const rest = text.slice(tag.length + 1);
-    const next = this.#specs.find((spec) => spec.theirTag === null && !spec.discard);
-    if (next && rest === next.text) {
-      next.theirTag = tag;
-      for (const response of next.held.splice(0)) {
-        this.#heldBytes -= response.length;
-        this.push(this.#retag(next, response));
-      }
-      this.#afterAnswers();
-      return [];
-    }
-    if (!next || !NEUTRAL.has((rest.split(' ', 1)[0] ?? '').replace('\r\n', '').toUpperCase())) {
-      this.#dropUnclaimed();
-      this.#writesThrough = true;
-      this.#afterAnswers();
-    }
-    return [line];
   }
 
   #fromServer(chunk: Buffer): void {
@@ -257,75 +204,37 @@ export class PipeliningSocket extends Duplex {
     }
     for (const response of responses) {
       if (this.destroyed) return;
-      this.#route(response);
+      this.#step({ type: 'serverResponse', response });
     }
-    this.#afterAnswers();
+    if (this.destroyed) return;
+    // After the responses already scanned: the rest of an incomplete one follows them.
+    this.#readThroughIfDone();
     // The client reads slower than the server sends: stop reading until it asks (_read).
-    if (!this.destroyed && this.readableLength >= this.readableHighWaterMark) this.#inner.pause();
+    if (this.readableLength >= this.readableHighWaterMark) this.#inner.pause();
   }
 
-  #route(response: Buffer): void {
-    if (this.#mode !== 'pipelined' || this.#answering === -1) {
-      this.push(response);
-      if (this.#mode === 'pipelined' && tagOf(response) === this.#loginTag) {
-        // After a refused LOGIN the server answered the rest as unauthenticated: nobody may see that.
-        if (statusOf(response) !== 'OK') this.#dropUnclaimed();
-        this.#answering = 0;
+  /** Feeds one event to the pipeline and carries out its actions; returns the bytes to send to the server. */
+  #step(event: LoginPipelineEvent): Buffer[] {
+    const { state, actions } = stepLoginPipeline(this.#pipeline, event);
+    this.#pipeline = state;
+    const send: Buffer[] = [];
+    for (const action of actions) {
+      if (action.type === 'send') send.push(action.bytes);
+      else if (action.type === 'deliver') this.push(action.bytes);
+      else if (action.type === 'fail') {
+        this.destroy(action.error);
+        return [];
       }
-      return;
     }
-    // Every pipelined answer is complete: what follows answers commands imapflow sent itself
-    // (CAPABILITY or ID after LOGIN), so it passes straight through.
-    if (this.#answering >= this.#specs.length) {
-      this.push(response);
-      return;
-    }
-    // A tagged completion of someone else's command (RFC 9051 §5.5 lets a server answer
-    // CAPABILITY alongside our EXAMINE) is not ours to hold.
-    const tag = tagOf(response);
-    if (tag !== '*' && tag !== '+' && !this.#specs.some((candidate) => candidate.ourTag === tag)) {
-      this.push(response);
-      return;
-    }
-    const spec = this.#specs[this.#answering]!;
-    if (!spec.discard) {
-      if (spec.theirTag !== null) this.push(this.#retag(spec, response));
-      else this.#hold(spec, response);
-    }
-    if (tagOf(response) === spec.ourTag) this.#answering += 1;
+    return send;
   }
 
-  /** Keeps an answer until the client sends its command; together they stay within one response's limit. */
-  #hold(spec: Speculation, response: Buffer): void {
-    this.#heldBytes += response.length;
-    if (this.#heldBytes > MAX_RESPONSE_BYTES) {
-      this.destroy(new WireLimitError('ResponseTooLarge', 'held IMAP answers over the response limit'));
-      return;
-    }
-    spec.held.push(response);
-  }
-
-  /** Stops inspecting once every pipelined answer is delivered or dropped. */
-  #afterAnswers(): void {
-    if (this.#mode !== 'pipelined' || this.#answering < this.#specs.length) return;
-    if (this.#specs.some((spec) => spec.held.length > 0)) return;
-    this.#goThrough();
-  }
-
-  #goThrough(): void {
-    this.#mode = 'through';
+  /** Once the pipeline passes everything through, the scanner's incomplete response goes to the client and reads are no longer scanned. */
+  #readThroughIfDone(): void {
+    if (this.#readsThrough || this.#pipeline.phase !== 'through') return;
     this.#readsThrough = true;
     const rest = this.#scanner.drain();
     if (rest.length > 0) this.push(rest);
-  }
-
-  #dropUnclaimed(): void {
-    for (const spec of this.#specs) {
-      if (spec.theirTag !== null) continue;
-      spec.discard = true;
-      for (const response of spec.held) this.#heldBytes -= response.length;
-      spec.held = [];
-    }
   }
 
   /** Records a write since `mark()`; returns its completion, which arms the reply watch once all has left. */
@@ -365,10 +274,5 @@ export class PipeliningSocket extends Duplex {
   #stopReplyWatch(): void {
     if (this.#replyWatch?.timer) clearTimeout(this.#replyWatch.timer);
     this.#replyWatch = null;
-  }
-
-  #retag(spec: Speculation, response: Buffer): Buffer {
-    if (spec.theirTag === null || tagOf(response) !== spec.ourTag) return response;
-    return Buffer.concat([Buffer.from(spec.theirTag, 'latin1'), response.subarray(spec.ourTag.length)]);
   }
 }

@@ -7,6 +7,8 @@ import {
   ImapConnectionPool,
   type Lease,
 } from '../../../lib/imap/pool/connection-pool.js';
+import type { PooledConnection } from '../../../lib/imap/pool/pooled-connection.js';
+import type { PipeliningSocket } from '../../../lib/imap/wire/pipelining-socket.js';
 import {
   ConnectionWaitTimeoutError,
   UpstreamThrottledError,
@@ -58,10 +60,20 @@ async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: unk
   ]);
 }
 
+/** The socket fields the pool reads: whether it was destroyed or ended by the server. */
+interface FakeSocket {
+  destroyed: boolean;
+  readableEnded: boolean;
+}
+
+function connectionOf(client: FakeClient, socket: FakeSocket | null = null): PooledConnection {
+  return { client: client as unknown as ImapFlow, socket: socket as unknown as PipeliningSocket | null };
+}
+
 /** Releases `lease` with a fresh connection kept. */
-function keep(p: ImapConnectionPool, lease: Lease): FakeClient {
+function keep(p: ImapConnectionPool, lease: Lease, socket: FakeSocket | null = null): FakeClient {
   const client = new FakeClient();
-  p.release(lease, client as unknown as ImapFlow, true);
+  p.release(lease, connectionOf(client, socket), true);
   return client;
 }
 
@@ -75,7 +87,7 @@ describe('fair sharing', () => {
     const third = p.acquire(ACCOUNT, 'v', never(), 'long');
     expect(await settled(third)).toBe('pending');
     const short = await settled(p.acquire(ACCOUNT, 'v', never(), 'short'));
-    expect(short).toMatchObject({ value: { kind: 'short', client: null } });
+    expect(short).toMatchObject({ value: { kind: 'short', connection: null } });
     // A long one finishing lets the waiting long one in.
     p.release(long[0]!, null, false);
     expect(await settled(third)).toMatchObject({ value: { kind: 'long' } });
@@ -159,14 +171,27 @@ describe('kept connections', () => {
     const kept = keep(p, await p.acquire(ACCOUNT, 'v', never()));
     kept._closePending = true;
     const lease = await p.acquire(ACCOUNT, 'v', never());
-    expect(lease.client).toBeNull();
+    expect(lease.connection).toBeNull();
     expect(kept.isClosed).toBe(true);
   });
 
-  test('a healthy one is handed out again', async () => {
+  test('one whose socket the server ended is never handed out', async () => {
     const p = pool();
-    const kept = keep(p, await p.acquire(ACCOUNT, 'v', never()));
-    expect((await p.acquire(ACCOUNT, 'v', never())).client).toBe(kept);
+    const socket = { destroyed: false, readableEnded: false };
+    const kept = keep(p, await p.acquire(ACCOUNT, 'v', never()), socket);
+    socket.readableEnded = true;
+    const lease = await p.acquire(ACCOUNT, 'v', never());
+    expect(lease.connection).toBeNull();
+    expect(kept.isClosed).toBe(true);
+  });
+
+  test('a healthy one is handed out again, with its socket', async () => {
+    const p = pool();
+    const socket = { destroyed: false, readableEnded: false };
+    const kept = keep(p, await p.acquire(ACCOUNT, 'v', never()), socket);
+    const lease = await p.acquire(ACCOUNT, 'v', never());
+    expect(lease.connection?.client).toBe(kept);
+    expect(lease.connection?.socket).toBe(socket);
   });
 });
 
@@ -176,7 +201,7 @@ describe('the account map', () => {
     const leases = await Promise.all(['a', 'b', 'c'].map((account) => p.acquire(account, 'v', never())));
     expect(p.trackedAccounts).toBe(3);
     p.release(leases[0]!, null, false);
-    p.release(leases[1]!, new FakeClient() as unknown as ImapFlow, false);
+    p.release(leases[1]!, connectionOf(new FakeClient()), false);
     keep(p, leases[2]!);
     await delay(100);
     expect(p.trackedAccounts).toBe(0);

@@ -67,8 +67,10 @@ describe('LOGIN pipelined with EXAMINE against a server whose LOGIN reply lists 
         user: 'u',
         password: 'p',
       } as Account;
-      const connection = openImapConnection(account, silentLogger, () => ['EXAMINE INBOX']);
-      const client = await connection.ready;
+      const connection = openImapConnection(account, silentLogger, {
+        plan: [{ kind: 'open', path: 'INBOX', mode: 'read' }],
+      });
+      const { client } = await connection.ready;
       try {
         skipListBeforeSelect(client, 'INBOX');
         const mailbox = await client.mailboxOpen('INBOX', { readOnly: true });

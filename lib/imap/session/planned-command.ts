@@ -1,0 +1,32 @@
+import type { ImapFlow } from 'imapflow';
+import { listAllCommandLine, openCommandLine, statusCommandLine } from '../imapflow/index.js';
+
+/** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
+export type MailboxMode = 'read' | 'write';
+
+/** A command a request will send first, announced so it can travel in LOGIN's flight. */
+export type PlannedCommand =
+  | { kind: 'open'; path: string; mode: MailboxMode }
+  | { kind: 'list-all' }
+  | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
+
+/**
+ * The lines imapflow will write for `plan` (after the tag, without CRLF),
+ * built with its own compiler and path encoding as its session stands now:
+ * the planned commands up to the first that cannot be pipelined (one that
+ * needs a literal).
+ */
+export function plannedLines(client: ImapFlow, plan: readonly PlannedCommand[]): string[] {
+  const lines: string[] = [];
+  for (const command of plan) {
+    const line =
+      command.kind === 'open'
+        ? openCommandLine(client, command.path, command.mode === 'read')
+        : command.kind === 'list-all'
+          ? listAllCommandLine()
+          : statusCommandLine(client, command.path, command.query);
+    if (!line) break;
+    lines.push(line);
+  }
+  return lines;
+}
