@@ -63,11 +63,13 @@ function parserProblem(code: string | undefined): [ErrorCode, string] {
  * other error, then closes the connection (what follows on it cannot be
  * trusted to start a request).
  */
-function answerClientError(logger: Logger) {
+function answerClientError(logger: Logger, answering: WeakSet<Socket>) {
   return (error: Error & { code?: string }, duplex: Duplex): void => {
     const socket = duplex as Socket;
-    // Nothing can be said on a socket that is gone or already carries (part of) a response.
-    if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+    // Nothing can be said on a socket that is gone or is carrying a response (a pipelined request
+    // refused while the one before it is answered). A finished response before it on a kept-alive
+    // connection is no reason for silence (bytesWritten counts those: such clients got no answer).
+    if (error.code === 'ECONNRESET' || !socket.writable || answering.has(socket)) {
       socket.destroy();
       return;
     }
@@ -112,7 +114,13 @@ export async function startNodeServer(deps: AppDeps, options: NodeServerOptions)
   const listener = getRequestListener(app.fetch, { errorHandler: answerUnreadableRequest(deps.logger) });
   // An HTTP/1.1 request without Host is refused by the adapter (as problem+json), not by Node's bare 400.
   const server = createServer({ requireHostHeader: false }, listener);
-  server.on('clientError', answerClientError(deps.logger));
+  // The sockets a response is being written on, so a refusal never lands inside one.
+  const answering = new WeakSet<Socket>();
+  server.on('request', (request, response) => {
+    answering.add(request.socket);
+    response.once('close', () => answering.delete(request.socket));
+  });
+  server.on('clientError', answerClientError(deps.logger, answering));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.hostname, () => {

@@ -93,6 +93,26 @@ describe("the real server's own refusals", () => {
     expect(answer.body).toMatchObject({ status, code, type: 'about:blank' });
     expect(typeof answer.body.detail).toBe('string');
   });
+
+  it('answers them on a kept-alive connection after a finished response too', async () => {
+    // A connection that has answered before (bytesWritten > 0) got no answer at all: clients saw it close.
+    const { hostname, port } = new URL(gateway.url);
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await expect.poll(() => received).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{[\s\S]*\}$/);
+    const first = received.length;
+    socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await closed;
+    const answer = parse(received.slice(first));
+    expect(answer.status).toBe(431);
+    expect(answer.body).toMatchObject({ status: 431, code: 'headers_too_large' });
+  });
 });
 
 describe('links in answers and the Host header', () => {
