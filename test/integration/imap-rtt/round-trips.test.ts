@@ -4,7 +4,13 @@ import { UpstreamAuthError } from '../../../lib/mail/errors.js';
 import type { MailboxRef, MessageScope } from '../../../lib/mail/types.js';
 import { type FaultProxy, startFaultProxy, transformLines } from '../../support/fault-proxy.js';
 import type { MailUser } from '../../support/mail-server.js';
-import { buildGetOptions, buildMessage, createImapUser, openStore } from '../imap/imap-test-kit.js';
+import {
+  buildGetOptions,
+  buildMessage,
+  createImapUser,
+  openStore,
+  roundTripsThrough,
+} from '../imap/imap-test-kit.js';
 
 /**
  * Round trips of a cold request on implicit TLS, counted as request flights
@@ -50,15 +56,8 @@ afterAll(async () => {
   await tlsProxy?.close();
 });
 
-async function roundTrips(work: (store: ImapMailStore) => Promise<unknown>): Promise<number> {
-  await tlsProxy.whenIdle();
-  tlsProxy.reset();
-  const store = openStore(user, { account: { port: tlsProxy.port } });
-  await work(store).finally(() => store.close());
-  await tlsProxy.whenIdle();
-  expect(tlsProxy.totalConnections).toBe(1);
-  return tlsProxy.flights.total;
-}
+const roundTrips = (work: (store: ImapMailStore) => Promise<unknown>) =>
+  roundTripsThrough(tlsProxy, user, work);
 
 describe('round trips of a cold request (implicit TLS)', () => {
   test('list page: at most 4 (TLS, LOGIN + EXAMINE, FETCH)', async () => {

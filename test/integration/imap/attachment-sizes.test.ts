@@ -13,6 +13,7 @@ import {
   drain,
   fixture,
   openStore,
+  roundTripsThrough,
   withStore,
 } from './imap-test-kit.js';
 
@@ -185,15 +186,8 @@ describe('round trips (implicit TLS, counted as in imap-rtt/round-trips.test.ts)
     await tlsProxy?.close();
   });
 
-  async function roundTrips(work: (store: ImapMailStore) => Promise<unknown>): Promise<number> {
-    await tlsProxy.whenIdle();
-    tlsProxy.reset();
-    const store = openStore(user, { account: { port: tlsProxy.port } });
-    await work(store).finally(() => store.close());
-    await tlsProxy.whenIdle();
-    expect(tlsProxy.totalConnections).toBe(1);
-    return tlsProxy.flights.total;
-  }
+  const roundTrips = (work: (store: ImapMailStore) => Promise<unknown>) =>
+    roundTripsThrough(tlsProxy, user, work);
 
   test('get with measured attachments: at most 5, as a get without any', async () => {
     let count = 0;

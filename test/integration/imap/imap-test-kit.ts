@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { Account, AccountDocument } from '../../../lib/credentials/account.js';
 import { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
 import { type Logger, silentLogger } from '../../../lib/mail/logger.js';
 import type { Download, GetMessageOptions } from '../../../lib/mail/types.js';
+import type { FaultProxy } from '../../support/fault-proxy.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 
 /** A fresh user for one test file (the pool in test/support/mail-server.ts is ready to log in at once). */
@@ -120,4 +122,22 @@ export function commandNames(commands: readonly string[]): string[] {
     const [first, second] = line.split(' ');
     return first === 'UID' ? `UID ${second}` : (first ?? '');
   });
+}
+
+/**
+ * The round trips (request flights the proxy saw) of one cold request: a
+ * store opened through `proxy` does `work` on a single new connection.
+ */
+export async function roundTripsThrough(
+  proxy: FaultProxy,
+  user: MailUser,
+  work: (store: ImapMailStore) => Promise<unknown>,
+): Promise<number> {
+  await proxy.whenIdle();
+  proxy.reset();
+  const store = openStore(user, { account: { port: proxy.port } });
+  await work(store).finally(() => store.close());
+  await proxy.whenIdle();
+  expect(proxy.totalConnections).toBe(1);
+  return proxy.flights.total;
 }
