@@ -3,7 +3,7 @@ import type { FakePop3Server } from '../../support/fake-pop3-server.js';
 
 /** Options for a plaintext session against the fake server (loopback only). */
 export function buildClientOptions(
-  server: FakePop3Server,
+  server: Pick<FakePop3Server, 'port'>,
   overrides: Partial<Pop3ClientOptions> = {},
 ): Pop3ClientOptions {
   return {

@@ -7,6 +7,7 @@ import {
   type HostilePop3Server,
   startHostilePop3Server,
 } from '../../support/hostile/hostile-pop3.js';
+import { buildClientOptions } from './build-client.js';
 
 let server: HostilePop3Server | undefined;
 afterEach(async () => {
@@ -16,15 +17,7 @@ afterEach(async () => {
 
 async function connect(behaviour: HostilePop3Behaviour): Promise<Pop3Client> {
   server = await startHostilePop3Server(behaviour);
-  const client = createPop3Client({
-    host: '127.0.0.1',
-    port: server.port,
-    tls: 'none',
-    allowPlaintext: true,
-    user: 'alice',
-    password: 'secret',
-    commandTimeoutMs: 5_000,
-  });
+  const client = createPop3Client(buildClientOptions(server));
   await client.connect();
   return client;
 }
