@@ -24,10 +24,9 @@ function compileLine(command: string, attributes: ImapCompileInput['attributes']
   return /[\r\n]|\{\d+\+?\}/.test(line) ? null : line.slice(2);
 }
 
-/** A mailbox name as imapflow's SELECT and STATUS send it: an atom unless its modified UTF-7 has `&`. */
+/** A mailbox name as SELECT and STATUS send it: a quoted string always (quoteMailboxNames in search-quoting.ts). */
 function mailboxAttribute(client: ImapFlow, path: string): { type: string; value: string } {
-  const encoded = encodePath(client, normalizePath(client, path));
-  return { type: encoded.includes('&') ? 'STRING' : 'ATOM', value: encoded };
+  return { type: 'STRING', value: encodePath(client, normalizePath(client, path)) };
 }
 
 /**

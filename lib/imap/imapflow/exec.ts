@@ -5,9 +5,12 @@ import { internalsOf, type ParsedResponse, type UntaggedHandler } from './client
 /** A command argument in imapflow's wire-compiler form. */
 export type CommandAttribute = { type: 'ATOM' | 'SEQUENCE' | 'STRING'; value: string } | CommandAttribute[];
 
-/** A mailbox name as a command argument, in modified UTF-7 unless UTF8=ACCEPT is on (imapflow decides). */
+/**
+ * A mailbox name as a command argument, in modified UTF-7 unless UTF8=ACCEPT
+ * is on (imapflow decides), always quoted (or a literal where imapflow needs one).
+ */
 export function mailboxArgument(client: ImapFlow, path: string): CommandAttribute {
-  return { type: 'ATOM', value: encodePath(client, normalizePath(client, path)) };
+  return { type: 'STRING', value: encodePath(client, normalizePath(client, path)) };
 }
 
 /**

@@ -17,6 +17,11 @@ export {
 export { fetchWithBinarySizes } from './fetch-extras.js';
 export { listAllPaths, listOneMailbox } from './list.js';
 export { isClosing, isQuiet } from './quiet-state.js';
-export { quoteSearchStrings, quoteSearchValues, type WireToken } from './search-quoting.js';
+export {
+  quoteMailboxNames,
+  quoteSearchStrings,
+  quoteSearchValues,
+  type WireToken,
+} from './search-quoting.js';
 export { guardStaleSelection, skipListBeforeSelect, unselectMailbox } from './selection.js';
 export { enableExtensions, requestServerId, skipSessionPreamble } from './session-preamble.js';

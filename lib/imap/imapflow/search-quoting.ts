@@ -56,20 +56,57 @@ export function quoteSearchStrings(tokens: readonly WireToken[]): WireToken[] {
   return out;
 }
 
+/** Commands that name mailboxes, and which of their arguments are the names (RFC 9051 §6.3, §6.4.7; RFC 6851). */
+const MAILBOX_ARGUMENTS = new Map<string, number[]>([
+  ['SELECT', [0]],
+  ['EXAMINE', [0]],
+  ['CREATE', [0]],
+  ['DELETE', [0]],
+  ['RENAME', [0, 1]],
+  ['SUBSCRIBE', [0]],
+  ['UNSUBSCRIBE', [0]],
+  ['STATUS', [0]],
+  ['APPEND', [0]],
+  ['COPY', [1]],
+  ['MOVE', [1]],
+  ['UID COPY', [1]],
+  ['UID MOVE', [1]],
+]);
+
 /**
- * Makes every SEARCH this client sends carry its text values as quoted
- * strings (see quoteSearchStrings). imapflow has no option for it, so its
- * `exec`, through which every command goes, is wrapped for this one client;
- * without an `exec` nothing changes.
+ * The arguments of a command with every mailbox name as a quoted string.
+ * imapflow sends a name made only of atom characters as a bare atom, and
+ * one that starts with a backslash too (as it would a flag), so a mailbox
+ * named `\Seen` went out as `CREATE \Seen`: not an astring. Like a filter
+ * value, a name travels quoted, or as a literal where imapflow needs one
+ * (8-bit); other commands and arguments are kept.
+ */
+export function quoteMailboxNames(command: string, tokens: readonly WireToken[]): WireToken[] {
+  const positions = MAILBOX_ARGUMENTS.get(command.toUpperCase());
+  if (!positions) return [...tokens];
+  return tokens.map((token, index) =>
+    positions.includes(index) && isAtom(token) ? { type: 'STRING', value: String(token.value ?? '') } : token,
+  );
+}
+
+/**
+ * Makes every command this client sends carry its user values as quoted
+ * strings: the text values of a SEARCH (see quoteSearchStrings) and every
+ * mailbox name (see quoteMailboxNames). imapflow has no option for it, so
+ * its `exec`, through which every command goes, is wrapped for this one
+ * client; without an `exec` nothing changes.
  */
 export function quoteSearchValues(client: ImapFlow): void {
   const executor = internalsOf(client);
   const original = executor.exec;
   if (typeof original !== 'function') return;
   executor.exec = function (this: unknown, command, attributes, options) {
-    const search = command === 'SEARCH' || command === 'UID SEARCH';
-    const rewritten =
-      search && Array.isArray(attributes) ? quoteSearchStrings(attributes as WireToken[]) : attributes;
+    let rewritten = attributes;
+    if (Array.isArray(attributes)) {
+      const search = command === 'SEARCH' || command === 'UID SEARCH';
+      const tokens = attributes as WireToken[];
+      rewritten = search ? quoteSearchStrings(tokens) : quoteMailboxNames(String(command), tokens);
+    }
     return original.call(this, command, rewritten, options);
   };
 }

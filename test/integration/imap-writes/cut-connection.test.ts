@@ -103,6 +103,6 @@ describe('a move cut at every command', () => {
     const commands = await everyCutPoint('trash', 'Trash', {}, (store, id) =>
       store.deleteMessage(path('CutSrc'), id, { permanent: false }),
     );
-    expect(commands.some((line) => / UID MOVE \S+ Trash$/.test(line))).toBe(true);
+    expect(commands.some((line) => / UID MOVE \S+ "Trash"$/.test(line))).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import {
   isQuiet,
   listAllCommandLine,
   openCommandLine,
+  quoteSearchValues,
   responseCodeArgs,
   responseCodeOf,
   skipListBeforeSelect,
@@ -237,21 +238,26 @@ describe('imapflow command modules run through `run`', () => {
     expect(sent.map((s) => s.command)).toEqual(['EXAMINE']);
   });
 
-  it('SELECT writes the line openCommandLine predicts (pipelining)', async () => {
-    for (const path of ['INBOX', 'Archive/2024', 'Entwürfe', 'Sent Items']) {
+  it('SELECT writes the line openCommandLine predicts (pipelining), its mailbox quoted (quoteSearchValues)', async () => {
+    for (const path of ['INBOX', 'Archive/2024', 'Entwürfe', 'Sent Items', '\\Seen']) {
       const { client, sent } = recordingClient(['IMAP4rev1'], 'AUTHENTICATED');
+      quoteSearchValues(client);
       skipListBeforeSelect(client, path);
       await imapCommands.get('SELECT')!(client, path, { readOnly: true });
       expect(lineOf(sent[0]!)).toBe(openCommandLine(client, path, true));
     }
   });
 
-  it('STATUS writes the line statusCommandLine predicts (pipelining)', async () => {
+  it('STATUS writes the line statusCommandLine predicts (pipelining), its mailbox quoted', async () => {
     const query = { messages: true, uidNext: true, uidValidity: true } as const;
-    const { client, sent } = recordingClient(['IMAP4rev1'], 'AUTHENTICATED');
-    await imapCommands.get('STATUS')!(client, 'Sent Items', query);
-    const status = sent.find((s) => s.command === 'STATUS')!;
-    expect(lineOf(status)).toBe(statusCommandLine(client, 'Sent Items', query));
+    for (const path of ['Sent Items', 'Archive']) {
+      const { client, sent } = recordingClient(['IMAP4rev1'], 'AUTHENTICATED');
+      quoteSearchValues(client);
+      await imapCommands.get('STATUS')!(client, path, query);
+      const status = sent.find((s) => s.command === 'STATUS')!;
+      expect(lineOf(status)).toBe(statusCommandLine(client, path, query));
+      expect(lineOf(status)).toContain(`STATUS "${path}"`);
+    }
   });
 
   it('SEARCH goes through exec as UID SEARCH with an attribute array (quoteSearchValues)', async () => {

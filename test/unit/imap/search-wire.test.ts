@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quoteSearchStrings, type WireToken } from '../../../lib/imap/imapflow/index.js';
+import { quoteMailboxNames, quoteSearchStrings, type WireToken } from '../../../lib/imap/imapflow/index.js';
 import { buildSearchQuery } from '../../../lib/imap/read/search-query.js';
 import type { MessageFilter } from '../../../lib/mail/types.js';
 
@@ -102,5 +102,31 @@ describe('every filter value of a real search goes out quoted', () => {
       'STRING:X-TAG',
       'STRING:b',
     ]);
+  });
+});
+
+describe('quoteMailboxNames', () => {
+  const sequence = { type: 'SEQUENCE', value: '1:2' };
+  it.each<[string, string, WireToken[], WireToken[]]>([
+    ['a name that looks like a flag', 'CREATE', [atom('\\Seen')], [string('\\Seen')]],
+    ['a plain name', 'EXAMINE', [atom('INBOX')], [string('INBOX')]],
+    [
+      'a SELECT with QRESYNC',
+      'SELECT',
+      [atom('Nope'), [atom('QRESYNC'), [atom('1'), atom('2')]]],
+      [string('Nope'), [atom('QRESYNC'), [atom('1'), atom('2')]]],
+    ],
+    ['both names of a RENAME', 'RENAME', [atom('a'), atom('b')], [string('a'), string('b')]],
+    ['the destination of a UID MOVE', 'UID MOVE', [sequence, atom('Archive')], [sequence, string('Archive')]],
+    [
+      'the mailbox of a STATUS, not its items',
+      'STATUS',
+      [atom('x'), [atom('UIDNEXT')]],
+      [string('x'), [atom('UIDNEXT')]],
+    ],
+    ['a literal', 'APPEND', [{ type: 'LITERAL', value: 'x' }], [{ type: 'LITERAL', value: 'x' }]],
+    ['a command without mailboxes', 'UID STORE', [sequence, atom('+FLAGS')], [sequence, atom('+FLAGS')]],
+  ])('quotes %s', (_name, command, tokens, expected) => {
+    expect(quoteMailboxNames(command, tokens)).toEqual(expected);
   });
 });
