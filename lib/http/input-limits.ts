@@ -38,12 +38,27 @@ export function hasControlCharacter(value: string): boolean {
 
 const NO_CONTROL_CHARACTERS = 'must not contain control characters (U+0000 to U+001F, U+007F to U+009F)';
 
+/**
+ * A lone UTF-16 surrogate: a JSON string can carry one (`"\ud800"`), UTF-8
+ * and modified UTF-7 cannot, so no server can be sent it as written (Dovecot
+ * refused such a name as not valid mUTF-7: a 502 for the client's mistake;
+ * a filter value would have gone out as U+FFFD, another text).
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}
+
+const WELL_FORMED = 'must be well-formed Unicode (no lone surrogate)';
+
 /** A free-text filter value as the list query and bulk filters accept it. */
 export const filterText = z
   .string()
   .min(1)
   .max(MAX_FILTER_CHARS)
-  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS);
+  .refine((value) => !hasLineBreakingCharacter(value), NO_LINE_BREAKS)
+  .refine((value) => !hasLoneSurrogate(value), WELL_FORMED);
 
 /**
  * An opaque token from an earlier answer (a list cursor). Its length limit is
@@ -67,7 +82,8 @@ export const mailboxSegment = z
   .string()
   .min(1)
   .refine((value) => utf8Length(value) <= MAX_MAILBOX_BYTES, `must be at most ${MAX_MAILBOX_BYTES} bytes`)
-  .refine((value) => !hasControlCharacter(value), NO_CONTROL_CHARACTERS);
+  .refine((value) => !hasControlCharacter(value), NO_CONTROL_CHARACTERS)
+  .refine((value) => !hasLoneSurrogate(value), WELL_FORMED);
 
 /** `true`/`false` in a query string; other spellings are a 400 rather than silently false. */
 export const queryBoolean = z.enum(['true', 'false']);

@@ -59,11 +59,32 @@ describe('a control character in a mailbox name', () => {
     },
   );
 
+  it.each([
+    ['a high surrogate alone', 'Reports\ud8002026'],
+    ['a low surrogate alone', 'Reports\udc002026'],
+    ['surrogates in the wrong order', '\udc00\ud800'],
+  ])('is 400 with %s in a JSON path or destination, and in a filter value', async (_, mailbox) => {
+    // A lone surrogate is no Unicode text: Dovecot refused the name (not valid mUTF-7), which read as a 502.
+    const { request, stores } = buildTestApp();
+    for (const response of [
+      await request('/v1/accounts/alpha/mailboxes', { method: 'POST', json: { path: mailbox } }),
+      await request('/v1/accounts/alpha/messages/i-msg-1/copy', { method: 'POST', json: { to: mailbox } }),
+      await request('/v1/accounts/alpha/mailboxes/INBOX/messages/bulk', {
+        method: 'POST',
+        json: { filter: { subject: mailbox }, action: 'delete' },
+      }),
+    ]) {
+      expect(response.status).toBe(400);
+      expect((await readProblem(response)).detail).toMatch(/well-formed Unicode/);
+    }
+    expect(stores.opened).toHaveLength(0);
+  });
+
   it('leaves other characters alone: spaces, non-ASCII, symbols', async () => {
     const { request, stores } = buildTestApp();
     const response = await request('/v1/accounts/alpha/mailboxes', {
       method: 'POST',
-      json: { path: 'Entwürfe & Notizen (2026) — ☃' },
+      json: { path: 'Entwürfe & Notizen (2026) — ☃ 😀' },
     });
     expect(response.status).toBe(201);
     expect(stores.opened).toHaveLength(1);
