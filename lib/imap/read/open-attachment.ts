@@ -6,6 +6,7 @@ import type { MimeNode } from '../../mime/types.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { toMimeTree } from './body-structure.js';
 import { openMessage } from './open-message.js';
+import { sectionBytes } from './section-bytes.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
 import { structureFromSource } from './source-structure.js';
 
@@ -62,17 +63,12 @@ export async function openAttachment(
   if (!tree) throw new MessageNotFoundError();
   const node = findPart(tree, attachmentId);
   if (!node) throw new AttachmentNotFoundError();
+  const first = sectionBytes(row.bodyParts?.get(attachmentId));
   return {
     contentType: formatContentType(node),
     filename: partName(node),
     disposition: node.disposition === 'inline' ? 'inline' : 'attachment',
     size: exactSize(node),
-    body: streamSection(
-      session,
-      uid,
-      attachmentId,
-      row.bodyParts?.get(attachmentId) ?? Buffer.alloc(0),
-      node.encoding,
-    ),
+    body: streamSection(session, uid, attachmentId, first, node.encoding),
   };
 }

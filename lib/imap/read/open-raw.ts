@@ -2,6 +2,7 @@ import { MessageNotFoundError } from '../../mail/errors.js';
 import type { Download, MessageScope } from '../../mail/types.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { openMessage } from './open-message.js';
+import { sectionBytes } from './section-bytes.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
 
 /**
@@ -22,11 +23,12 @@ export async function openRaw(session: ImapSession, scope: MessageScope, id: str
     ),
   );
   if (!row || row.uid !== uid) throw new MessageNotFoundError();
+  const first = sectionBytes(row.source);
   return {
     contentType: 'message/rfc822',
     filename: `${uid}.eml`,
     disposition: 'attachment',
     size: typeof row.size === 'number' ? row.size : null,
-    body: streamSection(session, uid, null, row.source ?? Buffer.alloc(0), null),
+    body: streamSection(session, uid, null, first, null),
   };
 }

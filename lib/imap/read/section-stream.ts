@@ -3,6 +3,7 @@ import { guardDownload } from '../../mail/download-idle.js';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
 import { createChunkDecoder } from '../../mime/transfer-decoding.js';
 import type { ImapSession } from '../session/imap-session.js';
+import { sectionBytes } from './section-bytes.js';
 
 /**
  * Bytes per partial FETCH. Each window is one round trip and sits in memory
@@ -14,7 +15,10 @@ export const WINDOW_BYTES = 1024 * 1024;
 /** A message section: the whole message (`null`, BODY[]) or one MIME part (`"2.1"`). */
 export type Section = string | null;
 
-/** One window `BODY.PEEK[section]<offset.WINDOW_BYTES>`; null when the message is gone. */
+/**
+ * One window `BODY.PEEK[section]<offset.WINDOW_BYTES>`; null when the message is gone.
+ * @throws MessageNotFoundError when the server answers the section NIL (expunged meanwhile)
+ */
 export async function fetchWindow(
   client: ImapFlow,
   uid: number,
@@ -28,7 +32,7 @@ export async function fetchWindow(
   const row = await client.fetchOne(String(uid), query, { uid: true });
   if (!row || row.uid !== uid) return null;
   const bytes = section === null ? row.source : row.bodyParts?.get(section.toLowerCase());
-  return bytes ?? Buffer.alloc(0);
+  return sectionBytes(bytes);
 }
 
 /**

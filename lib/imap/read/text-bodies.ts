@@ -3,6 +3,7 @@ import { decodeText } from '../../mime/charset.js';
 import { decodeTransfer } from '../../mime/transfer-decoding.js';
 import { truncateUtf8 } from '../../mime/truncate-utf8.js';
 import type { MimeNode } from '../../mime/types.js';
+import { sectionBytes } from './section-bytes.js';
 
 /** Decoded bytes asked beyond the cut, so a character split by the partial fetch lies past it. */
 const SLACK_BYTES = 64;
@@ -74,7 +75,7 @@ export function decodeBody(
   let truncated = false;
   let encodingProblem = false;
   const texts = chosen.map((node) => {
-    const raw = fetched?.get(node.part) ?? Buffer.alloc(0);
+    const raw = sectionBytes(fetched?.get(node.part));
     const cut = maxBodyBytes !== null && raw.length >= partialLengthFor(maxBodyBytes, node.encoding);
     const decoded = decodeCutText(decodeTransfer(raw, node.encoding), node.params.charset, cut);
     truncated ||= cut;

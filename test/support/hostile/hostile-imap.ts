@@ -21,7 +21,14 @@ export type HostileImapBehaviour =
    * is `declared` while BODY[] has `raw`; BODYSTRUCTURE describes a 7bit
    * attachment (part 2) of `declared` bytes while BODY[2] has `attachment`.
    */
-  | { kind: 'sizes'; raw: Buffer; declared: number; attachment: Buffer };
+  | {
+      kind: 'sizes';
+      raw: Buffer;
+      declared: number;
+      attachment: Buffer;
+      /** Every BODY[…] section answers NIL, as Dovecot does for a message another session expunged meanwhile. */
+      nil?: boolean;
+    };
 
 export const HOSTILE_UID_VALIDITY = 42;
 const CAPABILITIES = 'IMAP4rev1 LITERAL+ UIDPLUS';
@@ -98,7 +105,7 @@ function answerFetch(
   send: (text: string) => void,
   tag: string,
   request: string,
-  { raw, declared, attachment }: Extract<HostileImapBehaviour, { kind: 'sizes' }>,
+  { raw, declared, attachment, nil }: Extract<HostileImapBehaviour, { kind: 'sizes' }>,
 ): void {
   const items: string[] = ['UID 1'];
   const literals: Buffer[] = [];
@@ -114,6 +121,10 @@ function answerFetch(
     const [, section = '', start = '0', length = '0'] = match;
     const source = section === '' ? raw : attachment;
     const bytes = source.subarray(Number(start), Number(start) + Number(length));
+    if (nil) {
+      items.push(`BODY[${section}]<${start}> NIL`);
+      continue;
+    }
     items.push(`BODY[${section}]<${start}> {${bytes.length}}\r\n\0`);
     literals.push(bytes);
   }
