@@ -6,7 +6,11 @@ import type { AccountDocument } from '../../lib/credentials/account.js';
 import { FileCredentialStore } from '../../lib/credentials/file-store.js';
 import type { TokenScope } from '../../lib/credentials/store.js';
 import { startNodeServer } from '../../lib/http/node-server.js';
-import { createImapStoreFactory } from '../../lib/imap/index.js';
+import {
+  createImapConnectionPool,
+  createImapStoreFactory,
+  poolOptionsFromEnv,
+} from '../../lib/imap/index.js';
 import { createLogger } from '../../lib/log/create-logger.js';
 import { createProtocolDispatcher } from '../../lib/mail/dispatch.js';
 import { createPop3StoreFactory } from '../../lib/pop3/index.js';
@@ -24,19 +28,32 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Keep IMAP connections between requests, as `npm start` does (MAILGATE_IMAP_REUSE=on, its defaults); off unless asked. */
+  reuse?: boolean;
+}
+
 /**
  * The gateway as `npm start` runs it (real Node server, real IMAP and POP3
  * stores, file credential store in a temporary directory), on a free port.
  */
-export async function startGateway(config: Partial<Config> = {}): Promise<Gateway> {
+export async function startGateway(
+  config: Partial<Config> = {},
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const dir = await mkdtemp(join(tmpdir(), 'mailgate-gw-'));
   const credentials = new FileCredentialStore({ path: join(dir, 'accounts.json') });
   const logs: string[] = [];
   const fullConfig: Config = { ...loadConfig({}), MAILGATE_LOG_LEVEL: 'debug', ...config };
+  const reuse = options.reuse ? poolOptionsFromEnv({}, 'on') : null;
+  const pool = reuse ? createImapConnectionPool(reuse) : undefined;
   const running = await startNodeServer(
     {
       credentials,
-      stores: createProtocolDispatcher({ imap: createImapStoreFactory(), pop3: createPop3StoreFactory() }),
+      stores: createProtocolDispatcher({
+        imap: createImapStoreFactory(pool ? { pool } : {}),
+        pop3: createPop3StoreFactory(),
+      }),
       config: fullConfig,
       logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     },
@@ -59,6 +76,7 @@ export async function startGateway(config: Partial<Config> = {}): Promise<Gatewa
     async close() {
       // Keep-alive sockets from fetch are closed too.
       await running.close();
+      pool?.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

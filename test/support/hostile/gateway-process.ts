@@ -12,6 +12,14 @@ export interface GatewayProcess {
   token(): Promise<string>;
   /** Runs a full garbage collection in the child. */
   gc(): Promise<void>;
+  /**
+   * The child's longest event-loop delay since the previous call
+   * (perf_hooks.monitorEventLoopDelay, 10 ms resolution; the histogram then
+   * starts again) and its CPU time so far, both in ms.
+   */
+  loop(): Promise<{ maxDelayMs: number; cpuMs: number }>;
+  /** The child has not exited. */
+  alive(): boolean;
   /** Resident set size now, in bytes. */
   rss(): number;
   /**
@@ -30,10 +38,18 @@ function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(match[1]) * 1024;
 }
 
-export async function startGatewayProcess(config: Partial<Config>): Promise<GatewayProcess> {
+/** `reuse`: keep IMAP connections between requests, as `npm start` does (off unless asked). */
+export async function startGatewayProcess(
+  config: Partial<Config>,
+  options: { reuse?: boolean } = {},
+): Promise<GatewayProcess> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./gateway-child.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, MAILGATE_CHILD_CONFIG: JSON.stringify(config) },
+    env: {
+      ...process.env,
+      MAILGATE_CHILD_CONFIG: JSON.stringify(config),
+      MAILGATE_CHILD_REUSE: options.reuse ? 'on' : 'off',
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -66,6 +82,8 @@ export async function startGatewayProcess(config: Partial<Config>): Promise<Gate
     gc: async () => {
       await call('gc');
     },
+    loop: async () => (await call('loop')) as { maxDelayMs: number; cpuMs: number },
+    alive: () => child.exitCode === null && child.signalCode === null,
     rss: () => statusField(pid, 'VmRSS'),
     watchPeak() {
       const base = statusField(pid, 'VmRSS');

@@ -10,7 +10,9 @@ export type HostilePop3Behaviour =
   /** Every TOP answer is a complete header block of `bytes` bytes. */
   | { kind: 'large-tops'; bytes: number }
   /** LIST states `size` for every message, and RETR sends that many bytes, complete. */
-  | { kind: 'large-message'; size: number };
+  | { kind: 'large-message'; size: number }
+  /** LIST states `stated` for every message, while RETR sends `actual` bytes of body, complete. */
+  | { kind: 'lying-list'; stated: number; actual: number };
 
 export interface HostilePop3Server extends CountingServer {
   commands: string[];
@@ -48,7 +50,12 @@ function serve(socket: Socket, behaviour: HostilePop3Behaviour, count: number, c
       if (tail !== null && !socket.destroyed) socket.write(tail, 'latin1');
     });
   };
-  const stated = behaviour.kind === 'large-message' ? behaviour.size : 2048;
+  const stated =
+    behaviour.kind === 'large-message'
+      ? behaviour.size
+      : behaviour.kind === 'lying-list'
+        ? behaviour.stated
+        : 2048;
   const number = (arg: string | undefined) => {
     const n = Number(arg);
     return Number.isInteger(n) && n >= 1 && n <= count ? n : null;
@@ -91,6 +98,9 @@ function serve(socket: Socket, behaviour: HostilePop3Behaviour, count: number, c
         if (!n) return send('-ERR no such message\r\n');
         if (behaviour.kind === 'endless-retr') {
           return floodThen('+OK\r\nSubject: endless\r\n\r\n', behaviour.flood, BODY_LINE, null);
+        }
+        if (behaviour.kind === 'lying-list') {
+          return floodThen('+OK\r\nSubject: lying\r\n\r\n', behaviour.actual, BODY_LINE, '\r\n.\r\n');
         }
         if (behaviour.kind === 'large-message') {
           return floodThen('+OK\r\nSubject: large\r\n\r\n', behaviour.size, BODY_LINE, '\r\n.\r\n');
