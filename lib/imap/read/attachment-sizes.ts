@@ -94,7 +94,7 @@ function hasBinary(client: ImapFlow): boolean {
  * (broken base64 or quoted-printable, an unknown encoding) refuses the whole
  * command (Dovecot: NO [PARSE], NO [UNKNOWN-CTE]); it is then sent again
  * without BINARY.SIZE, so the request still succeeds, one round trip later.
- * No text parts, no FETCH: the caller estimates every size.
+ * No text parts and no encoded attachment, no FETCH.
  * @returns false when the server answered no row for the message
  */
 export async function fetchTextAndSizes(
@@ -104,8 +104,10 @@ export async function fetchTextAndSizes(
   maxBodyBytes: number | null,
   attachments: readonly MimeNode[],
 ): Promise<TextAndSizes | false> {
-  if (textParts.length === 0) return { bodyParts: undefined, sizes: new Map() };
   const nodes = measurable(attachments, textParts);
+  // Nothing to read and nothing to measure: no FETCH. With encoded attachments a text-less get
+  // (body=none) still measures them: QP sizes cannot be estimated within 2% from size and lines.
+  if (textParts.length === 0 && nodes.length === 0) return { bodyParts: undefined, sizes: new Map() };
   const query = withPrefixes(textPartsQuery(textParts, maxBodyBytes), nodes);
   if (nodes.length > 0 && hasBinary(client)) {
     try {

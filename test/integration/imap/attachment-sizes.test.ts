@@ -130,14 +130,14 @@ describe('with BINARY (Dovecot)', () => {
     expect(attachments.map((a) => a.size)).toEqual([downloaded.get('broken.eml')!.get('2')]);
   });
 
-  test('without text parts to fetch (body=none) no FETCH is added: sizes are estimated', async () => {
+  test('without text parts to fetch (body=none) the encoded attachments are still measured in one FETCH', async () => {
     let attachments: AttachmentMeta[] = [];
     const commands = await commandsDuring(user, async () => {
       attachments = await withStore(user, (store) =>
         attachmentsOf(store, 'base64-long-lines.eml', { body: 'none' }),
       );
     });
-    expect(commands.filter((line) => /^UID FETCH /i.test(line))).toHaveLength(1);
+    expect(commands.filter((line) => /^UID FETCH /i.test(line))).toHaveLength(2);
     const expected = downloaded.get('base64-long-lines.eml')!;
     for (const attachment of attachments) {
       const exact = expected.get(attachment.id)!;
@@ -198,8 +198,22 @@ describe('round trips (implicit TLS, counted as in imap-rtt/round-trips.test.ts)
     expect(trips).toBeLessThanOrEqual(5);
   });
 
-  test('get with body=none: at most 4 (no FETCH for sizes)', async () => {
-    const trips = await roundTrips((store) => attachmentsOf(store, 'qp-long-lines.eml', { body: 'none' }));
+  test('get with body=none of a message with encoded attachments: at most 5 (one FETCH measures them)', async () => {
+    const expected = downloaded.get('qp-long-lines.eml')!;
+    let attachments: AttachmentMeta[] = [];
+    const trips = await roundTrips(async (store) => {
+      attachments = await attachmentsOf(store, 'qp-long-lines.eml', { body: 'none' });
+    });
+    expect(trips).toBeLessThanOrEqual(5);
+    expect(attachments.length).toBeGreaterThan(0);
+    for (const attachment of attachments) {
+      const exact = expected.get(attachment.id)!;
+      expect(Math.abs(attachment.size - exact) / exact).toBeLessThan(0.02);
+    }
+  });
+
+  test('get with body=none of a message without encoded attachments: at most 4 (no FETCH)', async () => {
+    const trips = await roundTrips((store) => attachmentsOf(store, 'iso-8859-1.eml', { body: 'none' }));
     expect(trips).toBeLessThanOrEqual(4);
   });
 });
