@@ -94,9 +94,10 @@ describe('IMAP commands per request', () => {
       ['EXAMINE', 'UID FETCH', 'UID FETCH'],
     ],
     [
+      // The second FETCH reads no text: it measures the message's base64 attachments (D16).
       'get message, body=none',
       (s: ImapMailStore) => s.getMessage(INBOX, ids.mixed, buildGetOptions({ body: 'none' })),
-      ['EXAMINE', 'UID FETCH'],
+      ['EXAMINE', 'UID FETCH', 'UID FETCH'],
     ],
     [
       'get message with markSeen',
