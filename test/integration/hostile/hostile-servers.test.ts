@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountDocument } from '../../../lib/credentials/account.js';
 import { encodeImapMessageId, encodePop3MessageId } from '../../../lib/mail/ids.js';
+import { fakeServerAccount } from '../../support/fake-server-account.js';
 import { type GatewayProcess, startGatewayProcess } from '../../support/hostile/gateway-process.js';
 import {
   HOSTILE_UID_VALIDITY,
@@ -59,15 +60,7 @@ afterAll(async () => {
 async function account(server: CountingServer, protocol: 'imap' | 'pop3'): Promise<string> {
   accounts += 1;
   const id = `hostile${accounts}`;
-  const document: AccountDocument = {
-    protocol,
-    host: '127.0.0.1',
-    port: server.port,
-    tls: 'none',
-    allowPlaintext: true,
-    user: 'alice',
-    password: 'secret',
-  };
+  const document: AccountDocument = fakeServerAccount(protocol, server.port);
   await gateway.addAccount(id, document);
   return id;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeImapMessageId } from '../../../lib/mail/ids.js';
+import { fakeServerAccount } from '../../support/fake-server-account.js';
 import { type Gateway, startGateway } from '../../support/gateway.js';
 import {
   HOSTILE_UID_VALIDITY,
@@ -30,15 +31,7 @@ beforeAll(async () => {
     nil: true,
   });
   gateway = await startGateway();
-  await gateway.addAccount('n', {
-    protocol: 'imap',
-    host: '127.0.0.1',
-    port: server.port,
-    tls: 'none',
-    allowPlaintext: true,
-    user: 'alice',
-    password: 'secret',
-  });
+  await gateway.addAccount('n', fakeServerAccount('imap', server.port));
   token = await gateway.token(['n'], 'read');
 });
 

@@ -11,6 +11,7 @@ import {
   type FakeImapState,
   startFakeImapServer,
 } from '../../support/fake-imap-server.js';
+import { fakeServerAccount } from '../../support/fake-server-account.js';
 import { INBOX, path } from './writes-kit.js';
 
 /**
@@ -32,16 +33,7 @@ async function start(options: Partial<FakeImapOptions>): Promise<FakeImapServer>
 }
 
 function account(server: FakeImapServer): Account {
-  return {
-    id: 'fake',
-    protocol: 'imap',
-    host: '127.0.0.1',
-    port: server.port,
-    tls: 'none',
-    allowPlaintext: true,
-    user: 'alice',
-    password: 'secret',
-  };
+  return { id: 'fake', ...fakeServerAccount('imap', server.port) };
 }
 
 /** Runs `work` on a store of its own against `server` and returns what it threw. */
