@@ -27,6 +27,10 @@ const ERROR_CODES = [
   'internal_error',
 ] as const satisfies readonly ErrorCode[];
 
+type UndocumentedCode = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
+/** Compiles only while the documented enum lists every code a problem can carry. */
+export const EVERY_CODE_DOCUMENTED: [UndocumentedCode] extends [never] ? true : UndocumentedCode = true;
+
 export const problemSchema = z
   .object({
     type: z.string().openapi({ example: 'about:blank' }),
