@@ -37,7 +37,7 @@ export function openCommandLine(client: ImapFlow, path: string, readOnly: boolea
   return compileLine(readOnly ? 'EXAMINE' : 'SELECT', [mailboxAttribute(client, path)]);
 }
 
-/** The `LIST "" "*"` line `listAllPaths` writes, for pipelining with LOGIN. */
+/** The `LIST "" "*"` line `findListedPath` writes, for pipelining with LOGIN. */
 export function listAllCommandLine(): string {
   const parts = compiler({ tag: 'T', command: 'LIST', attributes: LIST_ALL }, { asArray: true }) as Buffer[];
   return (parts[0] ?? Buffer.alloc(0)).toString('latin1').slice(2);

@@ -15,7 +15,7 @@ export {
   sendCommand,
 } from './exec.js';
 export { fetchWithBinarySizes } from './fetch-extras.js';
-export { listAllPaths, listOneMailbox } from './list.js';
+export { findListedPath, listOneMailbox } from './list.js';
 export { isClosing, isQuiet } from './quiet-state.js';
 export {
   quoteMailboxNames,

@@ -35,26 +35,32 @@ export async function listOneMailbox(
 }
 
 /**
- * The path of every mailbox, decoded from modified UTF-7 and normalised as
- * imapflow's `list()` does, from one `LIST "" "*"` (the line
- * `listAllCommandLine` predicts). Null when the command is not reachable.
+ * The first mailbox path that `matches`, from one `LIST "" "*"` (the line
+ * `listAllCommandLine` predicts), each name decoded from modified UTF-7 and
+ * normalised as imapflow's `list()` does. Only the match is kept, so a
+ * server listing any number of mailboxes costs no memory. Undefined when
+ * none matches; null when the command is not reachable.
  */
-export async function listAllPaths(client: ImapFlow): Promise<string[] | null> {
+export async function findListedPath(
+  client: ImapFlow,
+  matches: (path: string) => boolean,
+): Promise<string | undefined | null> {
   const executor = internalsOf(client);
   if (typeof executor.exec !== 'function') return null;
-  const paths: string[] = [];
+  let found: string | undefined;
   const { next } = await executor.exec.call(client, 'LIST', LIST_ALL, {
     untagged: {
       LIST: (untagged) => {
+        if (found !== undefined) return;
         // * LIST (flags) "delimiter" name; a name sent as a literal arrives as a Buffer.
         const node = untagged.attributes?.[2];
         const name = node && !Array.isArray(node) ? node.value : undefined;
-        if (typeof name === 'string' || Buffer.isBuffer(name)) {
-          paths.push(normalizePath(client, decodePath(client, name.toString())));
-        }
+        if (typeof name !== 'string' && !Buffer.isBuffer(name)) return;
+        const path = normalizePath(client, decodePath(client, name.toString()));
+        if (matches(path)) found = path;
       },
     },
   });
   next();
-  return paths;
+  return found;
 }

@@ -1,7 +1,7 @@
 import { MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError } from '../../mail/errors.js';
 import { type ImapMessageKey, parseImapMessageId } from '../../mail/ids.js';
 import type { MessageScope } from '../../mail/types.js';
-import { listAllPaths } from '../imapflow/index.js';
+import { findListedPath } from '../imapflow/index.js';
 import type { ImapSession, MailboxMode, OpenedMailbox } from '../session/imap-session.js';
 import { checkMailboxPath, resolveMailboxPath } from './resolve-mailbox.js';
 
@@ -38,11 +38,10 @@ export async function locateMessage(
   if (parsed.path !== null) return { path: checkMailboxPath(parsed.path), key: parsed.key, fromId: true };
   // The LIST travels with LOGIN on a cold session.
   session.plan([{ kind: 'list-all' }]);
-  const paths = await session.run(async (client) => {
-    const listed = await listAllPaths(client);
-    return listed ?? (await client.list()).map((entry) => entry.path);
+  const path = await session.run(async (client) => {
+    const found = await findListedPath(client, parsed.isIn);
+    return found !== null ? found : (await client.list()).find((entry) => parsed.isIn(entry.path))?.path;
   });
-  const path = paths.find((candidate) => parsed.isIn(candidate));
   if (path === undefined) throw new MessageNotFoundError('The mailbox of this message no longer exists.');
   return { path, key: parsed.key, fromId: true };
 }

@@ -320,7 +320,7 @@ describe('imapflow parser', () => {
     ]);
   });
 
-  it('puts a LIST name third (listAllPaths)', async () => {
+  it('puts a LIST name third (findListedPath)', async () => {
     const parsed = await parser('* LIST (\\HasNoChildren) "/" "Sent Items"');
     expect(parsed.attributes?.[2]).toMatchObject({ value: 'Sent Items' });
   });
