@@ -139,10 +139,14 @@ describe('a refused LOGIN in a pipeline', () => {
       // LOGIN and EXAMINE left in one flight; nothing was sent after the refusal.
       expect(sent).toEqual(['LOGIN', 'EXAMINE']);
       expect(proxy.flights.total).toBe(1);
-      const examineTag = proxy.commands[1]!.line.split(' ')[0]!;
+      const [loginTag, examineTag] = proxy.commands.map((c) => c.line.split(' ')[0]!);
+      expect(fromServer.find((line) => line.startsWith(`${loginTag} `))).toMatch(/^\S+ NO /);
+      // The client hangs up on the refused LOGIN, so the EXAMINE's answer reaches the proxy only
+      // when it raced ahead of that close; when it did, it is a refusal. It is never an OK, and
+      // nothing the server sent opened a mailbox.
       const answer = fromServer.find((line) => line.startsWith(`${examineTag} `));
-      expect(answer).toMatch(/^\S+ (BAD|NO) /);
-      expect(fromServer.some((line) => /EXISTS/.test(line))).toBe(false);
+      if (answer !== undefined) expect(answer).toMatch(/^\S+ (BAD|NO) /);
+      expect(fromServer.some((line) => /EXISTS|\[READ-(ONLY|WRITE)\]/.test(line))).toBe(false);
     } finally {
       await proxy.close();
     }
