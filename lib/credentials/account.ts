@@ -12,6 +12,134 @@ const tlsOptionsSchema = z
   })
   .strict();
 
+/** `http:` is allowed only for loopback hosts (tests, a local identity provider). */
+export function isAllowedEndpointUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '' || url.hash !== '') return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+const endpointUrl = z
+  .string()
+  .max(2048)
+  .refine(isAllowedEndpointUrl, { message: 'must be an https URL (http only on a loopback address)' });
+
+/** Names an OAuth app (a client registration shared by many accounts) kept in the credential store. */
+export const OAUTH_APP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * OAuth2 credentials of an account. With a `refreshToken` the gateway keeps
+ * the access token fresh itself; `accessToken` alone is a token someone else
+ * refreshes (it stops working when it expires). `provider` fixes the
+ * endpoints for `google` and `microsoft` (with `tenant`, default `common`);
+ * `custom` needs `tokenUrl`. `clientSecret` may instead come from the OAuth
+ * app named by `app`, so one registration serves every account.
+ */
+export const oauth2Schema = z
+  .object({
+    provider: z.enum(['google', 'microsoft', 'custom']).optional(),
+    /** Microsoft: the directory (tenant) id or `common`, `organizations`, `consumers`. */
+    tenant: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,128}$/)
+      .optional(),
+    /** An OAuth app stored next to the accounts: supplies what this document leaves out. */
+    app: z.string().regex(OAUTH_APP_NAME_PATTERN).optional(),
+    clientId: z.string().min(1).max(512).optional(),
+    clientSecret: z.string().min(1).max(4096).optional(),
+    refreshToken: z.string().min(1).max(8192).optional(),
+    tokenUrl: endpointUrl.optional(),
+    authorizeUrl: endpointUrl.optional(),
+    scopes: z.array(z.string().min(1).max(512)).max(32).optional(),
+    accessToken: z.string().min(1).max(16_384).optional(),
+    /** When `accessToken` expires (ISO 8601). */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.refreshToken === undefined) {
+      if (value.accessToken === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['refreshToken'],
+          message: 'refreshToken or accessToken is required',
+        });
+      }
+      return;
+    }
+    if (value.provider === undefined && value.app === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider'],
+        message: 'provider (or app) is required with refreshToken',
+      });
+    }
+    if (value.clientId === undefined && value.app === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientId'],
+        message: 'clientId (or app) is required with refreshToken',
+      });
+    }
+    if (value.provider === 'custom' && value.tokenUrl === undefined && value.app === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tokenUrl'], message: 'provider "custom" needs tokenUrl' });
+    }
+    if (value.tenant !== undefined && value.provider !== undefined && value.provider !== 'microsoft') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenant'],
+        message: 'tenant applies to provider "microsoft" only',
+      });
+    }
+  });
+
+export type OAuth2Credentials = z.infer<typeof oauth2Schema>;
+
+/**
+ * An OAuth app: one client registration at a provider, shared by the
+ * accounts that name it in `oauth2.app`. Stored with the accounts (the
+ * client secret is a secret), never returned by the API.
+ */
+export const oauthAppSchema = z
+  .object({
+    provider: z.enum(['google', 'microsoft', 'custom']),
+    tenant: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,128}$/)
+      .optional(),
+    clientId: z.string().min(1).max(512),
+    clientSecret: z.string().min(1).max(4096).optional(),
+    tokenUrl: endpointUrl.optional(),
+    authorizeUrl: endpointUrl.optional(),
+    scopes: z.array(z.string().min(1).max(512)).max(32).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.provider === 'custom' && value.tokenUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tokenUrl'], message: 'provider "custom" needs tokenUrl' });
+    }
+    if (value.tenant !== undefined && value.provider !== 'microsoft') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenant'],
+        message: 'tenant applies to provider "microsoft" only',
+      });
+    }
+  });
+
+export type OAuthApp = z.infer<typeof oauthAppSchema>;
+
 /** The stored account document, exactly as API.md "Stored accounts" describes it. */
 export const accountDocumentSchema = z
   .object({
@@ -21,10 +149,7 @@ export const accountDocumentSchema = z
     tls: z.enum(['implicit', 'starttls', 'none']),
     user: z.string().min(1),
     password: z.string().min(1).optional(),
-    oauth2: z
-      .object({ accessToken: z.string().min(1) })
-      .strict()
-      .optional(),
+    oauth2: oauth2Schema.optional(),
     tlsOptions: tlsOptionsSchema.optional(),
     allowPlaintext: z.boolean().optional(),
     /**

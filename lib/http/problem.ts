@@ -26,6 +26,10 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   upstream_unavailable: 502,
   upstream_throttled: 503,
   upstream_timeout: 504,
+  oauth_provider_unavailable: 502,
+  oauth_provider_timeout: 504,
+  verification_failed: 422,
+  token_not_found: 404,
 };
 
 const TITLE_BY_STATUS: Partial<Record<ContentfulStatusCode, string>> = {
@@ -38,6 +42,7 @@ const TITLE_BY_STATUS: Partial<Record<ContentfulStatusCode, string>> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',

@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'upstream_unavailable'
   | 'upstream_throttled'
   | 'upstream_timeout'
+  | 'oauth_provider_unavailable'
+  | 'oauth_provider_timeout'
+  | 'verification_failed'
+  | 'token_not_found'
   | 'internal_error';
 
 export class MailgateError extends Error {
@@ -183,6 +187,47 @@ export class RequestTimeoutError extends MailgateError {
   ) {
     super('request_timeout', detail, options);
     this.name = 'RequestTimeoutError';
+  }
+}
+
+/**
+ * The OAuth2 provider's token endpoint failed (5xx, an unreadable answer, a
+ * refused connection) while the gateway refreshed an account's access token.
+ * Distinct from `upstream_auth_failed`: nothing says the grant is gone.
+ */
+export class OAuthProviderUnavailableError extends MailgateError {
+  constructor(
+    detail = "The OAuth2 provider's token endpoint failed; the access token could not be refreshed. Retry later.",
+    options?: { cause?: unknown },
+  ) {
+    super('oauth_provider_unavailable', detail, options);
+    this.name = 'OAuthProviderUnavailableError';
+  }
+}
+
+/** The OAuth2 provider's token endpoint did not answer in time. */
+export class OAuthProviderTimeoutError extends MailgateError {
+  constructor(
+    detail = "The OAuth2 provider's token endpoint did not answer in time; the access token could not be refreshed.",
+    options?: { cause?: unknown },
+  ) {
+    super('oauth_provider_timeout', detail, options);
+    this.name = 'OAuthProviderTimeoutError';
+  }
+}
+
+/** `?verify=true`: the mail server refused the account about to be stored; nothing was stored. */
+export class VerificationFailedError extends MailgateError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('verification_failed', detail, options);
+    this.name = 'VerificationFailedError';
+  }
+}
+
+export class TokenNotFoundError extends MailgateError {
+  constructor(detail = 'No such token.') {
+    super('token_not_found', detail);
+    this.name = 'TokenNotFoundError';
   }
 }
 

@@ -24,6 +24,10 @@ const ERROR_CODES = [
   'upstream_unavailable',
   'upstream_throttled',
   'upstream_timeout',
+  'oauth_provider_unavailable',
+  'oauth_provider_timeout',
+  'verification_failed',
+  'token_not_found',
   'internal_error',
 ] as const satisfies readonly ErrorCode[];
 

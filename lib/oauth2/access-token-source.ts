@@ -1,0 +1,41 @@
+import type { Account } from '../credentials/account.js';
+import { ConfigurationError } from '../mail/errors.js';
+
+/**
+ * Where a protocol adapter gets the bearer token for an OAuth2 account at
+ * the moment it logs in (never earlier: a kept account document may hold a
+ * token that expired since). Implemented by the OAuth2 token manager; a
+ * static source serves accounts that hold only an access token.
+ */
+export interface AccessTokenSource {
+  /**
+   * A token valid for at least the refresh margin: the cached one, else the
+   * stored one if still fresh, else a refreshed one (one refresh per account
+   * at a time, however many requests ask).
+   * @throws UpstreamAuthError (the refresh token was refused: re-consent
+   *   needed), OAuthProviderUnavailableError, OAuthProviderTimeoutError,
+   *   ConfigurationError (an account that has neither a usable token nor a way to refresh).
+   */
+  accessToken(account: Account, signal: AbortSignal): Promise<string>;
+
+  /**
+   * The server refused a login with `refused`. Returns a token to retry with
+   * once, or undefined when retrying cannot help (the account cannot be
+   * refreshed). When another request already replaced `refused`, returns
+   * that token without a new refresh.
+   * @throws as accessToken.
+   */
+  afterRefusal(account: Account, refused: string, signal: AbortSignal): Promise<string | undefined>;
+}
+
+/** For accounts with a fixed access token and no refresh: the stored token, and no retry. */
+export const storedAccessTokenSource: AccessTokenSource = {
+  async accessToken(account) {
+    const token = account.oauth2?.accessToken;
+    if (token === undefined) throw new ConfigurationError(`account "${account.id}": no OAuth2 access token`);
+    return token;
+  },
+  async afterRefusal() {
+    return undefined;
+  },
+};
