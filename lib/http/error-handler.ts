@@ -47,7 +47,8 @@ export function createErrorHandler(): ErrorHandler<AppEnv> {
         return problemResponse(c, 'internal_error', GENERIC_DETAIL);
       }
       const fields = { code: error.code, error: error.cause ?? error.name };
-      if (error.code.startsWith('upstream_') && !abandoned) logger?.warn('upstream failure', fields);
+      const upstream = error.code.startsWith('upstream_') || error.code.startsWith('oauth_provider_');
+      if (upstream && !abandoned) logger?.warn('upstream failure', fields);
       else logger?.debug('request refused', fields);
       return problemResponse(c, error.code, error.detail, headers);
     }

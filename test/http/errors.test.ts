@@ -34,6 +34,10 @@ const STATUS_TABLE: Array<[ErrorCode, number]> = [
   ['upstream_unavailable', 502],
   ['upstream_throttled', 503],
   ['upstream_timeout', 504],
+  ['oauth_provider_unavailable', 502],
+  ['oauth_provider_timeout', 504],
+  ['verification_failed', 422],
+  ['token_not_found', 404],
 ];
 
 const MESSAGE = '/v1/accounts/alpha/messages/i-msg-1';
@@ -84,6 +88,17 @@ describe('domain errors from the store', () => {
     stores.behaviour.fail = new UpstreamUnavailableError();
     expect((await request(MESSAGE)).status).toBe(502);
     expect(credentials.invalidated).toEqual([]);
+  });
+
+  it.each([
+    'oauth_provider_unavailable',
+    'oauth_provider_timeout',
+  ] as const)('logs %s as an upstream failure (a warning), like the mail server failing', async (code) => {
+    const { request, stores, lines } = buildTestApp();
+    stores.behaviour.fail = new MailgateError(code, `detail for ${code}`);
+    await request(MESSAGE);
+    const warned = lines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'warn');
+    expect(warned).toEqual([expect.objectContaining({ message: 'upstream failure', code })]);
   });
 
   it('maps stale ids to 409 and unsupported operations to 501', async () => {
