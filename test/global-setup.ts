@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { type DovecotInstance, startDovecot } from '../lib/devmail/dovecot.js';
 import { ensureDovecotInstalled } from '../lib/devmail/install.js';
+import { startFakeIdp } from './support/fake-idp/index.js';
 
 export const USER_POOL_SIZE = 1000;
 
@@ -15,9 +16,16 @@ export interface MailServerInfo {
   configFile: string;
 }
 
+/** The fake identity provider the test Dovecot asks about every OAuth2 token (test/support/fake-idp). */
+export interface OAuthIdpInfo {
+  /** `http://127.0.0.1:<port>`: steer it with `new FakeIdpControl(url)`. */
+  url: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     mailServer: MailServerInfo;
+    oauthIdp: OAuthIdpInfo;
   }
 }
 
@@ -30,7 +38,20 @@ export default async function setup(project: TestProject) {
     user: `t${String(i).padStart(4, '0')}`,
     password: `pw-${randomBytes(9).toString('base64url')}`,
   }));
-  const dovecot = await startDovecot({ users: pool, rawlog: true });
+  // Dovecot's oauth2 passdb checks each bearer token with the fake provider's introspection endpoint.
+  const idp = await startFakeIdp();
+  let dovecot: DovecotInstance;
+  try {
+    dovecot = await startDovecot({
+      users: pool,
+      rawlog: true,
+      oauth2IntrospectionUrl: `${idp.url}/introspect`,
+    });
+  } catch (error) {
+    await idp.close();
+    throw error;
+  }
+  project.provide('oauthIdp', { url: idp.url });
   project.provide('mailServer', {
     users: pool,
     host: dovecot.host,
@@ -41,5 +62,6 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     await dovecot.stop();
+    await idp.close();
   };
 }

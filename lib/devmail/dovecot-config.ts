@@ -23,6 +23,12 @@ export interface DovecotConfigInput {
   chrootLogin: boolean;
   /** Write each IMAP/POP3 session's protocol transcript here (tests assert on it). */
   rawlogDir?: string;
+  /**
+   * The oauth2 passdb's settings file (see renderOAuth2PassdbConfig): with it
+   * Dovecot also accepts SASL XOAUTH2 and OAUTHBEARER, checking each bearer
+   * token with the identity provider; passwords stay PLAIN/LOGIN only.
+   */
+  oauth2ConfigFile?: string;
 }
 
 const SPECIAL_FOLDERS: Array<[string, string]> = [
@@ -33,8 +39,32 @@ const SPECIAL_FOLDERS: Array<[string, string]> = [
   ['Archive', '\\Archive'],
 ];
 
+/**
+ * The settings file of Dovecot 2.3's oauth2 passdb: every bearer token is
+ * checked by an RFC 7662 introspection request (`POST token=…`), the
+ * answer must say `active: true`, and its `username` must be the user that
+ * logs in. Nothing is cached (auth_cache_size is 0), so each login asks.
+ */
+export function renderOAuth2PassdbConfig(introspectionUrl: string): string {
+  if (/[\r\n]/.test(introspectionUrl)) throw new Error('introspection URL with a line break');
+  return `introspection_mode = post
+introspection_url = ${introspectionUrl}
+username_attribute = username
+active_attribute = active
+active_value = true
+`;
+}
+
 export function renderDovecotConfig(input: DovecotConfigInput): string {
   const { stateDir, ports } = input;
+  // The passwd-file passdb takes only the password mechanisms, the oauth2 one only the bearer
+  // mechanisms: a password is never sent to the identity provider, nor a token checked as a password.
+  // "none" keeps the passwd-file answering lookups without a login (the static userdb asks it
+  // whether a user exists, for doveadm): without it every passdb is skipped and doveadm fails.
+  const oauth2 = input.oauth2ConfigFile
+    ? `\npassdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${input.oauth2ConfigFile}\n}`
+    : '';
+  const passwordMechanisms = input.oauth2ConfigFile ? '\n  mechanisms = plain login none' : '';
   const chroot = input.chrootLogin ? '' : '\n  chroot =';
   const rawlog = input.rawlogDir ? `\n  rawlog_dir = ${input.rawlogDir}/%u` : '';
   const folders = SPECIAL_FOLDERS.map(
@@ -61,7 +91,7 @@ ssl = yes
 ssl_cert = <${input.certFile}
 ssl_key = <${input.keyFile}
 ssl_min_protocol = TLSv1.2
-auth_mechanisms = plain login
+auth_mechanisms = plain login${input.oauth2ConfigFile ? ' xoauth2 oauthbearer' : ''}
 disable_plaintext_auth = no
 default_internal_user = ${input.internalUser}
 default_login_user = ${input.loginUser}
@@ -74,8 +104,8 @@ mail_fsync = never
 mail_plugins =
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${input.usersFile}
-}
+  args = scheme=PLAIN username_format=%u ${input.usersFile}${passwordMechanisms}
+}${oauth2}
 userdb {
   driver = static
   args = uid=${input.mailUid} gid=${input.mailGid} home=${stateDir}/mail/%u

@@ -5,7 +5,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type DovecotPorts, renderDovecotConfig } from './dovecot-config.js';
+import { type DovecotPorts, renderDovecotConfig, renderOAuth2PassdbConfig } from './dovecot-config.js';
 
 const run = promisify(execFile);
 
@@ -35,6 +35,13 @@ export interface StartDovecotOptions {
   /** Where to keep config, mail and logs; a new temporary directory by default (removed on stop). */
   stateDir?: string;
   rawlog?: boolean;
+  /**
+   * An RFC 7662 introspection endpoint (tests: the fake identity provider's
+   * `/introspect`): Dovecot then also accepts OAuth2 bearer tokens (SASL
+   * XOAUTH2 and OAUTHBEARER) and asks this URL about each one. Without it
+   * only passwords log in.
+   */
+  oauth2IntrospectionUrl?: string;
 }
 
 /** Thrown when Dovecot is not installed, with the command that installs it. */
@@ -151,6 +158,11 @@ export async function startDovecot(options: StartDovecotOptions): Promise<Doveco
     pop3: await freePort(),
     pop3s: await freePort(),
   };
+  let oauth2ConfigFile: string | undefined;
+  if (options.oauth2IntrospectionUrl !== undefined) {
+    oauth2ConfigFile = join(stateDir, 'dovecot-oauth2.conf.ext');
+    await writeFile(oauth2ConfigFile, renderOAuth2PassdbConfig(options.oauth2IntrospectionUrl));
+  }
   const configFile = join(stateDir, 'dovecot.conf');
   await writeFile(
     configFile,
@@ -166,6 +178,7 @@ export async function startDovecot(options: StartDovecotOptions): Promise<Doveco
       loginUser: root ? 'dovenull' : owner.name,
       chrootLogin: root,
       rawlogDir,
+      oauth2ConfigFile,
     }),
   );
   // stdio must not be inherited: the daemon would hold the caller's pipes open forever.
