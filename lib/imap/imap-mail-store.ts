@@ -26,6 +26,7 @@ import type {
   MessageRef,
   WaitResult,
 } from '../mail/writes.js';
+import type { AccessTokenSource } from '../oauth2/access-token-source.js';
 import type { ImapConnectionPool } from './pool/connection-pool.js';
 import { getMailbox } from './read/get-mailbox.js';
 import { getMessage } from './read/get-message.js';
@@ -56,18 +57,20 @@ export class ImapMailStore implements MailStore {
 
   /**
    * @param pool where connections are kept between requests (see ImapConnectionPool); none by default.
-   * @param options when a streamed download counts as stalled (DEFAULT_DOWNLOAD_IDLE otherwise).
+   * @param options when a streamed download counts as stalled (DEFAULT_DOWNLOAD_IDLE otherwise);
+   *   where an OAuth2 account's bearer token comes from at login (the stored token otherwise).
    */
   constructor(
     account: Account,
     context: StoreContext,
     pool?: ImapConnectionPool,
-    options: { downloadIdle?: Partial<DownloadIdleOptions> } = {},
+    options: { downloadIdle?: Partial<DownloadIdleOptions>; tokens?: AccessTokenSource } = {},
   ) {
     this.#session = new ImapSession(account, {
       ...context,
       ...(pool ? { pool } : {}),
       ...(options.downloadIdle ? { downloadIdle: options.downloadIdle } : {}),
+      ...(options.tokens ? { tokens: options.tokens } : {}),
     });
   }
 

@@ -14,9 +14,19 @@ export function poolAccountKey(account: Account): string {
   return JSON.stringify([account.host, account.port, account.user]);
 }
 
-/** A hash of the whole account document: any change (password, TLS, host) makes kept connections unusable. */
+/**
+ * A hash of the account document: any change (password, TLS, host, OAuth2
+ * client or refresh token) makes kept connections unusable. Not the OAuth2
+ * access token and its expiry, which the gateway itself replaces as it
+ * refreshes: a kept connection is already authenticated, and every new
+ * login asks the token source for the current token anyway.
+ */
 export function credentialsVersion(account: Account): string {
-  return createHash('sha256').update(JSON.stringify(account)).digest('base64url');
+  const { oauth2 } = account;
+  const document = oauth2
+    ? { ...account, oauth2: { ...oauth2, accessToken: null, expiresAt: null } }
+    : account;
+  return createHash('sha256').update(JSON.stringify(document)).digest('base64url');
 }
 
 /** Kept connections need the pipelining socket (implicit TLS or plain), which tracks what crossed it. */

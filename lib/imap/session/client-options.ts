@@ -15,6 +15,17 @@ const CONNECTION_TIMEOUT_MS = 10_000;
 const GREETING_TIMEOUT_MS = 10_000;
 const SOCKET_TIMEOUT_MS = 60_000;
 
+/** What a session logs in with beyond the stored account document. */
+export interface LoginCredentials {
+  /**
+   * The OAuth2 bearer token for this login, from the account's
+   * AccessTokenSource at the moment the connection opens; required for an
+   * OAuth2 account (imapflow sends AUTHENTICATE OAUTHBEARER when the server
+   * offers it, else XOAUTH2).
+   */
+  accessToken?: string;
+}
+
 /**
  * imapflow options for one short-lived session of `account`.
  *
@@ -27,14 +38,22 @@ const SOCKET_TIMEOUT_MS = 60_000;
  * - `doSTARTTLS: true` with `tls: 'starttls'` makes a server that does not
  *   offer STARTTLS an error rather than a plaintext login.
  *
- * @throws ConfigurationError for `tls: 'none'` without `allowPlaintext`, or no credential.
+ * @throws ConfigurationError for `tls: 'none'` without `allowPlaintext`, or no credential
+ *   (an OAuth2 account without `credentials.accessToken`).
  */
-export function buildClientOptions(account: Account, logger: Logger): ImapFlowOptions {
+export function buildClientOptions(
+  account: Account,
+  logger: Logger,
+  credentials: LoginCredentials = {},
+): ImapFlowOptions {
   if (account.tls === 'none' && account.allowPlaintext !== true) {
     throw new ConfigurationError(`Account ${account.id}: tls "none" needs allowPlaintext: true.`);
   }
+  if (account.oauth2 && credentials.accessToken === undefined) {
+    throw new ConfigurationError(`Account ${account.id}: no OAuth2 access token for the login.`);
+  }
   const auth = account.oauth2
-    ? { user: account.user, accessToken: account.oauth2.accessToken }
+    ? { user: account.user, accessToken: credentials.accessToken }
     : account.password
       ? { user: account.user, pass: account.password, loginMethod: 'LOGIN' }
       : undefined;

@@ -8,6 +8,7 @@ import {
   UpstreamUnavailableError,
 } from '../../mail/errors.js';
 import type { Logger } from '../../mail/logger.js';
+import type { AccessTokenSource } from '../../oauth2/access-token-source.js';
 import {
   enableExtensions,
   requestServerId,
@@ -51,6 +52,8 @@ export interface ImapSessionContext {
   pool?: ImapConnectionPool;
   /** When a streamed download counts as stalled (see guardDownload); defaults otherwise. */
   downloadIdle?: Partial<DownloadIdleOptions>;
+  /** Where an OAuth2 account's bearer token comes from at each login; the stored token by default. */
+  tokens?: AccessTokenSource;
 }
 
 /**
@@ -84,6 +87,7 @@ export class ImapSession {
       logger: context.logger,
       signal: context.signal,
       ...(context.pool ? { pool: context.pool } : {}),
+      ...(context.tokens ? { tokens: context.tokens } : {}),
     });
     this.#signal.addEventListener('abort', this.#onAbort, { once: true });
   }

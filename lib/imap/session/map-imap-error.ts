@@ -54,6 +54,24 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** imapflow's words when the server offers no SASL mechanism the credentials fit (an OAuth2 token: XOAUTH2 or OAUTHBEARER). */
+const NO_MECHANISM = 'Unsupported authentication mechanism';
+
+/**
+ * The server refused the login itself (a tagged NO/BAD to LOGIN or
+ * AUTHENTICATE, or an RFC 5530 authentication code): for an OAuth2 account
+ * the token may have expired or been revoked, and a refreshed one may pass.
+ * Not a server that offers no mechanism for the credentials.
+ */
+export function isLoginRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const failure = error as ImapFailure;
+  return (
+    failure.authenticationFailed === true ||
+    AUTH_RESPONSE_CODES.has(text(failure.serverResponseCode).toUpperCase())
+  );
+}
+
 /**
  * Translates anything imapflow (or the socket under it) throws into a domain
  * error. Pure. Details are fixed sentences so no server transcript, mailbox
@@ -85,8 +103,14 @@ export function mapImapError(error: unknown): MailgateError {
       options,
     );
   }
-  if (failure.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
+  if (isLoginRefusal(error)) {
     return new UpstreamAuthError(undefined, options);
+  }
+  if (text(failure.message) === NO_MECHANISM) {
+    return new UpstreamAuthError(
+      'The mail server offers no login mechanism for these credentials (OAuth2 needs SASL XOAUTH2 or OAUTHBEARER).',
+      options,
+    );
   }
   if (failure.mailboxMissing === true || code === 'NotFound' || MISSING_RESPONSE_CODES.has(responseCode)) {
     return new MailboxNotFoundError(undefined, options);

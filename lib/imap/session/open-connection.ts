@@ -4,7 +4,7 @@ import type { Logger } from '../../mail/logger.js';
 import { quoteSearchValues, skipSessionPreamble } from '../imapflow/index.js';
 import type { PooledConnection } from '../pool/pooled-connection.js';
 import { createPipeliningTransport } from '../wire/pipelining-transport.js';
-import { buildClientOptions } from './client-options.js';
+import { buildClientOptions, type LoginCredentials } from './client-options.js';
 import { type PlannedCommand, plannedLines } from './planned-command.js';
 
 export interface OpeningConnection {
@@ -14,7 +14,7 @@ export interface OpeningConnection {
   ready: Promise<PooledConnection>;
 }
 
-export interface OpenOptions {
+export interface OpenOptions extends LoginCredentials {
   /** The commands the request sends first: they travel in LOGIN's flight when they can (see PipeliningSocket). */
   plan?: readonly PlannedCommand[];
 }
@@ -24,15 +24,16 @@ export interface OpenOptions {
  * (unless `sendId`) or NAMESPACE, sending the planned commands in LOGIN's
  * flight. Their lines are built when imapflow starts LOGIN, with its own
  * compiler and the capabilities the server greeted with, and handed to the
- * socket as data.
+ * socket as data. An OAuth2 account logs in with `accessToken`
+ * (AUTHENTICATE, never pipelined: see login-pipeline.ts).
  * @throws ConfigurationError (synchronously) for an unusable account.
  */
 export function openImapConnection(
   account: Account,
   logger: Logger,
-  { plan = [] }: OpenOptions = {},
+  { plan = [], ...credentials }: OpenOptions = {},
 ): OpeningConnection {
-  const options = buildClientOptions(account, logger);
+  const options = buildClientOptions(account, logger, credentials);
   // STARTTLS needs imapflow's own socket upgrade; the pipelining transport has none.
   const transport = account.tls === 'starttls' ? null : createPipeliningTransport();
   if (transport) options.transport = transport;

@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Account } from '../../credentials/account.js';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
 import type { Logger } from '../../mail/logger.js';
+import { type AccessTokenSource, storedAccessTokenSource } from '../../oauth2/access-token-source.js';
 import { guardStaleSelection } from '../imapflow/index.js';
 import type { ImapConnectionPool, Lease, LeaseKind } from '../pool/connection-pool.js';
 import {
@@ -15,6 +16,7 @@ import {
   watchListeners,
 } from '../pool/connection-reuse.js';
 import type { PooledConnection } from '../pool/pooled-connection.js';
+import { isLoginRefusal } from './map-imap-error.js';
 import { openImapConnection } from './open-connection.js';
 import type { PlannedCommand } from './planned-command.js';
 
@@ -23,6 +25,8 @@ export interface SessionConnectionOptions {
   logger: Logger;
   signal: AbortSignal;
   pool?: ImapConnectionPool;
+  /** Where an OAuth2 account's bearer token comes from at each fresh login; the stored token by default. */
+  tokens?: AccessTokenSource;
 }
 
 function closed(): UpstreamUnavailableError {
@@ -37,6 +41,7 @@ function closed(): UpstreamUnavailableError {
 export class SessionConnection {
   readonly #options: SessionConnectionOptions;
   readonly #pool: ImapConnectionPool | null;
+  readonly #tokens: AccessTokenSource;
   #lease: Lease | null = null;
   /** The connection as it came from the pool; a dead one may be replaced once. */
   #reused: PooledConnection | null = null;
@@ -54,6 +59,7 @@ export class SessionConnection {
   constructor(options: SessionConnectionOptions) {
     this.#options = options;
     this.#pool = options.pool && canPool(options.account) ? options.pool : null;
+    this.#tokens = options.tokens ?? storedAccessTokenSource;
   }
 
   get client(): ImapFlow | null {
@@ -170,9 +176,38 @@ export class SessionConnection {
     return this.#openFresh(this.#plan);
   }
 
-  #openFresh(plan: readonly PlannedCommand[]): Promise<ImapFlow> {
+  /**
+   * A fresh, authenticated connection. An OAuth2 account asks its token
+   * source at this moment (a kept connection never stands in for a login
+   * with the current token), and when the server refuses that token it logs
+   * in once more, on a new connection, with the token `afterRefusal` gives:
+   * one refresh, one retry, never a loop. The refused connection is closed
+   * first, so the account's pool slot never holds two.
+   */
+  async #openFresh(plan: readonly PlannedCommand[]): Promise<ImapFlow> {
+    const { account, signal } = this.#options;
+    if (!account.oauth2) return this.#open(plan, {});
+    const token = await this.#tokens.accessToken(account, signal);
+    try {
+      return await this.#open(plan, { accessToken: token });
+    } catch (error) {
+      const refused = this.#connection;
+      if (!isLoginRefusal(error) || !refused) throw error;
+      const [retryWith] = await Promise.all([
+        this.#tokens.afterRefusal(account, token, signal),
+        closeFully(refused),
+      ]);
+      if (retryWith === undefined || retryWith === token) throw error;
+      this.#options.logger.debug('imap login refused the OAuth2 token; logging in once more with a new one');
+      return this.#open(plan, { accessToken: retryWith });
+    }
+  }
+
+  #open(plan: readonly PlannedCommand[], credentials: { accessToken?: string }): Promise<ImapFlow> {
+    // The request may have ended while a token was fetched or a refused connection closed.
+    if (this.#released) return Promise.reject(closed());
     const { account, logger } = this.#options;
-    const opening = openImapConnection(account, logger, { plan });
+    const opening = openImapConnection(account, logger, { plan, ...credentials });
     this.#connection = opening.connection;
     this.#listenersAtStart = watchListeners(opening.connection.client);
     return opening.ready.then(({ client }) => client);

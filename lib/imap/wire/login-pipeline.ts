@@ -19,6 +19,11 @@ import { MAX_RESPONSE_BYTES, WireLimitError } from './wire-limits.js';
  *   and from then on the client's writes pass unread (literal data may follow).
  * - A refused LOGIN drops every held answer: the server answered the rest
  *   as unauthenticated.
+ * - AUTHENTICATE (OAuth2: XOAUTH2, OAUTHBEARER) is never pipelined: a
+ *   refused token is answered with a "+" challenge that would take the next
+ *   pipelined line as the client's SASL response. The planned lines are
+ *   dropped and everything passes through from then on, as after a LOGIN
+ *   with nothing planned, so the connection is settled and may be kept.
  * - Once every prediction was answered and no answer is held, nothing is
  *   inspected any more (phase `through`).
  */
@@ -26,6 +31,7 @@ import { MAX_RESPONSE_BYTES, WireLimitError } from './wire-limits.js';
 /** Commands the client may send while predictions wait: they neither depend on nor change the selected mailbox. */
 const NEUTRAL = new Set(['CAPABILITY', 'ID', 'NAMESPACE']);
 const LOGIN_LINE = /^(\S+) LOGIN /i;
+const AUTHENTICATE_LINE = /^\S+ AUTHENTICATE /i;
 /** A literal announced at the end of a line: `{n}` (synchronising, RFC 9051 §7.5) or `{n+}` (RFC 7888). */
 const LITERAL_AT_END = /\{\d+\+?\}\r\n$/;
 const TAG_PREFIX = 'mgp';
@@ -133,8 +139,8 @@ function send(state: LoginPipelineState, line: Buffer): LoginPipelineStep {
 function armedClientLine(state: LoginPipelineState, line: Buffer): LoginPipelineStep {
   const text = line.toString('latin1');
   const login = LOGIN_LINE.exec(text);
-  if (!login) return send(state, line);
-  if (state.planned.length === 0 || LITERAL_AT_END.test(text)) {
+  if (!login && !AUTHENTICATE_LINE.test(text)) return send(state, line);
+  if (!login || state.planned.length === 0 || LITERAL_AT_END.test(text)) {
     return {
       state: { ...state, phase: 'through', planned: [] },
       actions: [{ type: 'send', bytes: line }, { type: 'passThrough' }],

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
+import type { Account } from '../../../lib/credentials/account.js';
+import { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
 import { UpstreamAuthError } from '../../../lib/mail/errors.js';
+import { silentLogger } from '../../../lib/mail/logger.js';
 import type { MailboxRef, MessageScope } from '../../../lib/mail/types.js';
 import { type FaultProxy, startFaultProxy, transformLines } from '../../support/fault-proxy.js';
 import type { MailUser } from '../../support/mail-server.js';
+import { oauthIdp } from '../../support/oauth-account.js';
 import {
   buildGetOptions,
   buildMessage,
@@ -150,5 +153,52 @@ describe('a refused LOGIN in a pipeline', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('round trips of a cold request for an OAuth2 account (implicit TLS)', () => {
+  /**
+   * AUTHENTICATE is never pipelined (a refused token is answered with a "+"
+   * challenge that would take the next pipelined line as the SASL answer),
+   * so the first SELECT/EXAMINE waits for it: one round trip more than a
+   * password account. SASL-IR keeps the token in AUTHENTICATE's own line.
+   */
+  let account: Account;
+
+  beforeAll(async () => {
+    const idp = oauthIdp();
+    const clientId = `rtt-${user.user}`;
+    await idp.configureClient({ clientId });
+    const { accessToken } = await idp.grant({ clientId, user: user.user });
+    const { password: _password, ...document } = user.account({ port: tlsProxy.port });
+    account = { id: 'rtt-oauth', ...document, oauth2: { accessToken } };
+  });
+
+  async function oauthRoundTrips(work: (store: ImapMailStore) => Promise<unknown>): Promise<number> {
+    await tlsProxy.whenIdle();
+    tlsProxy.reset();
+    const store = new ImapMailStore(account, { signal: new AbortController().signal, logger: silentLogger });
+    await work(store).finally(() => store.close());
+    await tlsProxy.whenIdle();
+    expect(tlsProxy.totalConnections).toBe(1);
+    return tlsProxy.flights.total;
+  }
+
+  test('list page: at most 5 (TLS, AUTHENTICATE, EXAMINE, FETCH)', async () => {
+    let count = 0;
+    const trips = await oauthRoundTrips(async (store) => {
+      count = (await store.listMessages(INBOX, { limit: 10, filter: {} })).messages.length;
+    });
+    expect(count).toBe(10);
+    expect(trips).toBeLessThanOrEqual(5);
+  });
+
+  test('get message: at most 6 (TLS, AUTHENTICATE, EXAMINE, summary FETCH, text FETCH)', async () => {
+    let subject: string | null = null;
+    const trips = await oauthRoundTrips(async (store) => {
+      subject = (await store.getMessage(null, ids[3]!, buildGetOptions())).subject;
+    });
+    expect(subject).toMatch(/^rtt /);
+    expect(trips).toBeLessThanOrEqual(6);
   });
 });

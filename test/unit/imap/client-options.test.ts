@@ -60,7 +60,7 @@ describe('buildClientOptions', () => {
     expect(options.tls).toMatchObject({ ca: 'PEM', servername: 'mail.example', rejectUnauthorized: true });
   });
 
-  test('plaintext only with allowPlaintext; OAuth2 by access token', () => {
+  test('plaintext only with allowPlaintext', () => {
     expect(() => buildClientOptions(buildAccount({ tls: 'none' }), silentLogger)).toThrow(
       expect.objectContaining({ name: 'ConfigurationError' }),
     );
@@ -70,10 +70,14 @@ describe('buildClientOptions', () => {
       secure: false,
       doSTARTTLS: false,
     });
-    const oauth = buildClientOptions(
-      buildAccount({ password: undefined, oauth2: { accessToken: 't' } }),
-      silentLogger,
+  });
+
+  test("OAuth2 logs in with the token given for this login, never the document's stored one", () => {
+    const account = buildAccount({ password: undefined, oauth2: { accessToken: 'stored' } });
+    const oauth = buildClientOptions(account, silentLogger, { accessToken: 'current' });
+    expect(oauth.auth).toEqual({ user: 'alice', accessToken: 'current' });
+    expect(() => buildClientOptions(account, silentLogger)).toThrow(
+      expect.objectContaining({ name: 'ConfigurationError' }),
     );
-    expect(oauth.auth).toEqual({ user: 'alice', accessToken: 't' });
   });
 });

@@ -108,6 +108,40 @@ const rows: Row[] = [
     through: true,
   },
   {
+    name: 'AUTHENTICATE (OAuth2) is never pipelined: the plan is dropped, everything passes, the connection is settled',
+    events: [
+      plan('EXAMINE INBOX'),
+      client('A1 AUTHENTICATE OAUTHBEARER bixhPXUsAWhvc3Q9aAFwb3J0PTEBYXV0aD1CZWFyZXIgdAEB'),
+      server('A1 OK [CAPABILITY IMAP4rev1 UNSELECT] Logged in'),
+      client('A2 EXAMINE INBOX'),
+    ],
+    actions: [
+      'send A1 AUTHENTICATE OAUTHBEARER bixhPXUsAWhvc3Q9aAFwb3J0PTEBYXV0aD1CZWFyZXIgdAEB⏎',
+      'through',
+      'deliver A1 OK [CAPABILITY IMAP4rev1 UNSELECT] Logged in⏎',
+      'send A2 EXAMINE INBOX⏎',
+    ],
+    through: true,
+  },
+  {
+    name: 'a refused token: the error challenge and the SASL answer to it pass untouched',
+    events: [
+      plan('EXAMINE INBOX'),
+      client('A1 AUTHENTICATE XOAUTH2 dXNlcj11AWF1dGg9QmVhcmVyIHQBAQ=='),
+      server('+ eyJzdGF0dXMiOiI0MDEifQ=='),
+      client(''),
+      server('A1 NO [AUTHENTICATIONFAILED] Authentication failed.'),
+    ],
+    actions: [
+      'send A1 AUTHENTICATE XOAUTH2 dXNlcj11AWF1dGg9QmVhcmVyIHQBAQ==⏎',
+      'through',
+      'deliver + eyJzdGF0dXMiOiI0MDEifQ==⏎',
+      'send ⏎',
+      'deliver A1 NO [AUTHENTICATIONFAILED] Authentication failed.⏎',
+    ],
+    through: true,
+  },
+  {
     name: 'nor one with a non-synchronising literal (its data would follow our lines)',
     events: [plan('EXAMINE INBOX'), client('A1 LOGIN "u" {4+}')],
     actions: ['send A1 LOGIN "u" {4+}⏎', 'through'],

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ImapRefusal } from '../../../lib/imap/session/imap-refusal.js';
-import { mapImapError } from '../../../lib/imap/session/map-imap-error.js';
+import { isLoginRefusal, mapImapError } from '../../../lib/imap/session/map-imap-error.js';
 import { MailboxNotFoundError, UpstreamThrottledError } from '../../../lib/mail/errors.js';
 
 function imapError(message: string, fields: Record<string, unknown>): Error {
@@ -20,6 +20,11 @@ describe('mapImapError', () => {
     [
       'AUTHORIZATIONFAILED code alone',
       imapError('Command failed', { serverResponseCode: 'AUTHORIZATIONFAILED' }),
+      'upstream_auth_failed',
+    ],
+    [
+      'a server offering no OAuth2 mechanism (imapflow refuses to send the token)',
+      new Error('Unsupported authentication mechanism'),
       'upstream_auth_failed',
     ],
     [
@@ -111,6 +116,28 @@ describe('mapImapError', () => {
     const mapped = mapImapError(imapError('Throttled', { code: 'ETHROTTLE', throttleReset: 92_415 }));
     expect(mapped).toBeInstanceOf(UpstreamThrottledError);
     expect((mapped as UpstreamThrottledError).retryAfter).toBe(93);
+  });
+
+  test.each([
+    [
+      'a refused LOGIN or AUTHENTICATE',
+      imapError('Authentication failed', { authenticationFailed: true }),
+      true,
+    ],
+    ['an RFC 5530 EXPIRED code', imapError('Command failed', { serverResponseCode: 'EXPIRED' }), true],
+    ['no OAuth2 mechanism offered', new Error('Unsupported authentication mechanism'), false],
+    ['a lost connection', imapError('Connection not available', { code: 'NoConnection' }), false],
+    ['not an error', 'Authentication failed', false],
+  ])(
+    'isLoginRefusal: %s → %s (a refreshed OAuth2 token may pass only after a refusal)',
+    (_name, error, refusal) => {
+      expect(isLoginRefusal(error)).toBe(refusal);
+    },
+  );
+
+  test('the missing-mechanism answer says what the server lacks, never the credentials', () => {
+    const mapped = mapImapError(new Error('Unsupported authentication mechanism'));
+    expect(mapped.detail).toMatch(/XOAUTH2 or OAUTHBEARER/);
   });
 
   test('domain errors pass through unchanged', () => {
