@@ -21,50 +21,92 @@ async function readCaFile(ctx: CommandContext, path: string): Promise<string> {
   return pem;
 }
 
+/** Where an account's mail server is and how to reach it, as the options say. */
+export type ServerOptions = Pick<
+  AccountDocument,
+  'protocol' | 'host' | 'port' | 'tls' | 'tlsOptions' | 'allowPlaintext'
+>;
+
+/** What a provider preset fixes, so its options become optional. */
+export interface ServerDefaults {
+  protocol?: AccountDocument['protocol'];
+  tls?: AccountDocument['tls'];
+  server?: (protocol: AccountDocument['protocol']) => { host: string; port: number } | undefined;
+}
+
 /**
- * `account add <id>`: builds the document from options and a secret read
- * from the prompt or stdin, then stores it (replacing an account of that id).
+ * Reads --protocol, --host, --port, --tls, --allow-plaintext, --ca-file,
+ * --servername and --insecure; each is required unless `defaults` supplies it.
+ * @throws UsageError for a missing or malformed option.
  */
-export async function addAccount(ctx: CommandContext, id: string, values: OptionValues): Promise<void> {
-  if (!ACCOUNT_ID_PATTERN.test(id)) {
-    throw new UsageError(
-      'account ids are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-    );
-  }
-  const protocol = requireChoice(values, 'protocol', ['imap', 'pop3'] as const);
-  const host = requireOption(values, 'host');
-  const port = parsePort(requireOption(values, 'port'));
-  const tls = requireChoice(values, 'tls', ['implicit', 'starttls', 'none'] as const);
-  const user = requireOption(values, 'user');
+export async function readServerOptions(
+  ctx: CommandContext,
+  values: OptionValues,
+  defaults: ServerDefaults = {},
+): Promise<ServerOptions> {
+  const protocol =
+    values.protocol === undefined && defaults.protocol !== undefined
+      ? defaults.protocol
+      : requireChoice(values, 'protocol', ['imap', 'pop3'] as const);
+  const preset = defaults.server?.(protocol);
+  const host = values.host === undefined && preset ? preset.host : requireOption(values, 'host');
+  const port = values.port === undefined && preset ? preset.port : parsePort(requireOption(values, 'port'));
+  const tls =
+    values.tls === undefined && defaults.tls !== undefined
+      ? defaults.tls
+      : requireChoice(values, 'tls', ['implicit', 'starttls', 'none'] as const);
   const allowPlaintext = values['allow-plaintext'] === true;
   if (tls === 'none' && !allowPlaintext) {
-    throw new UsageError('--tls none sends the password in clear text; add --allow-plaintext to accept that');
+    throw new UsageError('--tls none sends credentials in clear text; add --allow-plaintext to accept that');
   }
   const tlsOptions: NonNullable<AccountDocument['tlsOptions']> = {};
   if (typeof values['ca-file'] === 'string') tlsOptions.ca = await readCaFile(ctx, values['ca-file']);
   if (typeof values.servername === 'string') tlsOptions.servername = values.servername;
   if (values.insecure === true) tlsOptions.rejectUnauthorized = false;
+  return {
+    protocol,
+    host,
+    port,
+    tls,
+    ...(Object.keys(tlsOptions).length > 0 ? { tlsOptions } : {}),
+    ...(allowPlaintext ? { allowPlaintext: true } : {}),
+  };
+}
+
+/** The shared check of `account add` and `account oauth`. @throws UsageError */
+export function checkAccountId(id: string): void {
+  if (!ACCOUNT_ID_PATTERN.test(id)) {
+    throw new UsageError(
+      'account ids are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
+  }
+}
+
+/**
+ * `account add <id>`: builds the document from options and a secret read
+ * from the prompt or stdin, then stores it (replacing an account of that id).
+ */
+export async function addAccount(ctx: CommandContext, id: string, values: OptionValues): Promise<void> {
+  checkAccountId(id);
+  const server = await readServerOptions(ctx, values);
+  const { protocol, host, port } = server;
+  const user = requireOption(values, 'user');
 
   const oauth2 = values.oauth2 === true;
   const what = oauth2 ? 'OAuth2 access token' : 'Password';
   const secret = await readSecret(`${what} for ${user} at ${host}: `, ctx.stdin, ctx.stderr);
 
   const document: AccountDocument = {
-    protocol,
-    host,
-    port,
-    tls,
+    ...server,
     user,
     ...(oauth2 ? { oauth2: { accessToken: secret } } : { password: secret }),
-    ...(Object.keys(tlsOptions).length > 0 ? { tlsOptions } : {}),
-    ...(allowPlaintext ? { allowPlaintext: true } : {}),
   };
   const existed = (await ctx.store.listAccountIds()).includes(id);
   await ctx.store.putAccount(id, document);
   ctx.stdout.write(
     `${existed ? 'Updated' : 'Added'} account "${id}" (${protocol} ${host}:${port}, user ${user}).\n`,
   );
-  if (tlsOptions.rejectUnauthorized === false) {
+  if (server.tlsOptions?.rejectUnauthorized === false) {
     ctx.stderr.write(`Warning: certificate verification is off for account "${id}".\n`);
   }
 }
