@@ -4,6 +4,8 @@ import type { AdminCredentialStore } from '../credentials/store.js';
 import { isMailgateError } from '../mail/errors.js';
 import { addAccount, listAccounts, removeAccount } from './account-commands.js';
 import type { CommandContext } from './command-context.js';
+import { addOAuthApp, listOAuthApps, removeOAuthApp } from './oauth-app-commands.js';
+import { consentAccount } from './oauth-commands.js';
 import { type OptionValues, parseCommand } from './parse-command.js';
 import { createToken, listTokens, revokeToken } from './token-commands.js';
 import { USAGE } from './usage.js';
@@ -64,6 +66,9 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
       case 'account add':
         await addAccount(ctx, first, parsed.values);
         break;
+      case 'account oauth':
+        await consentAccount(ctx, first, parsed.values);
+        break;
       case 'account list':
         await listAccounts(ctx);
         break;
@@ -78,6 +83,15 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
         break;
       case 'token revoke':
         await revokeToken(ctx, first);
+        break;
+      case 'oauth-app add':
+        await addOAuthApp(ctx, first, parsed.values);
+        break;
+      case 'oauth-app list':
+        await listOAuthApps(ctx);
+        break;
+      case 'oauth-app remove':
+        await removeOAuthApp(ctx, first);
         break;
     }
     return 0;

@@ -13,6 +13,22 @@ Accounts
       when stdin is not a terminal; never from the command line.
       --tls none also needs --allow-plaintext. --insecure turns off
       certificate verification (tlsOptions.rejectUnauthorized: false).
+  account oauth <id> --provider google|microsoft|custom --client-id ID
+                     [--client-secret-stdin] [--tenant T] [--user ADDRESS]
+                     [--login-hint ADDRESS] [--protocol imap|pop3]
+                     [--host H --port N --tls ...] [--scope 'S1 S2 ...']
+                     [--authorize-url URL --token-url URL --device-url URL
+                     --issuer URL] [--no-browser] [--timeout SECONDS]
+  account oauth <id> --app NAME [options as above but the client ones]
+      Signs the mailbox owner in (OAuth2 authorization code with PKCE) and
+      stores the account with its refresh token. Prints the URL to open,
+      alone on a line of stdout, and waits (default 300 s) for the browser
+      to come back to http://127.0.0.1:<port>/callback. --no-browser: the
+      device code flow where the provider has one (Microsoft; custom with
+      --device-url), else paste the address the browser was sent to.
+      Google and Microsoft fill in the endpoints, scopes and mail servers;
+      custom needs --authorize-url, --token-url, --scope, --host, --port.
+      The user is --user, else the signed-in address from the ID token.
   account list                      ids, protocol, host and user
   account remove <id>
 
@@ -21,6 +37,14 @@ Tokens
       Prints the new token once on stdout; only its hash is stored.
   token list                        id, scope, accounts, label, creation time
   token revoke <tokenId>
+
+OAuth apps (one client registration shared by many accounts)
+  oauth-app add <name> --provider google|microsoft|custom --client-id ID
+                [--client-secret-stdin] [--tenant T] [--token-url URL]
+                [--authorize-url URL] [--scope 'S1 S2 ...']
+      The client secret (confidential clients only) is read like a password.
+  oauth-app list                    name, provider, client id; no secret
+  oauth-app remove <name>
 
 Store (defaults come from MAILGATE_STORE, MAILGATE_ACCOUNTS_FILE and
 MAILGATE_SECRET_PREFIX)
