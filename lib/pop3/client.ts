@@ -1,9 +1,16 @@
 import type { Readable } from 'node:stream';
-import { ConfigurationError } from '../mail/errors.js';
+import { ConfigurationError, UpstreamAuthError } from '../mail/errors.js';
 import { capa } from './commands/capa.js';
 import { fetchHeaders, type MessageHeaderInfo } from './commands/headers.js';
 import { listAll, listOne, type MessageSize } from './commands/list.js';
-import { apop, authenticate, plainResponse, userPass, xoauth2Response } from './commands/login.js';
+import {
+  apop,
+  authenticate,
+  oauthBearerResponse,
+  plainResponse,
+  userPass,
+  xoauth2Response,
+} from './commands/login.js';
 import { dele, noop, quit, rset } from './commands/maildrop.js';
 import { retr, retrWhole, type WholeMessage } from './commands/retr.js';
 import { type MaildropStat, stat } from './commands/stat.js';
@@ -28,7 +35,7 @@ export interface Pop3ClientOptions {
   tlsOptions?: Pop3TlsOptions;
   user: string;
   password?: string;
-  /** OAuth2 bearer token, sent with AUTH XOAUTH2. */
+  /** OAuth2 bearer token, sent with AUTH OAUTHBEARER (RFC 7628) when CAPA's SASL lists it, else AUTH XOAUTH2. */
   accessToken?: string;
   /** Log in with APOP when the greeting offers it. Off by default: MD5 is weaker than a password over TLS. */
   preferApop?: boolean;
@@ -51,6 +58,7 @@ export class Pop3Client {
   private readonly options: Pop3ClientOptions;
   private connection: Pop3Connection | null = null;
   private caps: Pop3Capabilities | null = null;
+  private refused = false;
 
   constructor(options: Pop3ClientOptions) {
     this.options = options;
@@ -60,6 +68,15 @@ export class Pop3Client {
   get capabilities(): Pop3Capabilities {
     if (!this.caps) throw new Error('Pop3Client is not connected');
     return this.caps;
+  }
+
+  /**
+   * True once the server answered the login itself with -ERR (not a
+   * LOGIN-DELAY or IN-USE): for an OAuth2 account the token may have expired
+   * or been revoked, and a refreshed one may pass on a new session.
+   */
+  get loginRefused(): boolean {
+    return this.refused;
   }
 
   /** True when commands are written without waiting for earlier answers. */
@@ -123,7 +140,7 @@ export class Pop3Client {
     const { user, password, accessToken, preferApop } = this.options;
     try {
       if (accessToken !== undefined) {
-        await authenticate(connection, 'XOAUTH2', xoauth2Response(user, accessToken));
+        await this.oauth2(connection, caps, accessToken);
       } else if (password === undefined) {
         throw new ConfigurationError('POP3 account has neither a password nor an access token.');
       } else if (preferApop && timestamp !== null) {
@@ -134,6 +151,7 @@ export class Pop3Client {
         await userPass(connection, user, password);
       }
     } catch (error) {
+      this.refused = error instanceof Pop3Error && mapPop3Error(error) instanceof UpstreamAuthError;
       // RFC 2449 §8.1.1: LOGIN-DELAY's wait is the one CAPA advertised.
       if (error instanceof Pop3Error && error.responseCode === 'LOGIN-DELAY' && caps.loginDelay !== null) {
         throw new Pop3Error('rejected', error.message, {
@@ -143,6 +161,21 @@ export class Pop3Client {
         });
       }
       throw error;
+    }
+  }
+
+  /**
+   * RFC 7628 OAUTHBEARER where CAPA's SASL lists it, else XOAUTH2 (the
+   * mechanism Gmail and Microsoft 365 document for POP3; also sent to a
+   * server whose CAPA lists no SASL, which may still take it).
+   */
+  private async oauth2(connection: Pop3Connection, caps: Pop3Capabilities, accessToken: string) {
+    const { user, host, port, tlsOptions } = this.options;
+    if (caps.saslMechanisms.includes('OAUTHBEARER')) {
+      const server = { host: tlsOptions?.servername ?? host, port };
+      await authenticate(connection, 'OAUTHBEARER', oauthBearerResponse(user, accessToken, server));
+    } else {
+      await authenticate(connection, 'XOAUTH2', xoauth2Response(user, accessToken));
     }
   }
 

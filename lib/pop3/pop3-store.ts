@@ -26,9 +26,12 @@ import type {
 } from '../mail/types.js';
 import type { DeleteOutcome } from '../mail/writes.js';
 import { formatContentType, partName } from '../mime/index.js';
+import { type AccessTokenSource, storedAccessTokenSource } from '../oauth2/access-token-source.js';
 import { createPop3Client, type Pop3Client } from './client.js';
 import { listPop3Messages } from './list-messages.js';
+import { mapPop3Error } from './map-error.js';
 import { buildPop3Message, extractAttachment } from './message-content.js';
+import { Pop3Error } from './pop3-error.js';
 import { MAX_BUFFERED_MESSAGE_BYTES } from './read-limits.js';
 import { POP3_CAPABILITIES } from './store-capabilities.js';
 import { Pop3UnsupportedWrites } from './unsupported-writes.js';
@@ -42,6 +45,12 @@ export interface Pop3StoreOptions {
   downloadIdle?: Partial<DownloadIdleOptions>;
   /** Largest message read whole (a message as JSON, an attachment); larger is 413. Raw downloads stream. */
   maxMessageBytes: number;
+  /**
+   * Where an OAuth2 account's bearer token comes from at login, and the one
+   * refreshed token to retry with after a refusal (the OAuth2 token
+   * manager); the token stored in the account, without retry, by default.
+   */
+  tokens?: AccessTokenSource;
 }
 
 export const DEFAULT_POP3_STORE_OPTIONS: Pop3StoreOptions = {
@@ -88,27 +97,70 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   private session(): Promise<Pop3Client> {
     if (this.closed)
       return Promise.reject(new UpstreamUnavailableError('This POP3 session has already ended.'));
-    this.connecting ??= (async () => {
-      const { account } = this;
-      const client = createPop3Client({
-        host: account.host,
-        port: account.port,
-        tls: account.tls,
-        allowPlaintext: account.allowPlaintext,
-        tlsOptions: account.tlsOptions,
-        user: account.user,
-        password: account.password,
-        accessToken: account.oauth2?.accessToken,
-        commandTimeoutMs: this.options.commandTimeoutMs,
-        connectTimeoutMs: this.options.connectTimeoutMs,
-        greetingTimeoutMs: this.options.connectTimeoutMs,
-        signal: this.context.signal,
-      });
-      await client.connect();
-      this.context.logger.debug('pop3 session open', { pipelining: client.pipelining });
-      return client;
-    })();
+    this.connecting ??= this.login();
     return this.connecting;
+  }
+
+  /**
+   * Opens the session. An OAuth2 account asks its token source now, and
+   * when the server refuses that token logs in once more, on a new session,
+   * with the token `afterRefusal` gives: one refresh, one retry, never a
+   * loop (a fresh session, not a second AUTH on the refused one: a server
+   * may end the session after a failed AUTH).
+   * @throws UpstreamAuthError, UpstreamUnavailableError, UpstreamTimeoutError, ConfigurationError
+   */
+  private async login(): Promise<Pop3Client> {
+    const { account, context } = this;
+    if (!account.oauth2) return this.connect(this.client(undefined));
+    const tokens = this.options.tokens ?? storedAccessTokenSource;
+    const token = await this.untilAborted(tokens.accessToken(account, context.signal));
+    const first = this.client(token);
+    try {
+      return await this.connect(first);
+    } catch (error) {
+      if (!first.loginRefused) throw error;
+      const retryWith = await this.untilAborted(tokens.afterRefusal(account, token, context.signal));
+      if (retryWith === undefined || retryWith === token) throw error;
+      context.logger.debug('pop3 login refused the OAuth2 token; logging in once more with a new one');
+      return this.connect(this.client(retryWith));
+    }
+  }
+
+  /** A token request that failed because the request ended fails as an aborted session does. */
+  private async untilAborted<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (!this.context.signal.aborted) throw error;
+      throw mapPop3Error(new Pop3Error('aborted', 'POP3 session aborted', { phase: 'auth', cause: error }));
+    }
+  }
+
+  /** A client for one session of the account. @throws UpstreamUnavailableError once the store is closed. */
+  private client(accessToken: string | undefined): Pop3Client {
+    // The request may have ended while a token was fetched.
+    if (this.closed) throw new UpstreamUnavailableError('This POP3 session has already ended.');
+    const { account } = this;
+    return createPop3Client({
+      host: account.host,
+      port: account.port,
+      tls: account.tls,
+      allowPlaintext: account.allowPlaintext,
+      tlsOptions: account.tlsOptions,
+      user: account.user,
+      password: account.password,
+      accessToken,
+      commandTimeoutMs: this.options.commandTimeoutMs,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      greetingTimeoutMs: this.options.connectTimeoutMs,
+      signal: this.context.signal,
+    });
+  }
+
+  private async connect(client: Pop3Client): Promise<Pop3Client> {
+    await client.connect();
+    this.context.logger.debug('pop3 session open', { pipelining: client.pipelining });
+    return client;
   }
 
   /**

@@ -63,6 +63,68 @@ describe('login', () => {
     await server.sessions[0]!.closed;
   });
 
+  it('logs in with OAUTHBEARER when CAPA lists it: GS2 header, host and port, the bearer token (RFC 7628 §3.1)', async () => {
+    server = await startFakePop3Server({ messages, sasl: ['PLAIN', 'XOAUTH2', 'OAUTHBEARER'] });
+    const client = createPop3Client(
+      buildClientOptions(server, { user: 'al,i=ce', password: undefined, accessToken: 'tok-1' }),
+    );
+    // The fake server checks PLAIN only: the token is refused, which is all this test needs.
+    await expect(client.connect()).rejects.toMatchObject({ code: 'upstream_auth_failed' });
+    expect(client.loginRefused).toBe(true);
+    const [capa, auth] = server.sessions[0]!.commands;
+    expect(capa).toBe('CAPA');
+    const [verb, mechanism, payload] = auth!.split(' ');
+    expect([verb, mechanism]).toEqual(['AUTH', 'OAUTHBEARER']);
+    expect(Buffer.from(payload!, 'base64').toString('utf8')).toBe(
+      `n,a=al=2Ci=3Dce,\x01host=127.0.0.1\x01port=${server.port}\x01auth=Bearer tok-1\x01\x01`,
+    );
+  });
+
+  it.each([
+    ['lists XOAUTH2 but not OAUTHBEARER', ['PLAIN', 'XOAUTH2']],
+    ['lists no SASL at all', []],
+  ])('logs in with XOAUTH2 when CAPA %s', async (_name, sasl) => {
+    server = await startFakePop3Server({ messages, sasl });
+    const client = createPop3Client(
+      buildClientOptions(server, { password: undefined, accessToken: 'tok-1' }),
+    );
+    await expect(client.connect()).rejects.toMatchObject({ code: 'upstream_auth_failed' });
+    const auth = server.sessions[0]!.commands[1]!.split(' ');
+    expect(auth.slice(0, 2)).toEqual(['AUTH', 'XOAUTH2']);
+    expect(Buffer.from(auth[2]!, 'base64').toString('utf8')).toBe('user=alice\x01auth=Bearer tok-1\x01\x01');
+  });
+
+  it.each([
+    ['a user name', { user: 'alice\x01auth=Bearer stolen' }],
+    ['an access token', { accessToken: 'tok\x01host=elsewhere' }],
+  ])(
+    'never sends %s with a control character (it would frame SASL fields of its own)',
+    async (_name, overrides) => {
+      server = await startFakePop3Server({ messages, sasl: ['OAUTHBEARER'] });
+      const client = createPop3Client(
+        buildClientOptions(server, { password: undefined, accessToken: 'tok-1', ...overrides }),
+      );
+      const error = await client.connect().then(
+        () => null,
+        (failure: unknown) => failure as Error & { code: string; detail: string },
+      );
+      expect(error?.code).toBe('internal_error');
+      expect(error?.detail).toMatch(/control characters/);
+      expect(error?.detail).not.toMatch(/stolen|elsewhere|tok-1/);
+      expect(client.loginRefused).toBe(false);
+      expect(server.sessions[0]!.commands).toEqual(['CAPA']);
+    },
+  );
+
+  it('a locked mailbox is not a refused login: a refreshed token would not help', async () => {
+    server = await startFakePop3Server({ messages, sasl: ['XOAUTH2'], loginReply: '-ERR [IN-USE] locked' });
+    const client = createPop3Client(
+      buildClientOptions(server, { password: undefined, accessToken: 'tok-1' }),
+    );
+    await expect(client.connect()).rejects.toMatchObject({ code: 'upstream_throttled' });
+    expect(client.loginRefused).toBe(false);
+  });
+
   it('refuses to log in when starttls is required and the server does not offer STLS', async () => {
     server = await startFakePop3Server({ messages, stls: false });
     const client = createPop3Client(buildClientOptions(server, { tls: 'starttls', allowPlaintext: false }));
