@@ -2,17 +2,33 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError, InvalidRequestError, MailgateError } from '../mail/errors.js';
-import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from './account.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  type Account,
+  type AccountDocument,
+  OAUTH_APP_NAME_PATTERN,
+  type OAuthApp,
+} from './account.js';
 import { FileLock, type FileLockOptions } from './file-lock.js';
-import { parseStoredAccount, parseStoredJson, parseStoredToken } from './parse-stored.js';
-import type { AdminCredentialStore, TokenGrant, TokenRecord } from './store.js';
+import { withRefreshedTokens } from './oauth2-token-update.js';
+import {
+  parseStoredAccount,
+  parseStoredJson,
+  parseStoredOAuthApp,
+  parseStoredToken,
+} from './parse-stored.js';
+import type { AdminCredentialStore, OAuth2TokenUpdate, TokenGrant, TokenRecord } from './store.js';
 import { mintToken, type NewTokenGrant, verifyTokenWith } from './tokens.js';
 
 /** The file as stored: documents stay raw until one is asked for, so one bad account does not hide the others. */
 interface FileContents {
   accounts: Record<string, unknown>;
   tokens: Record<string, unknown>;
+  /** Absent from files written before OAuth apps existed; written only when it has an app. */
+  oauthApps: Record<string, unknown>;
 }
+
+const emptyContents = (): FileContents => ({ accounts: {}, tokens: {}, oauthApps: {} });
 
 interface CachedRead {
   key: string;
@@ -29,7 +45,8 @@ function own(record: Record<string, unknown>, key: string): unknown {
 
 /**
  * The local credential store: one JSON file
- * `{"accounts": {"<id>": AccountDocument}, "tokens": {"<tokenId>": TokenRecord}}`.
+ * `{"accounts": {"<id>": AccountDocument}, "tokens": {"<tokenId>": TokenRecord},
+ * "oauthApps": {"<name>": OAuthApp}}` (`oauthApps` optional).
  * Reads are cached by the file's identity (inode, mtime, size), so edits made by
  * the admin CLI reach a running server without a restart. Writes replace the
  * file atomically with mode 0600, each under a lock file (`<file>.lock`, see
@@ -60,6 +77,12 @@ export class FileCredentialStore implements AdminCredentialStore {
     this.#cache = undefined;
   }
 
+  /** @throws ConfigurationError when the file or the app is malformed. */
+  async getOAuthApp(name: string): Promise<OAuthApp | undefined> {
+    const raw = own((await this.#read()).oauthApps, name);
+    return raw === undefined ? undefined : parseStoredOAuthApp(name, raw);
+  }
+
   async verifyToken(token: string): Promise<TokenGrant | undefined> {
     const { tokens } = await this.#read();
     return verifyTokenWith(token, async (tokenId) => {
@@ -82,6 +105,43 @@ export class FileCredentialStore implements AdminCredentialStore {
     return this.#update((contents) => {
       if (!Object.hasOwn(contents.accounts, id)) return false;
       delete contents.accounts[id];
+      return true;
+    });
+  }
+
+  /** @throws InvalidRequestError for a bad name; ConfigurationError for a bad app. */
+  async putOAuthApp(name: string, app: OAuthApp): Promise<void> {
+    if (!OAUTH_APP_NAME_PATTERN.test(name)) throw new InvalidRequestError(`invalid OAuth app name "${name}"`);
+    const validated = parseStoredOAuthApp(name, app);
+    await this.#update((contents) => {
+      contents.oauthApps[name] = validated;
+      return true;
+    });
+  }
+
+  async removeOAuthApp(name: string): Promise<boolean> {
+    return this.#update((contents) => {
+      if (!Object.hasOwn(contents.oauthApps, name)) return false;
+      delete contents.oauthApps[name];
+      return true;
+    });
+  }
+
+  /**
+   * Compare-and-set under the file lock, on the file itself (never the
+   * cache): a re-consent written meanwhile by the CLI is never overwritten.
+   * @throws ConfigurationError when the updated document would not be valid (nothing is written).
+   */
+  async updateOAuth2Tokens(
+    id: string,
+    expectedRefreshToken: string,
+    next: OAuth2TokenUpdate,
+  ): Promise<boolean> {
+    return this.#update((contents) => {
+      const updated = withRefreshedTokens(own(contents.accounts, id), expectedRefreshToken, next);
+      if (updated === undefined) return false;
+      parseStoredAccount(id, updated);
+      contents.accounts[id] = updated;
       return true;
     });
   }
@@ -114,7 +174,7 @@ export class FileCredentialStore implements AdminCredentialStore {
       const info = await stat(this.path, { bigint: true });
       key = `${info.ino}:${info.mtimeNs}:${info.size}`;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { accounts: {}, tokens: {} };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyContents();
       throw this.#ioError('read', error);
     }
     if (this.#cache?.key === key) return this.#cache.contents;
@@ -128,18 +188,19 @@ export class FileCredentialStore implements AdminCredentialStore {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { accounts: {}, tokens: {} };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyContents();
       throw this.#ioError('read', error);
     }
     const parsed = parseStoredJson(text, `credential file "${this.path}"`);
     const accounts = isPlainObject(parsed) ? (parsed.accounts ?? {}) : undefined;
     const tokens = isPlainObject(parsed) ? (parsed.tokens ?? {}) : undefined;
-    if (!isPlainObject(accounts) || !isPlainObject(tokens)) {
+    const oauthApps = isPlainObject(parsed) ? (parsed.oauthApps ?? {}) : undefined;
+    if (!isPlainObject(accounts) || !isPlainObject(tokens) || !isPlainObject(oauthApps)) {
       throw new ConfigurationError(
-        `credential file "${this.path}" must be an object with "accounts" and "tokens" objects`,
+        `credential file "${this.path}" must be an object with "accounts" and "tokens" objects (and optionally "oauthApps")`,
       );
     }
-    return { accounts, tokens };
+    return { accounts, tokens, oauthApps };
   }
 
   /**
@@ -159,7 +220,9 @@ export class FileCredentialStore implements AdminCredentialStore {
     try {
       const contents = await this.#readFresh();
       if (!change(contents)) return false;
-      await this.#writeAtomically(`${JSON.stringify(contents, null, 2)}\n`, lock);
+      const { oauthApps, ...rest } = contents;
+      const written = Object.keys(oauthApps).length === 0 ? rest : contents;
+      await this.#writeAtomically(`${JSON.stringify(written, null, 2)}\n`, lock);
       this.#cache = undefined;
       return true;
     } finally {

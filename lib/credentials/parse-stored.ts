@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../mail/errors.js';
-import { type Account, accountDocumentSchema } from './account.js';
+import { type Account, accountDocumentSchema, type OAuthApp, oauthAppSchema } from './account.js';
 import type { TokenRecord } from './store.js';
 import { TOKEN_ID_PATTERN } from './tokens.js';
 
@@ -40,6 +40,18 @@ export function parseStoredAccount(id: string, raw: unknown): Account {
     throw new ConfigurationError(`account "${id}": ${describeIssues(result.error.issues)}`);
   }
   return { ...result.data, id };
+}
+
+/**
+ * Validates a stored OAuth app.
+ * @throws ConfigurationError naming the app and the offending fields, never a value.
+ */
+export function parseStoredOAuthApp(name: string, raw: unknown): OAuthApp {
+  const result = oauthAppSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigurationError(`OAuth app "${name}": ${describeIssues(result.error.issues)}`);
+  }
+  return result.data;
 }
 
 /**

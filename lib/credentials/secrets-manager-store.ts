@@ -8,10 +8,22 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ConfigurationError, InvalidRequestError, MailgateError } from '../mail/errors.js';
-import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from './account.js';
-import { parseStoredAccount, parseStoredJson, parseStoredToken } from './parse-stored.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  type Account,
+  type AccountDocument,
+  OAUTH_APP_NAME_PATTERN,
+  type OAuthApp,
+} from './account.js';
+import { withRefreshedTokens } from './oauth2-token-update.js';
+import {
+  parseStoredAccount,
+  parseStoredJson,
+  parseStoredOAuthApp,
+  parseStoredToken,
+} from './parse-stored.js';
 import { SecretCache } from './secret-cache.js';
-import type { AdminCredentialStore, TokenGrant, TokenRecord } from './store.js';
+import type { AdminCredentialStore, OAuth2TokenUpdate, TokenGrant, TokenRecord } from './store.js';
 import { mintToken, type NewTokenGrant, TOKEN_ID_PATTERN, verifyTokenWith } from './tokens.js';
 
 const indexSchema = z.object({ accounts: z.array(z.string()), tokens: z.array(z.string()) });
@@ -44,8 +56,9 @@ function storeError(verb: 'read' | 'write', cause: unknown): MailgateError {
 
 /**
  * Credentials in AWS Secrets Manager: `<prefix>accounts/<id>` holds an account
- * document, `<prefix>tokens/<tokenId>` a token record, and `<prefix>index` the
- * ids of both. The index lets the API list accounts with GetSecretValue alone
+ * document, `<prefix>tokens/<tokenId>` a token record, `<prefix>oauth-apps/<name>`
+ * an OAuth app (not indexed: only ever read by name), and `<prefix>index` the
+ * ids of accounts and tokens. The index lets the API list accounts with GetSecretValue alone
  * (no ListSecrets), so its role needs nothing but `secretsmanager:GetSecretValue`
  * on `<prefix>*`, and refuse a token id it does not list without reading a
  * secret. Only the admin write methods maintain the index.
@@ -83,6 +96,15 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     this.#cache.delete(this.#accountName(id));
   }
 
+  /** @throws ConfigurationError for a malformed app; MailgateError (internal_error) when Secrets Manager fails. */
+  async getOAuthApp(name: string): Promise<OAuthApp | undefined> {
+    if (!OAUTH_APP_NAME_PATTERN.test(name)) return undefined;
+    const text = await this.#cached(this.#appName(name));
+    return text === undefined
+      ? undefined
+      : parseStoredOAuthApp(name, parseStoredJson(text, `OAuth app "${name}": the secret`));
+  }
+
   /**
    * Reads a token's secret only when the index lists its id: a made-up id
    * costs no call (see UNLISTED_TOKEN_RECHECK_MS).
@@ -109,6 +131,47 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
       index.accounts = index.accounts.filter((each) => each !== id);
     });
     return removed;
+  }
+
+  /** @throws InvalidRequestError for a bad name; ConfigurationError for a bad app. */
+  async putOAuthApp(name: string, app: OAuthApp): Promise<void> {
+    if (!OAUTH_APP_NAME_PATTERN.test(name)) throw new InvalidRequestError(`invalid OAuth app name "${name}"`);
+    await this.#write(this.#appName(name), JSON.stringify(parseStoredOAuthApp(name, app)));
+  }
+
+  async removeOAuthApp(name: string): Promise<boolean> {
+    if (!OAUTH_APP_NAME_PATTERN.test(name)) return false;
+    return this.#delete(this.#appName(name));
+  }
+
+  /**
+   * Compare-and-set on the secret as Secrets Manager holds it now (never the
+   * cache): read, compare the refresh token, PutSecretValue. Needs
+   * `secretsmanager:PutSecretValue` on the account's secret. Secrets Manager
+   * has no conditional put, so a re-consent written in the one round trip
+   * between the read and the put is overwritten (it stays in the secret's
+   * AWSPREVIOUS version).
+   * @throws ConfigurationError when the updated document would not be valid (nothing is written);
+   *   MailgateError (internal_error) when Secrets Manager fails.
+   */
+  async updateOAuth2Tokens(
+    id: string,
+    expectedRefreshToken: string,
+    next: OAuth2TokenUpdate,
+  ): Promise<boolean> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) return false;
+    const name = this.#accountName(id);
+    const text = await this.#fetch(name);
+    if (text === undefined) return false;
+    const updated = withRefreshedTokens(
+      parseStoredJson(text, `account "${id}": the secret`),
+      expectedRefreshToken,
+      next,
+    );
+    if (updated === undefined) return false;
+    parseStoredAccount(id, updated);
+    await this.#put(name, JSON.stringify(updated));
+    return true;
   }
 
   async createToken(grant: NewTokenGrant): Promise<{ token: string; record: TokenRecord }> {
@@ -139,6 +202,10 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
 
   #tokenName(tokenId: string): string {
     return `${this.#prefix}tokens/${tokenId}`;
+  }
+
+  #appName(name: string): string {
+    return `${this.#prefix}oauth-apps/${name}`;
   }
 
   #indexName(): string {
@@ -210,6 +277,16 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     }
     if (secret === undefined) throw new ConfigurationError(`secret "${name}" has no SecretString`);
     return secret;
+  }
+
+  /** PutSecretValue of a secret that exists; a secret deleted meanwhile is not created again. */
+  async #put(name: string, value: string): Promise<void> {
+    try {
+      await this.#client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    } catch (error) {
+      throw storeError('write', error);
+    }
+    this.#cache.set(name, value);
   }
 
   /** PutSecretValue, or CreateSecret the first time a name is written. */

@@ -1,4 +1,4 @@
-import type { Account, AccountDocument } from './account.js';
+import type { Account, AccountDocument, OAuthApp } from './account.js';
 
 export type TokenScope = 'read' | 'write';
 
@@ -36,12 +36,44 @@ export interface CredentialStore {
 
   /** Resolves a presented bearer token in constant time per candidate; undefined when unknown or revoked. */
   verifyToken(token: string): Promise<TokenGrant | undefined>;
+
+  /**
+   * The OAuth app (shared client registration) an account names in `oauth2.app`.
+   * @returns undefined when no such app is stored.
+   * @throws ConfigurationError when the stored app is malformed (names the app and field, never a value).
+   */
+  getOAuthApp(name: string): Promise<OAuthApp | undefined>;
+}
+
+/** The token fields of a stored OAuth2 account that a refresh replaces. */
+export interface OAuth2TokenUpdate {
+  accessToken: string;
+  /** ISO 8601 */
+  expiresAt: string;
+  /** Present when the provider issued a new refresh token (rotation). */
+  refreshToken?: string;
+}
+
+/** Writes refreshed OAuth2 tokens back to the stored account. */
+export interface OAuth2TokenWriter {
+  /**
+   * Compare-and-set: rewrites only `oauth2.accessToken`, `oauth2.expiresAt`
+   * and (when given) `oauth2.refreshToken` of the stored account, and only
+   * while its stored `oauth2.refreshToken` still equals
+   * `expectedRefreshToken`. Anything else in the document is kept as stored.
+   * @returns false, changing nothing, when the account is gone, is not an
+   *   OAuth2 account or holds another refresh token (re-consented meanwhile).
+   */
+  updateOAuth2Tokens(id: string, expectedRefreshToken: string, next: OAuth2TokenUpdate): Promise<boolean>;
 }
 
 /** Write side used by the admin CLI. */
-export interface AdminCredentialStore extends CredentialStore {
+export interface AdminCredentialStore extends CredentialStore, OAuth2TokenWriter {
   putAccount(id: string, document: AccountDocument): Promise<void>;
   removeAccount(id: string): Promise<boolean>;
+  /** Stores (or replaces) an OAuth app under `name`. */
+  putOAuthApp(name: string, app: OAuthApp): Promise<void>;
+  removeOAuthApp(name: string): Promise<boolean>;
   /** Stores a new token and returns it in clear, once. */
   createToken(grant: { accounts: string[] | '*'; scope: TokenScope; label?: string }): Promise<{
     token: string;

@@ -1,5 +1,5 @@
-import type { Account } from '../credentials/account.js';
-import type { CredentialStore, TokenGrant } from '../credentials/store.js';
+import type { Account, OAuthApp } from '../credentials/account.js';
+import type { CredentialStore, OAuth2TokenWriter, TokenGrant } from '../credentials/store.js';
 import { lazy } from './lazy.js';
 
 /**
@@ -27,6 +27,22 @@ export function createLazyCredentialStore(load: () => Promise<CredentialStore>):
     },
     async verifyToken(token: string): Promise<TokenGrant | undefined> {
       return (await store()).verifyToken(token);
+    },
+    async getOAuthApp(name: string): Promise<OAuthApp | undefined> {
+      return (await store()).getOAuthApp(name);
+    },
+  };
+}
+
+/**
+ * The write-back of refreshed OAuth2 tokens (MAILGATE_OAUTH_WRITE_BACK) for a
+ * function that otherwise only reads: its store is built on the first write.
+ */
+export function createLazyTokenWriter(load: () => Promise<OAuth2TokenWriter>): OAuth2TokenWriter {
+  const lazyWriter = lazy(load);
+  return {
+    async updateOAuth2Tokens(id, expectedRefreshToken, next) {
+      return (await lazyWriter.get()).updateOAuth2Tokens(id, expectedRefreshToken, next);
     },
   };
 }

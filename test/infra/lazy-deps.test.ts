@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImapStoreFactory } from '../../lib/imap/index.js';
 import { createLambdaDeps } from '../../lib/lambda/create-lambda-deps.js';
-import { createLazyCredentialStore } from '../../lib/lambda/lazy-credential-store.js';
+import { createLazyCredentialStore, createLazyTokenWriter } from '../../lib/lambda/lazy-credential-store.js';
 import { createLazyStoreFactory } from '../../lib/lambda/lazy-store-factory.js';
 import { ConfigurationError } from '../../lib/mail/errors.js';
 import { silentLogger } from '../../lib/mail/logger.js';
@@ -149,6 +149,15 @@ describe('createLazyCredentialStore', () => {
     expect(real.lookups).toEqual(['alice', 'bob']);
   });
 
+  it('forwards OAuth app lookups', async () => {
+    const app = { provider: 'google', clientId: 'shared-client' } as const;
+    const store = createLazyCredentialStore(
+      counted(() => new MemoryCredentialStore([], {}, { shared: app })).load,
+    );
+    expect(await store.getOAuthApp('shared')).toEqual(app);
+    expect(await store.getOAuthApp('other')).toBeUndefined();
+  });
+
   it('invalidates nothing and loads nothing before the store exists, and forwards invalidation after', async () => {
     const real = new MemoryCredentialStore();
     const loader = counted(() => real);
@@ -159,6 +168,28 @@ describe('createLazyCredentialStore', () => {
     await store.listAccountIds();
     store.invalidateAccount('alice');
     expect(real.invalidated).toEqual(['alice']);
+  });
+});
+
+describe('createLazyTokenWriter', () => {
+  it('builds the store on the first write-back, once, and forwards the compare-and-set', async () => {
+    const updates: unknown[][] = [];
+    const loader = counted(() => ({
+      async updateOAuth2Tokens(...args: unknown[]) {
+        updates.push(args);
+        return args[1] === 'rt-1';
+      },
+    }));
+    const writer = createLazyTokenWriter(loader.load);
+    expect(loader.loads).toBe(0);
+    const next = { accessToken: 'at-2', expiresAt: '2030-01-01T00:00:00.000Z' };
+    expect(await writer.updateOAuth2Tokens('work', 'rt-1', next)).toBe(true);
+    expect(await writer.updateOAuth2Tokens('work', 'rt-0', next)).toBe(false);
+    expect(loader.loads).toBe(1);
+    expect(updates).toEqual([
+      ['work', 'rt-1', next],
+      ['work', 'rt-0', next],
+    ]);
   });
 });
 

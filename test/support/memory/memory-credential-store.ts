@@ -1,4 +1,4 @@
-import type { Account } from '../../../lib/credentials/account.js';
+import type { Account, OAuthApp } from '../../../lib/credentials/account.js';
 import type { CredentialStore, TokenGrant } from '../../../lib/credentials/store.js';
 import { buildAccount } from './builders.js';
 
@@ -10,6 +10,7 @@ export class MemoryCredentialStore implements CredentialStore {
   constructor(
     readonly accounts: Account[] = [buildAccount()],
     readonly tokens: Record<string, TokenGrant> = {},
+    readonly oauthApps: Record<string, OAuthApp> = {},
   ) {}
 
   async getAccount(id: string) {
@@ -27,5 +28,9 @@ export class MemoryCredentialStore implements CredentialStore {
 
   async verifyToken(token: string) {
     return Object.hasOwn(this.tokens, token) ? this.tokens[token] : undefined;
+  }
+
+  async getOAuthApp(name: string) {
+    return Object.hasOwn(this.oauthApps, name) ? this.oauthApps[name] : undefined;
   }
 }
