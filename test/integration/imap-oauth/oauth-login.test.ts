@@ -159,6 +159,29 @@ describe('logging in with an OAuth2 access token (Dovecot checks it with the pro
     }
   });
 
+  test('a server offering neither mechanism: upstream_auth_failed saying so, no token sent, no refresh', async () => {
+    const hideOAuthBearer = withoutCapability('AUTH=OAUTHBEARER');
+    const hideXOAuth2 = withoutCapability('AUTH=XOAUTH2');
+    const passwordsOnly = await startFaultProxy({
+      target: { host: user.server.host, port: user.server.ports.imap },
+      protocol: 'imap',
+      transformToClient: (chunk, index) => hideXOAuth2(hideOAuthBearer(chunk, index), index),
+    });
+    try {
+      const tokens = new RecordingTokenSource({ fresh: [user.tokens.accessToken], retries: ['unused'] });
+      const error = await subjects(openStore(viaProxy({}, passwordsOnly), tokens)).then(
+        () => null,
+        (failure: unknown) => failure as UpstreamAuthError,
+      );
+      expect(error).toBeInstanceOf(UpstreamAuthError);
+      expect(error?.detail).toMatch(/XOAUTH2 or OAUTHBEARER/);
+      expect(authentications(passwordsOnly)).toEqual([]);
+      expect(tokens.methods).toEqual(['accessToken']);
+    } finally {
+      await passwordsOnly.close();
+    }
+  });
+
   test('a live token of another user is refused: Dovecot checks the introspected username', async () => {
     const other = await createOAuthMailUser('imap-oauth-other');
     const theirs = other.tokens.accessToken;
