@@ -9,6 +9,8 @@ import { startNodeServer } from '../lib/http/node-server.js';
 import { createImapConnectionPool, createImapStoreFactory, poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLogger } from '../lib/log/create-logger.js';
 import { createProtocolDispatcher } from '../lib/mail/dispatch.js';
+import { createTokenManager } from '../lib/oauth2/create-token-manager.js';
+import { writesBackTokens } from '../lib/oauth2/write-back-policy.js';
 import { createPop3StoreFactory } from '../lib/pop3/index.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -27,9 +29,15 @@ async function main(): Promise<void> {
   // A long-lived process keeps IMAP connections a few seconds between requests (MAILGATE_IMAP_REUSE).
   const reuse = poolOptionsFromEnv(process.env, 'on');
   const pool = reuse ? createImapConnectionPool(reuse) : undefined;
+  // Refreshed OAuth2 tokens go back to the accounts file: a restart refreshes nothing, a rotated refresh token survives.
+  const tokens = createTokenManager({
+    credentials,
+    logger,
+    ...(writesBackTokens(config) ? { writeBack: credentials } : {}),
+  });
   const stores = createProtocolDispatcher({
-    imap: createImapStoreFactory(pool ? { pool } : {}),
-    pop3: createPop3StoreFactory(),
+    imap: createImapStoreFactory(pool ? { pool, tokens } : { tokens }),
+    pop3: createPop3StoreFactory({ tokens }),
   });
   const running = await startNodeServer(
     { credentials, stores, config, logger },

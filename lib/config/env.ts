@@ -77,6 +77,13 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8025),
   /** Local server only: start the demo mailbox when no accounts are configured. */
   MAILGATE_DEMO: booleanText.optional(),
+  /**
+   * Lambda: write refreshed OAuth2 tokens (and rotated refresh tokens) back
+   * to Secrets Manager; the function then needs `secretsmanager:PutSecretValue`.
+   * Off by default (least privilege): tokens are kept per instance. The local
+   * server always writes back to its file.
+   */
+  MAILGATE_OAUTH_WRITE_BACK: booleanText.optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

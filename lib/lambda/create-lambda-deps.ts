@@ -5,8 +5,10 @@ import { imapCapabilities } from '../imap/session/imap-capabilities.js';
 import { createLogger } from '../log/create-logger.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import { ConfigurationError } from '../mail/errors.js';
+import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { POP3_CAPABILITIES } from '../pop3/store-capabilities.js';
-import { createLazyCredentialStore } from './lazy-credential-store.js';
+import { lazy } from './lazy.js';
+import { createLazyCredentialStore, createLazyTokenWriter } from './lazy-credential-store.js';
 import { createLazyStoreFactory } from './lazy-store-factory.js';
 
 export interface LambdaDepsOptions {
@@ -40,23 +42,38 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
     level: config.MAILGATE_LOG_LEVEL,
     fields: { service: 'mailgate', function: env.AWS_LAMBDA_FUNCTION_NAME },
   });
-  const credentials = createLazyCredentialStore(async () => {
+  const loadStore = async () => {
     const { SecretsManagerCredentialStore } = await import('../credentials/secrets-manager-store.js');
     return new SecretsManagerCredentialStore({
       prefix: config.MAILGATE_SECRET_PREFIX,
       cacheSeconds: config.MAILGATE_SECRET_CACHE_SECONDS,
       client: options.secretsManagerClient,
     });
+  };
+  const credentials = createLazyCredentialStore(loadStore);
+  // OAuth2 access tokens live per instance, in one manager both adapters share, loaded with the
+  // first of them; written back to Secrets Manager only with MAILGATE_OAUTH_WRITE_BACK (the
+  // function then needs PutSecretValue).
+  const tokenWriter = writesBackTokens(config) ? createLazyTokenWriter(loadStore) : undefined;
+  const tokens = lazy(async () => {
+    const { createTokenManager } = await import('../oauth2/create-token-manager.js');
+    return createTokenManager({ credentials, logger, ...(tokenWriter ? { writeBack: tokenWriter } : {}) });
   });
   const stores = createProtocolDispatcher({
     imap: createLazyStoreFactory(async () => {
-      const { createImapStoreFactory } = await import('../imap/imap-store-factory.js');
-      return createImapStoreFactory();
+      const [{ createImapStoreFactory }, manager] = await Promise.all([
+        import('../imap/imap-store-factory.js'),
+        tokens.get(),
+      ]);
+      return createImapStoreFactory({ tokens: manager });
     }, imapCapabilities),
     pop3: createLazyStoreFactory(
       async () => {
-        const { createPop3StoreFactory } = await import('../pop3/store-factory.js');
-        return createPop3StoreFactory();
+        const [{ createPop3StoreFactory }, manager] = await Promise.all([
+          import('../pop3/store-factory.js'),
+          tokens.get(),
+        ]);
+        return createPop3StoreFactory({ tokens: manager });
       },
       () => POP3_CAPABILITIES,
     ),
