@@ -90,16 +90,16 @@ describe('domain errors from the store', () => {
     expect(credentials.invalidated).toEqual([]);
   });
 
-  it.each([
-    'oauth_provider_unavailable',
-    'oauth_provider_timeout',
-  ] as const)('logs %s as an upstream failure (a warning), like the mail server failing', async (code) => {
-    const { request, stores, lines } = buildTestApp();
-    stores.behaviour.fail = new MailgateError(code, `detail for ${code}`);
-    await request(MESSAGE);
-    const warned = lines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'warn');
-    expect(warned).toEqual([expect.objectContaining({ message: 'upstream failure', code })]);
-  });
+  it.each(['oauth_provider_unavailable', 'oauth_provider_timeout'] as const)(
+    'logs %s as an upstream failure (a warning), like the mail server failing',
+    async (code) => {
+      const { request, stores, lines } = buildTestApp();
+      stores.behaviour.fail = new MailgateError(code, `detail for ${code}`);
+      await request(MESSAGE);
+      const warned = lines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'warn');
+      expect(warned).toEqual([expect.objectContaining({ message: 'upstream failure', code })]);
+    },
+  );
 
   it('maps stale ids to 409 and unsupported operations to 501', async () => {
     for (const [error, status] of [
