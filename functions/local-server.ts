@@ -39,8 +39,9 @@ async function main(): Promise<void> {
     imap: createImapStoreFactory(pool ? { pool, tokens } : { tokens }),
     pop3: createPop3StoreFactory({ tokens }),
   });
+  // The file (or Secrets Manager) store the CLI writes also serves the account API to admin tokens.
   const running = await startNodeServer(
-    { credentials, stores, config, logger },
+    { credentials, admin: credentials, stores, config, logger },
     { hostname: config.HOST, port: config.PORT },
   );
   const base = running.url;

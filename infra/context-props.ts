@@ -69,6 +69,8 @@ export function gatewayPropsFromContext(scope: Construct, read: ContextReader): 
     downloadTimeout: downloadTimeout === undefined ? undefined : Duration.seconds(downloadTimeout),
     reservedConcurrency: integer(read, 'reservedConcurrency'),
     downloadReservedConcurrency: integer(read, 'downloadReservedConcurrency'),
+    accountApi: boolean(read, 'accountApi'),
+    adminReservedConcurrency: integer(read, 'adminReservedConcurrency'),
     corsOrigins: list(read, 'corsOrigins'),
     logRetention: retention(read),
     streamingDownloads: boolean(read, 'streamingDownloads'),

@@ -22,6 +22,8 @@ export interface GatewayFunctionProps {
   environment: Record<string, string>;
   /** Map stack traces to the TypeScript sources at run time (`--enable-source-maps`); costs init time. */
   sourceMapStackTraces?: boolean;
+  /** The role's description; default: writes its own logs and reads the gateway's secrets. */
+  roleDescription?: string;
 }
 
 /**
@@ -43,7 +45,8 @@ export class GatewayFunction extends Construct {
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.description}: writes its own logs and reads the gateway's secrets`,
+      description:
+        props.roleDescription ?? `${props.description}: writes its own logs and reads the gateway's secrets`,
     });
     this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents');
 

@@ -11,8 +11,18 @@ export interface ThrottleProps {
   burstLimit: number;
 }
 
-export interface HttpFrontDoorProps {
+/** Routes that another integration serves instead of the default one. */
+export interface FrontDoorRoute {
+  path: string;
+  methods: apigw.HttpMethod[];
   integration: apigw.HttpRouteIntegration;
+}
+
+export interface HttpFrontDoorProps {
+  /** Serves every request no route in `routes` matches (the `$default` route). */
+  integration: apigw.HttpRouteIntegration;
+  /** Routes with an integration of their own (the account API): API Gateway prefers them to `$default`. */
+  routes?: FrontDoorRoute[];
   corsOrigins: string[];
   throttle: ThrottleProps;
   logRetention: logs.RetentionDays;
@@ -38,10 +48,11 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The HTTP API in front of the JSON function: every route goes to it (the
- * app does its own routing and authentication), on a `$default` stage with
- * throttling and JSON access logs. CORS preflights are answered by API
- * Gateway itself when origins are configured.
+ * The HTTP API in front of the JSON function: every request goes to it (the
+ * app does its own routing and authentication) except the `routes` given
+ * with their own integration, which API Gateway matches before `$default`;
+ * on a `$default` stage with throttling and JSON access logs. CORS
+ * preflights are answered by API Gateway itself when origins are configured.
  */
 export function createHttpFrontDoor(scope: Construct, id: string, props: HttpFrontDoorProps): apigw.HttpApi {
   const httpApi = new apigw.HttpApi(scope, id, {
@@ -57,6 +68,7 @@ export function createHttpFrontDoor(scope: Construct, id: string, props: HttpFro
               apigw.CorsHttpMethod.GET,
               apigw.CorsHttpMethod.HEAD,
               apigw.CorsHttpMethod.POST,
+              apigw.CorsHttpMethod.PUT,
               apigw.CorsHttpMethod.PATCH,
               apigw.CorsHttpMethod.DELETE,
             ],
@@ -71,6 +83,9 @@ export function createHttpFrontDoor(scope: Construct, id: string, props: HttpFro
             maxAge: Duration.hours(1),
           },
   });
+  for (const route of props.routes ?? []) {
+    httpApi.addRoutes({ path: route.path, methods: route.methods, integration: route.integration });
+  }
   const accessLogs = new logs.LogGroup(scope, `${id}AccessLogs`, {
     retention: props.logRetention,
     removalPolicy: RemovalPolicy.DESTROY,

@@ -7,8 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
-import { createHttpFrontDoor, type ThrottleProps } from './http-front-door.js';
-import { assertSecretPrefix, secretReadStatements } from './secret-read-policy.js';
+import { createHttpFrontDoor, type FrontDoorRoute, type ThrottleProps } from './http-front-door.js';
+import { assertSecretPrefix, secretReadStatements, secretWriteStatements } from './secret-read-policy.js';
 import { planApiTimeouts, planStreamTimeouts } from './timeouts.js';
 
 /**
@@ -41,6 +41,21 @@ export interface MailGatewayProps {
   reservedConcurrency?: number;
   /** Reserved concurrency of the download function. Default: `reservedConcurrency`. */
   downloadReservedConcurrency?: number;
+  /**
+   * Serve the account API (PUT and DELETE `/v1/accounts/{account}`,
+   * `/v1/tokens`) from a function of its own, the only one allowed to write
+   * secrets under the prefix. Default true; false leaves every function
+   * read-only and those routes answer 501.
+   */
+  accountApi?: boolean;
+  /**
+   * Reserved concurrency of the account API function. Default: unreserved.
+   * 1 makes its writes to the index secret strictly one at a time (calls
+   * beyond it are refused by Lambda, which API Gateway answers with a 5xx
+   * of its own); Secrets Manager has no conditional write, so two changes
+   * at once can lose an id from the index.
+   */
+  adminReservedConcurrency?: number;
   /** Browser origins allowed to call the API and the download URL. Default: none (no CORS headers). */
   corsOrigins?: string[];
   /** Retention of the function and access log groups. Default one month. */
@@ -65,9 +80,11 @@ export interface MailGatewayProps {
 
 /**
  * The mail gateway on AWS: the JSON API as a buffered function behind an
- * HTTP API, and (optionally) the raw and attachment downloads as a second
- * function behind a Function URL in RESPONSE_STREAM mode. Both read
- * credentials from Secrets Manager under one prefix and nothing else.
+ * HTTP API, (optionally) the raw and attachment downloads as a second
+ * function behind a Function URL in RESPONSE_STREAM mode, and (optionally)
+ * the account API as a third function behind the same HTTP API, on its own
+ * routes. The mail functions read credentials from Secrets Manager under one
+ * prefix and nothing else; only the account API's function may write there.
  *
  * The download function is built first and knows nothing of the API; the API
  * function receives the download URL. References therefore point one way
@@ -76,6 +93,8 @@ export interface MailGatewayProps {
 export class MailGateway extends Construct {
   readonly api: GatewayFunction;
   readonly downloads: GatewayFunction | undefined;
+  /** The account API's function; the only one that may write secrets. */
+  readonly admin: GatewayFunction | undefined;
   readonly httpApi: apigw.HttpApi;
   readonly downloadUrl: lambda.FunctionUrl | undefined;
   readonly #secretPrefix: string;
@@ -157,11 +176,49 @@ export class MailGateway extends Construct {
     });
     this.grantSecretsRead(this.api.role);
 
+    const integrationOptions = {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+      timeout: Duration.seconds(apiPlan.integrationTimeoutSeconds ?? 30),
+    };
+    const routes: FrontDoorRoute[] = [];
+    if (props.accountApi ?? true) {
+      // Same timeouts as the API: `?verify=true` logs in to a mail server (and may refresh an OAuth2 token).
+      this.admin = new GatewayFunction(this, 'Admin', {
+        entry: 'functions/lambda-admin.ts',
+        description: 'mailgate account API (admin tokens)',
+        roleDescription: "mailgate account API: writes its own logs and manages the gateway's secrets",
+        memorySize,
+        timeout: Duration.seconds(apiPlan.lambdaTimeoutSeconds),
+        reservedConcurrency: props.adminReservedConcurrency,
+        logRetention,
+        sourceMapStackTraces: props.sourceMapStackTraces,
+        environment: {
+          ...shared,
+          // Reads fresh what the CLI or another instance wrote: an admin call is rare, a stale read is not.
+          MAILGATE_SECRET_CACHE_SECONDS: '0',
+          MAILGATE_REQUEST_TIMEOUT_MS: String(apiPlan.requestDeadlineMs),
+        },
+      });
+      this.grantSecretsWrite(this.admin.role);
+      const admin = new HttpLambdaIntegration('Admin', this.admin.function, integrationOptions);
+      routes.push(
+        {
+          path: '/v1/accounts/{account}',
+          methods: [apigw.HttpMethod.PUT, apigw.HttpMethod.DELETE],
+          integration: admin,
+        },
+        {
+          path: '/v1/tokens',
+          methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD, apigw.HttpMethod.POST],
+          integration: admin,
+        },
+        { path: '/v1/tokens/{tokenId}', methods: [apigw.HttpMethod.DELETE], integration: admin },
+      );
+    }
+
     this.httpApi = createHttpFrontDoor(this, 'Http', {
-      integration: new HttpLambdaIntegration('Api', this.api.function, {
-        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-        timeout: Duration.seconds(apiPlan.integrationTimeoutSeconds ?? 30),
-      }),
+      integration: new HttpLambdaIntegration('Api', this.api.function, integrationOptions),
+      routes,
       corsOrigins,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
       logRetention,
@@ -179,6 +236,13 @@ export class MailGateway extends Construct {
   /** Lets `grantee` read the gateway's secrets (and decrypt them with the CMK, through Secrets Manager only). */
   grantSecretsRead(grantee: iam.IGrantable): void {
     for (const statement of secretReadStatements(this, this.#secretPrefix, this.#secretsKey)) {
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    }
+  }
+
+  /** Lets `grantee` create, write, describe and delete the gateway's secrets (the account API's function only). */
+  grantSecretsWrite(grantee: iam.IGrantable): void {
+    for (const statement of secretWriteStatements(this, this.#secretPrefix, this.#secretsKey)) {
       grantee.grantPrincipal.addToPrincipalPolicy(statement);
     }
   }

@@ -19,6 +19,61 @@ export function assertSecretPrefix(prefix: string): void {
   }
 }
 
+/** The secrets under the prefix (Secrets Manager appends "-XXXXXX" to every secret ARN, hence the trailing star). */
+function secretsArnPattern(scope: Construct, prefix: string): string {
+  assertSecretPrefix(prefix);
+  return Stack.of(scope).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${prefix}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** Actions on the gateway's secrets that the account API (the admin function) needs, and no other function. */
+export const SECRET_WRITE_ACTIONS = [
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:CreateSecret',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:DescribeSecret',
+] as const;
+
+/**
+ * The statements the admin function needs to manage credentials: the
+ * actions the store's write methods call (SecretsManagerCredentialStore:
+ * GetSecretValue, PutSecretValue, then CreateSecret for a new name;
+ * DescribeSecret and DeleteSecret to remove), on the prefix and nothing
+ * else. With a customer managed key, Decrypt and GenerateDataKey on that key
+ * (writing a new version encrypts it), only through Secrets Manager.
+ */
+export function secretWriteStatements(
+  scope: Construct,
+  prefix: string,
+  key?: kms.IKey,
+): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'ManageMailgateSecrets',
+      actions: [...SECRET_WRITE_ACTIONS],
+      resources: [secretsArnPattern(scope, prefix)],
+    }),
+  ];
+  if (key !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'EncryptMailgateSecrets',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
+        },
+      }),
+    );
+  }
+  return statements;
+}
+
 /**
  * The statements the request-serving functions need to read credentials:
  * GetSecretValue on the prefix and nothing else (the store keeps an index
@@ -30,15 +85,8 @@ export function secretReadStatements(
   prefix: string,
   key?: kms.IKey,
 ): iam.PolicyStatement[] {
-  assertSecretPrefix(prefix);
   const stack = Stack.of(scope);
-  // Secrets Manager appends "-XXXXXX" to every secret ARN, hence the trailing star on the name.
-  const secretsArn = stack.formatArn({
-    service: 'secretsmanager',
-    resource: 'secret',
-    resourceName: `${prefix}*`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
+  const secretsArn = secretsArnPattern(scope, prefix);
   const statements = [
     new iam.PolicyStatement({
       sid: 'ReadMailgateSecrets',

@@ -1,4 +1,5 @@
 import { ACCOUNT_ID_PATTERN } from '../credentials/account.js';
+import { TOKEN_SCOPES } from '../credentials/store.js';
 import { type CommandContext, formatTable } from './command-context.js';
 import { type OptionValues, requireChoice, requireOption } from './parse-command.js';
 import { UsageError } from './usage-error.js';
@@ -17,8 +18,12 @@ function parseAccounts(text: string): string[] | '*' {
  * @throws Error when a granted account does not exist, which is nearly always a typo.
  */
 export async function createToken(ctx: CommandContext, values: OptionValues): Promise<void> {
-  const accounts = parseAccounts(requireOption(values, 'accounts'));
-  const scope = requireChoice(values, 'scope', ['read', 'write'] as const);
+  const scope = requireChoice(values, 'scope', TOKEN_SCOPES);
+  // An admin token manages every account and reads no mail: it is never limited to some accounts.
+  if (scope === 'admin' && values.accounts !== undefined) {
+    throw new UsageError('--scope admin manages every account; it takes no --accounts');
+  }
+  const accounts = scope === 'admin' ? '*' : parseAccounts(requireOption(values, 'accounts'));
   const label = typeof values.label === 'string' ? values.label : undefined;
   if (accounts !== '*') {
     const known = new Set(await ctx.store.listAccountIds());
@@ -27,7 +32,12 @@ export async function createToken(ctx: CommandContext, values: OptionValues): Pr
   }
   const { token, record } = await ctx.store.createToken({ accounts, scope, label });
   ctx.stdout.write(`${token}\n`);
-  const granted = accounts === '*' ? 'all accounts' : accounts.join(', ');
+  const granted =
+    scope === 'admin'
+      ? 'the account API: accounts and tokens, no mail'
+      : accounts === '*'
+        ? 'all accounts'
+        : accounts.join(', ');
   ctx.stderr.write(
     `Created token ${record.tokenId} (${scope}; ${granted}). It is shown only this once: store it now.\n`,
   );

@@ -34,7 +34,10 @@ Accounts
 
 Tokens
   token create --accounts ID,ID|'*' --scope read|write [--label TEXT]
+  token create --scope admin [--label TEXT]
       Prints the new token once on stdout; only its hash is stored.
+      An admin token calls the account API (PUT/DELETE /v1/accounts/{id},
+      /v1/tokens) for every account and reads no mail.
   token list                        id, scope, accounts, label, creation time
   token revoke <tokenId>
 

@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../mail/errors.js';
 import { type Account, accountDocumentSchema, type OAuthApp, oauthAppSchema } from './account.js';
-import type { TokenRecord } from './store.js';
+import { TOKEN_SCOPES, type TokenRecord } from './store.js';
 import { TOKEN_ID_PATTERN } from './tokens.js';
 
 const tokenRecordSchema = z
   .object({
     tokenId: z.string().regex(TOKEN_ID_PATTERN),
     accounts: z.union([z.literal('*'), z.array(z.string().min(1))]),
-    scope: z.enum(['read', 'write']),
+    scope: z.enum(TOKEN_SCOPES),
     hash: z.string().regex(/^[0-9a-f]{64}$/),
     label: z.string().nullable(),
     createdAt: z.string().min(1),
   })
-  .strict();
+  .strict()
+  .refine((record) => record.scope !== 'admin' || record.accounts === '*', {
+    path: ['accounts'],
+    message: 'an admin token grants every account: "*"',
+  });
 
 /**
  * Describes zod issues by path and expectation only. Issue messages built by

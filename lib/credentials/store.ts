@@ -1,6 +1,15 @@
 import type { Account, AccountDocument, OAuthApp } from './account.js';
 
-export type TokenScope = 'read' | 'write';
+/**
+ * `read`: GET on the granted accounts' mail. `write`: every mail route of the
+ * granted accounts. `admin`: the account API (store and remove accounts, mint
+ * and revoke read/write tokens) and the account list without `probe`, but no
+ * mail at all; its grant is always every account (`accounts: '*'`).
+ */
+export type TokenScope = 'read' | 'write' | 'admin';
+
+/** The scopes, in the order the CLI and the documents list them. */
+export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const satisfies readonly TokenScope[];
 
 /** What a bearer token grants. `accounts: '*'` grants every account. */
 export interface TokenGrant {
@@ -67,7 +76,7 @@ export interface OAuth2TokenWriter {
   updateOAuth2Tokens(id: string, expectedRefreshToken: string, next: OAuth2TokenUpdate): Promise<boolean>;
 }
 
-/** Write side used by the admin CLI. */
+/** Write side used by the admin CLI and the account API (`admin` tokens). */
 export interface AdminCredentialStore extends CredentialStore, OAuth2TokenWriter {
   putAccount(id: string, document: AccountDocument): Promise<void>;
   removeAccount(id: string): Promise<boolean>;

@@ -21,11 +21,17 @@ export interface NewTokenGrant {
   label?: string;
 }
 
-/** A fresh token in clear (to show once) and the record to store. */
+/**
+ * A fresh token in clear (to show once) and the record to store.
+ * @throws RangeError for an admin grant that names accounts: an admin token manages every account.
+ */
 export function mintToken(
   grant: NewTokenGrant,
   now: Date = new Date(),
 ): { token: string; record: TokenRecord } {
+  if (grant.scope === 'admin' && grant.accounts !== '*') {
+    throw new RangeError('an admin token grants every account: accounts must be "*"');
+  }
   let tokenId = '';
   for (let i = 0; i < 12; i += 1) tokenId += TOKEN_ID_ALPHABET[randomInt(TOKEN_ID_ALPHABET.length)];
   const token = `mg_${tokenId}_${randomBytes(32).toString('base64url')}`;

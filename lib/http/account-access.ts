@@ -9,13 +9,34 @@ export function grantIncludes(grant: TokenGrant, accountId: string): boolean {
   return grant.accounts === '*' || grant.accounts.includes(accountId);
 }
 
+/** Why an admin token gets 403 on a mail route. */
+export const ADMIN_TOKEN_NO_MAIL =
+  'An admin token manages accounts and tokens only; mail needs a read or write token.';
+
+/**
+ * For every route that reaches an account's mail (through `resolveAccount`).
+ * @throws ForbiddenError for an admin token: `admin` does not imply `read` or `write`.
+ */
+export function requireMailScope(c: Context<AppEnv>): void {
+  if (c.get('grant').scope === 'admin') throw new ForbiddenError(ADMIN_TOKEN_NO_MAIL);
+}
+
 /**
  * Loads an account the token grants. An account outside the grant fails
  * before any lookup, with the very error a missing account gets, so a token
- * cannot learn whether another tenant's account exists.
- * @throws AccountNotFoundError, ConfigurationError (malformed stored document)
+ * cannot learn whether another tenant's account exists. Every mail route
+ * comes through here, so an admin token is refused here (403) unless the
+ * caller says the route reads no mail (`mail: false`: the account without
+ * `probe`, which is administration).
+ * @throws ForbiddenError (an admin token on a mail route), AccountNotFoundError,
+ *   ConfigurationError (malformed stored document)
  */
-export async function resolveAccount(c: Context<AppEnv>, accountId: string): Promise<Account> {
+export async function resolveAccount(
+  c: Context<AppEnv>,
+  accountId: string,
+  options: { mail?: boolean } = {},
+): Promise<Account> {
+  if (options.mail !== false) requireMailScope(c);
   const grant = c.get('grant');
   if (!ACCOUNT_ID_PATTERN.test(accountId) || !grantIncludes(grant, accountId)) {
     throw new AccountNotFoundError();

@@ -1,11 +1,18 @@
 import type { Config } from '../config/env.js';
-import type { CredentialStore, TokenGrant } from '../credentials/store.js';
+import type { AdminCredentialStore, CredentialStore, TokenGrant } from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
 import type { MailStoreFactory } from '../mail/store.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
 export interface AppDeps {
   credentials: CredentialStore;
+  /**
+   * The write side of the credential store, for the account API (`admin`
+   * tokens). Absent, those routes answer 501 `unsupported_operation`: on AWS
+   * the mail API function holds no write access, and API Gateway sends the
+   * account API to a function of its own (functions/lambda-admin.ts).
+   */
+  admin?: AdminCredentialStore;
   stores: MailStoreFactory;
   config: Config;
   logger: Logger;

@@ -8,6 +8,7 @@ import { deadline } from './middleware/deadline.js';
 import { jsonCharset } from './middleware/json-charset.js';
 import { requestId } from './middleware/request-id.js';
 import { accountsRouter } from './routes/accounts/accounts.index.js';
+import { adminRouter } from './routes/admin/admin.index.js';
 import { appendRouter } from './routes/append/append.index.js';
 import { bulkRouter } from './routes/bulk/bulk.index.js';
 import { downloadsRouter } from './routes/downloads/downloads.index.js';
@@ -29,13 +30,15 @@ const FEATURE_ROUTERS = [
   appendRouter,
   mailboxWritesRouter,
   syncRouter,
+  adminRouter,
 ];
 
-/**
- * Builds the gateway's HTTP app. It knows nothing of the runtime: the
- * Lambda and Node entry points wrap the same app with their adapters.
- */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+/** The middleware, routers and handlers every app of the gateway shares. */
+function buildApp(
+  deps: AppDeps,
+  routers: ReadonlyArray<OpenAPIHono<AppEnv>>,
+  mount: (app: OpenAPIHono<AppEnv>) => void = () => {},
+): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
   app.use('*', requestId(deps));
@@ -44,11 +47,33 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', deadline(deps.config.MAILGATE_REQUEST_TIMEOUT_MS));
   app.use('/v1/*', bearerAuth());
 
-  for (const router of FEATURE_ROUTERS) app.route('/', router);
-  mountMeta(app);
+  for (const router of routers) app.route('/', router);
+  mount(app);
 
   let allowedMethods: AllowedMethods | undefined;
   app.notFound(createNotFoundHandler(() => (allowedMethods ??= createAllowedMethods(app.routes))));
   app.onError(createErrorHandler());
   return app;
+}
+
+/**
+ * Builds the gateway's HTTP app. It knows nothing of the runtime: the
+ * Lambda and Node entry points wrap the same app with their adapters. The
+ * account API is always routed and documented; without `deps.admin` it
+ * answers 501 (see AppDeps.admin).
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  return buildApp(deps, FEATURE_ROUTERS, mountMeta);
+}
+
+/**
+ * The account API alone (PUT and DELETE `/v1/accounts/{account}`,
+ * `/v1/tokens`), with the same authentication, deadline and errors: the
+ * app of the admin function on AWS (functions/lambda-admin.ts), the only
+ * one given write access to the credential store. Anything else is 404.
+ */
+export function createAdminApp(
+  deps: AppDeps & { admin: NonNullable<AppDeps['admin']> },
+): OpenAPIHono<AppEnv> {
+  return buildApp(deps, [adminRouter]);
 }

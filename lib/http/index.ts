@@ -1,3 +1,3 @@
-export { createApp } from './app.js';
+export { createAdminApp, createApp } from './app.js';
 export type { AppDeps, AppEnv } from './app-env.js';
 export { statusForCode } from './problem.js';

@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '../config/env.js';
+import type { AdminCredentialStore } from '../credentials/store.js';
 import type { AppDeps } from '../http/app-env.js';
 import { imapCapabilities } from '../imap/session/imap-capabilities.js';
 import { createLogger } from '../log/create-logger.js';
@@ -8,6 +9,7 @@ import { ConfigurationError } from '../mail/errors.js';
 import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { POP3_CAPABILITIES } from '../pop3/store-capabilities.js';
 import { lazy } from './lazy.js';
+import { createLazyAdminCredentialStore } from './lazy-admin-credential-store.js';
 import { createLazyCredentialStore, createLazyTokenWriter } from './lazy-credential-store.js';
 import { createLazyStoreFactory } from './lazy-store-factory.js';
 
@@ -15,6 +17,12 @@ export interface LambdaDepsOptions {
   env?: Record<string, string | undefined>;
   /** Only for tests in-process; the deployed functions use the SDK's default client (region from AWS_REGION). */
   secretsManagerClient?: SecretsManagerClient;
+  /**
+   * The admin function only (functions/lambda-admin.ts): build the write side
+   * of the store, as `deps.admin` and as `deps.credentials` (one object, so
+   * what it writes it reads back at once). The mail functions never get one.
+   */
+  admin?: boolean;
 }
 
 /**
@@ -50,11 +58,12 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
       client: options.secretsManagerClient,
     });
   };
-  const credentials = createLazyCredentialStore(loadStore);
+  const admin = options.admin ? createLazyAdminCredentialStore(loadStore) : undefined;
+  const credentials = admin ?? createLazyCredentialStore(loadStore);
   // OAuth2 access tokens live per instance, in one manager both adapters share, loaded with the
   // first of them; written back to Secrets Manager only with MAILGATE_OAUTH_WRITE_BACK (the
   // function then needs PutSecretValue).
-  const tokenWriter = writesBackTokens(config) ? createLazyTokenWriter(loadStore) : undefined;
+  const tokenWriter = writesBackTokens(config) ? (admin ?? createLazyTokenWriter(loadStore)) : undefined;
   const tokens = lazy(async () => {
     const { createTokenManager } = await import('../oauth2/create-token-manager.js');
     return createTokenManager({ credentials, logger, ...(tokenWriter ? { writeBack: tokenWriter } : {}) });
@@ -78,5 +87,19 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
       () => POP3_CAPABILITIES,
     ),
   });
-  return { config, logger, credentials, stores };
+  return { config, logger, credentials, ...(admin === undefined ? {} : { admin }), stores };
+}
+
+/**
+ * The admin function's dependencies: those of createLambdaDeps with the
+ * write side of the store (IAM allows that function, and only it, to write).
+ * @throws ConfigurationError as createLambdaDeps.
+ */
+export function createAdminLambdaDeps(
+  options: Omit<LambdaDepsOptions, 'admin'> = {},
+): AppDeps & { admin: AdminCredentialStore } {
+  const deps = createLambdaDeps({ ...options, admin: true });
+  const { admin } = deps;
+  if (admin === undefined) throw new Error('createLambdaDeps built no admin store');
+  return { ...deps, admin };
 }

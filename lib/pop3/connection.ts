@@ -182,6 +182,7 @@ export class Pop3Connection {
           phase: request.phase,
           command: request.verb,
           responseCode: status.code,
+          responseText: status.text,
         }),
       );
       return false;

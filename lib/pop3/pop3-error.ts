@@ -1,7 +1,9 @@
 /**
  * Failures inside the POP3 client before they are mapped to domain errors.
- * They never hold credentials or server text: only the command verb, the
- * RFC 2449 response code and what went wrong.
+ * They never hold credentials: only the command verb, the RFC 2449 response
+ * code, what went wrong and, for a -ERR, the server's own words
+ * (`responseText`), which no domain error's detail repeats; only the account
+ * API's `?verify=true` quotes them, sanitised, to whoever sent the account.
  */
 
 export type Pop3FailureKind =
@@ -33,6 +35,8 @@ export class Pop3Error extends Error {
   readonly responseCode: string | null;
   /** Seconds to wait before retrying, when the server told us (LOGIN-DELAY in CAPA). */
   readonly retryAfter: number | null;
+  /** A -ERR's text after the response code, control characters replaced and at most 200 characters. */
+  readonly responseText: string | null;
 
   constructor(
     kind: Pop3FailureKind,
@@ -42,6 +46,7 @@ export class Pop3Error extends Error {
       command?: string | null;
       responseCode?: string | null;
       retryAfter?: number | null;
+      responseText?: string | null;
       cause?: unknown;
     },
   ) {
@@ -52,5 +57,9 @@ export class Pop3Error extends Error {
     this.command = details.command ?? null;
     this.responseCode = details.responseCode ?? null;
     this.retryAfter = details.retryAfter ?? null;
+    this.responseText =
+      typeof details.responseText === 'string'
+        ? details.responseText.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 200)
+        : null;
   }
 }

@@ -43,6 +43,19 @@ const CONTRACT_PATHS: Array<[method: string, path: string]> = [
   ['post', `${MAILBOX}/messages/bulk`],
   ['get', `${MAILBOX}/changes`],
   ['get', `${MAILBOX}/wait`],
+  ['put', '/v1/accounts/{account}'],
+  ['delete', '/v1/accounts/{account}'],
+  ['post', '/v1/tokens'],
+  ['get', '/v1/tokens'],
+  ['delete', '/v1/tokens/{tokenId}'],
+];
+/** The account API (admin tokens), with the operationId each must carry. */
+const ACCOUNT_API: Array<[method: string, path: string, operationId: string]> = [
+  ['put', '/v1/accounts/{account}', 'putAccount'],
+  ['delete', '/v1/accounts/{account}', 'deleteAccount'],
+  ['post', '/v1/tokens', 'createToken'],
+  ['get', '/v1/tokens', 'listTokens'],
+  ['delete', '/v1/tokens/{tokenId}', 'revokeToken'],
 ];
 
 type Operation = {
@@ -191,5 +204,73 @@ describe('/openapi.json for the write and sync routes', () => {
       document as unknown as { components: { schemas: Record<string, { properties: object }> } }
     ).components.schemas;
     expect(schemas.Changes?.properties).toHaveProperty('removedComplete');
+  });
+});
+
+describe('/openapi.json for the account API', () => {
+  type Described = Operation & {
+    operationId?: string;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    requestBody?: { content: Record<string, { schema: unknown; example?: unknown; examples?: unknown }> };
+    responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }>;
+  };
+  const operation = async (method: string, path: string) =>
+    (await fetchDocument()).paths[path]?.[method] as Described | undefined;
+
+  it.each(ACCOUNT_API)(
+    'documents %s %s as %s, with a summary, a description and problem examples',
+    async (method, path, id) => {
+      const described = await operation(method, path);
+      expect(described?.operationId).toBe(id);
+      expect(described?.summary).toMatch(/admin/);
+      expect(described?.description).toMatch(/admin/);
+      expect(described?.tags).toEqual(['Account API']);
+      for (const status of ['401', '403', '500', '501', '504']) {
+        expect(described?.responses[status]?.content, `${status}`).toHaveProperty([
+          'application/problem+json',
+        ]);
+      }
+      expect(described?.responses['403']?.content?.['application/problem+json']?.example).toMatchObject({
+        code: 'forbidden',
+      });
+    },
+  );
+
+  it('documents the account document with examples, verify, 201/200, 422 and no secret in the answer schema', async () => {
+    const document = await fetchDocument();
+    const put = document.paths['/v1/accounts/{account}']!.put as unknown as Described;
+    expect(Object.keys(put.requestBody!.content)).toEqual(['application/json']);
+    expect(put.requestBody!.content['application/json']!.examples).toHaveProperty('oauth2');
+    expect(put.parameters!.map((p) => `${p.in} ${p.name}`).sort()).toEqual(['path account', 'query verify']);
+    expect(Object.keys(put.responses)).toEqual(
+      expect.arrayContaining(['200', '201', '400', '413', '415', '422', '502', '504']),
+    );
+    expect(put.responses['422']!.content!['application/problem+json']!.example).toMatchObject({
+      code: 'verification_failed',
+    });
+    const schemas = (
+      document as unknown as { components: { schemas: Record<string, { properties: object }> } }
+    ).components.schemas;
+    expect(schemas.AccountDocument?.properties).toHaveProperty('oauth2');
+    const propertyNames = (schema: unknown): string[] => {
+      if (schema === null || typeof schema !== 'object') return [];
+      const { properties, ...rest } = schema as { properties?: Record<string, unknown> };
+      return [
+        ...Object.keys(properties ?? {}),
+        ...Object.values(properties ?? {}).flatMap(propertyNames),
+        ...Object.values(rest).flatMap(propertyNames),
+      ];
+    };
+    const answered = propertyNames(schemas.StoredAccount);
+    expect(answered).toEqual(expect.arrayContaining(['id', 'host', 'user', 'auth', 'clientId']));
+    for (const secret of ['password', 'refreshToken', 'accessToken', 'clientSecret', 'tlsOptions']) {
+      expect(answered).not.toContain(secret);
+    }
+    const token = document.paths['/v1/tokens']!.post as unknown as Described;
+    expect(token.responses['201']).toBeDefined();
+    expect(propertyNames(schemas.Token)).not.toContain('hash');
+    expect(propertyNames(schemas.CreatedToken)).toContain('token');
   });
 });

@@ -83,7 +83,7 @@ afterAll(async () => {
 describe('cdk synth and the synthesized bundles', () => {
   it('synthesizes offline, without credentials, into self-contained minified ESM bundles with source maps', async () => {
     expect(gw.synthesis.proxiedConnections).toBe(0);
-    for (const part of ['JSON API', 'downloads']) {
+    for (const part of ['JSON API', 'downloads', 'account API']) {
       const { assetDir } = gw.synthesis.fn(part);
       const files = (await readdir(assetDir, { recursive: true })).filter((name) => name.endsWith('.mjs'));
       // Split: index.mjs plus lazily imported chunks (the SDK, the IMAP and POP3 adapters).
@@ -232,4 +232,71 @@ describe('the streaming download bundle, invoked with Function URL events', () =
     expect(messageJson.statusCode).toBe(404);
     expect(JSON.parse(Buffer.concat(body).toString())).toMatchObject({ code: 'not_found' });
   });
+});
+
+describe('the account API bundle, invoked with API Gateway v2 events', () => {
+  const document = (password: string) => ({ ...gw.user.account(), password });
+
+  it('serves nothing to a mail token, and no mail to an admin token', async () => {
+    const refused = await gw.callAdmin('GET', '/v1/tokens', { token: gw.token });
+    expect(refused.statusCode).toBe(403);
+    expect(json(refused)).toMatchObject({ code: 'forbidden' });
+    const mail = await gw.callApi(`${inbox}/messages`, { token: gw.adminToken });
+    expect(mail.statusCode).toBe(403);
+    const notServed = await gw.callAdmin('GET', `${inbox}/messages`, { token: gw.token });
+    expect(notServed.statusCode).toBe(404);
+    expect(json(notServed)).toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses a wrong password with 422 after a real login, writing no secret', async () => {
+    const writesBefore = gw.secrets.calls.filter((call) => call.action !== 'GetSecretValue').length;
+    const result = await gw.callAdmin('PUT', '/v1/accounts/wrong', {
+      query: 'verify=true',
+      json: document('not-the-password'),
+    });
+    expect(result.statusCode).toBe(422);
+    expect(json(result)).toMatchObject({ code: 'verification_failed' });
+    expect(result.body).not.toContain('not-the-password');
+    expect(gw.secrets.calls.filter((call) => call.action !== 'GetSecretValue')).toHaveLength(writesBefore);
+    expect(gw.secrets.secrets.has('mailgate/accounts/wrong')).toBe(false);
+  }, 60_000);
+
+  it('verifies and stores an account, then mints a token the API function accepts for it', async () => {
+    const stored = await gw.callAdmin('PUT', '/v1/accounts/onboarded', {
+      query: 'verify=true',
+      json: document(gw.user.password),
+    });
+    expect(stored.statusCode).toBe(201);
+    expect(stored.body).not.toContain(gw.user.password);
+    expect(json(stored)).toMatchObject({ id: 'onboarded', verified: true, auth: 'password' });
+    expect(JSON.parse(gw.secrets.secrets.get('mailgate/accounts/onboarded') ?? '{}')).toEqual(
+      document(gw.user.password),
+    );
+    const writes = gw.secrets.calls.filter((call) => call.action !== 'GetSecretValue');
+    expect(writes.every((call) => call.secretId.startsWith('mailgate/'))).toBe(true);
+    expect(writes.map((call) => call.action)).toEqual(
+      expect.arrayContaining(['CreateSecret', 'PutSecretValue']),
+    );
+
+    const minted = await gw.callAdmin('POST', '/v1/tokens', {
+      json: { accounts: ['onboarded'], scope: 'read' },
+    });
+    expect(minted.statusCode).toBe(201);
+    const { token, id } = json(minted) as { token: string; id: string };
+    // The API function reads the index again for an id it does not know at most every 5 s.
+    let listed: BufferedResult | undefined;
+    for (let tries = 0; tries < 14; tries++) {
+      listed = await gw.callApi('/v1/accounts/onboarded/mailboxes/INBOX/messages', { token });
+      if (listed.statusCode !== 401) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(listed?.statusCode).toBe(200);
+
+    const revoked = await gw.callAdmin('DELETE', `/v1/tokens/${id}`);
+    expect(revoked.statusCode).toBe(204);
+    expect(gw.secrets.secrets.has(`mailgate/tokens/${id}`)).toBe(false);
+    const removed = await gw.callAdmin('DELETE', '/v1/accounts/onboarded');
+    expect(removed.statusCode).toBe(204);
+    expect(JSON.parse(gw.secrets.secrets.get('mailgate/index') ?? '{}').accounts).toEqual([ACCOUNT_ID]);
+  }, 60_000);
 });

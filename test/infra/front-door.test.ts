@@ -25,6 +25,54 @@ describe('MailGateway front door', () => {
     });
   });
 
+  it('sends the account API to its own function and everything else to the JSON function', () => {
+    const template = buildTemplate();
+    const fns = template.findResources('AWS::Lambda::Function') as Resources;
+    const idOf = (part: string) =>
+      Object.entries(fns).find(([, fn]) => String(fn.Properties?.Description).includes(part))![0];
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Resources;
+    const targetOf = (integrationId: string) => {
+      const uri = JSON.stringify(integrations[integrationId]?.Properties?.IntegrationUri);
+      return Object.keys(fns).find((fnId) => uri.includes(`"${fnId}"`));
+    };
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Resources).map(
+      (route) => {
+        const join = (route.Properties!.Target as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+        const target = join[1]
+          .map((part) => (typeof part === 'string' ? part : (part as { Ref: string }).Ref))
+          .join('');
+        return [String(route.Properties?.RouteKey), targetOf(target.replace(/^integrations\//, ''))];
+      },
+    );
+    expect(routes.sort()).toEqual(
+      [
+        ['$default', idOf('JSON API')],
+        ['DELETE /v1/accounts/{account}', idOf('account API')],
+        ['DELETE /v1/tokens/{tokenId}', idOf('account API')],
+        ['GET /v1/tokens', idOf('account API')],
+        ['HEAD /v1/tokens', idOf('account API')],
+        ['POST /v1/tokens', idOf('account API')],
+        ['PUT /v1/accounts/{account}', idOf('account API')],
+      ].sort(),
+    );
+    // API Gateway may invoke the admin function, and only from this API.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [idOf('account API'), 'Arn'] },
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+
+  it('without the account API, builds no admin function and routes everything to the JSON function', () => {
+    const template = buildTemplate({ accountApi: false });
+    const descriptions = Object.values(template.findResources('AWS::Lambda::Function') as Resources).map(
+      (fn) => String(fn.Properties?.Description),
+    );
+    expect(descriptions.some((d) => d.includes('account API'))).toBe(false);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    buildTemplateFromContext({ accountApi: 'false' }).resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+  });
+
   it('answers CORS for the configured origins on both the API and the download URL', () => {
     const origins = ['https://mail.example.com', 'https://admin.example.com'];
     const template = buildTemplate({ corsOrigins: origins });
@@ -32,7 +80,7 @@ describe('MailGateway front door', () => {
       CorsConfiguration: {
         AllowOrigins: origins,
         AllowHeaders: Match.arrayWith(['authorization', 'content-type']),
-        AllowMethods: Match.arrayWith(['GET', 'POST', 'PATCH', 'DELETE']),
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
         ExposeHeaders: Match.arrayWith(['content-disposition', 'www-authenticate', 'x-request-id']),
       },
     });
@@ -55,14 +103,24 @@ describe('MailGateway front door', () => {
   });
 
   it('bounds each function by its reserved concurrency (the cap on simultaneous mail sessions)', () => {
-    const template = buildTemplate({ reservedConcurrency: 10, downloadReservedConcurrency: 4 });
+    const template = buildTemplate({
+      reservedConcurrency: 10,
+      downloadReservedConcurrency: 4,
+      adminReservedConcurrency: 1,
+    });
     const reserved = Object.values(template.findResources('AWS::Lambda::Function') as Resources)
       .map((fn) => [String(fn.Properties?.Description), fn.Properties?.ReservedConcurrentExecutions])
       .sort();
     expect(reserved).toEqual([
       ['mailgate JSON API', 10],
+      ['mailgate account API (admin tokens)', 1],
       ['mailgate raw and attachment downloads (streamed)', 4],
     ]);
+    // Unreserved unless asked: a new AWS account cannot reserve any concurrency at all.
+    const admin = Object.values(buildTemplate().findResources('AWS::Lambda::Function') as Resources).find(
+      (fn) => String(fn.Properties?.Description).includes('account API'),
+    );
+    expect(admin?.Properties?.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('exports the API and download URLs as stack outputs', () => {
@@ -100,18 +158,20 @@ describe('MailGateway props', () => {
       timeoutSeconds: '20',
       downloadTimeoutSeconds: '600',
       reservedConcurrency: '12',
+      adminReservedConcurrency: '2',
       corsOrigins: 'https://a.example, https://b.example',
       logRetentionDays: '90',
       logLevel: 'warn',
     });
     const fns = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
     for (const fn of fns) {
-      expect(fn.Properties).toMatchObject({ MemorySize: 512, ReservedConcurrentExecutions: 12 });
+      const admin = String(fn.Properties?.Description).includes('account API');
+      expect(fn.Properties).toMatchObject({ MemorySize: 512, ReservedConcurrentExecutions: admin ? 2 : 12 });
       expect(fn.Properties?.Environment).toMatchObject({
         Variables: { MAILGATE_SECRET_PREFIX: 'prod/mailgate/', MAILGATE_LOG_LEVEL: 'warn' },
       });
     }
-    expect(fns.map((fn) => fn.Properties?.Timeout).sort()).toEqual([20, 600]);
+    expect(fns.map((fn) => fn.Properties?.Timeout).sort()).toEqual([20, 20, 600]);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: { AllowOrigins: ['https://a.example', 'https://b.example'] },
@@ -129,6 +189,7 @@ describe('MailGateway props', () => {
 
   it('turns streaming downloads off from context, and names the bad key when a value is unusable', () => {
     buildTemplateFromContext({ streamingDownloads: 'false' }).resourceCountIs('AWS::Lambda::Url', 0);
+    expect(() => buildTemplateFromContext({ accountApi: 'perhaps' })).toThrow(/context accountApi/);
     expect(() => buildTemplateFromContext({ memorySize: 'lots' })).toThrow(/context memorySize/);
     expect(() => buildTemplateFromContext({ logRetentionDays: '8' })).toThrow(/context logRetentionDays/);
     expect(() => buildTemplateFromContext({ streamingDownloads: 'maybe' })).toThrow(

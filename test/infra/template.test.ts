@@ -27,18 +27,31 @@ function functions(template: Template) {
       ? undefined
       : { id: entry[0], props: entry[1].Properties as Record<string, unknown> };
   };
-  return { all, api: find('JSON API'), downloads: find('downloads') };
+  return { all, api: find('JSON API'), downloads: find('downloads'), admin: find('account API') };
 }
+
+/** The logical id of a function's role. */
+function roleOf(fn: { props: Record<string, unknown> } | undefined): string | undefined {
+  return (fn?.props.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0];
+}
+
+const WRITE_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+];
 
 function environmentOf(fn: { props: Record<string, unknown> } | undefined): Record<string, unknown> {
   return (fn?.props.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
 }
 
 describe('MailGateway template', () => {
-  it('runs both functions on Node 22, ARM64, with the bundled ESM handler', () => {
-    const { all, api, downloads } = functions(buildTemplate());
-    expect(Object.keys(all)).toHaveLength(2);
-    for (const fn of [api, downloads]) {
+  it('runs the three functions on Node 22, ARM64, with the bundled ESM handler', () => {
+    const { all, api, downloads, admin } = functions(buildTemplate());
+    expect(Object.keys(all)).toHaveLength(3);
+    for (const fn of [api, downloads, admin]) {
       expect(fn?.props).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -48,26 +61,41 @@ describe('MailGateway template', () => {
     }
   });
 
-  it('grants only GetSecretValue on the prefix pattern, plus writing each function its own log group', () => {
+  it('grants the mail functions only GetSecretValue on the prefix pattern, plus writing each function its own log group', () => {
     const template = buildTemplate();
+    const { api, downloads, admin } = functions(template);
     const statements = policyStatements(template);
     const secretStatements = statements.filter((s) =>
       asList(s.Action).some((a) => a.startsWith('secretsmanager:')),
     );
-    // One per function role, each exactly the one action on exactly the prefix ARN.
-    expect(secretStatements).toHaveLength(2);
+    // One per function role, each on exactly the prefix ARN.
+    expect(secretStatements).toHaveLength(3);
     for (const statement of secretStatements) {
       expect(statement.Effect).toBe('Allow');
-      expect(asList(statement.Action)).toEqual(['secretsmanager:GetSecretValue']);
       expect(asList(statement.Resource).map(render)).toEqual([SECRETS_ARN]);
       expect(statement.Condition).toBeUndefined();
+      expect(statement.roles).toHaveLength(1);
+    }
+    const secretActionsOf = (role: string | undefined) =>
+      secretStatements
+        .filter((s) => s.roles.includes(String(role)))
+        .flatMap((s) => asList(s.Action))
+        .sort();
+    // The mail functions read, nothing more: no write action reaches their roles.
+    expect(secretActionsOf(roleOf(api))).toEqual(['secretsmanager:GetSecretValue']);
+    expect(secretActionsOf(roleOf(downloads))).toEqual(['secretsmanager:GetSecretValue']);
+    // The account API's function manages the secrets under the prefix, and only those.
+    expect(secretActionsOf(roleOf(admin))).toEqual(WRITE_ACTIONS);
+    for (const role of [roleOf(api), roleOf(downloads)]) {
+      const all = statements.filter((s) => s.roles.includes(String(role))).flatMap((s) => asList(s.Action));
+      expect(
+        all.filter((a) => a !== 'secretsmanager:GetSecretValue' && a.startsWith('secretsmanager:')),
+      ).toEqual([]);
     }
     const actions = new Set(statements.flatMap((s) => asList(s.Action)));
-    expect([...actions].sort()).toEqual([
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'secretsmanager:GetSecretValue',
-    ]);
+    expect([...actions].sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', ...WRITE_ACTIONS].sort(),
+    );
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       for (const resource of asList(statement.Resource)) expect(resource).not.toBe('*');
@@ -83,16 +111,21 @@ describe('MailGateway template', () => {
     }
   });
 
-  it('with a customer managed key, adds kms:Decrypt on that key only and only via Secrets Manager', () => {
+  it('with a customer managed key, adds kms:Decrypt (and GenerateDataKey to write) on that key only and only via Secrets Manager', () => {
     const template = buildTemplate((app) => ({
       secretsKey: kms.Key.fromKeyArn(new Stack(app, 'Keys'), 'Key', KEY_ARN),
     }));
+    const { admin } = functions(template);
     const decrypts = policyStatements(template).filter((s) =>
       asList(s.Action).some((a) => a.startsWith('kms:')),
     );
-    expect(decrypts).toHaveLength(2);
+    expect(decrypts).toHaveLength(3);
     for (const statement of decrypts) {
-      expect(asList(statement.Action)).toEqual(['kms:Decrypt']);
+      expect(asList(statement.Action)).toEqual(
+        statement.roles.includes(String(roleOf(admin)))
+          ? ['kms:Decrypt', 'kms:GenerateDataKey']
+          : ['kms:Decrypt'],
+      );
       expect(asList(statement.Resource)).toEqual([KEY_ARN]);
       expect(render(statement.Condition?.StringEquals?.['kms:ViaService'])).toBe(
         'secretsmanager.{AWS::Region}.amazonaws.com',
@@ -124,10 +157,11 @@ describe('MailGateway template', () => {
     expect(findCycle(template.toJSON().Resources as Resources)).toBeUndefined();
   });
 
-  it('without streaming downloads, builds one function, no Function URL and no download base URL', () => {
+  it('without streaming downloads, builds no download function, no Function URL and no download base URL', () => {
     const template = buildTemplate({ streamingDownloads: false });
-    const { all, api } = functions(template);
-    expect(Object.keys(all)).toHaveLength(1);
+    const { all, api, downloads } = functions(template);
+    expect(Object.keys(all)).toHaveLength(2);
+    expect(downloads).toBeUndefined();
     template.resourceCountIs('AWS::Lambda::Url', 0);
     expect(environmentOf(api).MAILGATE_DOWNLOAD_BASE_URL).toBeUndefined();
     // The buffered limit still applies: large downloads are refused rather than cut off by the platform.
@@ -137,12 +171,12 @@ describe('MailGateway template', () => {
   it('sets a retention on every log group and sends each function and the HTTP API to one', () => {
     const template = buildTemplate({ logRetention: logs.RetentionDays.TWO_WEEKS });
     const groups = template.findResources('AWS::Logs::LogGroup') as Resources;
-    expect(Object.keys(groups)).toHaveLength(3);
+    expect(Object.keys(groups)).toHaveLength(4);
     for (const group of Object.values(groups)) expect(group.Properties?.RetentionInDays).toBe(14);
     const targets = Object.values(functions(template).all).map(
       (fn) => (fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } } | undefined)?.LogGroup.Ref,
     );
-    expect(new Set(targets).size).toBe(2);
+    expect(new Set(targets).size).toBe(3);
     for (const target of targets) expect(Object.keys(groups)).toContain(target);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -155,9 +189,10 @@ describe('MailGateway template', () => {
 
   it('puts no secret in any environment variable: exactly the expected settings, no credential-shaped values', () => {
     const template = buildTemplate();
-    const { api, downloads } = functions(template);
+    const { api, downloads, admin } = functions(template);
     const apiEnv = environmentOf(api);
     const downloadsEnv = environmentOf(downloads);
+    const adminEnv = environmentOf(admin);
     expect(Object.keys(apiEnv).sort()).toEqual([
       'MAILGATE_DOWNLOAD_BASE_URL',
       'MAILGATE_LOG_LEVEL',
@@ -176,7 +211,19 @@ describe('MailGateway template', () => {
       'MAILGATE_SECRET_PREFIX',
       'MAILGATE_STORE',
     ]);
-    for (const [key, value] of Object.entries({ ...apiEnv, ...downloadsEnv })) {
+    expect(Object.keys(adminEnv).sort()).toEqual([
+      'MAILGATE_LOG_LEVEL',
+      'MAILGATE_REQUEST_TIMEOUT_MS',
+      'MAILGATE_SECRET_CACHE_SECONDS',
+      'MAILGATE_SECRET_PREFIX',
+      'MAILGATE_STORE',
+    ]);
+    // It reads what the CLI or another instance wrote, never a stale copy.
+    expect(adminEnv.MAILGATE_SECRET_CACHE_SECONDS).toBe('0');
+    for (const [key, value] of [
+      ...Object.entries({ ...apiEnv, ...downloadsEnv }),
+      ...Object.entries(adminEnv),
+    ]) {
       expect(key).not.toMatch(/PASS|SECRET_KEY|TOKEN|ACCESS_KEY|CREDENTIAL/i);
       if (key === 'MAILGATE_DOWNLOAD_BASE_URL') continue;
       expect(typeof value).toBe('string');
@@ -189,15 +236,21 @@ describe('MailGateway template', () => {
 
   it('maps stack traces to the sources at run time only when asked, from props or from context', () => {
     const nodeOptions = (template: Template) => {
-      const { api, downloads } = functions(template);
-      return [environmentOf(api).NODE_OPTIONS, environmentOf(downloads).NODE_OPTIONS];
+      const { api, downloads, admin } = functions(template);
+      return [
+        environmentOf(api).NODE_OPTIONS,
+        environmentOf(downloads).NODE_OPTIONS,
+        environmentOf(admin).NODE_OPTIONS,
+      ];
     };
-    expect(nodeOptions(buildTemplate())).toEqual([undefined, undefined]);
+    expect(nodeOptions(buildTemplate())).toEqual([undefined, undefined, undefined]);
     expect(nodeOptions(buildTemplate({ sourceMapStackTraces: true }))).toEqual([
+      '--enable-source-maps',
       '--enable-source-maps',
       '--enable-source-maps',
     ]);
     expect(nodeOptions(buildTemplateFromContext({ sourceMapStackTraces: 'true' }))).toEqual([
+      '--enable-source-maps',
       '--enable-source-maps',
       '--enable-source-maps',
     ]);
@@ -222,14 +275,15 @@ describe('MailGateway template', () => {
         timeout: Duration.seconds(timeoutSeconds),
         downloadTimeout: Duration.seconds(downloadSeconds),
       });
-      const { api, downloads } = functions(template);
+      const { api, downloads, admin } = functions(template);
       expect(api?.props.Timeout).toBe(timeoutSeconds);
+      expect(admin?.props.Timeout).toBe(timeoutSeconds);
       expect(downloads?.props.Timeout).toBe(downloadSeconds);
       // A long poll may outlast the deadline but must end before the function does.
       const ceilingMs = Number(environmentOf(api).MAILGATE_MAX_REQUEST_MS);
       expect(ceilingMs).toBeGreaterThan(Number(environmentOf(api).MAILGATE_REQUEST_TIMEOUT_MS));
       expect(ceilingMs).toBeLessThan(timeoutSeconds * 1000);
-      for (const fn of [api, downloads]) {
+      for (const fn of [api, downloads, admin]) {
         const lambdaMs = Number(fn?.props.Timeout) * 1000;
         const deadlineMs = Number(environmentOf(fn).MAILGATE_REQUEST_TIMEOUT_MS);
         expect(deadlineMs).toBeLessThanOrEqual(lambdaMs - 2000);
@@ -240,10 +294,13 @@ describe('MailGateway template', () => {
       const integration = Object.values(
         template.findResources('AWS::ApiGatewayV2::Integration') as Resources,
       );
-      expect(integration).toHaveLength(1);
-      const integrationMs = Number(integration[0]?.Properties?.TimeoutInMillis);
-      expect(integrationMs).toBeGreaterThan(timeoutSeconds * 1000);
-      expect(integrationMs).toBeLessThanOrEqual(30_000);
+      // The JSON API's and the account API's.
+      expect(integration).toHaveLength(2);
+      for (const each of integration) {
+        const integrationMs = Number(each.Properties?.TimeoutInMillis);
+        expect(integrationMs).toBeGreaterThan(timeoutSeconds * 1000);
+        expect(integrationMs).toBeLessThanOrEqual(30_000);
+      }
     }
   });
 

@@ -50,6 +50,7 @@ export async function startGateway(
   const running = await startNodeServer(
     {
       credentials,
+      admin: credentials,
       stores: createProtocolDispatcher({
         imap: createImapStoreFactory(pool ? { pool } : {}),
         pop3: createPop3StoreFactory(),

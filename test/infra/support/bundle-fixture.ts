@@ -35,7 +35,15 @@ export interface GatewayBundles {
   user: MailUser;
   secrets: SecretsManagerStub;
   token: string;
+  /** An admin token, stored with the read token. */
+  adminToken: string;
   callApi(path: string, options?: { token?: string | null; query?: string }): Promise<BufferedResult>;
+  /** The account API's bundle, as API Gateway invokes it on its routes (admin token by default). */
+  callAdmin(
+    method: string,
+    path: string,
+    options?: { token?: string | null; query?: string; json?: unknown },
+  ): Promise<BufferedResult>;
   callDownloads(
     path: string,
     onBody: (chunk: Buffer) => void,
@@ -64,11 +72,16 @@ export async function loadGatewayBundles(messages: SeedMessage[]): Promise<Gatew
 
   const prefix = String(synthesis.fn('JSON API').environment.MAILGATE_SECRET_PREFIX);
   const { token, record } = mintToken({ accounts: [ACCOUNT_ID], scope: 'read', label: 'bundle tests' });
+  const admin = mintToken({ accounts: '*', scope: 'admin', label: 'bundle tests' });
   const account: AccountDocument = user.account();
   const secrets = await startSecretsManagerStub({
-    [`${prefix}index`]: JSON.stringify({ accounts: [ACCOUNT_ID], tokens: [record.tokenId] }),
+    [`${prefix}index`]: JSON.stringify({
+      accounts: [ACCOUNT_ID],
+      tokens: [record.tokenId, admin.record.tokenId].sort(),
+    }),
     [`${prefix}accounts/${ACCOUNT_ID}`]: JSON.stringify(account),
     [`${prefix}tokens/${record.tokenId}`]: JSON.stringify(record),
+    [`${prefix}tokens/${admin.record.tokenId}`]: JSON.stringify(admin.record),
   });
   // Read by the real SDK client inside the bundles, as the Lambda runtime's environment would be.
   Object.assign(process.env, {
@@ -85,8 +98,15 @@ export async function loadGatewayBundles(messages: SeedMessage[]): Promise<Gatew
     handler: BufferedHandler;
   };
 
-  const downloadsFn = synthesis.fn('downloads');
+  const adminFn = synthesis.fn('account API');
   for (const key of Object.keys(apiFn.environment)) delete process.env[key];
+  applyEnvironment(adminFn.environment);
+  const adminBundle = (await import(pathToFileURL(join(adminFn.assetDir, 'index.mjs')).href)) as {
+    handler: BufferedHandler;
+  };
+
+  const downloadsFn = synthesis.fn('downloads');
+  for (const key of Object.keys(adminFn.environment)) delete process.env[key];
   applyEnvironment(downloadsFn.environment);
   installStreamingRuntime();
   const downloads = (await import(pathToFileURL(join(downloadsFn.assetDir, 'index.mjs')).href)) as {
@@ -102,6 +122,21 @@ export async function loadGatewayBundles(messages: SeedMessage[]): Promise<Gatew
     user,
     secrets,
     token,
+    adminToken: admin.token,
+    callAdmin(method, path, options = {}) {
+      const event = buildHttpApiEvent({
+        method,
+        path,
+        query: options.query,
+        domainName: API_DOMAIN,
+        headers: {
+          ...authorization(options.token === undefined ? admin.token : options.token),
+          ...(options.json === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
+      });
+      return adminBundle.handler(event, buildLambdaContext('mailgate-admin', adminFn.timeoutSeconds * 1000));
+    },
     callApi(path, options = {}) {
       const event = buildHttpApiEvent({
         path,

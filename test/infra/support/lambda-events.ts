@@ -5,6 +5,8 @@ export interface EventInput {
   path: string;
   query?: string;
   headers?: Record<string, string>;
+  /** A text body, sent as is (API Gateway passes a JSON body as text). */
+  body?: string;
   /** The host the request was addressed to (API Gateway's or the Function URL's domain). */
   domainName: string;
 }
@@ -44,6 +46,7 @@ function buildV2Event(input: EventInput, apiId: string) {
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
+    ...(input.body === undefined ? {} : { body: input.body }),
     isBase64Encoded: false,
   };
 }

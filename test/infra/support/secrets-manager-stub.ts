@@ -6,6 +6,10 @@ export interface SecretsManagerStub {
   endpoint: string;
   /** Secret ids asked for, in order. */
   requested: string[];
+  /** Every call, in order: the action (`GetSecretValue`, `PutSecretValue`, …) and the secret. */
+  calls: Array<{ action: string; secretId: string }>;
+  /** The secrets now, as the writes left them. */
+  secrets: Map<string, string>;
   /** The SigV4 Authorization headers received: proof the real SDK client signed them. */
   authorizations: string[];
   close(): Promise<void>;
@@ -20,15 +24,21 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+const WRITE_ACTIONS = new Set(['PutSecretValue', 'CreateSecret', 'DescribeSecret', 'DeleteSecret']);
+
 /**
- * Secrets Manager's wire protocol (AWS JSON 1.1) for GetSecretValue only, on
- * loopback, answering from `secrets` by name. The bundled SDK client cannot
- * be injected into a bundle, so the stub sits behind the endpoint override
- * instead: everything from signing to response parsing is the real client.
+ * Secrets Manager's wire protocol (AWS JSON 1.1) on loopback, answering
+ * from `secrets` by name: GetSecretValue, and the actions the store's write
+ * methods call (PutSecretValue, CreateSecret, DescribeSecret, DeleteSecret).
+ * The bundled SDK client cannot be injected into a bundle, so the stub sits
+ * behind the endpoint override instead: everything from signing to response
+ * parsing is the real client. `calls` says which function did what.
  */
-export async function startSecretsManagerStub(secrets: Record<string, string>): Promise<SecretsManagerStub> {
+export async function startSecretsManagerStub(initial: Record<string, string>): Promise<SecretsManagerStub> {
+  const secrets = new Map(Object.entries(initial));
   const requested: string[] = [];
   const authorizations: string[] = [];
+  const calls: SecretsManagerStub['calls'] = [];
   const server: Server = createServer(async (request, response) => {
     const body = await readBody(request);
     authorizations.push(String(request.headers.authorization ?? ''));
@@ -36,20 +46,40 @@ export async function startSecretsManagerStub(secrets: Record<string, string>): 
       response.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' });
       response.end(JSON.stringify(payload));
     };
-    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-      reply(400, { __type: 'AccessDeniedException', message: 'only GetSecretValue is allowed' });
-      return;
-    }
-    const { SecretId } = JSON.parse(body) as { SecretId: string };
-    requested.push(SecretId);
-    const value = secrets[SecretId];
-    if (value === undefined) {
+    const notFound = () =>
       reply(400, {
         __type: 'ResourceNotFoundException',
         message: "Secrets Manager can't find the specified secret.",
       });
+    const action = String(request.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
+    const input = JSON.parse(body) as { SecretId?: string; Name?: string; SecretString?: string };
+    const name = String(input.SecretId ?? input.Name);
+    calls.push({ action, secretId: name });
+    const arn = `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;
+    if (WRITE_ACTIONS.has(action)) {
+      if (action === 'CreateSecret') {
+        if (secrets.has(name)) {
+          reply(400, { __type: 'ResourceExistsException', message: 'the secret already exists' });
+          return;
+        }
+        secrets.set(name, String(input.SecretString));
+        reply(200, { ARN: arn, Name: name, VersionId: '00000000-0000-0000-0000-000000000002' });
+        return;
+      }
+      if (!secrets.has(name)) return notFound();
+      if (action === 'PutSecretValue') secrets.set(name, String(input.SecretString));
+      if (action === 'DeleteSecret') secrets.delete(name);
+      reply(200, { ARN: arn, Name: name });
       return;
     }
+    if (action !== 'GetSecretValue') {
+      reply(400, { __type: 'AccessDeniedException', message: `${action} is not allowed` });
+      return;
+    }
+    const SecretId = name;
+    requested.push(SecretId);
+    const value = secrets.get(SecretId);
+    if (value === undefined) return notFound();
     reply(200, {
       ARN: `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${SecretId}-AbCdEf`,
       Name: SecretId,
@@ -64,6 +94,8 @@ export async function startSecretsManagerStub(secrets: Record<string, string>): 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requested,
+    calls,
+    secrets,
     authorizations,
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliEnvironment, runCli } from '../../../lib/admin/run-cli.js';
+import { FileCredentialStore } from '../../../lib/credentials/file-store.js';
 import { SecretsManagerCredentialStore } from '../../../lib/credentials/secrets-manager-store.js';
 import { createFakeSecretsTransport } from '../credentials/fake-secrets-transport.js';
 
@@ -77,9 +78,15 @@ describe('runCli usage errors', () => {
     ],
     [
       'a bad scope',
-      ['token', 'create', '--accounts', '*', '--scope', 'admin'],
-      '--scope must be one of read, write',
+      ['token', 'create', '--accounts', '*', '--scope', 'owner'],
+      '--scope must be one of read, write, admin',
     ],
+    [
+      'an admin token limited to some accounts',
+      ['token', 'create', '--accounts', '*', '--scope', 'admin'],
+      '--scope admin manages every account; it takes no --accounts',
+    ],
+    ['a read token without accounts', ['token', 'create', '--scope', 'read'], '--accounts is required'],
     ['a bad account list', ['token', 'create', '--accounts', 'a,,b', '--scope', 'read'], '--accounts'],
     ['a bad store', ['account', 'list', '--store', 'redis'], '--store must be file or secretsmanager'],
     [
@@ -120,6 +127,29 @@ describe('runCli usage errors', () => {
     expect(await runCli(['token', 'create', '--accounts', 'typo', '--scope', 'read'], io)).toBe(1);
     expect(out.stderr).toBe('mailgate: no such account: typo\n');
     expect(out.stdout).toBe('');
+  });
+});
+
+describe('runCli admin tokens', () => {
+  it('creates an admin token without --accounts, stores it for every account, and lists it', async () => {
+    const file = join(dir, 'accounts.json');
+    const create = buildIo();
+    expect(
+      await runCli(
+        ['token', 'create', '--scope', 'admin', '--label', 'onboarding', '--file', file],
+        create.io,
+      ),
+    ).toBe(0);
+    const token = create.out.stdout.trim();
+    expect(token).toMatch(/^mg_[a-z0-9]{12}_/);
+    expect(create.out.stderr).toContain('(admin; the account API: accounts and tokens, no mail)');
+    const store = new FileCredentialStore({ path: file });
+    expect(await store.verifyToken(token)).toMatchObject({ scope: 'admin', accounts: '*' });
+
+    const list = buildIo();
+    expect(await runCli(['token', 'list', '--file', file], list.io)).toBe(0);
+    expect(list.out.stdout).toMatch(/[a-z0-9]{12}\s+admin\s+\*\s+onboarding/);
+    expect(list.out.stdout).not.toContain(token);
   });
 });
 

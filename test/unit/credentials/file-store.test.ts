@@ -215,10 +215,28 @@ describe('FileCredentialStore tokens', () => {
     const store = new FileCredentialStore({ path });
     const { token, record } = await store.createToken({ accounts: '*', scope: 'read' });
     const contents = JSON.parse(await readFile(path, 'utf8'));
-    contents.tokens[record.tokenId].scope = 'admin';
+    contents.tokens[record.tokenId].scope = 'owner';
     await writeFile(path, JSON.stringify(contents));
     const error = await expectConfigurationError(store.verifyToken(token));
     expect(error.detail).toContain(`token "${record.tokenId}": field "scope"`);
+  });
+
+  it('stores admin tokens for every account, and refuses an admin record limited to some', async () => {
+    const store = new FileCredentialStore({ path });
+    const { token, record } = await store.createToken({ accounts: '*', scope: 'admin', label: 'onboarding' });
+    expect(await store.verifyToken(token)).toEqual({
+      tokenId: record.tokenId,
+      accounts: '*',
+      scope: 'admin',
+    });
+    await expect(store.createToken({ accounts: ['work'], scope: 'admin' })).rejects.toThrow(RangeError);
+    const contents = JSON.parse(await readFile(path, 'utf8'));
+    contents.tokens[record.tokenId].accounts = ['work'];
+    await writeFile(path, JSON.stringify(contents));
+    const error = await expectConfigurationError(store.verifyToken(token));
+    expect(error.detail).toContain(
+      `token "${record.tokenId}": field "accounts": an admin token grants every account`,
+    );
   });
 });
 

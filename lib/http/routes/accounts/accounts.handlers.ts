@@ -30,7 +30,8 @@ export const listAccountsHandler: RouteHandler<typeof listAccounts, AppEnv> = as
 export const getAccountHandler: RouteHandler<typeof getAccount, AppEnv> = async (c) => {
   const { account: accountId } = c.req.valid('param');
   const { probe } = c.req.valid('query');
-  const account = await resolveAccount(c, accountId);
+  // Without probe this is administration (an admin token may ask); a probe logs in to the mail server.
+  const account = await resolveAccount(c, accountId, { mail: isTrue(probe) });
   const summary = { id: account.id, protocol: account.protocol };
   if (!isTrue(probe)) {
     return c.json({ ...summary, capabilities: c.get('deps').stores.capabilities(account) }, 200);

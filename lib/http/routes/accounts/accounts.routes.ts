@@ -16,7 +16,8 @@ export const listAccounts = createRoute({
   summary: 'Accounts this token grants',
   description:
     'A stored account whose document is malformed is left out (and logged for the operator) rather ' +
-    'than failing the list; reading that account itself answers 500 `internal_error`.',
+    'than failing the list; reading that account itself answers 500 `internal_error`. An `admin` ' +
+    'token sees every account.',
   security: bearerSecurity,
   responses: {
     200: {
@@ -36,7 +37,9 @@ export const getAccount = createRoute({
   summary: 'One account and its capabilities',
   description:
     'Capabilities are known without connecting. With `probe=true` the gateway connects, adds the ' +
-    "server's own capability list and makes `changes`/`wait` exact for that server.",
+    "server's own capability list and makes `changes`/`wait` exact for that server. An `admin` token " +
+    'may read an account without `probe`; a probe logs in to the mail server, which needs a read or ' +
+    'write token (403 otherwise).',
   security: bearerSecurity,
   request: { params: accountParams, query: accountQuery },
   responses: {

@@ -9,6 +9,11 @@ const API_DESCRIPTION = [
   'Everything under `/v1` needs `Authorization: Bearer <token>`. A token grants some accounts and a',
   'scope: `read` (GET only) or `write`. An account the token does not grant answers exactly like one',
   'that does not exist. Every error is `application/problem+json` with a stable `code`.',
+  '',
+  'A token of scope `admin` calls the account API (store and remove accounts, mint and revoke read and',
+  'write tokens) and may list the accounts (`GET /v1/accounts`, `GET /v1/accounts/{account}` without',
+  '`probe`), but reads no mail: every other route answers it 403 `forbidden`. Read and write tokens get',
+  '403 on the account API.',
 ].join('\n');
 
 type Document = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
@@ -22,7 +27,8 @@ export function mountMeta(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An access token issued with `mailgate token create`.',
+    description:
+      'An access token issued with `mailgate token create` (or, for read and write tokens, `POST /v1/tokens`).',
   });
 
   let document: Document | undefined;
@@ -37,6 +43,7 @@ export function mountMeta(app: OpenAPIHono<AppEnv>): void {
         { name: 'Messages' },
         { name: 'Downloads' },
         { name: 'Sync' },
+        { name: 'Account API', description: 'Accounts and tokens, for `admin` tokens only.' },
       ],
     });
     return document;

@@ -1,0 +1,107 @@
+import type { Context } from 'hono';
+import type { Account } from '../credentials/account.js';
+import { ConfigurationError, MailgateError, VerificationFailedError } from '../mail/errors.js';
+import type { ProbeResult } from '../mail/types.js';
+import type { AppEnv } from './app-env.js';
+import { withStore } from './store-session.js';
+
+/** The server's words are quoted up to this many characters. */
+const MAX_QUOTED = 200;
+/** How far down a chain of `cause`s the server's answer is looked for. */
+const MAX_CAUSE_DEPTH = 8;
+/**
+ * A run of token characters this long is not prose: an echoed SASL response,
+ * an access token or a JWT segment. Dots are left out so that host names stay.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9+/=_-]{32,}/g;
+/** C0 and C1 controls, DEL, and the bidirectional overrides that could reorder the text a client shows. */
+const UNSAFE_CHARACTERS = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gu;
+
+interface ServerAnswer {
+  /** RFC 5530 (IMAP) or RFC 2449 (POP3) response code, e.g. `AUTHENTICATIONFAILED`, `AUTH`. */
+  code: string | null;
+  text: string;
+}
+
+/**
+ * The server's refusal, as the protocol adapters leave it in the cause
+ * chain of the domain error: imapflow puts `responseText` and
+ * `serverResponseCode` on a NO/BAD to LOGIN or AUTHENTICATE; our POP3 client
+ * puts `responseText` and `responseCode` on a -ERR (lib/pop3/pop3-error.ts).
+ * Duck-typed, so lib/http needs neither adapter.
+ */
+export function findServerAnswer(error: unknown): ServerAnswer | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    const fields = current as {
+      responseText?: unknown;
+      serverResponseCode?: unknown;
+      responseCode?: unknown;
+      cause?: unknown;
+    };
+    if (typeof fields.responseText === 'string' && fields.responseText.trim() !== '') {
+      const code =
+        typeof fields.serverResponseCode === 'string'
+          ? fields.serverResponseCode
+          : typeof fields.responseCode === 'string'
+            ? fields.responseCode
+            : null;
+      return { code, text: fields.responseText };
+    }
+    current = fields.cause;
+  }
+  return undefined;
+}
+
+/** Every secret the document holds, for taking out of anything a server echoes. */
+function secretsOf(account: Account): string[] {
+  const { oauth2 } = account;
+  return [account.password, oauth2?.clientSecret, oauth2?.refreshToken, oauth2?.accessToken].filter(
+    (value): value is string => value !== undefined && value.length >= 4,
+  );
+}
+
+/**
+ * The server's answer made fit to quote to a client: control and
+ * bidirectional characters out, whitespace collapsed, every secret of the
+ * document and anything shaped like a token replaced, cut to 200 characters.
+ */
+export function quoteServerAnswer(answer: ServerAnswer, account: Account): string {
+  let text = answer.text;
+  for (const secret of secretsOf(account)) text = text.split(secret).join('[redacted]');
+  text = text.replace(UNSAFE_CHARACTERS, ' ').replace(TOKEN_LIKE, '[redacted]').replace(/\s+/g, ' ').trim();
+  const code = answer.code !== null && /^[A-Za-z0-9/._-]{1,40}$/.test(answer.code) ? `[${answer.code}] ` : '';
+  const quoted = `${code}${text}`.replace(/"/g, "'");
+  return quoted.length > MAX_QUOTED ? `${quoted.slice(0, MAX_QUOTED - 1)}…` : quoted;
+}
+
+/**
+ * Logs in once with `account` (not stored yet) through the same store
+ * factory the mail routes use, so an OAuth2 account gets its access token
+ * the same way, and asks for the server's capabilities.
+ *
+ * A refused login (`upstream_auth_failed`, including a refresh token the
+ * provider refused) and a document the gateway cannot use
+ * (ConfigurationError, e.g. an `oauth2.app` that is not stored) become 422
+ * `verification_failed`, quoting the server's own answer when it gave one;
+ * every other failure (502 unreachable, 503, 504) keeps its code.
+ * @throws VerificationFailedError, or the domain error of the failure.
+ */
+export async function verifyAccount(c: Context<AppEnv>, account: Account): Promise<ProbeResult> {
+  try {
+    return await withStore(c, account, (store) => store.probe());
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      throw new VerificationFailedError(`The account cannot be used; nothing was stored: ${error.detail}`, {
+        cause: error,
+      });
+    }
+    if (!(error instanceof MailgateError) || error.code !== 'upstream_auth_failed') throw error;
+    const answer = findServerAnswer(error);
+    const detail =
+      answer === undefined
+        ? `The login was refused; nothing was stored: ${error.detail}`
+        : `The mail server refused the login; nothing was stored. It answered: "${quoteServerAnswer(answer, account)}"`;
+    throw new VerificationFailedError(detail, { cause: error });
+  }
+}

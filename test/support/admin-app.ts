@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type Config, loadConfig } from '../../lib/config/env.js';
+import type { AccountDocument } from '../../lib/credentials/account.js';
+import { FileCredentialStore } from '../../lib/credentials/file-store.js';
+import { createAdminApp, createApp } from '../../lib/http/app.js';
+import type { AppDeps, AppEnv } from '../../lib/http/app-env.js';
+import { createLogger } from '../../lib/log/create-logger.js';
+import type { TestRequestInit } from './http-helpers.js';
+import { type MemoryData, MemoryStoreFactory } from './memory-store.js';
+
+/** The account `alpha` as stored: a password that tests grep answers for. */
+export const ALPHA_DOCUMENT: AccountDocument = {
+  protocol: 'imap',
+  host: '127.0.0.1',
+  port: 993,
+  tls: 'implicit',
+  user: 'alice',
+  password: 'hunter2-stored-password',
+};
+
+export interface AdminTestAppOptions {
+  /** false: the app has no write side of the store (the mail API function on AWS). */
+  admin?: boolean;
+  /** Build the admin function's app (createAdminApp) instead of the whole API. */
+  adminOnly?: boolean;
+  data?: MemoryData;
+  config?: Partial<Config>;
+}
+
+export interface AdminTestApp {
+  app: OpenAPIHono<AppEnv>;
+  store: FileCredentialStore;
+  stores: MemoryStoreFactory;
+  /** Every log line, as written. */
+  lines: string[];
+  /** Real minted tokens of each scope; read and write grant `alpha` only. */
+  tokens: { admin: string; read: string; write: string };
+  request(path: string, init?: TestRequestInit): Promise<Response>;
+  /** The credential file as JSON, for asserting what was (not) stored. */
+  stored(): Promise<{ accounts: Record<string, unknown>; tokens: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app over a file credential store in a temporary directory (so
+ * the account API writes for real) and in-memory mail stores. `alpha` is
+ * stored; tokens of every scope are minted through the store.
+ */
+export async function buildAdminTestApp(options: AdminTestAppOptions = {}): Promise<AdminTestApp> {
+  const dir = await mkdtemp(join(tmpdir(), 'mailgate-admin-api-'));
+  const file = join(dir, 'accounts.json');
+  const store = new FileCredentialStore({ path: file });
+  await store.putAccount('alpha', ALPHA_DOCUMENT);
+  const tokens = {
+    admin: (await store.createToken({ accounts: '*', scope: 'admin', label: 'tests' })).token,
+    read: (await store.createToken({ accounts: ['alpha'], scope: 'read' })).token,
+    write: (await store.createToken({ accounts: ['alpha'], scope: 'write' })).token,
+  };
+  const stores = new MemoryStoreFactory(options.data);
+  const lines: string[] = [];
+  const config: Config = { ...loadConfig({}), ...options.config };
+  const deps: AppDeps = {
+    credentials: store,
+    ...(options.admin === false ? {} : { admin: store }),
+    stores,
+    config,
+    logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+  };
+  const app = options.adminOnly ? createAdminApp({ ...deps, admin: store }) : createApp(deps);
+
+  const request = async (path: string, init: TestRequestInit = {}): Promise<Response> => {
+    const headers: Record<string, string> = { ...init.headers };
+    const token = init.token === undefined ? tokens.admin : init.token;
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const requestInit: RequestInit = { method: init.method ?? 'GET', headers };
+    if (body !== undefined) requestInit.body = body;
+    if (init.signal) requestInit.signal = init.signal;
+    return app.request(`http://127.0.0.1${path}`, requestInit);
+  };
+
+  return {
+    app,
+    store,
+    stores,
+    lines,
+    tokens,
+    request,
+    async stored() {
+      return JSON.parse(await readFile(file, 'utf8'));
+    },
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+}
