@@ -1,5 +1,4 @@
 import { OAUTH_APP_NAME_PATTERN, type OAuthApp, oauthAppSchema } from '../credentials/account.js';
-import type { AdminCredentialStore } from '../credentials/store.js';
 import type { OAuthProviderName } from '../oauth2/providers.js';
 import { type CommandContext, formatTable } from './command-context.js';
 import { type OptionValues, requireChoice, requireOption } from './parse-command.js';
@@ -79,19 +78,9 @@ function defined<K extends string, V>(key: K, value: V | undefined): Partial<Rec
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
-/** A store that can enumerate its OAuth apps (the file store keeps them in one object). */
-interface ListsOAuthApps {
-  listOAuthAppNames(): Promise<string[]>;
-}
-
-function listsOAuthApps(store: AdminCredentialStore): store is AdminCredentialStore & ListsOAuthApps {
-  return typeof (store as Partial<ListsOAuthApps>).listOAuthAppNames === 'function';
-}
-
 /** `oauth-app list`: provider, client id, tenant and whether a secret is held; never the secret. */
 export async function listOAuthApps(ctx: CommandContext): Promise<void> {
   const { store } = ctx;
-  if (!listsOAuthApps(store)) throw new Error('this credential store cannot list its OAuth apps');
   const names = await store.listOAuthAppNames();
   if (names.length === 0) {
     ctx.stderr.write('No OAuth apps.\n');

@@ -119,6 +119,10 @@ export class FileCredentialStore implements AdminCredentialStore {
     });
   }
 
+  async listOAuthAppNames(): Promise<string[]> {
+    return Object.keys((await this.#read()).oauthApps).sort();
+  }
+
   async removeOAuthApp(name: string): Promise<boolean> {
     return this.#update((contents) => {
       if (!Object.hasOwn(contents.oauthApps, name)) return false;

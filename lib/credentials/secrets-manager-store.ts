@@ -26,7 +26,12 @@ import { SecretCache } from './secret-cache.js';
 import type { AdminCredentialStore, OAuth2TokenUpdate, TokenGrant, TokenRecord } from './store.js';
 import { mintToken, type NewTokenGrant, TOKEN_ID_PATTERN, verifyTokenWith } from './tokens.js';
 
-const indexSchema = z.object({ accounts: z.array(z.string()), tokens: z.array(z.string()) });
+/** `oauthApps` came later: an index written before it lists none. */
+const indexSchema = z.object({
+  accounts: z.array(z.string()),
+  tokens: z.array(z.string()),
+  oauthApps: z.array(z.string()).default([]),
+});
 type SecretIndex = z.infer<typeof indexSchema>;
 
 /**
@@ -137,11 +142,21 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
   async putOAuthApp(name: string, app: OAuthApp): Promise<void> {
     if (!OAUTH_APP_NAME_PATTERN.test(name)) throw new InvalidRequestError(`invalid OAuth app name "${name}"`);
     await this.#write(this.#appName(name), JSON.stringify(parseStoredOAuthApp(name, app)));
+    await this.#updateIndex((index) => index.oauthApps.push(name));
   }
 
   async removeOAuthApp(name: string): Promise<boolean> {
     if (!OAUTH_APP_NAME_PATTERN.test(name)) return false;
-    return this.#delete(this.#appName(name));
+    const removed = await this.#delete(this.#appName(name));
+    await this.#updateIndex((index) => {
+      index.oauthApps = index.oauthApps.filter((each) => each !== name);
+    });
+    return removed;
+  }
+
+  /** From the index: apps stored before the index listed them are not named. */
+  async listOAuthAppNames(): Promise<string[]> {
+    return this.#readIndex(await this.#fetch(this.#indexName())).oauthApps;
   }
 
   /**
@@ -242,7 +257,7 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
   }
 
   #readIndex(text: string | undefined): SecretIndex {
-    if (text === undefined) return { accounts: [], tokens: [] };
+    if (text === undefined) return { accounts: [], tokens: [], oauthApps: [] };
     const result = indexSchema.safeParse(parseStoredJson(text, `secret "${this.#indexName()}"`));
     if (!result.success) {
       throw new ConfigurationError(
@@ -256,7 +271,11 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
   async #updateIndex(change: (index: SecretIndex) => void): Promise<void> {
     const index = this.#readIndex(await this.#fetch(this.#indexName()));
     change(index);
-    const next = { accounts: [...new Set(index.accounts)].sort(), tokens: [...new Set(index.tokens)].sort() };
+    const next = {
+      accounts: [...new Set(index.accounts)].sort(),
+      tokens: [...new Set(index.tokens)].sort(),
+      ...(index.oauthApps.length > 0 ? { oauthApps: [...new Set(index.oauthApps)].sort() } : {}),
+    };
     await this.#write(this.#indexName(), JSON.stringify(next));
     // This process sees its own writes at once.
     this.#tokenIds = Promise.resolve(new Set(next.tokens));

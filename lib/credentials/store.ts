@@ -83,6 +83,8 @@ export interface AdminCredentialStore extends CredentialStore, OAuth2TokenWriter
   /** Stores (or replaces) an OAuth app under `name`. */
   putOAuthApp(name: string, app: OAuthApp): Promise<void>;
   removeOAuthApp(name: string): Promise<boolean>;
+  /** Names of the stored OAuth apps, sorted. */
+  listOAuthAppNames(): Promise<string[]>;
   /** Stores a new token and returns it in clear, once. */
   createToken(grant: { accounts: string[] | '*'; scope: TokenScope; label?: string }): Promise<{
     token: string;

@@ -40,6 +40,7 @@ export function createLazyAdminCredentialStore(
     removeAccount: forward('removeAccount'),
     putOAuthApp: forward('putOAuthApp'),
     removeOAuthApp: forward('removeOAuthApp'),
+    listOAuthAppNames: forward('listOAuthAppNames'),
     createToken: forward('createToken'),
     listTokens: forward('listTokens'),
     revokeToken: forward('revokeToken'),

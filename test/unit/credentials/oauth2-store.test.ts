@@ -104,9 +104,11 @@ describe('FileCredentialStore: OAuth2 token write-back and OAuth apps', () => {
     expect((await onDisk()).oauthApps).toEqual({ shared: app });
     expect((await store.getAccount('work'))?.oauth2?.refreshToken).toBe('rt-original');
 
+    expect(await store.listOAuthAppNames()).toEqual(['shared']);
     expect(await store.removeOAuthApp('shared')).toBe(true);
     expect(await store.removeOAuthApp('shared')).toBe(false);
     expect(await store.getOAuthApp('shared')).toBeUndefined();
+    expect(await store.listOAuthAppNames()).toEqual([]);
     // With no app left the file has the shape older versions wrote.
     expect(Object.keys(await onDisk())).toEqual(['accounts', 'tokens']);
   });
@@ -187,10 +189,25 @@ describe('SecretsManagerCredentialStore: OAuth2 token write-back and OAuth apps'
     const other: OAuthApp = { provider: 'microsoft', tenant: 'common', clientId: 'ms-client' };
     await store.putOAuthApp('other', other);
     expect(JSON.parse(transport.secrets.get('mg/oauth-apps/other') ?? '')).toEqual(other);
+    expect(JSON.parse(transport.secrets.get('mg/index') ?? '')).toEqual({
+      accounts: [],
+      tokens: [],
+      oauthApps: ['other'],
+    });
+    expect(await store.listOAuthAppNames()).toEqual(['other']);
     expect(await store.removeOAuthApp('shared')).toBe(true);
     expect(transport.secrets.has('mg/oauth-apps/shared')).toBe(false);
     expect(await store.getOAuthApp('shared')).toBeUndefined();
-    // Apps are not listed in the index.
-    expect(transport.secrets.has('mg/index')).toBe(false);
+    expect(await store.removeOAuthApp('other')).toBe(true);
+    expect(await store.listOAuthAppNames()).toEqual([]);
+    // With no app left the index has the shape older versions wrote.
+    expect(JSON.parse(transport.secrets.get('mg/index') ?? '')).toEqual({ accounts: [], tokens: [] });
+  });
+
+  it('reads an index written before it listed OAuth apps', async () => {
+    const { transport, store } = setup();
+    transport.secrets.set('mg/index', JSON.stringify({ accounts: ['work'], tokens: [] }));
+    expect(await store.listOAuthAppNames()).toEqual([]);
+    expect(await store.listAccountIds()).toEqual(['work']);
   });
 });
