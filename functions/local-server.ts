@@ -6,12 +6,9 @@ import { loadConfig } from '../lib/config/env.js';
 import { createCredentialStore } from '../lib/credentials/create-store.js';
 import { startDemo } from '../lib/devmail/demo.js';
 import { startNodeServer } from '../lib/http/node-server.js';
-import { createImapConnectionPool, createImapStoreFactory, poolOptionsFromEnv } from '../lib/imap/index.js';
+import { poolOptionsFromEnv } from '../lib/imap/index.js';
+import { createLocalDeps } from '../lib/local/create-local-deps.js';
 import { createLogger } from '../lib/log/create-logger.js';
-import { createProtocolDispatcher } from '../lib/mail/dispatch.js';
-import { createTokenManager } from '../lib/oauth2/create-token-manager.js';
-import { writesBackTokens } from '../lib/oauth2/write-back-policy.js';
-import { createPop3StoreFactory } from '../lib/pop3/index.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -27,23 +24,8 @@ async function main(): Promise<void> {
   }
 
   // A long-lived process keeps IMAP connections a few seconds between requests (MAILGATE_IMAP_REUSE).
-  const reuse = poolOptionsFromEnv(process.env, 'on');
-  const pool = reuse ? createImapConnectionPool(reuse) : undefined;
-  // Refreshed OAuth2 tokens go back to the accounts file: a restart refreshes nothing, a rotated refresh token survives.
-  const tokens = createTokenManager({
-    credentials,
-    logger,
-    ...(writesBackTokens(config) ? { writeBack: credentials } : {}),
-  });
-  const stores = createProtocolDispatcher({
-    imap: createImapStoreFactory(pool ? { pool, tokens } : { tokens }),
-    pop3: createPop3StoreFactory({ tokens }),
-  });
-  // The file (or Secrets Manager) store the CLI writes also serves the account API to admin tokens.
-  const running = await startNodeServer(
-    { credentials, admin: credentials, stores, config, logger },
-    { hostname: config.HOST, port: config.PORT },
-  );
+  const deps = createLocalDeps({ credentials, config, logger, reuse: poolOptionsFromEnv(process.env, 'on') });
+  const running = await startNodeServer(deps, { hostname: config.HOST, port: config.PORT });
   const base = running.url;
   say(`mailgate listening on ${base}`);
   say(`API reference: ${base}/docs`);
@@ -67,7 +49,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await running.close();
-    pool?.close();
+    deps.pool?.close();
     await demo?.stop();
     process.exit(0);
   };

@@ -2,6 +2,7 @@ import type { Config } from '../config/env.js';
 import type { AdminCredentialStore, CredentialStore, TokenGrant } from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
 import type { MailStoreFactory } from '../mail/store.js';
+import type { HeldTokenReader } from '../oauth2/access-token-source.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
 export interface AppDeps {
@@ -24,6 +25,12 @@ export interface AppDeps {
    * (Lambda behind API Gateway); over plain Node that is the client's Host.
    */
   publicOrigins?: () => readonly string[];
+  /**
+   * The OAuth2 tokens this process refreshed, for the account API: an account
+   * verified before it is stored is stored with them (a rotated refresh
+   * token would otherwise be lost). Absent: nothing is added.
+   */
+  oauthTokens?: HeldTokenReader;
 }
 
 /** A request's deadline as the handler sees it (set by middleware/deadline.ts). */

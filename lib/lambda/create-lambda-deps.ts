@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '../config/env.js';
+import type { Account } from '../credentials/account.js';
 import type { AdminCredentialStore } from '../credentials/store.js';
 import type { AppDeps } from '../http/app-env.js';
 import { imapCapabilities } from '../imap/session/imap-capabilities.js';
@@ -87,7 +88,9 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
       () => POP3_CAPABILITIES,
     ),
   });
-  return { config, logger, credentials, ...(admin === undefined ? {} : { admin }), stores };
+  // The manager exists once an adapter loaded it, as a verifying login does before the account is stored.
+  const oauthTokens = { held: (account: Account) => tokens.current()?.held(account) };
+  return { config, logger, credentials, ...(admin === undefined ? {} : { admin }), stores, oauthTokens };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Account } from '../credentials/account.js';
+import type { OAuth2TokenUpdate } from '../credentials/store.js';
 import { ConfigurationError } from '../mail/errors.js';
 
 /**
@@ -26,6 +27,11 @@ export interface AccessTokenSource {
    * @throws as accessToken.
    */
   afterRefusal(account: Account, refused: string, signal: AbortSignal): Promise<string | undefined>;
+}
+
+/** The tokens a process holds for an account beyond its stored document (see OAuth2TokenManager.held). */
+export interface HeldTokenReader {
+  held(account: Account): OAuth2TokenUpdate | undefined;
 }
 
 /** For accounts with a fixed access token and no refresh: the stored token, and no retry. */

@@ -1,5 +1,5 @@
 import type { Account, OAuth2Credentials } from '../credentials/account.js';
-import type { CredentialStore } from '../credentials/store.js';
+import type { CredentialStore, OAuth2TokenUpdate } from '../credentials/store.js';
 import { ConfigurationError, OAuthProviderTimeoutError } from '../mail/errors.js';
 import { type Logger, silentLogger } from '../mail/logger.js';
 import type { AccessTokenSource } from './access-token-source.js';
@@ -115,6 +115,34 @@ export class OAuth2TokenManager implements AccessTokenSource {
     }
     entry.token = undefined;
     return (await this.#refreshShared(entry, account, signal)).value;
+  }
+
+  /**
+   * What this process holds for the account beyond its stored document: the
+   * access token it uses and, when the provider rotated it, the refresh token.
+   * For an account about to be stored after a login that refreshed
+   * (`?verify=true`): the write-back had no document to update, and a
+   * provider that rotates strictly has already invalidated the stored one.
+   * Undefined when nothing newer than the document is held.
+   */
+  held(account: Account): OAuth2TokenUpdate | undefined {
+    const oauth2 = account.oauth2;
+    if (oauth2?.refreshToken === undefined) return undefined;
+    const entry = this.#entries.get(account.id);
+    if (
+      entry === undefined ||
+      entry.client !== clientKey(oauth2) ||
+      (oauth2.refreshToken !== entry.originRefreshToken && oauth2.refreshToken !== entry.refreshToken)
+    ) {
+      return undefined;
+    }
+    const token = entry.token;
+    if (token?.expiresAt === undefined || token.value === oauth2.accessToken) return undefined;
+    return {
+      accessToken: token.value,
+      expiresAt: new Date(token.expiresAt).toISOString(),
+      ...(entry.refreshToken !== oauth2.refreshToken ? { refreshToken: entry.refreshToken } : {}),
+    };
   }
 
   /** The account's entry, or a new one when there is none or the stored credentials are another lineage. */

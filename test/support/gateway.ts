@@ -6,14 +6,9 @@ import type { AccountDocument } from '../../lib/credentials/account.js';
 import { FileCredentialStore } from '../../lib/credentials/file-store.js';
 import type { TokenScope } from '../../lib/credentials/store.js';
 import { startNodeServer } from '../../lib/http/node-server.js';
-import {
-  createImapConnectionPool,
-  createImapStoreFactory,
-  poolOptionsFromEnv,
-} from '../../lib/imap/index.js';
+import { poolOptionsFromEnv } from '../../lib/imap/index.js';
+import { createLocalDeps } from '../../lib/local/create-local-deps.js';
 import { createLogger } from '../../lib/log/create-logger.js';
-import { createProtocolDispatcher } from '../../lib/mail/dispatch.js';
-import { createPop3StoreFactory } from '../../lib/pop3/index.js';
 
 export interface Gateway {
   /** `http://127.0.0.1:<port>` of the real Node server. */
@@ -45,21 +40,14 @@ export async function startGateway(
   const credentials = new FileCredentialStore({ path: join(dir, 'accounts.json') });
   const logs: string[] = [];
   const fullConfig: Config = { ...loadConfig({}), MAILGATE_LOG_LEVEL: 'debug', ...config };
-  const reuse = options.reuse ? poolOptionsFromEnv({}, 'on') : null;
-  const pool = reuse ? createImapConnectionPool(reuse) : undefined;
-  const running = await startNodeServer(
-    {
-      credentials,
-      admin: credentials,
-      stores: createProtocolDispatcher({
-        imap: createImapStoreFactory(pool ? { pool } : {}),
-        pop3: createPop3StoreFactory(),
-      }),
-      config: fullConfig,
-      logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
-    },
-    { hostname: '127.0.0.1', port: 0 },
-  );
+  const deps = createLocalDeps({
+    credentials,
+    config: fullConfig,
+    logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    reuse: options.reuse ? poolOptionsFromEnv({}, 'on') : null,
+  });
+  const { pool } = deps;
+  const running = await startNodeServer(deps, { hostname: '127.0.0.1', port: 0 });
   const { url } = running;
   return {
     url,

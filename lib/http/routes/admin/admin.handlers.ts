@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { ACCOUNT_ID_PATTERN } from '../../../credentials/account.js';
+import type { Context } from 'hono';
+import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from '../../../credentials/account.js';
 import type { AdminCredentialStore } from '../../../credentials/store.js';
 import { TOKEN_ID_PATTERN } from '../../../credentials/tokens.js';
 import {
@@ -25,6 +26,17 @@ async function accountExists(store: AdminCredentialStore, id: string): Promise<b
   }
 }
 
+/**
+ * The verifying login may have refreshed the access token, and the provider
+ * may have rotated the refresh token (then the one in the body no longer
+ * works): the document is stored with what the login left.
+ */
+function withHeldTokens(c: Context<AppEnv>, account: Account, document: AccountDocument): AccountDocument {
+  const held = c.get('deps').oauthTokens?.held(account);
+  if (held === undefined || document.oauth2 === undefined) return document;
+  return { ...document, oauth2: { ...document.oauth2, ...held } };
+}
+
 export const putAccountHandler: RouteHandler<typeof putAccount, AppEnv> = async (c) => {
   const { account: id } = c.req.valid('param');
   const { verify } = c.req.valid('query');
@@ -34,7 +46,7 @@ export const putAccountHandler: RouteHandler<typeof putAccount, AppEnv> = async 
   const account = { ...document, id };
   // Before anything is stored: any failure leaves the store as it was.
   const verified = isTrue(verify) ? await verifyAccount(c, account) : undefined;
-  await store.putAccount(id, document);
+  await store.putAccount(id, verified === undefined ? document : withHeldTokens(c, account, document));
   // A running server drops what it cached of the old document (the same store object locally).
   c.get('deps').credentials.invalidateAccount(id);
   c.get('logger').info('account stored', {

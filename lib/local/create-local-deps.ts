@@ -1,0 +1,46 @@
+import type { Config } from '../config/env.js';
+import type { AdminCredentialStore } from '../credentials/store.js';
+import type { AppDeps } from '../http/app-env.js';
+import {
+  type ConnectionPoolOptions,
+  createImapConnectionPool,
+  createImapStoreFactory,
+  type ImapConnectionPool,
+} from '../imap/index.js';
+import { createProtocolDispatcher } from '../mail/dispatch.js';
+import type { Logger } from '../mail/logger.js';
+import { createTokenManager } from '../oauth2/create-token-manager.js';
+import { writesBackTokens } from '../oauth2/write-back-policy.js';
+import { createPop3StoreFactory } from '../pop3/index.js';
+
+export interface LocalDeps extends AppDeps {
+  admin: AdminCredentialStore;
+  /** The kept IMAP connections, when reuse is on: close it when the server stops. */
+  pool: ImapConnectionPool | undefined;
+}
+
+/**
+ * What the Node server (`npm start`, and the tests' gateway) hands to the
+ * app: one credential store that also serves the account API, one OAuth2
+ * token manager both adapters share (refreshed tokens written back to the
+ * accounts file, see write-back-policy), and the IMAP pool when `reuse`.
+ */
+export function createLocalDeps(input: {
+  credentials: AdminCredentialStore;
+  config: Config;
+  logger: Logger;
+  reuse: ConnectionPoolOptions | null;
+}): LocalDeps {
+  const { credentials, config, logger, reuse } = input;
+  const pool = reuse ? createImapConnectionPool(reuse) : undefined;
+  const tokens = createTokenManager({
+    credentials,
+    logger,
+    ...(writesBackTokens(config) ? { writeBack: credentials } : {}),
+  });
+  const stores = createProtocolDispatcher({
+    imap: createImapStoreFactory(pool ? { pool, tokens } : { tokens }),
+    pop3: createPop3StoreFactory({ tokens }),
+  });
+  return { credentials, admin: credentials, stores, config, logger, oauthTokens: tokens, pool };
+}

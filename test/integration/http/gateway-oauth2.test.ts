@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountDocument } from '../../../lib/credentials/account.js';
+import { type Gateway, startGateway } from '../../support/gateway.js';
+import { createOAuthMailUser, type OAuthMailUser } from '../../support/oauth-account.js';
+
+/**
+ * OAuth2 accounts end to end, as `npm start` wires them: the real Node
+ * server, the token manager writing back to the accounts file, the test
+ * Dovecot validating every bearer token with the fake provider.
+ */
+describe('OAuth2 accounts through the real server', () => {
+  let user: OAuthMailUser;
+  const gateways: Gateway[] = [];
+
+  const start = async () => {
+    const gateway = await startGateway();
+    gateways.push(gateway);
+    return gateway;
+  };
+  const onDisk = async (gateway: Gateway, id: string) => {
+    const file = JSON.parse(await readFile(join(gateway.credentials.path), 'utf8')) as {
+      accounts: Record<string, AccountDocument>;
+    };
+    return file.accounts[id]?.oauth2;
+  };
+  const inbox = (gateway: Gateway, id: string, token: string) =>
+    gateway.get(`/v1/accounts/${id}/mailboxes/~inbox/messages?limit=5`, token);
+
+  beforeAll(async () => {
+    user = await createOAuthMailUser('oauth-http');
+    await user.seed('INBOX', [{ raw: 'From: a@example.com\r\nSubject: via oauth\r\n\r\nhello\r\n' }]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
+  });
+
+  it('refreshes an expired stored access token once for 20 concurrent requests, and writes it back', async () => {
+    const gateway = await start();
+    const granted = await user.grant();
+    const { id, ...document } = user.oauthAccount(
+      {},
+      { expiresAt: new Date(Date.now() - 60_000).toISOString() },
+      granted,
+    );
+    await gateway.addAccount(id, document);
+    const token = await gateway.token([id], 'read');
+    const before = await user.idp.stats(user.clientId);
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => inbox(gateway, id, token)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    const subjects = await Promise.all(
+      answers.map(
+        async (answer) =>
+          ((await answer.json()) as { messages: Array<{ subject: string }> }).messages[0]?.subject,
+      ),
+    );
+    expect(new Set(subjects)).toEqual(new Set(['via oauth']));
+
+    const after = await user.idp.stats(user.clientId);
+    expect(after.refreshGrants - before.refreshGrants).toBe(1);
+    const stored = await onDisk(gateway, id);
+    expect(stored?.accessToken).not.toBe(granted.accessToken);
+    expect(Date.parse(stored?.expiresAt ?? '')).toBeGreaterThan(Date.now());
+    expect(stored?.refreshToken).toBe(granted.refreshToken);
+  }, 60_000);
+
+  it('keeps a rotated refresh token: written to the file, and what a restarted server uses', async () => {
+    await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: true });
+    try {
+      const first = await start();
+      const granted = await user.grant();
+      const expired = new Date(Date.now() - 60_000).toISOString();
+      const { id, ...document } = user.oauthAccount({}, { expiresAt: expired }, granted);
+      await first.addAccount(id, document);
+      const token = await first.token([id], 'read');
+      expect((await inbox(first, id, token)).status).toBe(200);
+
+      const rotated = await onDisk(first, id);
+      expect(rotated?.refreshToken).toBeDefined();
+      expect(rotated?.refreshToken).not.toBe(granted.refreshToken);
+      const live = (await user.idp.stats(user.clientId)).liveRefreshTokens;
+      expect(live).toContain(rotated?.refreshToken);
+      expect(live).not.toContain(granted.refreshToken);
+
+      // A new process on the same file, whose access token then stops working: it refreshes with the rotated token.
+      await user.idp.revokeAccessToken(rotated?.accessToken ?? '');
+      const second = await startGateway();
+      gateways.push(second);
+      await second.addAccount(id, { ...document, oauth2: rotated });
+      const secondToken = await second.token([id], 'read');
+      const answer = await inbox(second, id, secondToken);
+      expect(answer.status).toBe(200);
+    } finally {
+      await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: false });
+    }
+  }, 60_000);
+
+  it('answers 502 upstream_auth_failed asking for consent again when the refresh token is revoked', async () => {
+    const gateway = await start();
+    const granted = await user.grant();
+    await user.idp.revokeRefreshToken(granted.refreshToken);
+    const { id, ...document } = user.oauthAccount(
+      {},
+      { expiresAt: new Date(Date.now() - 1000).toISOString() },
+      granted,
+    );
+    await gateway.addAccount(id, document);
+    const token = await gateway.token([id], 'read');
+
+    const answer = await inbox(gateway, id, token);
+    const text = await answer.text();
+    expect(answer.status).toBe(502);
+    const problem = JSON.parse(text) as { code: string; detail: string };
+    expect(problem.code).toBe('upstream_auth_failed');
+    expect(problem.detail).toMatch(/consent/i);
+    expect(text).not.toContain(granted.refreshToken);
+    expect(text).not.toContain(granted.accessToken);
+    expect(gateway.logs.join('\n')).not.toContain(granted.refreshToken);
+  }, 60_000);
+
+  it('answers 502 oauth_provider_unavailable when the provider fails, and recovers on the next request', async () => {
+    const gateway = await start();
+    const granted = await user.grant();
+    const { id, ...document } = user.oauthAccount(
+      {},
+      { expiresAt: new Date(Date.now() - 1000).toISOString() },
+      granted,
+    );
+    await gateway.addAccount(id, document);
+    const token = await gateway.token([id], 'read');
+    await user.idp.configureClient({ clientId: user.clientId, failNext: { count: 1, status: 503 } });
+
+    const failed = await inbox(gateway, id, token);
+    expect(failed.status).toBe(502);
+    expect(((await failed.json()) as { code: string }).code).toBe('oauth_provider_unavailable');
+    expect((await inbox(gateway, id, token)).status).toBe(200);
+  }, 60_000);
+
+  it('stores the tokens a verifying login left when the provider rotated the refresh token', async () => {
+    await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: true });
+    try {
+      const gateway = await start();
+      const admin = await gateway.token('*', 'admin');
+      const granted = await user.grant();
+      // No access token: the verifying login must refresh, which rotates the refresh token.
+      const { id, ...document } = user.oauthAccount(
+        {},
+        { accessToken: undefined, expiresAt: undefined },
+        granted,
+      );
+      const put = await gateway.get(`/v1/accounts/${id}?verify=true`, admin, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(document),
+      });
+      const text = await put.text();
+      expect(put.status).toBe(201);
+      expect(text).not.toContain(granted.refreshToken);
+
+      const stored = await onDisk(gateway, id);
+      const live = (await user.idp.stats(user.clientId)).liveRefreshTokens;
+      expect(stored?.refreshToken).not.toBe(granted.refreshToken);
+      expect(live).toContain(stored?.refreshToken);
+      expect(stored?.accessToken).toBeDefined();
+
+      // Another process, knowing only the file, reads mail with it.
+      const other = await startGateway();
+      gateways.push(other);
+      await other.addAccount(id, { ...document, oauth2: stored });
+      await user.idp.revokeAccessToken(stored?.accessToken ?? '');
+      expect((await inbox(other, id, await other.token([id], 'read'))).status).toBe(200);
+    } finally {
+      await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: false });
+    }
+  }, 60_000);
+});
