@@ -71,6 +71,7 @@ export function gatewayPropsFromContext(scope: Construct, read: ContextReader): 
     downloadReservedConcurrency: integer(read, 'downloadReservedConcurrency'),
     accountApi: boolean(read, 'accountApi'),
     adminReservedConcurrency: integer(read, 'adminReservedConcurrency'),
+    oauthWriteBack: boolean(read, 'oauthWriteBack'),
     corsOrigins: list(read, 'corsOrigins'),
     logRetention: retention(read),
     streamingDownloads: boolean(read, 'streamingDownloads'),

@@ -8,7 +8,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
 import { createHttpFrontDoor, type FrontDoorRoute, type ThrottleProps } from './http-front-door.js';
-import { assertSecretPrefix, secretReadStatements, secretWriteStatements } from './secret-read-policy.js';
+import {
+  assertSecretPrefix,
+  secretReadStatements,
+  secretWriteStatements,
+  tokenWriteBackStatements,
+} from './secret-read-policy.js';
 import { planApiTimeouts, planStreamTimeouts } from './timeouts.js';
 
 /**
@@ -56,6 +61,14 @@ export interface MailGatewayProps {
    * at once can lose an id from the index.
    */
   adminReservedConcurrency?: number;
+  /**
+   * Write refreshed OAuth2 tokens (and rotated refresh tokens) back to the
+   * account secrets (MAILGATE_OAUTH_WRITE_BACK): the mail functions then get
+   * `secretsmanager:PutSecretValue` on `<prefix>accounts/*`, nothing more.
+   * Default false: they only read, each instance refreshes on its own, and a
+   * rotated refresh token lives in that instance only (docs/DEPLOY.md).
+   */
+  oauthWriteBack?: boolean;
   /** Browser origins allowed to call the API and the download URL. Default: none (no CORS headers). */
   corsOrigins?: string[];
   /** Retention of the function and access log groups. Default one month. */
@@ -123,6 +136,7 @@ export class MailGateway extends Construct {
       MAILGATE_SECRET_PREFIX: props.secretPrefix,
       MAILGATE_SECRET_CACHE_SECONDS: String(props.secretCacheSeconds ?? 300),
       MAILGATE_LOG_LEVEL: props.logLevel ?? 'info',
+      ...(props.oauthWriteBack === true ? { MAILGATE_OAUTH_WRITE_BACK: 'true' } : {}),
     };
 
     if (props.streamingDownloads ?? true) {
@@ -138,6 +152,7 @@ export class MailGateway extends Construct {
         environment: { ...shared, MAILGATE_REQUEST_TIMEOUT_MS: String(plan.requestDeadlineMs) },
       });
       this.grantSecretsRead(this.downloads.role);
+      if (props.oauthWriteBack === true) this.#grantTokenWriteBack(this.downloads.role);
       // No IAM auth: every download route checks our bearer token, exactly as the API does.
       this.downloadUrl = this.downloads.function.addFunctionUrl({
         authType: lambda.FunctionUrlAuthType.NONE,
@@ -175,6 +190,7 @@ export class MailGateway extends Construct {
       },
     });
     this.grantSecretsRead(this.api.role);
+    if (props.oauthWriteBack === true) this.#grantTokenWriteBack(this.api.role);
 
     const integrationOptions = {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
@@ -236,6 +252,13 @@ export class MailGateway extends Construct {
   /** Lets `grantee` read the gateway's secrets (and decrypt them with the CMK, through Secrets Manager only). */
   grantSecretsRead(grantee: iam.IGrantable): void {
     for (const statement of secretReadStatements(this, this.#secretPrefix, this.#secretsKey)) {
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    }
+  }
+
+  /** PutSecretValue on the account secrets only: refreshed OAuth2 tokens go back into the account's own secret. */
+  #grantTokenWriteBack(grantee: iam.IGrantable): void {
+    for (const statement of tokenWriteBackStatements(this, this.#secretPrefix, this.#secretsKey)) {
       grantee.grantPrincipal.addToPrincipalPolicy(statement);
     }
   }

@@ -106,3 +106,37 @@ export function secretReadStatements(
   }
   return statements;
 }
+
+/**
+ * With OAuth2 write-back on: PutSecretValue on the account secrets
+ * (`<prefix>accounts/*`), not the index, the tokens or the OAuth apps, so a
+ * mail function can replace an account's tokens but create, delete or list
+ * nothing. With a customer managed key, GenerateDataKey on it (a new version
+ * is encrypted), through Secrets Manager only.
+ */
+export function tokenWriteBackStatements(
+  scope: Construct,
+  prefix: string,
+  key?: kms.IKey,
+): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'WriteBackOAuthTokens',
+      actions: ['secretsmanager:PutSecretValue'],
+      resources: [secretsArnPattern(scope, `${prefix}accounts/`)],
+    }),
+  ];
+  if (key !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'EncryptOAuthTokens',
+        actions: ['kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
+        },
+      }),
+    );
+  }
+  return statements;
+}

@@ -111,6 +111,36 @@ describe('MailGateway template', () => {
     }
   });
 
+  it('with OAuth2 write-back, lets the mail functions put account secrets only, and tells them so', () => {
+    const template = buildTemplate(() => ({ oauthWriteBack: true }));
+    const { api, downloads, admin } = functions(template);
+    const statements = policyStatements(template);
+    for (const fn of [api, downloads]) {
+      const own = statements.filter((s) => s.roles.includes(String(roleOf(fn))));
+      const secretActions = own
+        .flatMap((s) => asList(s.Action))
+        .filter((a) => a.startsWith('secretsmanager:'));
+      expect(secretActions.sort()).toEqual([
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+      ]);
+      const put = own.find((s) => asList(s.Action).includes('secretsmanager:PutSecretValue'));
+      expect(asList(put?.Resource).map(render)).toEqual([
+        SECRETS_ARN.replace('mailgate/*', 'mailgate/accounts/*'),
+      ]);
+      expect(environmentOf(fn).MAILGATE_OAUTH_WRITE_BACK).toBe('true');
+    }
+    expect(environmentOf(admin).MAILGATE_OAUTH_WRITE_BACK).toBe('true');
+    // Off by default: no put, no setting.
+    const plain = buildTemplate();
+    for (const fn of [functions(plain).api, functions(plain).downloads]) {
+      expect(environmentOf(fn).MAILGATE_OAUTH_WRITE_BACK).toBeUndefined();
+    }
+    // From context too.
+    const fromContext = buildTemplateFromContext({ oauthWriteBack: 'true' });
+    expect(environmentOf(functions(fromContext).api).MAILGATE_OAUTH_WRITE_BACK).toBe('true');
+  });
+
   it('with a customer managed key, adds kms:Decrypt (and GenerateDataKey to write) on that key only and only via Secrets Manager', () => {
     const template = buildTemplate((app) => ({
       secretsKey: kms.Key.fromKeyArn(new Stack(app, 'Keys'), 'Key', KEY_ARN),
