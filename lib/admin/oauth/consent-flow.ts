@@ -97,7 +97,7 @@ async function codeConsent(
     return exchange(plan, parseRedirect(pasted, redirectUri), state, verifier, redirectUri, signal);
   }
 
-  const receiver = await startLoopbackReceiver();
+  const receiver = await startLoopbackReceiver({ state });
   try {
     io.show(
       'Open this URL in a browser on this machine and sign in as the mailbox owner:',

@@ -45,8 +45,14 @@ function send(response: ServerResponse, status: number, html: string, onSent?: (
   response.end(html, onSent);
 }
 
-/** Starts the receiver on 127.0.0.1 (never 0.0.0.0 or localhost, which may resolve elsewhere). */
-export async function startLoopbackReceiver(): Promise<LoopbackReceiver> {
+/**
+ * Starts the receiver on 127.0.0.1 (never 0.0.0.0 or localhost, which may
+ * resolve elsewhere). With `state`, a callback carrying another state is
+ * answered 400 and not taken: another local process or a page guessing the
+ * port cannot end the sign-in it did not start, and the real redirect still
+ * gets through.
+ */
+export async function startLoopbackReceiver(options: { state?: string } = {}): Promise<LoopbackReceiver> {
   let waiting: ServerResponse | undefined;
   let received: URL | undefined;
   let deliver: ((url: URL) => void) | undefined;
@@ -62,6 +68,14 @@ export async function startLoopbackReceiver(): Promise<LoopbackReceiver> {
     }
     if (url.pathname !== CALLBACK_PATH) {
       send(response, 404, page('Not found', 'Nothing here.'));
+      return;
+    }
+    if (options.state !== undefined && url.searchParams.get('state') !== options.state) {
+      send(
+        response,
+        400,
+        page('Not this sign-in', 'This redirect is not the sign-in mailgate is waiting for. Close this tab.'),
+      );
       return;
     }
     if (received !== undefined) {

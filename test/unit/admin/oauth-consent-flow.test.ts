@@ -66,6 +66,21 @@ describe('the loopback receiver', () => {
     }
   });
 
+  it('with a state, answers a callback of another state 400 without taking it', async () => {
+    const receiver = await startLoopbackReceiver({ state: 'expected' });
+    try {
+      const waiting = receiver.callback(AbortSignal.timeout(5000));
+      expect((await get(`${receiver.redirectUri}?code=a&state=other`)).status).toBe(400);
+      expect((await get(`${receiver.redirectUri}?code=a`)).status).toBe(400);
+      const browser = get(`${receiver.redirectUri}?code=real&state=expected`);
+      expect((await waiting).searchParams.get('code')).toBe('real');
+      await receiver.finish({ ok: true });
+      expect((await browser).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('answers a browser still waiting when it is closed, and stops waiting on abort', async () => {
     const receiver = await startLoopbackReceiver();
     const controller = new AbortController();
