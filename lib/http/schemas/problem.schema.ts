@@ -48,7 +48,11 @@ export const problemSchema = z
         '`upstream_throttled` (503, with `Retry-After`) the mail server asked us to back off, or every ' +
         "connection to the account's server stayed busy with other requests until the deadline; " +
         '`upstream_timeout` (504) the mail server itself did not answer in time. `headers_too_large` (431) ' +
-        'comes from the server before any route: the request headers were over 16 KiB.',
+        'comes from the server before any route: the request headers were over 16 KiB. For OAuth2 accounts, ' +
+        '`oauth_provider_unavailable` (502) the identity provider failed while the access token was refreshed ' +
+        'and `oauth_provider_timeout` (504) it did not answer in time (a refresh token the provider refused is ' +
+        '`upstream_auth_failed`: the account needs consent again). The account API adds ' +
+        '`verification_failed` (422) and `token_not_found` (404).',
     }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem document.' });
@@ -64,11 +68,15 @@ export const commonErrors = {
   403: problem('The token may not do this (`forbidden`).'),
   404: problem('No such account (`account_not_found`) or resource.'),
   500: problem('Unexpected failure (`internal_error`), logged with the request id.'),
-  502: problem('The mail server refused the credentials or failed (`upstream_*`).'),
+  502: problem(
+    'The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`).',
+  ),
   503: problem(
     "The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`.",
   ),
-  504: problem('The mail server did not answer before the deadline (`upstream_timeout`).'),
+  504: problem(
+    'The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline.',
+  ),
 } as const;
 
 /** For routes whose store may lack a capability (POP3 filters, …). */
