@@ -39,12 +39,28 @@ const endpointUrl = z
 export const OAUTH_APP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
+ * What an OAuth app owns: an account naming the app may set none of these,
+ * or its document could send the app's client secret to an endpoint (or as
+ * a client) of its own choosing.
+ */
+export const APP_OWNED_OAUTH2_FIELDS = [
+  'provider',
+  'tenant',
+  'clientId',
+  'clientSecret',
+  'tokenUrl',
+  'authorizeUrl',
+] as const;
+
+/**
  * OAuth2 credentials of an account. With a `refreshToken` the gateway keeps
  * the access token fresh itself; `accessToken` alone is a token someone else
  * refreshes (it stops working when it expires). `provider` fixes the
  * endpoints for `google` and `microsoft` (with `tenant`, default `common`);
- * `custom` needs `tokenUrl`. `clientSecret` may instead come from the OAuth
- * app named by `app`, so one registration serves every account.
+ * `custom` needs `tokenUrl`. Alternatively `app` names an OAuth app, so one
+ * registration serves every account: the app then supplies the whole client
+ * (provider, tenant, client id and secret, endpoints), and the account holds
+ * only its tokens and, optionally, its scopes.
  */
 export const oauth2Schema = z
   .object({
@@ -68,6 +84,16 @@ export const oauth2Schema = z
   })
   .strict()
   .superRefine((value, ctx) => {
+    if (value.app !== undefined) {
+      for (const field of APP_OWNED_OAUTH2_FIELDS) {
+        if (value[field] === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'comes from the OAuth app named by "app": leave it out, or leave out "app"',
+        });
+      }
+    }
     if (value.refreshToken === undefined) {
       if (value.accessToken === undefined) {
         ctx.addIssue({

@@ -62,8 +62,8 @@ export function presetFor(provider: OAuthProviderName, tenant?: string): Provide
 }
 
 /**
- * Everything needed to refresh an account's token: the account's own
- * fields over its OAuth app's over the provider preset's.
+ * Everything needed to refresh an account's token: the client (the account's
+ * own, or its OAuth app's, never a mix) over the provider preset.
  */
 export interface ResolvedOAuthClient {
   provider: OAuthProviderName;
@@ -75,23 +75,27 @@ export interface ResolvedOAuthClient {
 }
 
 /**
- * Merges an account's OAuth2 fields with its app (when it names one) and the
- * provider preset. Returns undefined when the account cannot be refreshed:
- * no refresh token, or no client id or token endpoint after the merge.
+ * The client an account refreshes with. An account naming an app takes the
+ * whole client from that app: provider, tenant, client id, client secret
+ * and token endpoint come from one place, so a client secret only ever goes
+ * to the endpoint, and with the client id, it was registered with (the
+ * account schema refuses those fields next to `app`; should such a document
+ * arrive anyway, its own are ignored). Only the scopes may be the account's.
+ * Returns undefined when the account cannot be refreshed: no refresh token,
+ * an app it names but that was not given, or no client id or token endpoint.
  */
 export function resolveOAuthClient(
   credentials: OAuth2Credentials,
   app: OAuthApp | undefined,
 ): ResolvedOAuthClient | undefined {
   if (credentials.refreshToken === undefined) return undefined;
-  const provider = credentials.provider ?? app?.provider;
-  const clientId = credentials.clientId ?? app?.clientId;
+  const source = credentials.app === undefined ? credentials : app;
+  if (source === undefined) return undefined;
+  const { provider, clientId, tenant, clientSecret } = source;
   if (provider === undefined || clientId === undefined) return undefined;
-  const tenant = credentials.tenant ?? app?.tenant;
-  const tokenUrl = credentials.tokenUrl ?? app?.tokenUrl ?? presetFor(provider, tenant)?.tokenUrl;
+  const tokenUrl = source.tokenUrl ?? presetFor(provider, tenant)?.tokenUrl;
   if (tokenUrl === undefined) return undefined;
-  const clientSecret = credentials.clientSecret ?? app?.clientSecret;
-  const scopes = credentials.scopes ?? app?.scopes;
+  const scopes = credentials.scopes ?? (credentials.app === undefined ? undefined : app?.scopes);
   return {
     provider,
     clientId,

@@ -489,6 +489,39 @@ describe('PUT /v1/accounts/{account}?verify=true', () => {
     expect(await app.stored()).toEqual(before);
   });
 
+  it.each([
+    ['tokenUrl', { tokenUrl: 'https://attacker.example/token' }],
+    ['tokenUrl', { provider: 'custom', tokenUrl: 'https://attacker.example/token' }],
+    ['clientId', { clientId: 'attacker-client' }],
+    ['tenant', { tenant: 'attacker.example' }],
+  ])(
+    "refuses an account naming a shared OAuth app with its own %s (400): the app's secret never leaves for it, nothing is stored",
+    async (field, client) => {
+      const app = await setup();
+      await app.store.putOAuthApp('shared', {
+        provider: 'microsoft',
+        clientId: 'shared-client',
+        clientSecret: CLIENT_SECRET,
+      });
+      const before = await app.stored();
+      const response = await app.request('/v1/accounts/mallory?verify=true', {
+        method: 'PUT',
+        json: { ...oauthDocument(), oauth2: { app: 'shared', refreshToken: REFRESH_TOKEN, ...client } },
+      });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ code: 'invalid_request' });
+      expect(text).toContain(`oauth2.${field}`);
+      expect(text).toContain('OAuth app');
+      expect(text).not.toContain('attacker');
+      expectNoSecret(text);
+      // Refused before any login: no mail store opened, no token refreshed, nothing written.
+      expect(app.stores.opened).toHaveLength(0);
+      expect(await app.stored()).toEqual(before);
+      expect(await app.store.getAccount('mallory')).toBeUndefined();
+    },
+  );
+
   it('does not verify unless asked, and refuses a verify value other than true or false', async () => {
     const app = await setup();
     expect(

@@ -80,7 +80,8 @@ export const accountDocumentBody = accountDocumentSchema.meta({
   description:
     'The stored account: where the server is and how to log in, with exactly one of `password` and ' +
     '`oauth2`. Unknown keys are refused. An `oauth2` object with a `refreshToken` lets the gateway ' +
-    'keep the access token fresh; `clientSecret` may instead come from the OAuth app named by `app`.',
+    'keep the access token fresh. With `app` naming a stored OAuth app, the app supplies the whole client: ' +
+    '`provider`, `tenant`, `clientId`, `clientSecret`, `tokenUrl` and `authorizeUrl` are then refused.',
   example: PASSWORD_EXAMPLE,
 });
 
