@@ -57,8 +57,10 @@ export interface MailGatewayProps {
    * Reserved concurrency of the account API function. Default: unreserved.
    * 1 makes its writes to the index secret strictly one at a time (calls
    * beyond it are refused by Lambda, which API Gateway answers with a 5xx
-   * of its own); Secrets Manager has no conditional write, so two changes
-   * at once can lose an id from the index.
+   * of its own); Secrets Manager has no conditional write, so each writer
+   * reads the index back and writes again when a concurrent change dropped
+   * its own, which narrows the window in which an id can be lost but does
+   * not close it.
    */
   adminReservedConcurrency?: number;
   /**

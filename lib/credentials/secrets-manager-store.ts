@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -37,10 +38,20 @@ type SecretIndex = z.infer<typeof indexSchema>;
 /**
  * A token id the index does not list is refused without reading its secret;
  * the index is read again for such an id at most this often, so a token
- * created since works within this long in a running function, and a client
- * sending made-up ids costs at most one GetSecretValue per interval.
+ * created since works within this long in a running function. Should the
+ * index have lost an id all the same, one unlisted token's secret is read
+ * directly at most this often (per process), so a client sending made-up ids
+ * costs at most one GetSecretValue of the index and one of a token per
+ * interval.
  */
 const UNLISTED_TOKEN_RECHECK_MS = 5_000;
+/** Unlisted token ids whose secret was found, remembered so they keep working (real tokens only, so few). */
+const MAX_FOUND_UNLISTED = 1000;
+
+/** How long a writer of the index waits before reading it back to see that its change stayed. */
+const DEFAULT_INDEX_SETTLE_MS = 250;
+/** Writes of one index change, the first included, before giving up. */
+const MAX_INDEX_WRITES = 4;
 
 export interface SecretsManagerCredentialStoreOptions {
   /** Prefix of every secret name, e.g. `mailgate/`. */
@@ -48,6 +59,13 @@ export interface SecretsManagerCredentialStoreOptions {
   /** How long a read stays cached; 0 disables the cache. */
   cacheSeconds: number;
   client?: SecretsManagerClient;
+  /**
+   * How long after writing the index it is read back to check that no
+   * concurrent writer overwrote the change (plus up to half as much again at
+   * random, so that two writers retrying fall out of step). Default 250 ms;
+   * 0 reads back at once.
+   */
+  indexSettleMs?: number;
   now?: () => number;
 }
 
@@ -73,14 +91,20 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
   readonly #prefix: string;
   readonly #cache: SecretCache;
   readonly #now: () => number;
+  readonly #indexSettleMs: number;
   /** The token ids the index listed when last read, for refusing unknown ids without a call. */
   #tokenIds: Promise<Set<string>> | undefined;
   #tokenIdsReadAt = Number.NEGATIVE_INFINITY;
+  /** When an unlisted token's secret was last read directly (see UNLISTED_TOKEN_RECHECK_MS). */
+  #unlistedReadAt = Number.NEGATIVE_INFINITY;
+  /** Token ids the index does not list but whose secret exists: the index lost them. */
+  readonly #foundUnlisted = new Set<string>();
 
   constructor(options: SecretsManagerCredentialStoreOptions) {
     this.#client = options.client ?? new SecretsManagerClient({});
     this.#prefix = options.prefix;
     this.#now = options.now ?? Date.now;
+    this.#indexSettleMs = options.indexSettleMs ?? DEFAULT_INDEX_SETTLE_MS;
     this.#cache = new SecretCache({ ttlSeconds: options.cacheSeconds, now: this.#now });
   }
 
@@ -111,13 +135,21 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
   }
 
   /**
-   * Reads a token's secret only when the index lists its id: a made-up id
-   * costs no call (see UNLISTED_TOKEN_RECHECK_MS).
+   * Reads a token's secret when the index lists its id. An unlisted id has
+   * its secret read at most once per interval per process, so made-up ids
+   * cost a bounded number of calls (see UNLISTED_TOKEN_RECHECK_MS); one
+   * whose secret exists (an id the index lost) is remembered and works from
+   * then on, until its secret is gone.
    */
   async verifyToken(token: string): Promise<TokenGrant | undefined> {
-    return verifyTokenWith(token, async (tokenId) =>
-      (await this.#listsToken(tokenId)) ? this.#loadToken(tokenId) : undefined,
-    );
+    return verifyTokenWith(token, async (tokenId) => {
+      if (await this.#listsToken(tokenId)) return this.#loadToken(tokenId);
+      if (!this.#foundUnlisted.has(tokenId) && !this.#mayReadUnlisted()) return undefined;
+      const record = await this.#loadToken(tokenId);
+      if (record === undefined) this.#foundUnlisted.delete(tokenId);
+      else if (this.#foundUnlisted.size < MAX_FOUND_UNLISTED) this.#foundUnlisted.add(tokenId);
+      return record;
+    });
   }
 
   /** @throws InvalidRequestError for a bad id; ConfigurationError for a bad document. */
@@ -240,6 +272,14 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     return (await this.#listedTokenIds(true)).has(tokenId);
   }
 
+  /** Whether an id the index does not list may have its secret read now; spends this interval's one read. */
+  #mayReadUnlisted(): boolean {
+    const now = this.#now();
+    if (now - this.#unlistedReadAt < UNLISTED_TOKEN_RECHECK_MS) return false;
+    this.#unlistedReadAt = now;
+    return true;
+  }
+
   /** The index's token ids; read again when `fresh` is asked for and the last read is old enough. */
   #listedTokenIds(fresh: boolean): Promise<Set<string>> {
     const now = this.#now();
@@ -267,18 +307,47 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     return result.data;
   }
 
-  /** Read-modify-write of the index from Secrets Manager itself, never from the cache. */
+  /**
+   * Read-modify-write of the index from Secrets Manager itself, never from
+   * the cache. Secrets Manager has no conditional write, so a writer that
+   * read the index before this write and writes after it drops this change:
+   * after a settle time the index is read back and `change` applied to it
+   * again; when that changes anything, the change was lost and is written
+   * again, up to MAX_INDEX_WRITES writes in all. `change` must be idempotent
+   * (add or remove an id).
+   * @throws MailgateError (internal_error) naming the index when the change does not stay.
+   */
   async #updateIndex(change: (index: SecretIndex) => void): Promise<void> {
-    const index = this.#readIndex(await this.#fetch(this.#indexName()));
-    change(index);
-    const next = {
-      accounts: [...new Set(index.accounts)].sort(),
-      tokens: [...new Set(index.tokens)].sort(),
-      ...(index.oauthApps.length > 0 ? { oauthApps: [...new Set(index.oauthApps)].sort() } : {}),
-    };
-    await this.#write(this.#indexName(), JSON.stringify(next));
-    // This process sees its own writes at once.
-    this.#tokenIds = Promise.resolve(new Set(next.tokens));
+    const name = this.#indexName();
+    let index = this.#readIndex(await this.#fetch(name));
+    for (let writes = 1; ; writes += 1) {
+      change(index);
+      const written = serializeIndex(index);
+      await this.#write(name, written);
+      this.#rememberTokenIds(index);
+      if (this.#indexSettleMs > 0) {
+        await sleep(this.#indexSettleMs * (1 + Math.random() / 2));
+      }
+      const current = this.#readIndex(await this.#fetch(name));
+      const before = serializeIndex(current);
+      change(current);
+      if (serializeIndex(current) === before) {
+        this.#rememberTokenIds(current);
+        return;
+      }
+      if (writes >= MAX_INDEX_WRITES) {
+        throw new MailgateError(
+          'internal_error',
+          `Could not update the credential store's index "${name}": concurrent changes overwrote it ${writes} times.`,
+        );
+      }
+      index = current;
+    }
+  }
+
+  /** This process sees its own index writes at once. */
+  #rememberTokenIds(index: SecretIndex): void {
+    this.#tokenIds = Promise.resolve(new Set(index.tokens));
     this.#tokenIdsReadAt = this.#now();
   }
 
@@ -341,4 +410,13 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
       throw storeError('write', error);
     }
   }
+}
+
+/** The index as stored: ids unique and sorted, `oauthApps` only when it lists any. */
+function serializeIndex(index: SecretIndex): string {
+  return JSON.stringify({
+    accounts: [...new Set(index.accounts)].sort(),
+    tokens: [...new Set(index.tokens)].sort(),
+    ...(index.oauthApps.length > 0 ? { oauthApps: [...new Set(index.oauthApps)].sort() } : {}),
+  });
 }

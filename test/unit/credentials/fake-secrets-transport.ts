@@ -30,15 +30,20 @@ function notFound() {
   );
 }
 
+/** Runs before a call is answered; may wait (to order concurrent calls) or change the secrets. */
+export type CallInterceptor = (call: RecordedCall) => Promise<void> | void;
+
 /**
  * The transport under a real SecretsManagerClient: answers the five
  * operations the store uses from an in-memory map of secrets, records every
- * call, and can be told to fail the next calls with a given AWS error.
+ * call, can be told to fail the next calls with a given AWS error, and can
+ * hold a call back (see `intercept`) to interleave concurrent writers.
  */
 export function createFakeSecretsTransport(initial: Record<string, string> = {}) {
   const secrets = new Map(Object.entries(initial));
   const calls: RecordedCall[] = [];
   let failure: { type: string; status: number } | undefined;
+  let interceptor: CallInterceptor | undefined;
 
   const handler = {
     async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
@@ -47,7 +52,9 @@ export function createFakeSecretsTransport(initial: Record<string, string> = {})
       const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
       const body = JSON.parse(text) as Record<string, unknown>;
       const secret = String(body.SecretId ?? body.Name);
-      calls.push({ operation, secret, body });
+      const call = { operation, secret, body };
+      calls.push(call);
+      await interceptor?.(call);
       if (failure !== undefined) {
         return respond(failure.status, { __type: failure.type, Message: 'denied by test' }, failure.type);
       }
@@ -101,6 +108,10 @@ export function createFakeSecretsTransport(initial: Record<string, string> = {})
     },
     failWith(type: string | undefined, status = 400): void {
       failure = type === undefined ? undefined : { type, status };
+    },
+    /** Every call waits for `run` before it is answered (undefined: no longer). */
+    intercept(run: CallInterceptor | undefined): void {
+      interceptor = run;
     },
   };
 }

@@ -13,6 +13,7 @@ function setup(initial: Record<string, string> = {}, cacheSeconds = 300) {
     prefix: 'mg/',
     cacheSeconds,
     client: transport.client,
+    indexSettleMs: 0,
     now: () => now,
   });
   return {
@@ -120,6 +121,8 @@ describe('SecretsManagerCredentialStore admin writes', () => {
       'GetSecretValue mg/index',
       'PutSecretValue mg/index',
       'CreateSecret mg/index',
+      // Read back: the change stayed.
+      'GetSecretValue mg/index',
     ]);
     expect(JSON.parse(transport.secrets.get('mg/index') ?? '')).toEqual({ accounts: ['work'], tokens: [] });
 
@@ -232,8 +235,11 @@ describe('SecretsManagerCredentialStore and token ids it does not know', () => {
       expect(await runtime.verifyToken(madeUp(i))).toBeUndefined();
       now += 3;
     }
-    // One read of the index for a thousand made-up ids (3 s of requests), none of a token secret.
-    expect(transport.take()).toEqual(['GetSecretValue mg/index']);
+    // A thousand made-up ids (3 s of requests): one read of the index, one of an unlisted token's secret.
+    expect(transport.take()).toEqual([
+      'GetSecretValue mg/index',
+      `GetSecretValue mg/tokens/${'0'.repeat(12)}`,
+    ]);
     expect((await runtime.verifyToken(token))?.scope).toBe('read');
     expect(transport.take()).toEqual([expect.stringMatching(/^GetSecretValue mg\/tokens\//)]);
   });
@@ -275,5 +281,195 @@ describe('SecretsManagerCredentialStore and token ids it does not know', () => {
     expect((await runtime.verifyToken(token))?.scope).toBe('write');
     await admin.revokeToken(record.tokenId);
     expect(await runtime.verifyToken(token)).toBeUndefined();
+  });
+});
+
+describe('SecretsManagerCredentialStore: concurrent writers of the index', () => {
+  const indexOf = (transport: ReturnType<typeof createFakeSecretsTransport>) =>
+    JSON.parse(transport.secrets.get('mg/index') ?? '{}') as { accounts: string[]; tokens: string[] };
+  const writer = (transport: ReturnType<typeof createFakeSecretsTransport>, indexSettleMs = 0) =>
+    new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 0,
+      client: transport.client,
+      indexSettleMs,
+    });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  /**
+   * Orders the index calls of two writers as a lost update needs them: both
+   * read the index before either writes, the second write lands after the
+   * first, and no read-back comes before both writes landed.
+   */
+  function interleave(transport: ReturnType<typeof createFakeSecretsTransport>) {
+    let reads = 0;
+    let writes = 0;
+    let bothRead!: () => void;
+    const readBoth = new Promise<void>((resolve) => {
+      bothRead = resolve;
+    });
+    let firstWritten!: () => void;
+    const wroteFirst = new Promise<void>((resolve) => {
+      firstWritten = resolve;
+    });
+    let secondWritten!: () => void;
+    const wroteSecond = new Promise<void>((resolve) => {
+      secondWritten = resolve;
+    });
+    transport.intercept(async (call) => {
+      if (call.secret !== 'mg/index') return;
+      if (call.operation === 'GetSecretValue') {
+        reads += 1;
+        if (reads <= 2) {
+          if (reads === 2) bothRead();
+          await readBoth;
+        } else {
+          await wroteSecond;
+          await turn();
+        }
+      } else if (call.operation === 'PutSecretValue') {
+        writes += 1;
+        if (writes === 1) firstWritten();
+        if (writes === 2) {
+          await wroteFirst;
+          await turn();
+          secondWritten();
+        }
+      }
+    });
+  }
+
+  it('keeps both token ids when two writers read the index before either wrote: the overwritten one writes again', async () => {
+    const transport = createFakeSecretsTransport({
+      'mg/index': JSON.stringify({ accounts: [], tokens: [] }),
+    });
+    const cli = writer(transport);
+    const api = writer(transport);
+    interleave(transport);
+    const [first, second] = await Promise.all([
+      cli.createToken({ accounts: '*', scope: 'read', label: 'cli' }),
+      api.createToken({ accounts: '*', scope: 'write', label: 'api' }),
+    ]);
+    transport.intercept(undefined);
+
+    expect(indexOf(transport).tokens.sort()).toEqual([first.record.tokenId, second.record.tokenId].sort());
+    const writes = transport.calls.filter((c) => c.operation === 'PutSecretValue' && c.secret === 'mg/index');
+    expect(writes).toHaveLength(3);
+
+    // A fresh function finds both in the index: neither is refused as unknown.
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+    });
+    transport.take();
+    expect((await runtime.verifyToken(first.token))?.scope).toBe('read');
+    expect((await runtime.verifyToken(second.token))?.scope).toBe('write');
+    expect(transport.take()).toEqual([
+      'GetSecretValue mg/index',
+      `GetSecretValue mg/tokens/${first.record.tokenId}`,
+      `GetSecretValue mg/tokens/${second.record.tokenId}`,
+    ]);
+  });
+
+  it('keeps a removal that a concurrent writer, having read the index before it, would undo', async () => {
+    const transport = createFakeSecretsTransport({
+      'mg/index': JSON.stringify({ accounts: ['gone'], tokens: [] }),
+      'mg/accounts/gone': JSON.stringify(buildAccountDocument()),
+    });
+    interleave(transport);
+    await Promise.all([
+      writer(transport).removeAccount('gone'),
+      writer(transport).putAccount('kept', buildAccountDocument()),
+    ]);
+    transport.intercept(undefined);
+    expect(indexOf(transport).accounts).toEqual(['kept']);
+  });
+
+  it('gives up after four writes when the change never stays, naming the index', async () => {
+    const transport = createFakeSecretsTransport({
+      'mg/index': JSON.stringify({ accounts: [], tokens: [] }),
+    });
+    const store = writer(transport);
+    // Another writer overwrites the index with its own (stale) copy after every write of ours.
+    transport.intercept((call) => {
+      if (call.operation === 'GetSecretValue' && call.secret === 'mg/index') {
+        transport.secrets.set('mg/index', JSON.stringify({ accounts: ['other'], tokens: [] }));
+      }
+    });
+    const error = await store.putAccount('work', buildAccountDocument()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MailgateError);
+    expect((error as MailgateError).code).toBe('internal_error');
+    expect((error as MailgateError).detail).toBe(
+      `Could not update the credential store's index "mg/index": concurrent changes overwrote it 4 times.`,
+    );
+    expect((error as Error).message).not.toContain(PASSWORD);
+    const writes = transport.calls.filter((c) => c.operation === 'PutSecretValue' && c.secret === 'mg/index');
+    expect(writes).toHaveLength(4);
+    for (const write of writes) {
+      expect(JSON.parse(String(write.body.SecretString)).accounts).toEqual(['other', 'work']);
+    }
+  });
+
+  it('reads the index back only after the settle time', async () => {
+    const transport = createFakeSecretsTransport();
+    const at: Array<[string, number]> = [];
+    transport.intercept((call) => {
+      if (call.secret === 'mg/index') at.push([call.operation, performance.now()]);
+    });
+    await writer(transport, 40).createToken({ accounts: '*', scope: 'read' });
+    expect(at.map(([operation]) => operation)).toEqual([
+      'GetSecretValue',
+      'PutSecretValue',
+      'CreateSecret',
+      'GetSecretValue',
+    ]);
+    const written = at[2]?.[1] ?? Number.NaN;
+    const readBack = at[3]?.[1] ?? Number.NaN;
+    expect(readBack - written).toBeGreaterThanOrEqual(39);
+  });
+});
+
+describe('SecretsManagerCredentialStore: a token the index lost', () => {
+  it('still verifies, reading an unlisted token secret at most once per 5 s per process', async () => {
+    const { store: admin, transport } = setup();
+    const lost = await admin.createToken({ accounts: '*', scope: 'write' });
+    const alsoLost = await admin.createToken({ accounts: '*', scope: 'read' });
+    // The index lost both ids (written over by a writer that read it before).
+    transport.secrets.set('mg/index', JSON.stringify({ accounts: [], tokens: [] }));
+    transport.take();
+    let now = 7_000_000;
+    const runtime = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 300,
+      client: transport.client,
+      now: () => now,
+    });
+
+    expect((await runtime.verifyToken(lost.token))?.scope).toBe('write');
+    expect(transport.take()).toEqual([
+      'GetSecretValue mg/index',
+      `GetSecretValue mg/tokens/${lost.record.tokenId}`,
+    ]);
+
+    // Within the interval, another unlisted id costs no call and is refused.
+    now += 1_000;
+    expect(await runtime.verifyToken(alsoLost.token)).toBeUndefined();
+    expect(transport.take()).toEqual([]);
+    // The one read is cached like any other.
+    expect((await runtime.verifyToken(lost.token))?.scope).toBe('write');
+    expect(transport.take()).toEqual([]);
+
+    now += 4_000;
+    expect((await runtime.verifyToken(alsoLost.token))?.scope).toBe('read');
+    expect(transport.take()).toEqual([
+      'GetSecretValue mg/index',
+      `GetSecretValue mg/tokens/${alsoLost.record.tokenId}`,
+    ]);
+    // Both are remembered: they keep working without spending the interval's read.
+    now += 1_000;
+    expect((await runtime.verifyToken(lost.token))?.scope).toBe('write');
+    expect((await runtime.verifyToken(alsoLost.token))?.scope).toBe('read');
+    expect(transport.take()).toEqual([]);
   });
 });
