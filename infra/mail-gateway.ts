@@ -34,7 +34,11 @@ export const LAMBDA_MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 export interface MailGatewayProps {
   /** Prefix of every secret the gateway reads, e.g. `mailgate/`. The functions may read nothing else. */
   secretPrefix: string;
-  /** The customer managed key the secrets are encrypted with; omit for the AWS managed `aws/secretsmanager` key. */
+  /**
+   * The customer managed key the secrets are encrypted with; omit for the AWS
+   * managed `aws/secretsmanager` key. The account API function creates new
+   * secrets with it (MAILGATE_SECRETS_KMS_KEY_ID).
+   */
   secretsKey?: kms.IKey;
   /** Memory of each function in MB (CPU scales with it). Default 1024. */
   memorySize?: number;
@@ -215,6 +219,8 @@ export class MailGateway extends Construct {
           // Reads fresh what the CLI or another instance wrote: an admin call is rare, a stale read is not.
           MAILGATE_SECRET_CACHE_SECONDS: '0',
           MAILGATE_REQUEST_TIMEOUT_MS: String(apiPlan.requestDeadlineMs),
+          // The secrets it creates are encrypted with the key the others read them with.
+          ...(this.#secretsKey === undefined ? {} : { MAILGATE_SECRETS_KMS_KEY_ID: this.#secretsKey.keyArn }),
         },
       });
       this.grantSecretsWrite(this.admin.role);

@@ -64,6 +64,9 @@ Secrets Manager permissions
   The API itself needs only secretsmanager:GetSecretValue on the same
   resources: it lists accounts from the PREFIXindex secret that these
   commands maintain.
+  Secrets they create are encrypted with the KMS key MAILGATE_SECRETS_KMS_KEY_ID
+  names (id, ARN or alias; default the AWS managed aws/secretsmanager key);
+  a customer managed key also needs kms:GenerateDataKey and kms:Decrypt on it.
 
 Exit status: 0 success, 1 operational error, 2 usage error.
 `;

@@ -44,6 +44,11 @@ const envSchema = z.object({
   MAILGATE_SECRET_PREFIX: z.string().min(1).default('mailgate/'),
   /** How long a secret stays cached in memory. */
   MAILGATE_SECRET_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /**
+   * The KMS key (id, ARN or alias) secrets the admin commands and the account
+   * API create are encrypted with; unset: the AWS managed `aws/secretsmanager`.
+   */
+  MAILGATE_SECRETS_KMS_KEY_ID: z.string().min(1).max(2048).optional(),
   /** Per-request deadline: the mail connection is closed and 504 answered when it passes. */
   MAILGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(25_000),
   /** Largest accepted request body (message upload). */

@@ -15,7 +15,11 @@ export const DEFAULT_ACCOUNTS_FILE = '.mailgate/accounts.json';
 export function createCredentialStore(
   config: Pick<
     Config,
-    'MAILGATE_STORE' | 'MAILGATE_ACCOUNTS_FILE' | 'MAILGATE_SECRET_PREFIX' | 'MAILGATE_SECRET_CACHE_SECONDS'
+    | 'MAILGATE_STORE'
+    | 'MAILGATE_ACCOUNTS_FILE'
+    | 'MAILGATE_SECRET_PREFIX'
+    | 'MAILGATE_SECRET_CACHE_SECONDS'
+    | 'MAILGATE_SECRETS_KMS_KEY_ID'
   >,
   options: { cwd?: string; secretsManagerClient?: SecretsManagerClient } = {},
 ): AdminCredentialStore {
@@ -24,6 +28,7 @@ export function createCredentialStore(
       prefix: config.MAILGATE_SECRET_PREFIX,
       cacheSeconds: config.MAILGATE_SECRET_CACHE_SECONDS,
       client: options.secretsManagerClient,
+      kmsKeyId: config.MAILGATE_SECRETS_KMS_KEY_ID,
     });
   }
   const cwd = options.cwd ?? process.cwd();

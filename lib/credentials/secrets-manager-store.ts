@@ -60,6 +60,12 @@ export interface SecretsManagerCredentialStoreOptions {
   cacheSeconds: number;
   client?: SecretsManagerClient;
   /**
+   * The KMS key (id, ARN or alias) new secrets are encrypted with, sent as
+   * `KmsKeyId` on CreateSecret; default the AWS managed `aws/secretsmanager`.
+   * A secret that exists keeps the key it was created with.
+   */
+  kmsKeyId?: string;
+  /**
    * How long after writing the index it is read back to check that no
    * concurrent writer overwrote the change (plus up to half as much again at
    * random, so that two writers retrying fall out of step). Default 250 ms;
@@ -92,6 +98,7 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
   readonly #cache: SecretCache;
   readonly #now: () => number;
   readonly #indexSettleMs: number;
+  readonly #kmsKeyId: string | undefined;
   /** The token ids the index listed when last read, for refusing unknown ids without a call. */
   #tokenIds: Promise<Set<string>> | undefined;
   #tokenIdsReadAt = Number.NEGATIVE_INFINITY;
@@ -105,6 +112,7 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     this.#prefix = options.prefix;
     this.#now = options.now ?? Date.now;
     this.#indexSettleMs = options.indexSettleMs ?? DEFAULT_INDEX_SETTLE_MS;
+    this.#kmsKeyId = options.kmsKeyId;
     this.#cache = new SecretCache({ ttlSeconds: options.cacheSeconds, now: this.#now });
   }
 
@@ -377,14 +385,20 @@ export class SecretsManagerCredentialStore implements AdminCredentialStore {
     this.#cache.set(name, value);
   }
 
-  /** PutSecretValue, or CreateSecret the first time a name is written. */
+  /** PutSecretValue, or CreateSecret (with the configured KMS key) the first time a name is written. */
   async #write(name: string, value: string): Promise<void> {
     try {
       await this.#client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
     } catch (error) {
       if (!isNotFound(error)) throw storeError('write', error);
       try {
-        await this.#client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+        await this.#client.send(
+          new CreateSecretCommand({
+            Name: name,
+            SecretString: value,
+            ...(this.#kmsKeyId === undefined ? {} : { KmsKeyId: this.#kmsKeyId }),
+          }),
+        );
       } catch (createError) {
         throw storeError('write', createError);
       }

@@ -57,6 +57,8 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
       prefix: config.MAILGATE_SECRET_PREFIX,
       cacheSeconds: config.MAILGATE_SECRET_CACHE_SECONDS,
       client: options.secretsManagerClient,
+      // Only the admin function creates secrets; the stack sets the key there alone.
+      kmsKeyId: config.MAILGATE_SECRETS_KMS_KEY_ID,
     });
   };
   const admin = options.admin ? createLazyAdminCredentialStore(loadStore) : undefined;

@@ -36,6 +36,19 @@ describe('the admin function’s dependencies', () => {
     expect(await admin.revokeToken(record.tokenId)).toBe(true);
     expect(await credentials.verifyToken(token)).toBeUndefined();
   });
+
+  it('creates secrets with the customer managed key the stack names in MAILGATE_SECRETS_KMS_KEY_ID', async () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const transport = createFakeSecretsTransport();
+    const { admin } = createAdminLambdaDeps({
+      env: { ...env, MAILGATE_SECRET_CACHE_SECONDS: '0', MAILGATE_SECRETS_KMS_KEY_ID: key },
+      secretsManagerClient: transport.client,
+    });
+    await admin.putAccount('alice', DOCUMENT);
+    const created = transport.calls.filter((call) => call.operation === 'CreateSecret');
+    expect(created.map((call) => call.secret)).toEqual(['mg/accounts/alice', 'mg/index']);
+    for (const call of created) expect(call.body.KmsKeyId).toBe(key);
+  });
 });
 
 describe('createLazyAdminCredentialStore', () => {

@@ -167,6 +167,25 @@ describe('MailGateway template', () => {
     ).toBe(false);
   });
 
+  it('tells the admin function, and only it, the customer managed key to create secrets with, only when one is set', () => {
+    const withKey = functions(
+      buildTemplate((app) => ({
+        secretsKey: kms.Key.fromKeyArn(new Stack(app, 'Keys'), 'Key', KEY_ARN),
+      })),
+    );
+    expect(environmentOf(withKey.admin).MAILGATE_SECRETS_KMS_KEY_ID).toBe(KEY_ARN);
+    expect(environmentOf(withKey.api).MAILGATE_SECRETS_KMS_KEY_ID).toBeUndefined();
+    expect(environmentOf(withKey.downloads).MAILGATE_SECRETS_KMS_KEY_ID).toBeUndefined();
+    // From context too.
+    const fromContext = functions(buildTemplateFromContext({ secretsKeyArn: KEY_ARN }));
+    expect(environmentOf(fromContext.admin).MAILGATE_SECRETS_KMS_KEY_ID).toBe(KEY_ARN);
+    // Without a key: the AWS managed key, and no setting at all.
+    const plain = functions(buildTemplate());
+    for (const fn of [plain.admin, plain.api, plain.downloads]) {
+      expect(environmentOf(fn)).not.toHaveProperty('MAILGATE_SECRETS_KMS_KEY_ID');
+    }
+  });
+
   it('serves downloads through a Function URL in RESPONSE_STREAM mode, authenticated by our own tokens', () => {
     const template = buildTemplate();
     const { downloads } = functions(template);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliEnvironment, runCli } from '../../../lib/admin/run-cli.js';
+import { createCredentialStore } from '../../../lib/credentials/create-store.js';
 import { FileCredentialStore } from '../../../lib/credentials/file-store.js';
 import { SecretsManagerCredentialStore } from '../../../lib/credentials/secrets-manager-store.js';
 import { createFakeSecretsTransport } from '../credentials/fake-secrets-transport.js';
@@ -186,6 +187,21 @@ describe('runCli with the Secrets Manager store', () => {
       accounts: ['work'],
       scope: 'write',
     });
+  });
+
+  it('creates secrets with the KMS key MAILGATE_SECRETS_KMS_KEY_ID names in its environment', async () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const transport = createFakeSecretsTransport();
+    const { io } = buildIo({
+      input: 'kms-password\n',
+      env: { MAILGATE_SECRETS_KMS_KEY_ID: key },
+      createStore: (config, cwd) =>
+        createCredentialStore(config, { cwd, secretsManagerClient: transport.client }),
+    });
+    expect(await runCli(['account', 'add', 'work', ...IMAP, '--store', 'secretsmanager'], io)).toBe(0);
+    const created = transport.calls.filter((call) => call.operation === 'CreateSecret');
+    expect(created.map((call) => call.secret)).toEqual(['mailgate/accounts/work', 'mailgate/index']);
+    for (const call of created) expect(call.body.KmsKeyId).toBe(key);
   });
 
   it('shows the AWS error behind a failed write, such as a missing permission', async () => {

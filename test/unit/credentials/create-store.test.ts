@@ -37,4 +37,25 @@ describe('createCredentialStore', () => {
     await store.getAccount('work');
     expect(transport.take()).toEqual(['GetSecretValue prod/mail/accounts/work']);
   });
+
+  it('creates secrets with the KMS key MAILGATE_SECRETS_KMS_KEY_ID names (the CLI takes it from there)', async () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const transport = createFakeSecretsTransport();
+    const config = loadConfig({
+      MAILGATE_STORE: 'secretsmanager',
+      MAILGATE_SECRET_PREFIX: 'prod/mail/',
+      MAILGATE_SECRETS_KMS_KEY_ID: key,
+    });
+    expect(config.MAILGATE_SECRETS_KMS_KEY_ID).toBe(key);
+    const store = createCredentialStore(config, { secretsManagerClient: transport.client });
+    await store.createToken({ accounts: '*', scope: 'read' });
+    const created = transport.calls.filter((call) => call.operation === 'CreateSecret');
+    expect(created).toHaveLength(2);
+    for (const call of created) expect(call.body.KmsKeyId).toBe(key);
+  });
+
+  it('leaves MAILGATE_SECRETS_KMS_KEY_ID unset by default and refuses an empty one', () => {
+    expect(loadConfig({}).MAILGATE_SECRETS_KMS_KEY_ID).toBeUndefined();
+    expect(() => loadConfig({ MAILGATE_SECRETS_KMS_KEY_ID: '' })).toThrow('MAILGATE_SECRETS_KMS_KEY_ID');
+  });
 });

@@ -473,3 +473,38 @@ describe('SecretsManagerCredentialStore: a token the index lost', () => {
     expect(transport.take()).toEqual([]);
   });
 });
+
+describe('SecretsManagerCredentialStore: the KMS key of new secrets', () => {
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('creates every new secret (account, token, OAuth app, index) with the configured key', async () => {
+    const transport = createFakeSecretsTransport();
+    const store = new SecretsManagerCredentialStore({
+      prefix: 'mg/',
+      cacheSeconds: 0,
+      client: transport.client,
+      indexSettleMs: 0,
+      kmsKeyId: KEY_ARN,
+    });
+    await store.putAccount('work', buildAccountDocument());
+    const { record } = await store.createToken({ accounts: '*', scope: 'read' });
+    await store.putOAuthApp('shared', { provider: 'google', clientId: 'c', clientSecret: 'app-secret' });
+    const created = transport.calls.filter((call) => call.operation === 'CreateSecret');
+    expect(created.map((call) => call.secret).sort()).toEqual(
+      ['mg/accounts/work', 'mg/index', `mg/tokens/${record.tokenId}`, 'mg/oauth-apps/shared'].sort(),
+    );
+    for (const call of created) expect(call.body.KmsKeyId).toBe(KEY_ARN);
+    // A new version of a secret that exists keeps that secret's key: PutSecretValue takes none.
+    const puts = transport.calls.filter((call) => call.operation === 'PutSecretValue');
+    expect(puts.length).toBeGreaterThan(0);
+    for (const call of puts) expect(call.body).not.toHaveProperty('KmsKeyId');
+  });
+
+  it('sends no key without one configured (the AWS managed aws/secretsmanager key)', async () => {
+    const { store, transport } = setup();
+    await store.putAccount('work', buildAccountDocument());
+    const created = transport.calls.filter((call) => call.operation === 'CreateSecret');
+    expect(created).toHaveLength(2);
+    for (const call of created) expect(call.body).not.toHaveProperty('KmsKeyId');
+  });
+});
