@@ -89,6 +89,14 @@ const envSchema = z.object({
    * server always writes back to its file.
    */
   MAILGATE_OAUTH_WRITE_BACK: booleanText.optional(),
+  /**
+   * Lets an OAuth2 token endpoint be plain http on a loopback address
+   * (tests, a local identity provider). Off by default, and never set by the
+   * CDK stack: on Lambda 127.0.0.1:9001 is the Runtime API, and locally
+   * other services listen on loopback, so an account document must not aim
+   * a token request (with the client secret) at them.
+   */
+  MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: booleanText.optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

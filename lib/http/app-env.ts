@@ -2,7 +2,7 @@ import type { Config } from '../config/env.js';
 import type { AdminCredentialStore, CredentialStore, TokenGrant } from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
 import type { MailStoreFactory } from '../mail/store.js';
-import type { HeldTokenReader } from '../oauth2/access-token-source.js';
+import type { OAuthTokenHolder } from '../oauth2/access-token-source.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
 export interface AppDeps {
@@ -27,10 +27,12 @@ export interface AppDeps {
   publicOrigins?: () => readonly string[];
   /**
    * The OAuth2 tokens this process refreshed, for the account API: an account
-   * verified before it is stored is stored with them (a rotated refresh
-   * token would otherwise be lost). Absent: nothing is added.
+   * verified before it is stored is verified without a cached token and
+   * stored with what its login left (a rotated refresh token would otherwise
+   * be lost); a failed verification and a removed account are forgotten.
+   * Absent: nothing is added or forgotten.
    */
-  oauthTokens?: HeldTokenReader;
+  oauthTokens?: OAuthTokenHolder;
 }
 
 /** A request's deadline as the handler sees it (set by middleware/deadline.ts). */

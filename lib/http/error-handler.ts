@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ErrorCode } from '../mail/errors.js';
-import { isMailgateError, UpstreamThrottledError } from '../mail/errors.js';
+import { AccountConfigurationError, isMailgateError, UpstreamThrottledError } from '../mail/errors.js';
 import type { AllowedMethods } from './allowed-methods.js';
 import type { AppEnv } from './app-env.js';
 import { explainsDeadline } from './middleware/deadline.js';
@@ -44,7 +44,9 @@ export function createErrorHandler(): ErrorHandler<AppEnv> {
       if (error.code === 'request_timeout') headers.Connection = 'close';
       if (error.code === 'internal_error') {
         logger?.error('request failed', { error, code: error.code });
-        return problemResponse(c, 'internal_error', GENERIC_DETAIL);
+        // An account the settings forbid says which setting: the operator can act on it.
+        const detail = error instanceof AccountConfigurationError ? error.detail : GENERIC_DETAIL;
+        return problemResponse(c, 'internal_error', detail);
       }
       const fields = { code: error.code, error: error.cause ?? error.name };
       const upstream = error.code.startsWith('upstream_') || error.code.startsWith('oauth_provider_');

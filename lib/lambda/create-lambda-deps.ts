@@ -7,6 +7,7 @@ import { imapCapabilities } from '../imap/session/imap-capabilities.js';
 import { createLogger } from '../log/create-logger.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import { ConfigurationError } from '../mail/errors.js';
+import type { OAuthTokenHolder } from '../oauth2/access-token-source.js';
 import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { POP3_CAPABILITIES } from '../pop3/store-capabilities.js';
 import { lazy } from './lazy.js';
@@ -69,7 +70,12 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
   const tokenWriter = writesBackTokens(config) ? (admin ?? createLazyTokenWriter(loadStore)) : undefined;
   const tokens = lazy(async () => {
     const { createTokenManager } = await import('../oauth2/create-token-manager.js');
-    return createTokenManager({ credentials, logger, ...(tokenWriter ? { writeBack: tokenWriter } : {}) });
+    return createTokenManager({
+      credentials,
+      logger,
+      ...(tokenWriter ? { writeBack: tokenWriter } : {}),
+      allowLoopbackHttp: config.MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP === true,
+    });
   });
   const stores = createProtocolDispatcher({
     imap: createLazyStoreFactory(async () => {
@@ -90,8 +96,12 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
       () => POP3_CAPABILITIES,
     ),
   });
-  // The manager exists once an adapter loaded it, as a verifying login does before the account is stored.
-  const oauthTokens = { held: (account: Account) => tokens.current()?.held(account) };
+  // The manager exists once an adapter loaded it, as a verifying login does before the account is
+  // stored; before that it holds nothing to read or forget.
+  const oauthTokens: OAuthTokenHolder = {
+    held: (account: Account) => tokens.current()?.held(account),
+    forget: (accountId: string) => tokens.current()?.forget(accountId),
+  };
   return { config, logger, credentials, ...(admin === undefined ? {} : { admin }), stores, oauthTokens };
 }
 

@@ -37,6 +37,7 @@ export function createLocalDeps(input: {
     credentials,
     logger,
     ...(writesBackTokens(config) ? { writeBack: credentials } : {}),
+    allowLoopbackHttp: config.MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP === true,
   });
   const stores = createProtocolDispatcher({
     imap: createImapStoreFactory(pool ? { pool, tokens } : { tokens }),

@@ -249,6 +249,20 @@ export class ConfigurationError extends MailgateError {
   }
 }
 
+/**
+ * A stored account that this deployment's settings forbid using as it is
+ * (e.g. an OAuth2 token endpoint on plain http while
+ * MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP is off). Still `internal_error` (500:
+ * the operator fixes it, not the client), but its detail is written to be
+ * shown: it names the account and the setting or field, never a value.
+ */
+export class AccountConfigurationError extends ConfigurationError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = 'AccountConfigurationError';
+  }
+}
+
 export function isMailgateError(value: unknown): value is MailgateError {
   return value instanceof MailgateError;
 }

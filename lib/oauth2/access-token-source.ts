@@ -29,9 +29,12 @@ export interface AccessTokenSource {
   afterRefusal(account: Account, refused: string, signal: AbortSignal): Promise<string | undefined>;
 }
 
-/** The tokens a process holds for an account beyond its stored document (see OAuth2TokenManager.held). */
-export interface HeldTokenReader {
+/** What a process holds for OAuth2 accounts beyond their stored documents (the OAuth2 token manager). */
+export interface OAuthTokenHolder {
+  /** The tokens held for the account beyond its document (see OAuth2TokenManager.held). */
   held(account: Account): OAuth2TokenUpdate | undefined;
+  /** Drops what is held for the account: its next login starts from the document it is given. */
+  forget(accountId: string): void;
 }
 
 /** For accounts with a fixed access token and no refresh: the stored token, and no retry. */

@@ -16,6 +16,8 @@ export interface TokenManagerDeps {
   writeBack?: OAuth2TokenWriter;
   /** How long a token request may take; default 10 s. */
   timeoutMs?: number;
+  /** MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: a token endpoint may be plain http on loopback. */
+  allowLoopbackHttp?: boolean;
 }
 
 /**
@@ -29,5 +31,6 @@ export function createTokenManager(deps: TokenManagerDeps): OAuth2TokenManager {
     logger: deps.logger.child({ component: 'oauth2' }),
     ...(deps.writeBack !== undefined ? { persistence: writeBackTo(deps.writeBack) } : {}),
     ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+    allowLoopbackHttp: deps.allowLoopbackHttp === true,
   });
 }

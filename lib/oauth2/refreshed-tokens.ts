@@ -36,22 +36,36 @@ export class RefreshedTokenKeeper {
   readonly #persistence: RefreshedTokenPersistence | undefined;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  /** Accounts warned about, oldest first, at most `maxWarned`: one dropped may be warned about again. */
   readonly #warnedRotation = new Set<string>();
+  readonly #maxWarned: number;
 
   constructor(options: {
     persistence: RefreshedTokenPersistence | undefined;
     logger: Logger;
     timeoutMs: number;
+    /** Default 10,000. */
+    maxWarned?: number;
   }) {
     this.#persistence = options.persistence;
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
+    this.#maxWarned = Math.max(1, options.maxWarned ?? 10_000);
+  }
+
+  /** The account is no longer held: a later rotation is warned about again. */
+  forget(accountId: string): void {
+    this.#warnedRotation.delete(accountId);
   }
 
   async keep(accountId: string, tokens: RefreshedTokens): Promise<void> {
     if (this.#persistence === undefined) {
       if (tokens.refreshToken !== undefined && !this.#warnedRotation.has(accountId)) {
         this.#warnedRotation.add(accountId);
+        if (this.#warnedRotation.size > this.#maxWarned) {
+          const oldest = this.#warnedRotation.values().next().value;
+          if (oldest !== undefined) this.#warnedRotation.delete(oldest);
+        }
         this.#logger.warn(
           'oauth2 refresh token rotated but write-back is off; the stored one keeps working only as long as ' +
             'the provider honours it; turn on MAILGATE_OAUTH_WRITE_BACK or re-consent',

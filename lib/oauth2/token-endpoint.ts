@@ -1,4 +1,5 @@
 import { isAllowedEndpointUrl } from '../credentials/account.js';
+import { AccountConfigurationError } from '../mail/errors.js';
 import { presetFor, type ResolvedOAuthClient } from './providers.js';
 import { describeTokenEndpointFailure } from './token-errors.js';
 
@@ -15,7 +16,12 @@ export interface RefreshOptions {
   accountId: string;
   /** The whole exchange (connect, answer, body) must end within this long. */
   timeoutMs: number;
+  /** Whether a plain http token endpoint (loopback only, as the account schema allows) may be asked. */
+  allowLoopbackHttp: boolean;
 }
+
+/** The setting that lets a token endpoint be plain http on a loopback address. */
+export const LOOPBACK_HTTP_SETTING = 'MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP';
 
 /**
  * Microsoft's v2.0 endpoint documents `scope` as required on a refresh, and
@@ -56,7 +62,11 @@ async function withoutIdToken(response: Response): Promise<Response> {
  * One refresh_token grant (RFC 6749 §6) at the client's token endpoint, with
  * oauth4webapi over the platform fetch, loaded on first use so that a cold
  * start which never refreshes does not evaluate it.
- * @throws UpstreamAuthError when the provider refused the grant or the client
+ * @throws AccountConfigurationError, before anything is sent, for a plain
+ *   http endpoint unless `allowLoopbackHttp` (on Lambda 127.0.0.1:9001 is
+ *   the Runtime API; locally other services listen on loopback: an account
+ *   document must not aim a POST carrying the client secret at them);
+ *   UpstreamAuthError when the provider refused the grant or the client
  *   (the detail names the OAuth error code, never its description);
  *   OAuthProviderUnavailableError (5xx, network, unreadable answer);
  *   OAuthProviderTimeoutError (no answer within `timeoutMs`).
@@ -66,8 +76,15 @@ export async function requestRefresh(
   refreshToken: string,
   options: RefreshOptions,
 ): Promise<RefreshAnswer> {
-  const oauth = await import('oauth4webapi');
   const url = new URL(client.tokenUrl);
+  if (url.protocol !== 'https:' && !(options.allowLoopbackHttp && isAllowedEndpointUrl(url.href))) {
+    throw new AccountConfigurationError(
+      `account "${options.accountId}": its OAuth2 token endpoint is plain http, which this gateway refuses ` +
+        `unless ${LOOPBACK_HTTP_SETTING}=true (tests and local identity providers only); ` +
+        'store an https token URL for the account or its OAuth app.',
+    );
+  }
+  const oauth = await import('oauth4webapi');
   const as: import('oauth4webapi').AuthorizationServer = {
     issuer: presetFor(client.provider, client.tenant)?.issuer ?? url.origin,
     token_endpoint: url.href,
@@ -83,8 +100,8 @@ export async function requestRefresh(
     const response = await oauth.refreshTokenGrantRequest(as, oauthClient, authentication, refreshToken, {
       signal: timeout,
       ...(scopes !== undefined ? { additionalParameters: { scope: scopes.join(' ') } } : {}),
-      // The account schema allows http only on a loopback address (tests, a local provider).
-      [oauth.allowInsecureRequests]: url.protocol === 'http:' && isAllowedEndpointUrl(url.href),
+      // Plain http got here only on loopback with MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP (checked above).
+      [oauth.allowInsecureRequests]: url.protocol === 'http:',
     });
     result = await oauth.processRefreshTokenResponse(as, oauthClient, await withoutIdToken(response));
   } catch (error) {

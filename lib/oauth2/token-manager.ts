@@ -1,12 +1,11 @@
 import type { Account, OAuth2Credentials } from '../credentials/account.js';
 import type { CredentialStore, OAuth2TokenUpdate } from '../credentials/store.js';
-import { ConfigurationError, OAuthProviderTimeoutError } from '../mail/errors.js';
+import { ConfigurationError, OAuthProviderTimeoutError, UpstreamAuthError } from '../mail/errors.js';
 import { type Logger, silentLogger } from '../mail/logger.js';
-import type { AccessTokenSource } from './access-token-source.js';
+import type { AccessTokenSource, OAuthTokenHolder } from './access-token-source.js';
 import { type ResolvedOAuthClient, resolveOAuthClient } from './providers.js';
 import { RefreshedTokenKeeper, type RefreshedTokenPersistence } from './refreshed-tokens.js';
 import { type RefreshAnswer, requestRefresh } from './token-endpoint.js';
-import { RefreshTokenRefusedError } from './token-errors.js';
 
 export interface OAuth2TokenManagerOptions {
   /** Where an account's `oauth2.app` is looked up. */
@@ -16,6 +15,15 @@ export interface OAuth2TokenManagerOptions {
   logger?: Logger;
   /** A token request (and a write-back) gives up after this long; default 10 s. */
   timeoutMs?: number;
+  /**
+   * Whether a token endpoint may be plain http on a loopback address (tests,
+   * a local identity provider); default false: on Lambda 127.0.0.1:9001 is
+   * the Runtime API, and locally other services listen on loopback.
+   * From MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP.
+   */
+  allowLoopbackHttp?: boolean;
+  /** Accounts held at most (least recently used first out); default 10,000. */
+  maxEntries?: number;
   now?: () => number;
 }
 
@@ -24,30 +32,47 @@ interface HeldToken {
   /** Epoch ms; undefined for a stored token without `expiresAt`: used until a server refuses it. */
   expiresAt: number | undefined;
   lifetimeMs: number;
+  /** Epoch ms when a refresh of this manager obtained it; undefined for a stored token. */
+  mintedAt: number | undefined;
 }
 
 /** What this process knows of one account's tokens, valid while the stored credentials are the ones it came from. */
 interface Entry {
   /** The account's own client fields (not its secret): a change means another registration. */
   client: string;
-  /** The stored refresh token this entry started from. */
-  originRefreshToken: string;
-  /** The refresh token in use (the provider may have rotated it). */
+  /**
+   * Every refresh token of this lineage, oldest first: the stored one the
+   * entry started from and each rotation since (the last MAX_LINEAGE). A
+   * stored document holding any of them is this lineage: a cached
+   * document may lag several rotations behind.
+   */
+  lineage: string[];
+  /** The refresh token in use: the newest of the lineage. */
   refreshToken: string;
   token: HeldToken | undefined;
   /** The last access token a server refused: never taken from the store again. */
   refused: string | undefined;
   flight: Promise<HeldToken> | undefined;
-  /** invalid_grant for `refreshToken` until `until`: answered without asking the provider again. */
-  refusedGrant: { refreshToken: string; until: number; error: RefreshTokenRefusedError } | undefined;
+  /** The provider refused a refresh with `refreshToken` until `until`: answered without asking it again. */
+  refusedGrant: { refreshToken: string; until: number; error: UpstreamAuthError } | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_MARGIN_MS = 5 * 60_000;
 /** The lifetime assumed when neither `expires_in` nor a stored token says (RFC 6749 leaves it to the provider). */
 const ASSUMED_LIFETIME_MS = 60 * 60_000;
-/** A refused refresh token is not tried again for this long, unless the stored one changes. */
+/** A refused refresh (the token or the client) is not tried again for this long, unless the stored token changes. */
 const REFUSED_GRANT_MS = 30_000;
+/**
+ * A token this manager obtained from the provider less than this long ago
+ * is not refreshed again when a server refuses it: the token is not the
+ * problem (wrong user, IMAP or POP3 disabled for the mailbox), and a
+ * refresh per request would run into the provider's rate limits.
+ */
+export const FRESHLY_MINTED_MS = 60_000;
+/** Refresh tokens of one lineage recognised in a stored document. */
+const MAX_LINEAGE = 16;
+const DEFAULT_MAX_ENTRIES = 10_000;
 
 /** 10 % of the token's lifetime, at most 5 minutes. */
 export function refreshMarginMs(lifetimeMs: number): number {
@@ -58,31 +83,43 @@ function clientKey(oauth2: OAuth2Credentials): string {
   return JSON.stringify([oauth2.app, oauth2.provider, oauth2.tenant, oauth2.clientId, oauth2.tokenUrl]);
 }
 
+/** Whether a stored document with `storedRefreshToken` is the entry's lineage: the same client, one of its refresh tokens. */
+function isLineageOf(entry: Entry, oauth2: OAuth2Credentials, storedRefreshToken: string): boolean {
+  return entry.client === clientKey(oauth2) && entry.lineage.includes(storedRefreshToken);
+}
+
 /**
  * Keeps the access tokens of OAuth2 accounts fresh, per process (per Lambda
  * instance): the cached token while it is outside the refresh margin, else
  * the stored one if fresh, else one refresh, shared by every request of the
  * account that asks meanwhile. Refreshed tokens are handed to the
  * persistence port when there is one; a rotated refresh token is kept in
- * memory either way.
+ * memory either way. At most `maxEntries` accounts are held, the least
+ * recently used one dropped first.
  */
-export class OAuth2TokenManager implements AccessTokenSource {
+export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
+  /** In order of use, least recent first. */
   readonly #entries = new Map<string, Entry>();
   readonly #apps: Pick<CredentialStore, 'getOAuthApp'>;
   readonly #keeper: RefreshedTokenKeeper;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  readonly #allowLoopbackHttp: boolean;
+  readonly #maxEntries: number;
   readonly #now: () => number;
 
   constructor(options: OAuth2TokenManagerOptions) {
     this.#apps = options.apps;
     this.#logger = options.logger ?? silentLogger;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#allowLoopbackHttp = options.allowLoopbackHttp === true;
+    this.#maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
     this.#now = options.now ?? Date.now;
     this.#keeper = new RefreshedTokenKeeper({
       persistence: options.persistence,
       logger: this.#logger,
       timeoutMs: this.#timeoutMs,
+      maxWarned: this.#maxEntries,
     });
   }
 
@@ -103,15 +140,26 @@ export class OAuth2TokenManager implements AccessTokenSource {
     return (await this.#refreshShared(entry, account, signal)).value;
   }
 
-  /** @throws as accessToken. */
+  /**
+   * Undefined, without a refresh, when the refused token is the one this
+   * manager obtained from the provider less than FRESHLY_MINTED_MS ago:
+   * the server refuses the login for another reason.
+   * @throws as accessToken.
+   */
   async afterRefusal(account: Account, refused: string, signal: AbortSignal): Promise<string | undefined> {
     const oauth2 = oauth2Of(account);
     if (oauth2.refreshToken === undefined) return undefined;
     const entry = this.#entryFor(account.id, oauth2, oauth2.refreshToken);
     entry.refused = refused;
     if (entry.flight !== undefined) return (await waitFor(entry.flight, signal)).value;
-    if (entry.token !== undefined && entry.token.value !== refused && this.#usable(entry.token)) {
-      return entry.token.value;
+    const current = entry.token;
+    if (current !== undefined && current.value !== refused && this.#usable(current)) return current.value;
+    if (
+      current?.value === refused &&
+      current.mintedAt !== undefined &&
+      this.#now() - current.mintedAt < FRESHLY_MINTED_MS
+    ) {
+      return undefined;
     }
     entry.token = undefined;
     return (await this.#refreshShared(entry, account, signal)).value;
@@ -129,13 +177,7 @@ export class OAuth2TokenManager implements AccessTokenSource {
     const oauth2 = account.oauth2;
     if (oauth2?.refreshToken === undefined) return undefined;
     const entry = this.#entries.get(account.id);
-    if (
-      entry === undefined ||
-      entry.client !== clientKey(oauth2) ||
-      (oauth2.refreshToken !== entry.originRefreshToken && oauth2.refreshToken !== entry.refreshToken)
-    ) {
-      return undefined;
-    }
+    if (entry === undefined || !isLineageOf(entry, oauth2, oauth2.refreshToken)) return undefined;
     const token = entry.token;
     if (token?.expiresAt === undefined || token.value === oauth2.accessToken) return undefined;
     return {
@@ -145,20 +187,29 @@ export class OAuth2TokenManager implements AccessTokenSource {
     };
   }
 
+  /**
+   * Drops what this process holds for the account: its next request starts
+   * from the stored document (an account verified anew, or removed). A
+   * refresh in progress runs on for the requests that wait for it.
+   */
+  forget(accountId: string): void {
+    this.#entries.delete(accountId);
+    this.#keeper.forget(accountId);
+  }
+
   /** The account's entry, or a new one when there is none or the stored credentials are another lineage. */
   #entryFor(id: string, oauth2: OAuth2Credentials, storedRefreshToken: string): Entry {
-    const client = clientKey(oauth2);
     const known = this.#entries.get(id);
-    if (
-      known !== undefined &&
-      known.client === client &&
-      (storedRefreshToken === known.originRefreshToken || storedRefreshToken === known.refreshToken)
-    ) {
-      return known;
+    if (known !== undefined) {
+      this.#entries.delete(id); // re-inserted as the most recently used
+      if (isLineageOf(known, oauth2, storedRefreshToken)) {
+        this.#entries.set(id, known);
+        return known;
+      }
     }
     const entry: Entry = {
-      client,
-      originRefreshToken: storedRefreshToken,
+      client: clientKey(oauth2),
+      lineage: [storedRefreshToken],
       refreshToken: storedRefreshToken,
       // A stored token without expiresAt is tried once, here; a refusal refreshes.
       token: storedToken(oauth2),
@@ -167,7 +218,19 @@ export class OAuth2TokenManager implements AccessTokenSource {
       refusedGrant: undefined,
     };
     this.#entries.set(id, entry);
+    this.#evictBeyondCap(id);
     return entry;
+  }
+
+  /** The least recently used entries beyond the cap, except `keep` and those with a refresh in progress. */
+  #evictBeyondCap(keep: string): void {
+    let excess = this.#entries.size - this.#maxEntries;
+    for (const [id, entry] of this.#entries) {
+      if (excess <= 0) return;
+      if (id === keep || entry.flight !== undefined) continue;
+      this.#entries.delete(id);
+      excess -= 1;
+    }
   }
 
   #usable(token: HeldToken | undefined): token is HeldToken {
@@ -196,9 +259,14 @@ export class OAuth2TokenManager implements AccessTokenSource {
     const startedAt = this.#now();
     let answer: RefreshAnswer;
     try {
-      answer = await requestRefresh(client, used, { accountId: account.id, timeoutMs: this.#timeoutMs });
+      answer = await requestRefresh(client, used, {
+        accountId: account.id,
+        timeoutMs: this.#timeoutMs,
+        allowLoopbackHttp: this.#allowLoopbackHttp,
+      });
     } catch (error) {
-      if (error instanceof RefreshTokenRefusedError) {
+      // A refusal of the grant or of the client: asking again at once would be refused again.
+      if (error instanceof UpstreamAuthError) {
         entry.refusedGrant = { refreshToken: used, until: this.#now() + REFUSED_GRANT_MS, error };
       }
       this.#logger.warn('oauth2 refresh failed', {
@@ -209,10 +277,19 @@ export class OAuth2TokenManager implements AccessTokenSource {
     }
     const lifetimeMs =
       answer.expiresInSeconds !== undefined ? answer.expiresInSeconds * 1000 : ASSUMED_LIFETIME_MS;
-    const token: HeldToken = { value: answer.accessToken, expiresAt: startedAt + lifetimeMs, lifetimeMs };
+    const token: HeldToken = {
+      value: answer.accessToken,
+      expiresAt: startedAt + lifetimeMs,
+      lifetimeMs,
+      mintedAt: this.#now(),
+    };
     const rotated = answer.refreshToken !== undefined && answer.refreshToken !== used;
     entry.token = token;
-    if (rotated && answer.refreshToken !== undefined) entry.refreshToken = answer.refreshToken;
+    if (rotated && answer.refreshToken !== undefined) {
+      entry.refreshToken = answer.refreshToken;
+      entry.lineage.push(answer.refreshToken);
+      if (entry.lineage.length > MAX_LINEAGE) entry.lineage.splice(0, entry.lineage.length - MAX_LINEAGE);
+    }
     this.#logger.info('oauth2 access token refreshed', {
       account: account.id,
       expiresInSeconds: Math.round(lifetimeMs / 1000),
@@ -259,7 +336,7 @@ function storedOnly(account: Account, oauth2: OAuth2Credentials): string {
 function storedToken(oauth2: OAuth2Credentials): HeldToken | undefined {
   if (oauth2.accessToken === undefined) return undefined;
   const expiresAt = oauth2.expiresAt === undefined ? undefined : Date.parse(oauth2.expiresAt);
-  return { value: oauth2.accessToken, expiresAt, lifetimeMs: ASSUMED_LIFETIME_MS };
+  return { value: oauth2.accessToken, expiresAt, lifetimeMs: ASSUMED_LIFETIME_MS, mintedAt: undefined };
 }
 
 /** The shared refresh, or OAuthProviderTimeoutError as soon as this request's own signal aborts. */

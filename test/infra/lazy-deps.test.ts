@@ -15,6 +15,7 @@ import {
   MemoryMailStore,
   MemoryStoreFactory,
 } from '../support/memory-store.js';
+import { createOAuthMailUser } from '../support/oauth-account.js';
 
 const context = (): StoreContext => ({ signal: new AbortController().signal, logger: silentLogger });
 const inbox = { kind: 'path', path: 'INBOX' } as const;
@@ -208,5 +209,29 @@ describe('createLambdaDeps', () => {
 
   it('refuses the local file store: a function has no accounts file', () => {
     expect(() => createLambdaDeps({ env: { MAILGATE_STORE: 'file' } })).toThrow(ConfigurationError);
+  });
+
+  it('builds its OAuth2 token manager with MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP, off by default, and forgets through it', async () => {
+    const user = await createOAuthMailUser('lambda-deps');
+    const expired = new Date(Date.now() - 60_000).toISOString();
+    const account = user.oauthAccount({}, { expiresAt: expired });
+    const before = await user.idp.stats(user.clientId);
+
+    const refusing = createLambdaDeps({ env });
+    // Nothing loaded yet: nothing held, nothing to forget.
+    expect(refusing.oauthTokens?.held(account)).toBeUndefined();
+    refusing.oauthTokens?.forget(account.id);
+    await expect(refusing.stores.open(account, context()).probe()).rejects.toThrow(
+      'MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP',
+    );
+    expect((await user.idp.stats(user.clientId)).tokenRequests).toBe(before.tokenRequests);
+
+    const allowing = createLambdaDeps({ env: { ...env, MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: 'true' } });
+    const probed = await allowing.stores.open(account, context()).probe();
+    expect(probed.server.capabilities.length).toBeGreaterThan(0);
+    expect((await user.idp.stats(user.clientId)).refreshGrants).toBe(before.refreshGrants + 1);
+    expect(allowing.oauthTokens?.held(account)?.accessToken).toMatch(/^at_/);
+    allowing.oauthTokens?.forget(account.id);
+    expect(allowing.oauthTokens?.held(account)).toBeUndefined();
   });
 });

@@ -30,7 +30,9 @@ export interface GatewayOptions {
 
 /**
  * The gateway as `npm start` runs it (real Node server, real IMAP and POP3
- * stores, file credential store in a temporary directory), on a free port.
+ * stores, file credential store in a temporary directory), on a free port;
+ * token endpoints may be plain http on loopback (the fake identity provider)
+ * unless `config` says otherwise.
  */
 export async function startGateway(
   config: Partial<Config> = {},
@@ -39,7 +41,13 @@ export async function startGateway(
   const dir = await mkdtemp(join(tmpdir(), 'mailgate-gw-'));
   const credentials = new FileCredentialStore({ path: join(dir, 'accounts.json') });
   const logs: string[] = [];
-  const fullConfig: Config = { ...loadConfig({}), MAILGATE_LOG_LEVEL: 'debug', ...config };
+  // The fake identity provider is plain http on loopback, which only this setting allows.
+  const fullConfig: Config = {
+    ...loadConfig({}),
+    MAILGATE_LOG_LEVEL: 'debug',
+    MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: true,
+    ...config,
+  };
   const deps = createLocalDeps({
     credentials,
     config: fullConfig,

@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 function newManager(): OAuth2TokenManager {
-  return new OAuth2TokenManager({ apps: { getOAuthApp: async () => undefined } });
+  return new OAuth2TokenManager({ apps: { getOAuthApp: async () => undefined }, allowLoopbackHttp: true });
 }
 
 /** An account through the protocol's recording proxy, with the tokens and oauth2 fields given. */
@@ -154,6 +154,32 @@ describe.each(PROTOCOLS)('%s with the OAuth2 token manager', (protocol) => {
     expect(bearers(protocol)).toEqual([granted.accessToken]);
     expect(proxies.get(protocol)!.totalConnections).toBe(1);
   });
+});
+
+describe.each(PROTOCOLS)('%s: a server that refuses every token', (protocol) => {
+  test('10 requests in a row cause at most one refresh: a token just refreshed is not refreshed again', async () => {
+    const manager = newManager();
+    const granted = await user.grant();
+    // The tokens name the user; the login names another, which Dovecot's oauth2 passdb refuses.
+    const proxy = proxies.get(protocol)!;
+    const account: Account = {
+      ...user.oauthAccount({ protocol, port: proxy.port, tls: 'none', allowPlaintext: true }, {}, granted),
+      user: `other-${user.user}`,
+    };
+    const before = await stats();
+    for (let request = 0; request < 10; request++) {
+      const error = await subjects(openStore(account, manager)).then(
+        () => null,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(UpstreamAuthError);
+    }
+    const after = await stats();
+    expect(after.refreshGrants - before.refreshGrants).toBeLessThanOrEqual(1);
+    expect(after.tokenRequests - before.tokenRequests).toBeLessThanOrEqual(1);
+    // The first request retried once with the refreshed token; every other one logged in once.
+    expect(bearers(protocol)).toHaveLength(11);
+  }, 90_000);
 });
 
 describe('IMAP: the token manager and kept connections', () => {

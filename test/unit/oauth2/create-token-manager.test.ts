@@ -17,3 +17,18 @@ describe('writesBackTokens', () => {
     expect(() => loadConfig({ MAILGATE_OAUTH_WRITE_BACK: 'sometimes' })).toThrow('MAILGATE_OAUTH_WRITE_BACK');
   });
 });
+
+describe('MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP', () => {
+  it('is off unless set to a true value, and refuses anything but a boolean', () => {
+    expect(loadConfig({}).MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP).toBeUndefined();
+    expect(
+      loadConfig({ MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: 'false' }).MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP,
+    ).toBe(false);
+    expect(
+      loadConfig({ MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: 'true' }).MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP,
+    ).toBe(true);
+    expect(() => loadConfig({ MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: 'local' })).toThrow(
+      'MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP',
+    );
+  });
+});

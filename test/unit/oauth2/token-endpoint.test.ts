@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MailgateError } from '../../../lib/mail/errors.js';
+import { AccountConfigurationError, MailgateError } from '../../../lib/mail/errors.js';
 import { microsoftPreset, type ResolvedOAuthClient } from '../../../lib/oauth2/providers.js';
 import { requestRefresh } from '../../../lib/oauth2/token-endpoint.js';
 
@@ -65,9 +65,29 @@ async function refused(promise: Promise<unknown>): Promise<MailgateError> {
 }
 
 const refresh = (resolved: ResolvedOAuthClient) =>
-  requestRefresh(resolved, REFRESH_TOKEN, { accountId: 'work', timeoutMs: 2000 });
+  requestRefresh(resolved, REFRESH_TOKEN, { accountId: 'work', timeoutMs: 2000, allowLoopbackHttp: true });
 
 describe('requestRefresh', () => {
+  it('refuses a plain http endpoint on loopback unless allowed, before sending anything, naming the setting', async () => {
+    answer = { status: 200, body: JSON.stringify({ access_token: 'at-x', token_type: 'bearer' }) };
+    const error = await refused(
+      requestRefresh(client({ clientSecret: 'cs-never-sent' }), REFRESH_TOKEN, {
+        accountId: 'work',
+        timeoutMs: 2000,
+        allowLoopbackHttp: false,
+      }),
+    );
+    expect(error).toBeInstanceOf(AccountConfigurationError);
+    expect(error.code).toBe('internal_error');
+    expect(error.detail).toContain('account "work"');
+    expect(error.detail).toContain('MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP');
+    expect(error.detail).not.toContain(tokenUrl);
+    expect(received).toEqual([]);
+
+    expect(await refresh(client())).toEqual({ accessToken: 'at-x' });
+    expect(received).toHaveLength(1);
+  });
+
   it("refreshes at Microsoft's common tenant although the ID token names the user's own tenant", async () => {
     const now = Math.floor(Date.now() / 1000);
     answer = {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, OAuth2Credentials, OAuthApp } from '../../../lib/credentials/account.js';
 import { createLogger } from '../../../lib/log/create-logger.js';
 import {
+  AccountConfigurationError,
   ConfigurationError,
   MailgateError,
   OAuthProviderTimeoutError,
@@ -10,7 +13,7 @@ import {
   UpstreamAuthError,
 } from '../../../lib/mail/errors.js';
 import type { RefreshedTokenPersistence, RefreshedTokens } from '../../../lib/oauth2/refreshed-tokens.js';
-import { OAuth2TokenManager } from '../../../lib/oauth2/token-manager.js';
+import { FRESHLY_MINTED_MS, OAuth2TokenManager } from '../../../lib/oauth2/token-manager.js';
 import { type FakeIdp, type FakeIdpClientSettings, startFakeIdp } from '../../support/fake-idp/index.js';
 import { MemoryCredentialStore } from '../../support/memory-store.js';
 
@@ -43,6 +46,9 @@ async function setup(
     timeoutMs?: number;
     persistence?: RefreshedTokenPersistence;
     apps?: Record<string, OAuthApp>;
+    /** Default true: the fake provider is plain http on loopback. */
+    allowLoopbackHttp?: boolean;
+    maxEntries?: number;
   } = {},
 ) {
   const clientId = `tm-${randomBytes(6).toString('hex')}`;
@@ -54,6 +60,8 @@ async function setup(
     apps: new MemoryCredentialStore([], {}, options.apps ?? {}),
     logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     now: () => now,
+    allowLoopbackHttp: options.allowLoopbackHttp ?? true,
+    ...(options.maxEntries !== undefined ? { maxEntries: options.maxEntries } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.persistence !== undefined ? { persistence: options.persistence } : {}),
   });
@@ -230,10 +238,11 @@ describe('OAuth2TokenManager: one refresh at a time', () => {
     expect(stats.refreshGrants).toBe(1);
   });
 
-  it('after a refusal of the current token: one refresh and a new token', async () => {
+  it('after a refusal of the current token, refreshed over a minute ago: one refresh and a new token', async () => {
     const t = await setup();
     const account = t.account();
     const current = await t.manager.accessToken(account, never());
+    t.advance(FRESHLY_MINTED_MS + 1000);
 
     const retry = await t.manager.afterRefusal(account, current, never());
     expect(retry).toMatch(/^at_/);
@@ -452,6 +461,7 @@ describe('OAuth2TokenManager: secrets stay out of errors and logs', () => {
     await attempt(t.manager.accessToken(wrongSecret, never())); // invalid_client
     const rotated = (await t.stats()).liveRefreshTokens;
     await idp.control.revokeRefreshToken(rotated[0]!);
+    t.advance(FRESHLY_MINTED_MS + 1000); // a token just refreshed would not be refreshed again
     await attempt(t.manager.afterRefusal(account, token, never())); // invalid_grant
 
     const secrets = [clientSecret, t.grant.refreshToken, t.grant.accessToken, token, ...rotated];
@@ -474,5 +484,209 @@ describe('OAuth2TokenManager: secrets stay out of errors and logs', () => {
     ];
     expect(t.logs.length).toBeGreaterThan(0);
     for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+});
+
+describe('OAuth2TokenManager: every refresh token of a lineage', () => {
+  it('recognises a document two rotations behind (a cached copy) and refreshes with the newest token only', async () => {
+    const saved: RefreshedTokens[] = [];
+    const persistence: RefreshedTokenPersistence = {
+      async saveRefreshed(_id, tokens) {
+        saved.push(tokens);
+        return true;
+      },
+    };
+    const t = await setup({ rotateRefreshTokens: true }, { persistence });
+    const r0 = t.account();
+    await t.manager.accessToken(r0, never()); // R0 → R1
+    const r1 = t.account({
+      refreshToken: saved[0]!.refreshToken,
+      accessToken: saved[0]!.accessToken,
+      expiresAt: saved[0]!.expiresAt,
+    });
+    t.advance(3600 * 1000);
+    const current = await t.manager.accessToken(r1, never()); // R1 → R2
+    expect(saved[1]?.usedRefreshToken).toBe(saved[0]?.refreshToken);
+    const r2 = saved[1]!.refreshToken!;
+    expect((await t.stats()).liveRefreshTokens).toEqual([r2]);
+
+    // Another request still carries the R1 document, its access token long expired.
+    expect(await t.manager.accessToken(r1, never())).toBe(current);
+    expect(t.manager.held(r1)).toMatchObject({ accessToken: current, refreshToken: r2 });
+    expect(t.manager.held(r0)).toMatchObject({ accessToken: current, refreshToken: r2 });
+    expect((await t.stats()).refreshGrants).toBe(2);
+
+    // Refused by a server: the refresh uses R2, not the R1 the document names.
+    t.advance(FRESHLY_MINTED_MS + 1000);
+    const retry = await t.manager.afterRefusal(r1, current, never());
+    expect(retry).toMatch(/^at_/);
+    expect(retry).not.toBe(current);
+    expect(saved[2]?.usedRefreshToken).toBe(r2);
+    expect((await t.stats()).refreshGrants).toBe(3);
+  });
+});
+
+describe('OAuth2TokenManager: a server that refuses a token just refreshed', () => {
+  it('does not refresh again for a refusal of the token it refreshed less than a minute ago', async () => {
+    const t = await setup();
+    const account = t.account({ accessToken: t.grant.accessToken, expiresAt: t.grant.expiresAt });
+    // The stored token refused: it may have been revoked, so one refresh.
+    const minted = await t.manager.afterRefusal(account, t.grant.accessToken, never());
+    expect(minted).toMatch(/^at_/);
+    expect((await t.stats()).refreshGrants).toBe(1);
+
+    // The new token refused too (wrong user, mail access disabled): not the token's fault.
+    for (let request = 0; request < 10; request++) {
+      expect(await t.manager.accessToken(account, never())).toBe(minted);
+      expect(await t.manager.afterRefusal(account, minted!, never())).toBeUndefined();
+      t.advance(5000);
+    }
+    expect((await t.stats()).tokenRequests).toBe(1);
+
+    // Once it is older than that, a refusal refreshes once more.
+    t.advance(FRESHLY_MINTED_MS);
+    const later = await t.manager.afterRefusal(account, minted!, never());
+    expect(later).toMatch(/^at_/);
+    expect(later).not.toBe(minted);
+    expect((await t.stats()).refreshGrants).toBe(2);
+  });
+
+  it('still answers a refusal of a token another request replaced with the replacement', async () => {
+    const t = await setup();
+    const account = t.account({ accessToken: t.grant.accessToken, expiresAt: t.grant.expiresAt });
+    const minted = await t.manager.afterRefusal(account, t.grant.accessToken, never());
+    expect(await t.manager.afterRefusal(account, t.grant.accessToken, never())).toBe(minted);
+    expect((await t.stats()).refreshGrants).toBe(1);
+  });
+});
+
+describe('OAuth2TokenManager: refusals of the client', () => {
+  it('a refused client (invalid_client) is not asked about again for 30 s', async () => {
+    // The fake provider counts no request it refused the client of: a token endpoint that counts them.
+    let requests = 0;
+    const refusing = createServer((request, response) => {
+      requests += 1;
+      request.resume();
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'invalid_client' }));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const t = await setup();
+      const { port } = refusing.address() as AddressInfo;
+      const account = t.account({ tokenUrl: `http://127.0.0.1:${port}/token` });
+
+      const first = await rejection(t.manager.accessToken(account, never()));
+      expect(first.detail).toContain('(invalid_client)');
+      const again = await rejection(t.manager.accessToken(account, never()));
+      expect(again.detail).toContain('(invalid_client)');
+      expect(requests).toBe(1);
+      t.advance(31_000);
+      await expect(t.manager.accessToken(account, never())).rejects.toThrow(UpstreamAuthError);
+      expect(requests).toBe(2);
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
+  it('a provider 5xx is not remembered: the next request asks again', async () => {
+    const t = await setup({ failNext: { count: 1, status: 502 } });
+    await expect(t.manager.accessToken(t.account(), never())).rejects.toThrow(OAuthProviderUnavailableError);
+    expect(await t.manager.accessToken(t.account(), never())).toMatch(/^at_/);
+    expect((await t.stats()).tokenRequests).toBe(2);
+  });
+});
+
+describe('OAuth2TokenManager: forgetting, and how many accounts it holds', () => {
+  /** The same consented tokens under another account id. */
+  const as = (t: Awaited<ReturnType<typeof setup>>, id: string, stored: Partial<OAuth2Credentials> = {}) =>
+    oauthAccount(t.account(stored).oauth2!, id);
+
+  it('forget drops the cached token: the next request starts from the document', async () => {
+    const t = await setup();
+    const account = t.account();
+    const first = await t.manager.accessToken(account, never());
+    expect(t.manager.held(account)?.accessToken).toBe(first);
+
+    t.manager.forget('work');
+    expect(t.manager.held(account)).toBeUndefined();
+    const second = await t.manager.accessToken(account, never());
+    expect(second).not.toBe(first);
+    expect((await t.stats()).refreshGrants).toBe(2);
+    t.manager.forget('never-held');
+  });
+
+  it('holds at most maxEntries accounts, dropping the least recently used', async () => {
+    const t = await setup({}, { maxEntries: 2 });
+    for (const id of ['a', 'b', 'c']) await t.manager.accessToken(as(t, id), never());
+    expect(t.manager.held(as(t, 'a'))).toBeUndefined();
+    expect(t.manager.held(as(t, 'b'))).toBeDefined();
+    expect(t.manager.held(as(t, 'c'))).toBeDefined();
+    expect((await t.stats()).refreshGrants).toBe(3);
+
+    await t.manager.accessToken(as(t, 'b'), never()); // cached; b is now the most recent
+    expect((await t.stats()).refreshGrants).toBe(3);
+    await t.manager.accessToken(as(t, 'd'), never());
+    expect(t.manager.held(as(t, 'c'))).toBeUndefined();
+    expect(t.manager.held(as(t, 'b'))).toBeDefined();
+    expect(t.manager.held(as(t, 'd'))).toBeDefined();
+  });
+
+  it('never drops an account whose refresh is in progress', async () => {
+    const t = await setup({ delayMs: 300 }, { maxEntries: 1 });
+    const slow = t.manager.accessToken(as(t, 'slow'), never());
+    // A fresh stored token: no refresh, but a new entry beyond the cap.
+    const fresh = as(t, 'fresh', { accessToken: t.grant.accessToken, expiresAt: t.grant.expiresAt });
+    expect(await t.manager.accessToken(fresh, never())).toBe(t.grant.accessToken);
+    const token = await slow;
+    expect(t.manager.held(as(t, 'slow'))?.accessToken).toBe(token);
+    expect(await t.manager.accessToken(as(t, 'slow'), never())).toBe(token);
+    expect((await t.stats()).refreshGrants).toBe(1);
+  });
+
+  it('warns about a rotation in memory only once per account it holds, within the same cap', async () => {
+    const t = await setup({ reissueRefreshTokens: true }, { maxEntries: 2 });
+    const warnings = () => t.logs.filter((line) => line.includes('write-back is off')).length;
+    for (const id of ['a', 'b', 'c']) await t.manager.accessToken(as(t, id), never());
+    expect(warnings()).toBe(3);
+    // `a` was dropped from the warned accounts when `c` came in: warned about again.
+    await t.manager.accessToken(as(t, 'a'), never());
+    expect(warnings()).toBe(4);
+    // `c` is still held and warned about: its next rotation is not.
+    t.advance(3600 * 1000);
+    await t.manager.accessToken(as(t, 'c'), never());
+    expect(warnings()).toBe(4);
+    // Forgotten: warned about again.
+    t.manager.forget('c');
+    await t.manager.accessToken(as(t, 'c'), never());
+    expect(warnings()).toBe(5);
+  });
+});
+
+describe('OAuth2TokenManager: plain http token endpoints', () => {
+  it('refuses one on loopback without allowLoopbackHttp, before any request, naming the setting', async () => {
+    const t = await setup({}, { allowLoopbackHttp: false });
+    const error = await rejection(t.manager.accessToken(t.account(), never()));
+    expect(error).toBeInstanceOf(AccountConfigurationError);
+    expect(error.detail).toContain('MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP');
+    expect(error.detail).not.toContain(idp.control.tokenUrl);
+    expect((await t.stats()).tokenRequests).toBe(0);
+
+    const allowed = new OAuth2TokenManager({
+      apps: new MemoryCredentialStore(),
+      allowLoopbackHttp: true,
+    });
+    expect(await allowed.accessToken(t.account(), never())).toMatch(/^at_/);
+    expect((await t.stats()).refreshGrants).toBe(1);
+  });
+
+  it('refuses one by default', async () => {
+    const t = await setup();
+    const manager = new OAuth2TokenManager({ apps: new MemoryCredentialStore() });
+    await expect(manager.accessToken(t.account(), never())).rejects.toThrow(
+      'MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP',
+    );
+    expect((await t.stats()).tokenRequests).toBe(0);
   });
 });

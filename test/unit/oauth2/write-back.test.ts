@@ -56,7 +56,8 @@ async function setup() {
   await store.putAccount('work', document);
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const manager = () => createTokenManager({ credentials: store, logger, writeBack: store });
+  const manager = () =>
+    createTokenManager({ credentials: store, logger, writeBack: store, allowLoopbackHttp: true });
   const account = async (): Promise<Account> => (await store.getAccount('work'))!;
   return {
     clientId,
