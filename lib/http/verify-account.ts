@@ -76,9 +76,27 @@ export function quoteServerAnswer(answer: ServerAnswer, account: Account): strin
 }
 
 /**
+ * What a verifying login uses: an OAuth2 account that can refresh is tried
+ * without the access token it was given, so that the login refreshes and
+ * the refresh token, the client (its secret, its app) and the token
+ * endpoint are tested too, not only a token that will expire within the
+ * hour. An account with only an access token is tried with it.
+ */
+function verificationCandidate(account: Account): Account {
+  const { oauth2 } = account;
+  if (oauth2?.refreshToken === undefined) return account;
+  const { accessToken: _accessToken, expiresAt: _expiresAt, ...refreshable } = oauth2;
+  return { ...account, oauth2: refreshable };
+}
+
+/**
  * Logs in once with `account` (not stored yet) through the same store
  * factory the mail routes use, so an OAuth2 account gets its access token
- * the same way, and asks for the server's capabilities.
+ * the same way, and asks for the server's capabilities. An OAuth2 account
+ * with a refresh token is logged in with a freshly refreshed token (see
+ * verificationCandidate): whatever this process held for the id is
+ * forgotten first, so that no cached token answers for the document, and
+ * forgotten again when the verification fails.
  *
  * A refused login (`upstream_auth_failed`, including a refresh token the
  * provider refused) and a document the gateway cannot use
@@ -88,9 +106,12 @@ export function quoteServerAnswer(answer: ServerAnswer, account: Account): strin
  * @throws VerificationFailedError, or the domain error of the failure.
  */
 export async function verifyAccount(c: Context<AppEnv>, account: Account): Promise<ProbeResult> {
+  const tokens = c.get('deps').oauthTokens;
+  tokens?.forget(account.id);
   try {
-    return await withStore(c, account, (store) => store.probe());
+    return await withStore(c, verificationCandidate(account), (store) => store.probe());
   } catch (error) {
+    tokens?.forget(account.id);
     if (error instanceof ConfigurationError) {
       throw new VerificationFailedError(`The account cannot be used; nothing was stored: ${error.detail}`, {
         cause: error,

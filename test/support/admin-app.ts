@@ -8,6 +8,7 @@ import { FileCredentialStore } from '../../lib/credentials/file-store.js';
 import { createAdminApp, createApp } from '../../lib/http/app.js';
 import type { AppDeps, AppEnv } from '../../lib/http/app-env.js';
 import { createLogger } from '../../lib/log/create-logger.js';
+import type { OAuthTokenHolder } from '../../lib/oauth2/access-token-source.js';
 import type { TestRequestInit } from './http-helpers.js';
 import { type MemoryData, MemoryStoreFactory } from './memory-store.js';
 
@@ -28,6 +29,8 @@ export interface AdminTestAppOptions {
   adminOnly?: boolean;
   data?: MemoryData;
   config?: Partial<Config>;
+  /** What the OAuth2 token manager would hold (none by default). */
+  oauthTokens?: OAuthTokenHolder;
 }
 
 export interface AdminTestApp {
@@ -68,6 +71,7 @@ export async function buildAdminTestApp(options: AdminTestAppOptions = {}): Prom
     stores,
     config,
     logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+    ...(options.oauthTokens ? { oauthTokens: options.oauthTokens } : {}),
   };
   const app = options.adminOnly ? createAdminApp({ ...deps, admin: store }) : createApp(deps);
 

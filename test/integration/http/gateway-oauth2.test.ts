@@ -176,4 +176,126 @@ describe('OAuth2 accounts through the real server', () => {
       await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: false });
     }
   }, 60_000);
+  describe('?verify=true tests the refresh token, not only the access token it is given', () => {
+    const putVerified = (gateway: Gateway, admin: string, id: string, document: AccountDocument) =>
+      gateway.get(`/v1/accounts/${id}?verify=true`, admin, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(document),
+      });
+
+    it('answers 422 and stores nothing for a revoked refresh token, even with a valid access token', async () => {
+      const gateway = await start();
+      const admin = await gateway.token('*', 'admin');
+      const granted = await user.grant();
+      await user.idp.revokeRefreshToken(granted.refreshToken);
+      const { id, ...document } = user.oauthAccount({}, {}, granted);
+
+      const put = await putVerified(gateway, admin, id, document);
+      const text = await put.text();
+      expect(put.status).toBe(422);
+      const problem = JSON.parse(text) as { code: string; detail: string };
+      expect(problem.code).toBe('verification_failed');
+      expect(problem.detail).toContain('invalid_grant');
+      expect(text).not.toContain(granted.refreshToken);
+      expect(text).not.toContain(granted.accessToken);
+      expect(await gateway.credentials.getAccount(id)).toBeUndefined();
+    }, 60_000);
+
+    it('answers 422 for an account naming an OAuth app that is not stored, although its access token works', async () => {
+      const gateway = await start();
+      const admin = await gateway.token('*', 'admin');
+      const granted = await user.grant();
+      const { id, ...document } = user.oauthAccount({}, {}, granted);
+      const { clientId: _clientId, tokenUrl: _tokenUrl, provider: _provider, ...rest } = document.oauth2!;
+
+      const put = await putVerified(gateway, admin, id, { ...document, oauth2: { ...rest, app: 'missing' } });
+      expect(put.status).toBe(422);
+      expect(((await put.json()) as { detail: string }).detail).toContain('OAuth app "missing"');
+      expect(await gateway.credentials.getAccount(id)).toBeUndefined();
+    }, 60_000);
+
+    it('stores a working refresh token with the access token its refresh gave (201), not the one in the body', async () => {
+      const gateway = await start();
+      const admin = await gateway.token('*', 'admin');
+      const granted = await user.grant();
+      const { id, ...document } = user.oauthAccount({}, {}, granted);
+      const before = await user.idp.stats(user.clientId);
+
+      const put = await putVerified(gateway, admin, id, document);
+      expect(put.status).toBe(201);
+      expect((await user.idp.stats(user.clientId)).refreshGrants - before.refreshGrants).toBe(1);
+      const stored = await onDisk(gateway, id);
+      expect(stored?.refreshToken).toBe(granted.refreshToken);
+      expect(stored?.accessToken).toMatch(/^at_/);
+      expect(stored?.accessToken).not.toBe(granted.accessToken);
+      expect(Date.parse(stored?.expiresAt ?? '')).toBeGreaterThan(Date.now() + 3000 * 1000);
+
+      // The stored access token works as it is: reading mail asks the provider nothing.
+      await user.idp.revokeAccessToken(granted.accessToken);
+      const reader = await gateway.token([id], 'read');
+      expect((await inbox(gateway, id, reader)).status).toBe(200);
+      expect((await user.idp.stats(user.clientId)).refreshGrants - before.refreshGrants).toBe(1);
+    }, 60_000);
+
+    it('does not answer from what the server holds for an account in use: a replacement with a revoked refresh token is 422', async () => {
+      const gateway = await start();
+      const admin = await gateway.token('*', 'admin');
+      const granted = await user.grant();
+      const { id, ...document } = user.oauthAccount(
+        {},
+        { accessToken: undefined, expiresAt: undefined },
+        granted,
+      );
+      expect((await putVerified(gateway, admin, id, document)).status).toBe(201);
+      const kept = await gateway.credentials.getAccount(id);
+      // In use: the server holds a fresh access token for it.
+      expect((await inbox(gateway, id, await gateway.token([id], 'read'))).status).toBe(200);
+
+      await user.idp.revokeRefreshToken(granted.refreshToken);
+      const again = await putVerified(gateway, admin, id, document);
+      expect(again.status).toBe(422);
+      expect(((await again.json()) as { code: string }).code).toBe('verification_failed');
+      expect(await gateway.credentials.getAccount(id)).toEqual(kept);
+    }, 60_000);
+  });
+
+  describe('a plain http token endpoint without MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP', () => {
+    it('is refused before any token request: 500 naming the setting on a mail request, 422 on verify', async () => {
+      const gateway = await startGateway({ MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: false });
+      gateways.push(gateway);
+      const granted = await user.grant();
+      const { id, ...document } = user.oauthAccount(
+        {},
+        { expiresAt: new Date(Date.now() - 60_000).toISOString() },
+        granted,
+      );
+      await gateway.addAccount(id, document);
+      const before = await user.idp.stats(user.clientId);
+
+      const answer = await inbox(gateway, id, await gateway.token([id], 'read'));
+      const text = await answer.text();
+      expect(answer.status).toBe(500);
+      const problem = JSON.parse(text) as { code: string; detail: string };
+      expect(problem.code).toBe('internal_error');
+      expect(problem.detail).toContain(`account "${id}"`);
+      expect(problem.detail).toContain('MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP');
+      expect(text).not.toContain(user.idp.tokenUrl);
+
+      const admin = await gateway.token('*', 'admin');
+      const put = await gateway.get(`/v1/accounts/other-${id}?verify=true`, admin, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...document, oauth2: { ...document.oauth2, expiresAt: granted.expiresAt } }),
+      });
+      expect(put.status).toBe(422);
+      expect(((await put.json()) as { detail: string }).detail).toContain(
+        'MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP',
+      );
+      expect(await gateway.credentials.getAccount(`other-${id}`)).toBeUndefined();
+
+      const after = await user.idp.stats(user.clientId);
+      expect(after.tokenRequests).toBe(before.tokenRequests);
+    }, 60_000);
+  });
 });

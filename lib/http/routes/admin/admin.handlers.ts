@@ -27,9 +27,10 @@ async function accountExists(store: AdminCredentialStore, id: string): Promise<b
 }
 
 /**
- * The verifying login may have refreshed the access token, and the provider
- * may have rotated the refresh token (then the one in the body no longer
- * works): the document is stored with what the login left.
+ * The verifying login refreshed the access token of an account that has a
+ * refresh token, and the provider may have rotated the refresh token (then
+ * the one in the body no longer works): the document is stored with what
+ * the login left.
  */
 function withHeldTokens(c: Context<AppEnv>, account: Account, document: AccountDocument): AccountDocument {
   const held = c.get('deps').oauthTokens?.held(account);
@@ -62,6 +63,8 @@ export const deleteAccountHandler: RouteHandler<typeof deleteAccount, AppEnv> = 
   const store = adminStore(c);
   if (!ACCOUNT_ID_PATTERN.test(id) || !(await store.removeAccount(id))) throw new AccountNotFoundError();
   c.get('deps').credentials.invalidateAccount(id);
+  // Its tokens (a rotated refresh token among them) are not kept past the account.
+  c.get('deps').oauthTokens?.forget(id);
   c.get('logger').info('account removed', { account: id });
   return c.body(null, 204);
 };
