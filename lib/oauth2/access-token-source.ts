@@ -22,8 +22,9 @@ export interface AccessTokenSource {
   /**
    * The server refused a login with `refused`. Returns a token to retry with
    * once, or undefined when retrying cannot help (the account cannot be
-   * refreshed). When another request already replaced `refused`, returns
-   * that token without a new refresh.
+   * refreshed, or `refused` was refreshed less than a minute ago: the
+   * server refuses the login for another reason). When another request
+   * already replaced `refused`, returns that token without a new refresh.
    * @throws as accessToken.
    */
   afterRefusal(account: Account, refused: string, signal: AbortSignal): Promise<string | undefined>;
