@@ -110,9 +110,14 @@ export function checkAddress(address: string, options: GuardOptions): void {
 export function parseWebhookUrl(text: string, options: GuardOptions): WebhookTarget {
   let url: URL;
   try {
+    // The URL parser drops tabs and line breaks and trims spaces; the text stored must be the URL called.
+    if (/[\u0000-\u0020\u007f]/.test(text)) throw new Error('blank or control character');
     url = new URL(text);
   } catch {
-    throw new WebhookUrlError('malformed', 'The webhook URL is not an absolute URL.');
+    throw new WebhookUrlError(
+      'malformed',
+      'The webhook URL is not an absolute URL without spaces or control characters.',
+    );
   }
   const schemes = options.allowPrivate ? ['https:', 'http:'] : ['https:'];
   if (!schemes.includes(url.protocol)) {

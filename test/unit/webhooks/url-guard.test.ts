@@ -52,7 +52,30 @@ describe('parseWebhookUrl: the form', () => {
     ['http://hooks.example.com/in', PUBLIC, 'scheme', 'The webhook URL must use https.'],
     ['ftp://hooks.example.com/in', PRIVATE, 'scheme', 'The webhook URL must use https or http.'],
     ['javascript:alert(1)', PRIVATE, 'scheme', 'The webhook URL must use https or http.'],
-    ['/relative/path', PUBLIC, 'malformed', 'The webhook URL is not an absolute URL.'],
+    [
+      '/relative/path',
+      PUBLIC,
+      'malformed',
+      'The webhook URL is not an absolute URL without spaces or control characters.',
+    ],
+    [
+      ' https://hooks.example.com/',
+      PUBLIC,
+      'malformed',
+      'The webhook URL is not an absolute URL without spaces or control characters.',
+    ],
+    [
+      'https://hooks.exam\nple.com/',
+      PUBLIC,
+      'malformed',
+      'The webhook URL is not an absolute URL without spaces or control characters.',
+    ],
+    [
+      'https://hooks.example.com/a\tb',
+      PUBLIC,
+      'malformed',
+      'The webhook URL is not an absolute URL without spaces or control characters.',
+    ],
     [
       'https://user:pw@hooks.example.com/',
       PUBLIC,
