@@ -30,6 +30,26 @@ function secretsArnPattern(scope: Construct, prefix: string): string {
   });
 }
 
+/**
+ * `actions` on a customer managed key, usable only through Secrets Manager
+ * in the stack's region.
+ */
+function keyViaSecretsManager(
+  scope: Construct,
+  key: kms.IKey,
+  sid: string,
+  actions: string[],
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    actions,
+    resources: [key.keyArn],
+    conditions: {
+      StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
+    },
+  });
+}
+
 /** Actions on the gateway's secrets that the account API (the admin function) needs, and no other function. */
 export const SECRET_WRITE_ACTIONS = [
   'secretsmanager:GetSecretValue',
@@ -61,14 +81,7 @@ export function secretWriteStatements(
   ];
   if (key !== undefined) {
     statements.push(
-      new iam.PolicyStatement({
-        sid: 'EncryptMailgateSecrets',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
-        },
-      }),
+      keyViaSecretsManager(scope, key, 'EncryptMailgateSecrets', ['kms:Decrypt', 'kms:GenerateDataKey']),
     );
   }
   return statements;
@@ -85,24 +98,15 @@ export function secretReadStatements(
   prefix: string,
   key?: kms.IKey,
 ): iam.PolicyStatement[] {
-  const stack = Stack.of(scope);
-  const secretsArn = secretsArnPattern(scope, prefix);
   const statements = [
     new iam.PolicyStatement({
       sid: 'ReadMailgateSecrets',
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretsArn],
+      resources: [secretsArnPattern(scope, prefix)],
     }),
   ];
   if (key !== undefined) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'DecryptMailgateSecrets',
-        actions: ['kms:Decrypt'],
-        resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-      }),
-    );
+    statements.push(keyViaSecretsManager(scope, key, 'DecryptMailgateSecrets', ['kms:Decrypt']));
   }
   return statements;
 }
@@ -127,16 +131,7 @@ export function tokenWriteBackStatements(
     }),
   ];
   if (key !== undefined) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'EncryptOAuthTokens',
-        actions: ['kms:GenerateDataKey'],
-        resources: [key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
-        },
-      }),
-    );
+    statements.push(keyViaSecretsManager(scope, key, 'EncryptOAuthTokens', ['kms:GenerateDataKey']));
   }
   return statements;
 }
