@@ -53,6 +53,46 @@ export const APP_OWNED_OAUTH2_FIELDS = [
 ] as const;
 
 /**
+ * The fields of a client registration, shared by an account's `oauth2` (where
+ * all are optional) and an OAuth app (which must name provider and client id).
+ */
+const oauthClientFields = {
+  provider: z.enum(['google', 'microsoft', 'custom']),
+  /** Microsoft: the directory (tenant) id or `common`, `organizations`, `consumers`. */
+  tenant: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,128}$/)
+    .optional(),
+  clientId: z.string().min(1).max(512),
+  clientSecret: z.string().min(1).max(4096).optional(),
+  tokenUrl: endpointUrl.optional(),
+  authorizeUrl: endpointUrl.optional(),
+  scopes: z.array(z.string().min(1).max(512)).max(32).optional(),
+};
+
+/**
+ * The rules of a client registration: provider `custom` needs `tokenUrl`
+ * (unless `fromApp`: an OAuth app supplies the client), and `tenant` is for
+ * provider `microsoft` only.
+ */
+function refineClient(
+  client: { provider?: string | undefined; tenant?: string | undefined; tokenUrl?: string | undefined },
+  ctx: z.RefinementCtx,
+  fromApp = false,
+): void {
+  if (client.provider === 'custom' && client.tokenUrl === undefined && !fromApp) {
+    ctx.addIssue({ code: 'custom', path: ['tokenUrl'], message: 'provider "custom" needs tokenUrl' });
+  }
+  if (client.tenant !== undefined && client.provider !== undefined && client.provider !== 'microsoft') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tenant'],
+      message: 'tenant applies to provider "microsoft" only',
+    });
+  }
+}
+
+/**
  * OAuth2 credentials of an account. With a `refreshToken` the gateway keeps
  * the access token fresh itself; `accessToken` alone is a token someone else
  * refreshes (it stops working when it expires). `provider` fixes the
@@ -64,20 +104,16 @@ export const APP_OWNED_OAUTH2_FIELDS = [
  */
 export const oauth2Schema = z
   .object({
-    provider: z.enum(['google', 'microsoft', 'custom']).optional(),
-    /** Microsoft: the directory (tenant) id or `common`, `organizations`, `consumers`. */
-    tenant: z
-      .string()
-      .regex(/^[A-Za-z0-9.-]{1,128}$/)
-      .optional(),
+    provider: oauthClientFields.provider.optional(),
+    tenant: oauthClientFields.tenant,
     /** An OAuth app stored next to the accounts: supplies what this document leaves out. */
     app: z.string().regex(OAUTH_APP_NAME_PATTERN).optional(),
-    clientId: z.string().min(1).max(512).optional(),
-    clientSecret: z.string().min(1).max(4096).optional(),
+    clientId: oauthClientFields.clientId.optional(),
+    clientSecret: oauthClientFields.clientSecret,
     refreshToken: z.string().min(1).max(8192).optional(),
-    tokenUrl: endpointUrl.optional(),
-    authorizeUrl: endpointUrl.optional(),
-    scopes: z.array(z.string().min(1).max(512)).max(32).optional(),
+    tokenUrl: oauthClientFields.tokenUrl,
+    authorizeUrl: oauthClientFields.authorizeUrl,
+    scopes: oauthClientFields.scopes,
     accessToken: z.string().min(1).max(16_384).optional(),
     /** When `accessToken` expires (ISO 8601). */
     expiresAt: z.iso.datetime({ offset: true }).optional(),
@@ -118,16 +154,7 @@ export const oauth2Schema = z
         message: 'clientId (or app) is required with refreshToken',
       });
     }
-    if (value.provider === 'custom' && value.tokenUrl === undefined && value.app === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tokenUrl'], message: 'provider "custom" needs tokenUrl' });
-    }
-    if (value.tenant !== undefined && value.provider !== undefined && value.provider !== 'microsoft') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tenant'],
-        message: 'tenant applies to provider "microsoft" only',
-      });
-    }
+    refineClient(value, ctx, value.app !== undefined);
   });
 
 export type OAuth2Credentials = z.infer<typeof oauth2Schema>;
@@ -138,31 +165,9 @@ export type OAuth2Credentials = z.infer<typeof oauth2Schema>;
  * client secret is a secret), never returned by the API.
  */
 export const oauthAppSchema = z
-  .object({
-    provider: z.enum(['google', 'microsoft', 'custom']),
-    tenant: z
-      .string()
-      .regex(/^[A-Za-z0-9.-]{1,128}$/)
-      .optional(),
-    clientId: z.string().min(1).max(512),
-    clientSecret: z.string().min(1).max(4096).optional(),
-    tokenUrl: endpointUrl.optional(),
-    authorizeUrl: endpointUrl.optional(),
-    scopes: z.array(z.string().min(1).max(512)).max(32).optional(),
-  })
+  .object(oauthClientFields)
   .strict()
-  .superRefine((value, ctx) => {
-    if (value.provider === 'custom' && value.tokenUrl === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tokenUrl'], message: 'provider "custom" needs tokenUrl' });
-    }
-    if (value.tenant !== undefined && value.provider !== 'microsoft') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tenant'],
-        message: 'tenant applies to provider "microsoft" only',
-      });
-    }
-  });
+  .superRefine((value, ctx) => refineClient(value, ctx));
 
 export type OAuthApp = z.infer<typeof oauthAppSchema>;
 
