@@ -30,24 +30,39 @@ function secretsArnPattern(scope: Construct, prefix: string): string {
   });
 }
 
+/** What one grant allows: a statement id and its actions. */
+interface Grant {
+  sid: string;
+  actions: string[];
+}
+
 /**
- * `actions` on a customer managed key, usable only through Secrets Manager
- * in the stack's region.
+ * `onSecrets` on the secrets under `prefix`; with a customer managed key,
+ * `onKey` on that key too, usable only through Secrets Manager in the
+ * stack's region.
  */
-function keyViaSecretsManager(
+function secretStatements(
   scope: Construct,
-  key: kms.IKey,
-  sid: string,
-  actions: string[],
-): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid,
-    actions,
-    resources: [key.keyArn],
-    conditions: {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
-    },
-  });
+  prefix: string,
+  onSecrets: Grant,
+  key: kms.IKey | undefined,
+  onKey: Grant,
+): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({ ...onSecrets, resources: [secretsArnPattern(scope, prefix)] }),
+  ];
+  if (key !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        ...onKey,
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
+        },
+      }),
+    );
+  }
+  return statements;
 }
 
 /** Actions on the gateway's secrets that the account API (the admin function) needs, and no other function. */
@@ -72,19 +87,13 @@ export function secretWriteStatements(
   prefix: string,
   key?: kms.IKey,
 ): iam.PolicyStatement[] {
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'ManageMailgateSecrets',
-      actions: [...SECRET_WRITE_ACTIONS],
-      resources: [secretsArnPattern(scope, prefix)],
-    }),
-  ];
-  if (key !== undefined) {
-    statements.push(
-      keyViaSecretsManager(scope, key, 'EncryptMailgateSecrets', ['kms:Decrypt', 'kms:GenerateDataKey']),
-    );
-  }
-  return statements;
+  return secretStatements(
+    scope,
+    prefix,
+    { sid: 'ManageMailgateSecrets', actions: [...SECRET_WRITE_ACTIONS] },
+    key,
+    { sid: 'EncryptMailgateSecrets', actions: ['kms:Decrypt', 'kms:GenerateDataKey'] },
+  );
 }
 
 /**
@@ -98,17 +107,13 @@ export function secretReadStatements(
   prefix: string,
   key?: kms.IKey,
 ): iam.PolicyStatement[] {
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'ReadMailgateSecrets',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretsArnPattern(scope, prefix)],
-    }),
-  ];
-  if (key !== undefined) {
-    statements.push(keyViaSecretsManager(scope, key, 'DecryptMailgateSecrets', ['kms:Decrypt']));
-  }
-  return statements;
+  return secretStatements(
+    scope,
+    prefix,
+    { sid: 'ReadMailgateSecrets', actions: ['secretsmanager:GetSecretValue'] },
+    key,
+    { sid: 'DecryptMailgateSecrets', actions: ['kms:Decrypt'] },
+  );
 }
 
 /**
@@ -123,15 +128,11 @@ export function tokenWriteBackStatements(
   prefix: string,
   key?: kms.IKey,
 ): iam.PolicyStatement[] {
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'WriteBackOAuthTokens',
-      actions: ['secretsmanager:PutSecretValue'],
-      resources: [secretsArnPattern(scope, `${prefix}accounts/`)],
-    }),
-  ];
-  if (key !== undefined) {
-    statements.push(keyViaSecretsManager(scope, key, 'EncryptOAuthTokens', ['kms:GenerateDataKey']));
-  }
-  return statements;
+  return secretStatements(
+    scope,
+    `${prefix}accounts/`,
+    { sid: 'WriteBackOAuthTokens', actions: ['secretsmanager:PutSecretValue'] },
+    key,
+    { sid: 'EncryptOAuthTokens', actions: ['kms:GenerateDataKey'] },
+  );
 }
