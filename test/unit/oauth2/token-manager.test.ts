@@ -99,6 +99,20 @@ async function rejection(promise: Promise<unknown>): Promise<MailgateError> {
 
 const expired = () => new Date(Date.now() - 60_000).toISOString();
 
+/** A persistence port that saves every write-back it is handed, keeping them in order. */
+function savingPersistence(): { saved: RefreshedTokens[]; persistence: RefreshedTokenPersistence } {
+  const saved: RefreshedTokens[] = [];
+  return {
+    saved,
+    persistence: {
+      async saveRefreshed(_id, tokens) {
+        saved.push(tokens);
+        return true;
+      },
+    },
+  };
+}
+
 describe('OAuth2TokenManager: when it refreshes', () => {
   it('refreshes an expired stored token before use, and serves the new one from memory after', async () => {
     const t = await setup();
@@ -387,13 +401,7 @@ describe('OAuth2TokenManager: OAuth apps', () => {
 
 describe('OAuth2TokenManager: rotated refresh tokens', () => {
   it('uses the rotated refresh token next time and hands it to the persistence port', async () => {
-    const saved: RefreshedTokens[] = [];
-    const persistence: RefreshedTokenPersistence = {
-      async saveRefreshed(_id, tokens) {
-        saved.push(tokens);
-        return true;
-      },
-    };
+    const { saved, persistence } = savingPersistence();
     const t = await setup({ rotateRefreshTokens: true }, { persistence });
     const account = t.account();
     const first = await t.manager.accessToken(account, never());
@@ -489,13 +497,7 @@ describe('OAuth2TokenManager: secrets stay out of errors and logs', () => {
 
 describe('OAuth2TokenManager: every refresh token of a lineage', () => {
   it('recognises a document two rotations behind (a cached copy) and refreshes with the newest token only', async () => {
-    const saved: RefreshedTokens[] = [];
-    const persistence: RefreshedTokenPersistence = {
-      async saveRefreshed(_id, tokens) {
-        saved.push(tokens);
-        return true;
-      },
-    };
+    const { saved, persistence } = savingPersistence();
     const t = await setup({ rotateRefreshTokens: true }, { persistence });
     const r0 = t.account();
     await t.manager.accessToken(r0, never()); // R0 → R1
