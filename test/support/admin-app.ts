@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { afterEach } from 'vitest';
 import { type Config, loadConfig } from '../../lib/config/env.js';
 import type { AccountDocument } from '../../lib/credentials/account.js';
 import { FileCredentialStore } from '../../lib/credentials/file-store.js';
@@ -9,7 +10,7 @@ import { createAdminApp, createApp } from '../../lib/http/app.js';
 import type { AppDeps, AppEnv } from '../../lib/http/app-env.js';
 import { createLogger } from '../../lib/log/create-logger.js';
 import type { OAuthTokenHolder } from '../../lib/oauth2/access-token-source.js';
-import type { TestRequestInit } from './http-helpers.js';
+import { type TestRequestInit, testRequester } from './http-helpers.js';
 import { type MemoryData, MemoryStoreFactory } from './memory-store.js';
 
 /** The account `alpha` as stored: a password that tests grep answers for. */
@@ -21,6 +22,22 @@ export const ALPHA_DOCUMENT: AccountDocument = {
   user: 'alice',
   password: 'hunter2-stored-password',
 };
+
+/** Carol's Gmail account, an OAuth2 document: provider google and its client id, then `oauth2`. */
+export function carolOAuthDocument<T extends object>(oauth2: T) {
+  return {
+    protocol: 'imap',
+    host: 'imap.gmail.com',
+    port: 993,
+    tls: 'implicit',
+    user: 'carol@gmail.com',
+    oauth2: {
+      provider: 'google',
+      clientId: '1234.apps.googleusercontent.com',
+      ...oauth2,
+    },
+  };
+}
 
 export interface AdminTestAppOptions {
   /** false: the app has no write side of the store (the mail API function on AWS). */
@@ -75,20 +92,8 @@ export async function buildAdminTestApp(options: AdminTestAppOptions = {}): Prom
   };
   const app = options.adminOnly ? createAdminApp({ ...deps, admin: store }) : createApp(deps);
 
-  const request = async (path: string, init: TestRequestInit = {}): Promise<Response> => {
-    const headers: Record<string, string> = { ...init.headers };
-    const token = init.token === undefined ? tokens.admin : init.token;
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
-    let body = init.body;
-    if (init.json !== undefined) {
-      body = JSON.stringify(init.json);
-      headers['Content-Type'] ??= 'application/json';
-    }
-    const requestInit: RequestInit = { method: init.method ?? 'GET', headers };
-    if (body !== undefined) requestInit.body = body;
-    if (init.signal) requestInit.signal = init.signal;
-    return app.request(`http://127.0.0.1${path}`, requestInit);
-  };
+  const send = testRequester(app, tokens.admin);
+  const request = async (path: string, init: TestRequestInit = {}): Promise<Response> => send(path, init);
 
   return {
     app,
@@ -101,5 +106,21 @@ export async function buildAdminTestApp(options: AdminTestAppOptions = {}): Prom
       return JSON.parse(await readFile(file, 'utf8'));
     },
     close: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * buildAdminTestApp for the tests of one file: every app it builds is closed
+ * after the test that built it (call at the top of the file).
+ */
+export function adminTestApps(): (options?: AdminTestAppOptions) => Promise<AdminTestApp> {
+  const opened: AdminTestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((app) => app.close()));
+  });
+  return async (options = {}) => {
+    const app = await buildAdminTestApp(options);
+    opened.push(app);
+    return app;
   };
 }

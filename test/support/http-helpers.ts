@@ -41,6 +41,30 @@ export interface TestRequestInit {
   signal?: AbortSignal;
 }
 
+/**
+ * Requests to `app` as a test writes them: a bearer token (`defaultToken`
+ * unless `init.token` says otherwise, none for null), `json` serialised.
+ */
+export function testRequester(
+  app: { request(input: string, init: RequestInit): Response | Promise<Response> },
+  defaultToken: string,
+) {
+  return (path: string, init: TestRequestInit = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    const token = init.token === undefined ? defaultToken : init.token;
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const requestInit: RequestInit = { method: init.method ?? 'GET', headers };
+    if (body !== undefined) requestInit.body = body;
+    if (init.signal) requestInit.signal = init.signal;
+    return app.request(`http://127.0.0.1${path}`, requestInit);
+  };
+}
+
 /** The real app over in-memory stores, with every log line captured as parsed JSON. */
 export function buildTestApp(options: TestAppOptions = {}) {
   const config: Config = { ...loadConfig({}), ...options.config };
@@ -57,20 +81,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
   const app = createApp({ credentials, stores, config, logger });
 
-  const request = (path: string, init: TestRequestInit = {}) => {
-    const headers: Record<string, string> = { ...init.headers };
-    const token = init.token === undefined ? TOKENS.writeAlpha : init.token;
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
-    let body = init.body;
-    if (init.json !== undefined) {
-      body = JSON.stringify(init.json);
-      headers['Content-Type'] ??= 'application/json';
-    }
-    const requestInit: RequestInit = { method: init.method ?? 'GET', headers };
-    if (body !== undefined) requestInit.body = body;
-    if (init.signal) requestInit.signal = init.signal;
-    return app.request(`http://127.0.0.1${path}`, requestInit);
-  };
+  const request = testRequester(app, TOKENS.writeAlpha);
 
   return { app, config, credentials, stores, lines, request };
 }
