@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Account } from '../../lib/credentials/account.js';
 import type { OAuth2TokenUpdate } from '../../lib/credentials/store.js';
 import { UpstreamAuthError } from '../../lib/mail/errors.js';
 import type { OAuthTokenHolder } from '../../lib/oauth2/access-token-source.js';
-import { type AdminTestApp, type AdminTestAppOptions, buildAdminTestApp } from '../support/admin-app.js';
+import { adminTestApps, carolOAuthDocument } from '../support/admin-app.js';
 
 /**
  * The account API and what the OAuth2 token manager holds: a verifying
@@ -11,17 +11,7 @@ import { type AdminTestApp, type AdminTestAppOptions, buildAdminTestApp } from '
  * given and no cached one, and what it leaves is stored; a failed
  * verification and a removed account are forgotten.
  */
-const opened: AdminTestApp[] = [];
-
-async function setup(options: AdminTestAppOptions = {}): Promise<AdminTestApp> {
-  const app = await buildAdminTestApp(options);
-  opened.push(app);
-  return app;
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((app) => app.close()));
-});
+const setup = adminTestApps();
 
 /** Records forget calls (in order with held calls) and answers `held` with what it is given. */
 class RecordingHolder implements OAuthTokenHolder {
@@ -36,21 +26,13 @@ class RecordingHolder implements OAuthTokenHolder {
   }
 }
 
-const oauthDocument = (oauth2: Record<string, unknown> = {}) => ({
-  protocol: 'imap',
-  host: 'imap.gmail.com',
-  port: 993,
-  tls: 'implicit',
-  user: 'carol@gmail.com',
-  oauth2: {
-    provider: 'google',
-    clientId: '1234.apps.googleusercontent.com',
+const oauthDocument = (oauth2: Record<string, unknown> = {}) =>
+  carolOAuthDocument({
     refreshToken: '1//refresh-token-of-carol',
     accessToken: 'ya29.given-access-token',
     expiresAt: '2099-01-01T00:00:00Z',
     ...oauth2,
-  },
-});
+  });
 
 describe('PUT /v1/accounts/{account}?verify=true with an OAuth2 account', () => {
   it('logs in without the access token given when there is a refresh token, having forgotten the id first', async () => {

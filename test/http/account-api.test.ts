@@ -1,29 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   UpstreamAuthError,
   UpstreamThrottledError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../lib/mail/errors.js';
-import {
-  type AdminTestApp,
-  type AdminTestAppOptions,
-  ALPHA_DOCUMENT,
-  buildAdminTestApp,
-} from '../support/admin-app.js';
+import { ALPHA_DOCUMENT, adminTestApps, carolOAuthDocument } from '../support/admin-app.js';
 import { readJson, readProblem } from '../support/http-helpers.js';
 
-const opened: AdminTestApp[] = [];
-
-async function setup(options: AdminTestAppOptions = {}): Promise<AdminTestApp> {
-  const app = await buildAdminTestApp(options);
-  opened.push(app);
-  return app;
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((app) => app.close()));
-});
+const setup = adminTestApps();
 
 const PASSWORD = 'Correct-Horse-Battery-Staple-77';
 const REFRESH_TOKEN = '1//0gRefreshTokenThatMustNeverComeBack-abcdefghijklmnop';
@@ -40,22 +25,14 @@ const bobDocument = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const oauthDocument = () => ({
-  protocol: 'imap',
-  host: 'imap.gmail.com',
-  port: 993,
-  tls: 'implicit',
-  user: 'carol@gmail.com',
-  oauth2: {
-    provider: 'google',
-    clientId: '1234.apps.googleusercontent.com',
+const oauthDocument = () =>
+  carolOAuthDocument({
     clientSecret: CLIENT_SECRET,
     refreshToken: REFRESH_TOKEN,
     accessToken: ACCESS_TOKEN,
     expiresAt: '2026-11-02T10:00:00Z',
     scopes: ['https://mail.google.com/'],
-  },
-});
+  });
 
 function expectNoSecret(text: string): void {
   for (const secret of [PASSWORD, REFRESH_TOKEN, CLIENT_SECRET, ACCESS_TOKEN, ALPHA_DOCUMENT.password!]) {
