@@ -58,7 +58,8 @@ export class RefreshedTokenKeeper {
     this.#warnedRotation.delete(accountId);
   }
 
-  async keep(accountId: string, tokens: RefreshedTokens): Promise<void> {
+  /** @returns whether the tokens were written back (false: they live in this process only). */
+  async keep(accountId: string, tokens: RefreshedTokens): Promise<boolean> {
     if (this.#persistence === undefined) {
       if (tokens.refreshToken !== undefined && !this.#warnedRotation.has(accountId)) {
         this.#warnedRotation.add(accountId);
@@ -72,7 +73,7 @@ export class RefreshedTokenKeeper {
           { account: accountId },
         );
       }
-      return;
+      return false;
     }
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<'timeout'>((resolve) => {
@@ -82,14 +83,18 @@ export class RefreshedTokenKeeper {
       const saved = await Promise.race([this.#persistence.saveRefreshed(accountId, tokens), gaveUp]);
       if (saved === 'timeout') {
         this.#logger.warn('oauth2 token write-back did not finish in time', { account: accountId });
-      } else if (!saved) {
+        return false;
+      }
+      if (!saved) {
         this.#logger.warn(
           'oauth2 tokens not written back: the stored account holds another refresh token now (re-consented?)',
           { account: accountId },
         );
       }
+      return saved;
     } catch (error) {
       this.#logger.warn('oauth2 token write-back failed', { account: accountId, ...describeFailure(error) });
+      return false;
     } finally {
       clearTimeout(timer);
     }

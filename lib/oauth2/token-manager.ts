@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Account, OAuth2Credentials } from '../credentials/account.js';
 import type { CredentialStore, OAuth2TokenUpdate } from '../credentials/store.js';
 import { ConfigurationError, OAuthProviderTimeoutError, UpstreamAuthError } from '../mail/errors.js';
@@ -49,12 +50,21 @@ interface Entry {
   lineage: string[];
   /** The refresh token in use: the newest of the lineage. */
   refreshToken: string;
+  /**
+   * Whether `refreshToken` is a rotation the store may lack (write-back off,
+   * failed or refused): dropping the entry would lose the only copy.
+   */
+  unsaved: boolean;
   token: HeldToken | undefined;
   /** The last access token a server refused: never taken from the store again. */
   refused: string | undefined;
   flight: Promise<HeldToken> | undefined;
-  /** The provider refused a refresh with `refreshToken` until `until`: answered without asking it again. */
-  refusedGrant: { refreshToken: string; until: number; error: UpstreamAuthError } | undefined;
+  /**
+   * The provider refused a refresh with `refreshToken` by the client `client`
+   * (clientFingerprint) until `until`: answered without asking it again. A
+   * corrected client (secret, app) is asked at once.
+   */
+  refusedGrant: { refreshToken: string; client: string; until: number; error: UpstreamAuthError } | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -81,6 +91,16 @@ export function refreshMarginMs(lifetimeMs: number): number {
 
 function clientKey(oauth2: OAuth2Credentials): string {
   return JSON.stringify([oauth2.app, oauth2.provider, oauth2.tenant, oauth2.clientId, oauth2.tokenUrl]);
+}
+
+/**
+ * What identifies the client a refresh is sent as: its id, secret and token
+ * endpoint, hashed so that no secret is kept in clear beyond the account.
+ */
+function clientFingerprint(client: ResolvedOAuthClient): string {
+  return createHash('sha256')
+    .update(JSON.stringify([client.clientId, client.clientSecret ?? null, client.tokenUrl]))
+    .digest('base64url');
 }
 
 /** Whether a stored document with `storedRefreshToken` is the entry's lineage: the same client, one of its refresh tokens. */
@@ -193,6 +213,8 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
    * refresh in progress runs on for the requests that wait for it.
    */
   forget(accountId: string): void {
+    const entry = this.#entries.get(accountId);
+    if (entry?.unsaved === true) this.#warnDropped(accountId, 'forgotten');
     this.#entries.delete(accountId);
     this.#keeper.forget(accountId);
   }
@@ -203,6 +225,7 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
     if (known !== undefined) {
       this.#entries.delete(id); // re-inserted as the most recently used
       if (isLineageOf(known, oauth2, storedRefreshToken)) {
+        if (storedRefreshToken === known.refreshToken) known.unsaved = false; // the store has it now
         this.#entries.set(id, known);
         return known;
       }
@@ -211,6 +234,7 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
       client: clientKey(oauth2),
       lineage: [storedRefreshToken],
       refreshToken: storedRefreshToken,
+      unsaved: false,
       // A stored token without expiresAt is tried once, here; a refusal refreshes.
       token: storedToken(oauth2),
       refused: undefined,
@@ -222,15 +246,32 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
     return entry;
   }
 
-  /** The least recently used entries beyond the cap, except `keep` and those with a refresh in progress. */
+  /**
+   * Drops entries beyond the cap, except `keep` and those with a refresh in
+   * progress: the least recently used of those holding nothing the store
+   * lacks first; only then, with a warning, ones holding a rotated refresh
+   * token that was not written back.
+   */
   #evictBeyondCap(keep: string): void {
     let excess = this.#entries.size - this.#maxEntries;
-    for (const [id, entry] of this.#entries) {
-      if (excess <= 0) return;
-      if (id === keep || entry.flight !== undefined) continue;
-      this.#entries.delete(id);
-      excess -= 1;
+    for (const dropUnsaved of [false, true]) {
+      for (const [id, entry] of this.#entries) {
+        if (excess <= 0) return;
+        if (id === keep || entry.flight !== undefined || entry.unsaved !== dropUnsaved) continue;
+        if (entry.unsaved) this.#warnDropped(id, 'dropped at the cap of accounts held');
+        this.#entries.delete(id);
+        excess -= 1;
+      }
     }
+  }
+
+  /** An entry holding the only copy of a rotated refresh token goes: say so (the account id, never a token). */
+  #warnDropped(accountId: string, how: string): void {
+    this.#logger.warn(
+      `oauth2 account ${how} while holding a rotated refresh token that was not written back; ` +
+        'the stored one works only as long as the provider honours it; turn on MAILGATE_OAUTH_WRITE_BACK or re-consent',
+      { account: accountId },
+    );
   }
 
   #usable(token: HeldToken | undefined): token is HeldToken {
@@ -253,9 +294,16 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
 
   async #runRefresh(entry: Entry, account: Account): Promise<HeldToken> {
     const used = entry.refreshToken;
-    const refusedGrant = entry.refusedGrant;
-    if (refusedGrant?.refreshToken === used && refusedGrant.until > this.#now()) throw refusedGrant.error;
     const client = await this.#client(account);
+    const fingerprint = clientFingerprint(client);
+    const refusedGrant = entry.refusedGrant;
+    if (
+      refusedGrant?.refreshToken === used &&
+      refusedGrant.client === fingerprint &&
+      refusedGrant.until > this.#now()
+    ) {
+      throw refusedGrant.error;
+    }
     const startedAt = this.#now();
     let answer: RefreshAnswer;
     try {
@@ -267,7 +315,12 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
     } catch (error) {
       // A refusal of the grant or of the client: asking again at once would be refused again.
       if (error instanceof UpstreamAuthError) {
-        entry.refusedGrant = { refreshToken: used, until: this.#now() + REFUSED_GRANT_MS, error };
+        entry.refusedGrant = {
+          refreshToken: used,
+          client: fingerprint,
+          until: this.#now() + REFUSED_GRANT_MS,
+          error,
+        };
       }
       this.#logger.warn('oauth2 refresh failed', {
         account: account.id,
@@ -287,6 +340,7 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
     entry.token = token;
     if (rotated && answer.refreshToken !== undefined) {
       entry.refreshToken = answer.refreshToken;
+      entry.unsaved = true;
       entry.lineage.push(answer.refreshToken);
       if (entry.lineage.length > MAX_LINEAGE) entry.lineage.splice(0, entry.lineage.length - MAX_LINEAGE);
     }
@@ -295,12 +349,14 @@ export class OAuth2TokenManager implements AccessTokenSource, OAuthTokenHolder {
       expiresInSeconds: Math.round(lifetimeMs / 1000),
       rotated,
     });
-    await this.#keeper.keep(account.id, {
+    const current = entry.refreshToken;
+    const saved = await this.#keeper.keep(account.id, {
       usedRefreshToken: used,
       accessToken: token.value,
       expiresAt: new Date(startedAt + lifetimeMs).toISOString(),
-      ...(rotated ? { refreshToken: entry.refreshToken } : {}),
+      ...(rotated ? { refreshToken: current } : {}),
     });
+    if (saved && entry.refreshToken === current) entry.unsaved = false;
     return token;
   }
 

@@ -592,6 +592,41 @@ describe('OAuth2TokenManager: refusals of the client', () => {
     }
   });
 
+  it('a corrected client secret is asked at once, not answered with the remembered refusal', async () => {
+    const t = await setup({ clientSecret: 'cs-right-secret-value' });
+    const wrong = t.account({ clientSecret: 'cs-wrong-secret-value' });
+    const error = await rejection(t.manager.accessToken(wrong, never()));
+    expect(error.detail).toContain('(invalid_client)');
+
+    // The document stored again with the right secret (no verification): same refresh token, same lineage.
+    const corrected = t.account({ clientSecret: 'cs-right-secret-value' });
+    expect(await t.manager.accessToken(corrected, never())).toMatch(/^at_/);
+    expect((await t.stats()).refreshGrants).toBe(1);
+  });
+
+  it("an OAuth app's updated secret is asked at once, not answered with the remembered refusal", async () => {
+    const clientId = `tm-app-${randomBytes(6).toString('hex')}`;
+    const right = `cs-${randomBytes(12).toString('hex')}`;
+    const apps: Record<string, OAuthApp> = {
+      shared: {
+        provider: 'custom',
+        clientId,
+        clientSecret: 'cs-outdated-secret',
+        tokenUrl: idp.control.tokenUrl,
+      },
+    };
+    const t = await setup({}, { apps });
+    await idp.control.configureClient({ clientId, clientSecret: right });
+    const grant = await idp.control.grant({ clientId, user: USER });
+    const account = oauthAccount({ app: 'shared', refreshToken: grant.refreshToken });
+
+    const error = await rejection(t.manager.accessToken(account, never()));
+    expect(error.detail).toContain('(invalid_client)');
+    apps.shared = { ...apps.shared!, clientSecret: right };
+    expect(await t.manager.accessToken(account, never())).toMatch(/^at_/);
+    expect((await idp.control.stats(clientId)).refreshGrants).toBe(1);
+  });
+
   it('a provider 5xx is not remembered: the next request asks again', async () => {
     const t = await setup({ failNext: { count: 1, status: 502 } });
     await expect(t.manager.accessToken(t.account(), never())).rejects.toThrow(OAuthProviderUnavailableError);
@@ -645,6 +680,76 @@ describe('OAuth2TokenManager: forgetting, and how many accounts it holds', () =>
     expect(t.manager.held(as(t, 'slow'))?.accessToken).toBe(token);
     expect(await t.manager.accessToken(as(t, 'slow'), never())).toBe(token);
     expect((await t.stats()).refreshGrants).toBe(1);
+  });
+
+  it('at the cap, drops an account holding nothing the store lacks before one holding an unsaved rotated refresh token', async () => {
+    // Strict rotation, write-back off: once rotated, the stored refresh token is dead.
+    const t = await setup({ rotateRefreshTokens: true }, { maxEntries: 2 });
+    const fresh = (id: string) =>
+      as(t, id, { accessToken: t.grant.accessToken, expiresAt: t.grant.expiresAt });
+    await t.manager.accessToken(as(t, 'rotated'), never()); // R0 → R1, in this process only
+    await t.manager.accessToken(fresh('b'), never());
+    await t.manager.accessToken(fresh('c'), never()); // beyond the cap: `b` goes, not `rotated`
+    expect(t.manager.held(as(t, 'rotated'))?.refreshToken).toMatch(/^rt_/);
+
+    t.advance(3600 * 1000);
+    expect(await t.manager.accessToken(as(t, 'rotated'), never())).toMatch(/^at_/);
+    expect((await t.stats()).refreshGrants).toBe(2);
+    expect(t.logs.some((line) => line.includes('not written back;'))).toBe(false);
+  });
+
+  it('keeps an account whose rotated refresh token failed to be written back over one that holds nothing new', async () => {
+    const persistence: RefreshedTokenPersistence = {
+      async saveRefreshed() {
+        throw Object.assign(new Error('throttled'), { code: 'ThrottlingException' });
+      },
+    };
+    const t = await setup({ rotateRefreshTokens: true }, { maxEntries: 2, persistence });
+    const fresh = (id: string) =>
+      as(t, id, { accessToken: t.grant.accessToken, expiresAt: t.grant.expiresAt });
+    await t.manager.accessToken(as(t, 'rotated'), never());
+    await t.manager.accessToken(fresh('b'), never());
+    await t.manager.accessToken(fresh('c'), never());
+    expect(t.manager.held(as(t, 'rotated'))?.refreshToken).toMatch(/^rt_/);
+  });
+
+  it('warns, naming the account only, when an unsaved rotated refresh token must be dropped', async () => {
+    const t = await setup({ reissueRefreshTokens: true }, { maxEntries: 1 });
+    await t.manager.accessToken(as(t, 'a'), never());
+    const reissued = t.manager.held(as(t, 'a'))?.refreshToken;
+    expect(reissued).toMatch(/^rt_/);
+    await t.manager.accessToken(as(t, 'b'), never()); // `a` must go: every other entry holds one too
+    expect(t.manager.held(as(t, 'a'))).toBeUndefined();
+    t.manager.forget('b');
+
+    const dropped = t.logs.filter((line) => line.includes('not written back;'));
+    expect(dropped).toHaveLength(2);
+    expect(JSON.parse(dropped[0]!)).toMatchObject({ level: 'warn', account: 'a' });
+    expect(JSON.parse(dropped[1]!)).toMatchObject({ level: 'warn', account: 'b' });
+    for (const line of dropped) {
+      expect(line).not.toContain(reissued!);
+      expect(line).not.toContain(t.grant.refreshToken);
+    }
+  });
+
+  it('drops an account whose rotated refresh token was written back, or is in the document, without a warning', async () => {
+    const { persistence } = savingPersistence();
+    const t = await setup({ rotateRefreshTokens: true }, { maxEntries: 1, persistence });
+    await t.manager.accessToken(as(t, 'saved'), never());
+    const off = await setup({ rotateRefreshTokens: true }, { maxEntries: 1 });
+    await off.manager.accessToken(as(off, 'stored'), never());
+    const rotated = off.manager.held(as(off, 'stored'))!.refreshToken!;
+    // The document now names the rotated token (written back by hand, or by another process).
+    await off.manager.accessToken(as(off, 'stored', { refreshToken: rotated }), never());
+
+    // `saved` dropped at the cap, `stored` forgotten.
+    const other = as(t, 'other', { accessToken: t.grant.accessToken, expiresAt: t.grant.expiresAt });
+    await t.manager.accessToken(other, never());
+    expect(t.manager.held(as(t, 'saved'))).toBeUndefined();
+    off.manager.forget('stored');
+    for (const logs of [t.logs, off.logs]) {
+      expect(logs.some((line) => line.includes('not written back;'))).toBe(false);
+    }
   });
 
   it('warns about a rotation in memory only once per account it holds, within the same cap', async () => {
