@@ -1,65 +1,19 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FileCredentialStore } from '../../../lib/credentials/file-store.js';
-import { type FakeIdp, startFakeIdp } from '../../support/fake-idp/index.js';
-import { assertLoopback, browse, runOAuthCli } from './oauth-cli-kit.js';
+import { describe, expect, it } from 'vitest';
+import { assertLoopback, browse, consentInBrowser, useOAuthCliFixture } from './oauth-cli-kit.js';
 
 /** `account oauth` against the fake identity provider, the browser played by fetch. */
-let idp: FakeIdp;
-let dir: string;
-let file: string;
-let clients = 0;
-
-beforeAll(async () => {
-  idp = await startFakeIdp();
-});
-afterAll(() => idp.close());
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mailgate-oauth-'));
-  file = join(dir, 'accounts.json');
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
-
-async function newClient(settings: { consentUser?: string; clientSecret?: string } = {}): Promise<string> {
-  clients += 1;
-  const clientId = `consent-cli-${clients}`;
-  await idp.control.configureClient({ clientId, ...settings });
-  return clientId;
-}
+const cli = useOAuthCliFixture({ dirPrefix: 'mailgate-oauth-', clientPrefix: 'consent-cli' });
 
 const SCOPES = ['openid', 'email', 'offline_access'];
 
 function customArgs(clientId: string, ...extra: string[]): string[] {
-  return [
-    'account',
-    'oauth',
-    'work',
-    '--provider',
-    'custom',
-    '--client-id',
-    clientId,
-    '--authorize-url',
-    `${idp.url}/authorize`,
-    '--token-url',
-    `${idp.url}/token`,
-    '--scope',
-    SCOPES.join(' '),
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '1993',
-    '--file',
-    file,
+  return cli.accountOAuthArgs(
+    cli.customClientArgs(clientId, { scope: SCOPES.join(' ') }),
+    { port: 1993 },
     ...extra,
-  ];
-}
-
-async function nothingStored(): Promise<void> {
-  await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+  );
 }
 
 /** How a connection attempt ended: 'connected' or the error code. */
@@ -76,11 +30,10 @@ function tryConnect(host: string, port: number): Promise<string> {
 
 describe('account oauth: the loopback consent', () => {
   it('stores the account with the refresh token and the user from the ID token, printing no token', async () => {
-    const clientId = await newClient({ consentUser: 'alice@example.test' });
+    const clientId = await cli.newClient({ consentUser: 'alice@example.test' });
     let page: Response | undefined;
     let pageText = '';
-    const run = await runOAuthCli(customArgs(clientId), {
-      cwd: dir,
+    const run = await cli.run(customArgs(clientId), {
       onUrl: async (url) => {
         page = await browse(url);
         pageText = await page.text();
@@ -91,7 +44,7 @@ describe('account oauth: the loopback consent', () => {
     expect(page?.status).toBe(200);
     expect(pageText).toContain('You can close this tab');
 
-    const account = await new FileCredentialStore({ path: file }).getAccount('work');
+    const account = await cli.storedAccount();
     expect(account).toMatchObject({
       protocol: 'imap',
       host: '127.0.0.1',
@@ -101,13 +54,13 @@ describe('account oauth: the loopback consent', () => {
       oauth2: {
         provider: 'custom',
         clientId,
-        tokenUrl: `${idp.url}/token`,
-        authorizeUrl: `${idp.url}/authorize`,
+        tokenUrl: `${cli.idp.url}/token`,
+        authorizeUrl: `${cli.idp.url}/authorize`,
         scopes: SCOPES,
       },
     });
     const oauth2 = account?.oauth2 ?? {};
-    const stats = await idp.control.stats(clientId);
+    const stats = await cli.idp.control.stats(clientId);
     expect(stats.codeGrants).toBe(1);
     expect(stats.liveRefreshTokens).toEqual([oauth2.refreshToken]);
     expect(oauth2.accessToken).toMatch(/^at_/);
@@ -126,10 +79,9 @@ describe('account oauth: the loopback consent', () => {
   });
 
   it('asks for the code with PKCE S256, a state and a loopback redirect on an ephemeral port', async () => {
-    const clientId = await newClient();
-    const run = await runOAuthCli(customArgs(clientId, '--user', 'bob@example.test'), {
-      cwd: dir,
-      onUrl: async (url) => void (await browse(url)),
+    const clientId = await cli.newClient();
+    const run = await cli.run(customArgs(clientId, '--user', 'bob@example.test'), {
+      onUrl: consentInBrowser,
     });
     expect(run.status).toBe(0);
     const params = new URL(run.urls[0] ?? '').searchParams;
@@ -147,9 +99,8 @@ describe('account oauth: the loopback consent', () => {
   });
 
   it('sends the PKCE verifier: a code issued for another challenge is refused and nothing is stored', async () => {
-    const clientId = await newClient();
-    const run = await runOAuthCli(customArgs(clientId), {
-      cwd: dir,
+    const clientId = await cli.newClient();
+    const run = await cli.run(customArgs(clientId), {
       onUrl: async (url) => {
         // The same request with someone else's challenge: its code cannot be redeemed with the CLI's verifier.
         const other = new URL(url);
@@ -168,15 +119,14 @@ describe('account oauth: the loopback consent', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('PKCE verification failed');
-    expect((await idp.control.stats(clientId)).codeGrants).toBe(0);
-    await nothingStored();
+    expect((await cli.idp.control.stats(clientId)).codeGrants).toBe(0);
+    await cli.nothingStored();
   });
 
   it('answers a redirect whose state is not this sign-in 400 without taking it, and still takes the real one', async () => {
-    const clientId = await newClient();
+    const clientId = await cli.newClient();
     let forgedPage = '';
-    const run = await runOAuthCli(customArgs(clientId), {
-      cwd: dir,
+    const run = await cli.run(customArgs(clientId), {
       onUrl: async (url) => {
         const forged = await browse(url, (redirect) => {
           redirect.searchParams.set('state', 'forged-state-value-0123456789');
@@ -190,14 +140,13 @@ describe('account oauth: the loopback consent', () => {
     expect(forgedPage).toContain('Not this sign-in');
     expect(run.status).toBe(0);
     // Only the real redirect's code was exchanged.
-    expect((await idp.control.stats(clientId)).codeGrants).toBe(1);
+    expect((await cli.idp.control.stats(clientId)).codeGrants).toBe(1);
   });
 
   it('reports error=access_denied as a refused consent and stores nothing', async () => {
-    const clientId = await newClient();
+    const clientId = await cli.newClient();
     let pageText = '';
-    const run = await runOAuthCli(customArgs(clientId), {
-      cwd: dir,
+    const run = await cli.run(customArgs(clientId), {
       onUrl: async (url) => {
         const page = await browse(url, (redirect) => {
           redirect.searchParams.delete('code');
@@ -213,28 +162,26 @@ describe('account oauth: the loopback consent', () => {
     expect(run.stderr).toContain('the consent was refused (access_denied: <b>The user declined</b>)');
     expect(pageText).toContain('&#60;b&#62;The user declined');
     expect(pageText).not.toContain('<b>');
-    await nothingStored();
+    await cli.nothingStored();
   });
 
   it('refuses an answer from another issuer than the one configured', async () => {
-    const clientId = await newClient();
-    const run = await runOAuthCli(customArgs(clientId, '--issuer', 'http://127.0.0.1:9/other-issuer'), {
-      cwd: dir,
-      onUrl: async (url) => void (await browse(url)),
+    const clientId = await cli.newClient();
+    const run = await cli.run(customArgs(clientId, '--issuer', 'http://127.0.0.1:9/other-issuer'), {
+      onUrl: consentInBrowser,
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('names another issuer');
-    expect((await idp.control.stats(clientId)).codeGrants).toBe(0);
-    await nothingStored();
+    expect((await cli.idp.control.stats(clientId)).codeGrants).toBe(0);
+    await cli.nothingStored();
   });
 
   it('listens on 127.0.0.1 only, and closes when done', async () => {
-    const clientId = await newClient();
+    const clientId = await cli.newClient();
     let port = 0;
     let duringOnLoopback = '';
     let duringOnV6 = '';
-    const run = await runOAuthCli(customArgs(clientId), {
-      cwd: dir,
+    const run = await cli.run(customArgs(clientId), {
       onUrl: async (url) => {
         port = Number(new URL(new URL(url).searchParams.get('redirect_uri') ?? '').port);
         duringOnLoopback = await tryConnect('127.0.0.1', port);
@@ -250,92 +197,67 @@ describe('account oauth: the loopback consent', () => {
   });
 
   it('gives up after --timeout, closing the listener and storing nothing', async () => {
-    const clientId = await newClient();
+    const clientId = await cli.newClient();
     const started = Date.now();
-    const run = await runOAuthCli(customArgs(clientId, '--timeout', '1'), { cwd: dir });
+    const run = await cli.run(customArgs(clientId, '--timeout', '1'));
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('timed out waiting for the sign-in');
     expect(Date.now() - started).toBeLessThan(5000);
     const port = Number(new URL(new URL(run.urls[0] ?? '').searchParams.get('redirect_uri') ?? '').port);
     expect(await tryConnect('127.0.0.1', port)).toBe('ECONNREFUSED');
-    await nothingStored();
+    await cli.nothingStored();
   });
 });
 
 describe('account oauth: clients', () => {
   it('reads a client secret from stdin, uses it, stores it and never prints it', async () => {
     const secret = 'client-Secret-never-printed';
-    const clientId = await newClient({ clientSecret: secret });
-    const run = await runOAuthCli(customArgs(clientId, '--client-secret-stdin'), {
-      cwd: dir,
+    const clientId = await cli.newClient({ clientSecret: secret });
+    const run = await cli.run(customArgs(clientId, '--client-secret-stdin'), {
       input: `${secret}\n`,
-      onUrl: async (url) => void (await browse(url)),
+      onUrl: consentInBrowser,
     });
     expect(run.status).toBe(0);
-    const account = await new FileCredentialStore({ path: file }).getAccount('work');
+    const account = await cli.storedAccount();
     expect(account?.oauth2?.clientSecret).toBe(secret);
     expect(run.stdout + run.stderr).not.toContain(secret);
   });
 
   it('fails with a hint when a confidential client is used without its secret', async () => {
-    const clientId = await newClient({ clientSecret: 'required-secret' });
-    const run = await runOAuthCli(customArgs(clientId), {
-      cwd: dir,
-      onUrl: async (url) => void (await browse(url)),
+    const clientId = await cli.newClient({ clientSecret: 'required-secret' });
+    const run = await cli.run(customArgs(clientId), {
+      onUrl: consentInBrowser,
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('invalid_client');
     expect(run.stderr).toContain('--client-secret-stdin');
-    await nothingStored();
+    await cli.nothingStored();
   });
 
   it('takes the client from an OAuth app and stores only its name', async () => {
     const secret = 'app-secret-kept-in-the-app';
-    const clientId = await newClient({ clientSecret: secret, consentUser: 'carol@example.test' });
-    const add = await runOAuthCli(
+    const clientId = await cli.newClient({ clientSecret: secret, consentUser: 'carol@example.test' });
+    const add = await cli.run(
       [
         'oauth-app',
         'add',
         'shared',
-        '--provider',
-        'custom',
-        '--client-id',
-        clientId,
-        '--authorize-url',
-        `${idp.url}/authorize`,
-        '--token-url',
-        `${idp.url}/token`,
-        '--scope',
-        SCOPES.join(' '),
+        ...cli.customClientArgs(clientId, { scope: SCOPES.join(' ') }),
         '--client-secret-stdin',
         '--file',
-        file,
+        cli.file,
       ],
-      { cwd: dir, input: `${secret}\n` },
+      { input: `${secret}\n` },
     );
     expect(add.status).toBe(0);
     expect(add.stdout).toBe(`Added OAuth app "shared" (custom, client ${clientId}, with client secret).\n`);
 
-    const run = await runOAuthCli(
-      [
-        'account',
-        'oauth',
-        'work',
-        '--app',
-        'shared',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '1993',
-        '--file',
-        file,
-      ],
-      { cwd: dir, onUrl: async (url) => void (await browse(url)) },
-    );
+    const run = await cli.run(cli.accountOAuthArgs(['--app', 'shared'], { port: 1993 }), {
+      onUrl: consentInBrowser,
+    });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('user carol@example.test, OAuth app shared');
-    const store = new FileCredentialStore({ path: file });
-    const oauth2 = (await store.getAccount('work'))?.oauth2;
+    const oauth2 = (await cli.storedAccount())?.oauth2;
     expect(Object.keys(oauth2 ?? {}).sort()).toEqual([
       'accessToken',
       'app',
@@ -344,7 +266,7 @@ describe('account oauth: clients', () => {
       'scopes',
     ]);
     expect(oauth2?.app).toBe('shared');
-    expect((await idp.control.stats(clientId)).liveRefreshTokens).toEqual([oauth2?.refreshToken]);
+    expect((await cli.idp.control.stats(clientId)).liveRefreshTokens).toEqual([oauth2?.refreshToken]);
     expect(run.stdout + run.stderr).not.toContain(secret);
   });
 
@@ -375,17 +297,15 @@ describe('account oauth: clients', () => {
     [['--provider', 'google'], '--client-id is required'],
     [['--client-id', 'x'], '--provider is required'],
   ])('exits 2 before any sign-in for %j', async (options, message) => {
-    const run = await runOAuthCli(['account', 'oauth', 'work', ...options, '--file', file], { cwd: dir });
+    const run = await cli.run(['account', 'oauth', 'work', ...options, '--file', cli.file]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.urls).toEqual([]);
-    await nothingStored();
+    await cli.nothingStored();
   });
 
   it('exits 1 for an OAuth app that does not exist', async () => {
-    const run = await runOAuthCli(['account', 'oauth', 'work', '--app', 'ghost', '--file', file], {
-      cwd: dir,
-    });
+    const run = await cli.run(['account', 'oauth', 'work', '--app', 'ghost', '--file', cli.file]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('no OAuth app "ghost"');
   });
