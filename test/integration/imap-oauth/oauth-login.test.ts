@@ -1,19 +1,23 @@
 import { channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
 import { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
 import { UpstreamAuthError } from '../../../lib/mail/errors.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 import type { MailboxRef } from '../../../lib/mail/types.js';
 import type { AccessTokenSource } from '../../../lib/oauth2/access-token-source.js';
-import { type FaultProxy, startFaultProxy, withoutCapability } from '../../support/fault-proxy.js';
+import { type FaultProxy, withoutCapability } from '../../support/fault-proxy.js';
+import { createOAuthMailUser, RecordingTokenSource } from '../../support/oauth-account.js';
 import {
-  createOAuthMailUser,
-  type OAuthMailUser,
-  RecordingTokenSource,
-  untilAborted,
-} from '../../support/oauth-account.js';
+  bearerTokens,
+  retryHeldUntilAbort,
+  revokedToken,
+  saslLogins,
+  subjectsIn,
+  useOAuthLoginProxy,
+  withLoginProxy,
+} from '../../support/oauth-login-proxy.js';
 import { buildMessage } from '../imap/imap-test-kit.js';
 import { buildPool } from '../imap-reuse/reuse-kit.js';
 
@@ -24,33 +28,18 @@ import { buildPool } from '../imap-reuse/reuse-kit.js';
  * real server. A proxy on the plain port records what the client sent.
  */
 const INBOX: MailboxRef = { kind: 'path', path: 'INBOX' };
-let user: OAuthMailUser;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  user = await createOAuthMailUser('imap-oauth');
-  await user.seed('INBOX', [
+const login = useOAuthLoginProxy({
+  label: 'imap-oauth',
+  protocol: 'imap',
+  messages: [
     { raw: buildMessage({ subject: 'oauth one' }) },
     { raw: buildMessage({ subject: 'oauth two' }) },
-  ]);
-  proxy = await startFaultProxy({
-    target: { host: user.server.host, port: user.server.ports.imap },
-    protocol: 'imap',
-  });
-});
-
-afterEach(async () => {
-  await proxy.whenIdle();
-  proxy.reset();
-});
-
-afterAll(async () => {
-  await proxy?.close();
+  ],
 });
 
 /** The account through the recording proxy (plain IMAP, loopback). */
-function viaProxy(overrides: Partial<Account> = {}, through: FaultProxy = proxy): Account {
-  return user.oauthAccount({ port: through.port, tls: 'none', allowPlaintext: true, ...overrides });
+function viaProxy(overrides: Partial<Account> = {}, through: FaultProxy = login.proxy): Account {
+  return login.user.oauthAccount({ port: through.port, tls: 'none', allowPlaintext: true, ...overrides });
 }
 
 function openStore(
@@ -66,25 +55,10 @@ function openStore(
   );
 }
 
-async function subjects(store: ImapMailStore): Promise<string[]> {
-  try {
-    const page = await store.listMessages(INBOX, { limit: 10, filter: {} });
-    return page.messages.map((m) => m.subject ?? '').sort();
-  } finally {
-    await store.close();
-  }
-}
+const subjects = (store: ImapMailStore) => subjectsIn(store, INBOX);
 
 /** The SASL exchange of each AUTHENTICATE the proxy saw: mechanism and decoded initial response. */
-function authentications(through: FaultProxy = proxy): Array<{ mechanism: string; payload: string }> {
-  return through.commands
-    .map((c) => c.line.split(' '))
-    .filter((words) => words[1]?.toUpperCase() === 'AUTHENTICATE')
-    .map((words) => ({
-      mechanism: words[2]!,
-      payload: Buffer.from(words[3] ?? '', 'base64').toString('utf8'),
-    }));
-}
+const authentications = (through: FaultProxy = login.proxy) => saslLogins(through, 'imap');
 
 /**
  * This process's sockets to `port`: how many others were still open as each
@@ -107,12 +81,12 @@ function watchSocketsTo(port: number): { openAtEachConnect: number[]; stop(): vo
   return { openAtEachConnect, stop: () => created.unsubscribe(onSocket) };
 }
 
-const introspections = async () => (await user.idp.stats(user.clientId)).introspections;
+const { introspections } = login;
 
 describe('logging in with an OAuth2 access token (Dovecot checks it with the provider)', () => {
   test('over implicit TLS, with the stored token: mailboxes and messages are listed', async () => {
     const before = await introspections();
-    const account = user.oauthAccount();
+    const account = login.user.oauthAccount();
     const store = openStore(account);
     try {
       const mailboxes = await store.listMailboxes({ counts: false });
@@ -126,49 +100,41 @@ describe('logging in with an OAuth2 access token (Dovecot checks it with the pro
   });
 
   test('OAUTHBEARER when offered (RFC 7628: GS2 header, host and port of the connection, one SASL-IR line)', async () => {
-    const token = (await user.grant()).accessToken;
+    const token = (await login.user.grant()).accessToken;
     const tokens = new RecordingTokenSource({ fresh: [token] });
     expect(await subjects(openStore(viaProxy(), tokens))).toEqual(['oauth one', 'oauth two']);
     expect(authentications()).toEqual([
       {
         mechanism: 'OAUTHBEARER',
-        payload: `n,a=${user.user},\x01host=127.0.0.1\x01port=${proxy.port}\x01auth=Bearer ${token}\x01\x01`,
+        payload: `n,a=${login.user.user},\x01host=127.0.0.1\x01port=${login.proxy.port}\x01auth=Bearer ${token}\x01\x01`,
       },
     ]);
     expect(tokens.methods).toEqual(['accessToken']);
   });
 
   test('XOAUTH2 when the server offers only that (as Microsoft 365 does)', async () => {
-    const xoauthOnly = await startFaultProxy({
-      target: { host: user.server.host, port: user.server.ports.imap },
-      protocol: 'imap',
-      transformToClient: withoutCapability('AUTH=OAUTHBEARER'),
-    });
-    try {
-      const token = (await user.grant()).accessToken;
+    await withLoginProxy(login.user, 'imap', withoutCapability('AUTH=OAUTHBEARER'), async (xoauthOnly) => {
+      const token = (await login.user.grant()).accessToken;
       const account = viaProxy({}, xoauthOnly);
       expect(await subjects(openStore(account, new RecordingTokenSource({ fresh: [token] })))).toEqual([
         'oauth one',
         'oauth two',
       ]);
       expect(authentications(xoauthOnly)).toEqual([
-        { mechanism: 'XOAUTH2', payload: `user=${user.user}\x01auth=Bearer ${token}\x01\x01` },
+        { mechanism: 'XOAUTH2', payload: `user=${login.user.user}\x01auth=Bearer ${token}\x01\x01` },
       ]);
-    } finally {
-      await xoauthOnly.close();
-    }
+    });
   });
 
   test('a server offering neither mechanism: upstream_auth_failed saying so, no token sent, no refresh', async () => {
     const hideOAuthBearer = withoutCapability('AUTH=OAUTHBEARER');
     const hideXOAuth2 = withoutCapability('AUTH=XOAUTH2');
-    const passwordsOnly = await startFaultProxy({
-      target: { host: user.server.host, port: user.server.ports.imap },
-      protocol: 'imap',
-      transformToClient: (chunk, index) => hideXOAuth2(hideOAuthBearer(chunk, index), index),
-    });
-    try {
-      const tokens = new RecordingTokenSource({ fresh: [user.tokens.accessToken], retries: ['unused'] });
+    const hideBoth = (chunk: Buffer, index: number) => hideXOAuth2(hideOAuthBearer(chunk, index), index);
+    await withLoginProxy(login.user, 'imap', hideBoth, async (passwordsOnly) => {
+      const tokens = new RecordingTokenSource({
+        fresh: [login.user.tokens.accessToken],
+        retries: ['unused'],
+      });
       const error = await subjects(openStore(viaProxy({}, passwordsOnly), tokens)).then(
         () => null,
         (failure: unknown) => failure as UpstreamAuthError,
@@ -177,9 +143,7 @@ describe('logging in with an OAuth2 access token (Dovecot checks it with the pro
       expect(error?.detail).toMatch(/XOAUTH2 or OAUTHBEARER/);
       expect(authentications(passwordsOnly)).toEqual([]);
       expect(tokens.methods).toEqual(['accessToken']);
-    } finally {
-      await passwordsOnly.close();
-    }
+    });
   });
 
   test('a live token of another user is refused: Dovecot checks the introspected username', async () => {
@@ -192,12 +156,11 @@ describe('logging in with an OAuth2 access token (Dovecot checks it with the pro
 
 describe('a refused token: one refresh, one retry, never a loop', () => {
   test('the login is retried once, on a new connection, with the token afterRefusal gives, and succeeds', async () => {
-    const revoked = (await user.grant()).accessToken;
-    await user.idp.revokeAccessToken(revoked);
-    const fresh = (await user.grant()).accessToken;
+    const revoked = await revokedToken(login.user);
+    const fresh = (await login.user.grant()).accessToken;
     const tokens = new RecordingTokenSource({ fresh: [revoked], retries: [fresh] });
     const before = await introspections();
-    const sockets = watchSocketsTo(proxy.port);
+    const sockets = watchSocketsTo(login.proxy.port);
     try {
       expect(await subjects(openStore(viaProxy(), tokens))).toEqual(['oauth one', 'oauth two']);
     } finally {
@@ -206,22 +169,19 @@ describe('a refused token: one refresh, one retry, never a loop', () => {
     // The refused connection's socket had closed before the second one connected.
     expect(sockets.openAtEachConnect).toEqual([0, 0]);
     expect(tokens.calls).toEqual([
-      { method: 'accessToken', accountId: `oauth-${user.user}` },
-      { method: 'afterRefusal', accountId: `oauth-${user.user}`, refused: revoked },
+      { method: 'accessToken', accountId: `oauth-${login.user.user}` },
+      { method: 'afterRefusal', accountId: `oauth-${login.user.user}`, refused: revoked },
     ]);
-    const sent = authentications().map((a) => a.payload.match(/auth=Bearer ([^\x01]*)/)?.[1]);
-    expect(sent).toEqual([revoked, fresh]);
-    expect(proxy.totalConnections).toBe(2);
+    expect(bearerTokens(authentications())).toEqual([revoked, fresh]);
+    expect(login.proxy.totalConnections).toBe(2);
     // OAUTHBEARER's error challenge was answered with a single %x01 (RFC 7628 §3.2.3).
-    expect(proxy.commandsOf(proxy.commands[0]!.connection)).toContain('AQ==');
+    expect(login.proxy.commandsOf(login.proxy.commands[0]!.connection)).toContain('AQ==');
     expect(await introspections()).toBe(before + 2);
   });
 
   test('a source that keeps handing out refused tokens: exactly 2 logins, then upstream_auth_failed', async () => {
-    const first = (await user.grant()).accessToken;
-    const second = (await user.grant()).accessToken;
-    await user.idp.revokeAccessToken(first);
-    await user.idp.revokeAccessToken(second);
+    const first = await revokedToken(login.user);
+    const second = await revokedToken(login.user);
     const tokens = new RecordingTokenSource({ fresh: [first], retries: [second, second] });
     const before = await introspections();
     const store = openStore(viaProxy(), tokens);
@@ -233,28 +193,26 @@ describe('a refused token: one refresh, one retry, never a loop', () => {
     expect(error).toMatchObject({ code: 'upstream_auth_failed' });
     expect(tokens.methods).toEqual(['accessToken', 'afterRefusal']);
     expect(authentications()).toHaveLength(2);
-    expect(proxy.totalConnections).toBe(2);
+    expect(login.proxy.totalConnections).toBe(2);
     // Dovecot asked the provider about each of the two tokens, and about nothing else.
     expect(await introspections()).toBe(before + 2);
   });
 
   test('no retry when the source has no other token (a stored access token alone)', async () => {
-    const revoked = (await user.grant()).accessToken;
-    await user.idp.revokeAccessToken(revoked);
+    const revoked = await revokedToken(login.user);
     const tokens = new RecordingTokenSource({ fresh: [revoked], retries: [undefined] });
     await expect(subjects(openStore(viaProxy(), tokens))).rejects.toMatchObject({
       code: 'upstream_auth_failed',
     });
     expect(tokens.methods).toEqual(['accessToken', 'afterRefusal']);
-    expect(proxy.totalConnections).toBe(1);
+    expect(login.proxy.totalConnections).toBe(1);
   });
 
   test('nor when it answers with the very token that was refused', async () => {
-    const revoked = (await user.grant()).accessToken;
-    await user.idp.revokeAccessToken(revoked);
+    const revoked = await revokedToken(login.user);
     const tokens = new RecordingTokenSource({ fresh: [revoked], retries: [revoked] });
     await expect(subjects(openStore(viaProxy(), tokens))).rejects.toBeInstanceOf(UpstreamAuthError);
-    expect(proxy.totalConnections).toBe(1);
+    expect(login.proxy.totalConnections).toBe(1);
   });
 
   test.each([
@@ -263,33 +221,18 @@ describe('a refused token: one refresh, one retry, never a loop', () => {
   ])(
     'an abort during the retry, %s, leaves no socket open and opens no second connection',
     async (_name, honours) => {
-      const revoked = (await user.grant()).accessToken;
-      await user.idp.revokeAccessToken(revoked);
-      const fresh = (await user.grant()).accessToken;
+      const revoked = await revokedToken(login.user);
+      const fresh = (await login.user.grant()).accessToken;
       const controller = new AbortController();
-      let refreshing!: () => void;
-      const refreshStarted = new Promise<void>((resolve) => {
-        refreshing = resolve;
-      });
-      const tokens = new RecordingTokenSource({
-        fresh: [revoked],
-        retries: [
-          async (signal) => {
-            refreshing();
-            if (honours) return untilAborted(signal);
-            await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-            return fresh;
-          },
-        ],
-      });
+      const { tokens, retryAsked } = retryHeldUntilAbort(revoked, fresh, honours);
       const store = openStore(viaProxy(), tokens, { signal: controller.signal });
       const listing = subjects(store);
-      await refreshStarted;
+      await retryAsked;
       controller.abort(new Error('client went away'));
       await expect(listing).rejects.toMatchObject({ code: 'upstream_unavailable' });
-      await proxy.whenIdle();
-      expect(proxy.connections).toBe(0);
-      expect(proxy.totalConnections).toBe(1);
+      await login.proxy.whenIdle();
+      expect(login.proxy.connections).toBe(0);
+      expect(login.proxy.totalConnections).toBe(1);
       expect(authentications()).toHaveLength(1);
     },
   );
@@ -299,18 +242,18 @@ describe('kept connections and refreshed tokens', () => {
   test('a refreshed access token is not a credentials change: the kept connection serves on, no new login', async () => {
     const pool = buildPool();
     try {
-      const first = await user.grant();
+      const first = await login.user.grant();
       const tokens = new RecordingTokenSource({ fresh: [first.accessToken] });
-      const account = viaProxy({}, proxy);
+      const account = viaProxy({}, login.proxy);
       expect(await subjects(openStore(account, tokens, { pool }))).toHaveLength(2);
       // What the gateway writes back after a refresh: a new access token and expiry, the same refresh token.
-      const later = await user.grant();
-      const refreshed = user.oauthAccount(
-        { port: proxy.port, tls: 'none', allowPlaintext: true },
+      const later = await login.user.grant();
+      const refreshed = login.user.oauthAccount(
+        { port: login.proxy.port, tls: 'none', allowPlaintext: true },
         { accessToken: later.accessToken, expiresAt: later.expiresAt },
       );
       expect(await subjects(openStore(refreshed, tokens, { pool }))).toHaveLength(2);
-      expect(proxy.totalConnections).toBe(1);
+      expect(login.proxy.totalConnections).toBe(1);
       expect(authentications()).toHaveLength(1);
       expect(tokens.methods).toEqual(['accessToken']);
     } finally {
@@ -321,19 +264,18 @@ describe('kept connections and refreshed tokens', () => {
   test('a changed refresh token is: the kept one is closed and a new login asks the source for the current token', async () => {
     const pool = buildPool();
     try {
-      const first = await user.grant();
-      const second = await user.grant();
+      const first = await login.user.grant();
+      const second = await login.user.grant();
       const tokens = new RecordingTokenSource({ fresh: [first.accessToken, second.accessToken] });
       expect(await subjects(openStore(viaProxy(), tokens, { pool }))).toHaveLength(2);
-      const reconsented = user.oauthAccount(
-        { port: proxy.port, tls: 'none', allowPlaintext: true },
+      const reconsented = login.user.oauthAccount(
+        { port: login.proxy.port, tls: 'none', allowPlaintext: true },
         {},
         second,
       );
       expect(await subjects(openStore(reconsented, tokens, { pool }))).toHaveLength(2);
-      expect(proxy.totalConnections).toBe(2);
-      const sent = authentications().map((a) => a.payload.match(/auth=Bearer ([^\x01]*)/)?.[1]);
-      expect(sent).toEqual([first.accessToken, second.accessToken]);
+      expect(login.proxy.totalConnections).toBe(2);
+      expect(bearerTokens(authentications())).toEqual([first.accessToken, second.accessToken]);
       expect(tokens.methods).toEqual(['accessToken', 'accessToken']);
     } finally {
       pool.close();
