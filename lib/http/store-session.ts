@@ -1,21 +1,24 @@
 import type { Context } from 'hono';
 import type { Account } from '../credentials/account.js';
-import type { MailStore } from '../mail/store.js';
+import type { MailStore, StoreContext } from '../mail/store.js';
 import type { AppEnv } from './app-env.js';
 
+/** What a store of `accountId` is opened with for this request: its signal, and its logger naming the account. */
+export function storeContext(c: Context<AppEnv>, accountId: string): StoreContext {
+  return { signal: c.get('signal'), logger: c.get('logger').child({ account: accountId }) };
+}
+
 /**
- * Opens the per-request store with the request's signal and guarantees
- * `close()`: when the signal fires (deadline or client gone), immediately,
- * whether or not the pending call notices; otherwise when `use` settles.
- * The close of a stream's store is handed over with `keepOpen`.
+ * Ties `store` to the request: closed when the signal fires (deadline or
+ * client gone), immediately, whether or not the pending call notices, or
+ * when `close` is called, whichever comes first.
  */
-export function openStore(
+export function closedWithRequest(
   c: Context<AppEnv>,
-  account: Account,
+  store: MailStore,
 ): { store: MailStore; close: () => Promise<void> } {
   const signal = c.get('signal');
   const logger = c.get('logger');
-  const store = c.get('deps').stores.open(account, { signal, logger: logger.child({ account: account.id }) });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= store
@@ -29,6 +32,35 @@ export function openStore(
 }
 
 /**
+ * Opens the per-request store with the request's signal and guarantees
+ * `close()`: when the signal fires (deadline or client gone), immediately,
+ * whether or not the pending call notices; otherwise when `use` settles.
+ * The close of a stream's store is handed over with `keepOpen`.
+ */
+export function openStore(
+  c: Context<AppEnv>,
+  account: Account,
+): { store: MailStore; close: () => Promise<void> } {
+  return closedWithRequest(c, c.get('deps').stores.open(account, storeContext(c, account.id)));
+}
+
+/**
+ * Runs `use` against an opened store (see closedWithRequest) and closes the
+ * store before the response leaves (on Lambda nothing runs after that).
+ * @throws whatever domain error `use` throws.
+ */
+export async function useThenClose<T>(
+  opened: { store: MailStore; close: () => Promise<void> },
+  use: (store: MailStore) => Promise<T>,
+): Promise<T> {
+  try {
+    return await use(opened.store);
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
  * Runs `use` against a fresh store for a JSON response and closes the store
  * before the response leaves (on Lambda nothing runs after that).
  * @throws whatever domain error `use` throws.
@@ -38,10 +70,5 @@ export async function withStore<T>(
   account: Account,
   use: (store: MailStore) => Promise<T>,
 ): Promise<T> {
-  const { store, close } = openStore(c, account);
-  try {
-    return await use(store);
-  } finally {
-    await close();
-  }
+  return useThenClose(openStore(c, account), use);
 }
