@@ -1,7 +1,13 @@
 import type { Config } from '../config/env.js';
-import type { AdminCredentialStore, CredentialStore, TokenGrant } from '../credentials/store.js';
+import type { Account } from '../credentials/account.js';
+import type {
+  AdminCredentialStore,
+  CredentialStore,
+  OAuth2TokenUpdate,
+  TokenGrant,
+} from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
-import type { MailStoreFactory } from '../mail/store.js';
+import type { MailStore, MailStoreFactory, StoreContext } from '../mail/store.js';
 import type { OAuthTokenHolder } from '../oauth2/access-token-source.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
@@ -26,13 +32,42 @@ export interface AppDeps {
    */
   publicOrigins?: () => readonly string[];
   /**
-   * The OAuth2 tokens this process refreshed, for the account API: an account
-   * verified before it is stored is verified without a cached token and
-   * stored with what its login left (a rotated refresh token would otherwise
-   * be lost); a failed verification and a removed account are forgotten.
-   * Absent: nothing is added or forgotten.
+   * How the account API logs in to verify a document before storing it
+   * (`?verify=true`): a path of its own, apart from the mail routes' stores.
+   * Absent, `?verify=true` answers 501 `unsupported_operation`.
    */
-  oauthTokens?: OAuthTokenHolder;
+  verifier?: AccountVerifier;
+  /**
+   * The OAuth2 token manager of the mail routes, for the account API: a
+   * removed account's tokens (a rotated refresh token among them) are
+   * forgotten. Absent: nothing is forgotten.
+   */
+  oauthTokens?: Pick<OAuthTokenHolder, 'forget'>;
+}
+
+/**
+ * Logs in with account documents that are not stored yet, each through a
+ * login path of its own: no kept (pooled) connection, and an OAuth2 token
+ * manager of its own that starts empty, writes nothing back and is dropped
+ * afterwards. So nothing the mail routes hold for the account id answers
+ * for the document, and nothing the verification refreshes reaches them.
+ * The entry points build it (lib/local, lib/lambda), with the same
+ * MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP as the mail routes.
+ */
+export interface AccountVerifier {
+  open(account: Account, context: StoreContext): VerificationLogin;
+}
+
+/** One verifying login (see AccountVerifier). */
+export interface VerificationLogin {
+  /** The store to log in with; its caller closes it. */
+  store: MailStore;
+  /**
+   * After the login: what its token manager holds beyond the document, the
+   * access token it refreshed and a refresh token the provider rotated
+   * (OAuth2TokenManager.held). Undefined when nothing was refreshed.
+   */
+  tokens(): OAuth2TokenUpdate | undefined;
 }
 
 /** A request's deadline as the handler sees it (set by middleware/deadline.ts). */

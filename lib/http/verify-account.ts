@@ -1,9 +1,15 @@
 import type { Context } from 'hono';
 import type { Account } from '../credentials/account.js';
-import { ConfigurationError, MailgateError, VerificationFailedError } from '../mail/errors.js';
+import type { OAuth2TokenUpdate } from '../credentials/store.js';
+import {
+  ConfigurationError,
+  MailgateError,
+  UnsupportedOperationError,
+  VerificationFailedError,
+} from '../mail/errors.js';
 import type { ProbeResult } from '../mail/types.js';
 import type { AppEnv } from './app-env.js';
-import { withStore } from './store-session.js';
+import { closedWithRequest, storeContext, useThenClose } from './store-session.js';
 
 /** The server's words are quoted up to this many characters. */
 const MAX_QUOTED = 200;
@@ -89,29 +95,45 @@ function verificationCandidate(account: Account): Account {
   return { ...account, oauth2: refreshable };
 }
 
+/** A verified account: the server's answer to the probe, and the tokens the login left. */
+export interface Verified {
+  probe: ProbeResult;
+  /**
+   * The access token the login refreshed and, when the provider rotated it,
+   * the new refresh token: what the document is stored with. Undefined when
+   * the login refreshed nothing (a password, or only an access token).
+   */
+  tokens: OAuth2TokenUpdate | undefined;
+}
+
+const NO_VERIFIER = 'This server cannot verify accounts before storing them; store it without verify=true.';
+
 /**
- * Logs in once with `account` (not stored yet) through the same store
- * factory the mail routes use, so an OAuth2 account gets its access token
- * the same way, and asks for the server's capabilities. An OAuth2 account
- * with a refresh token is logged in with a freshly refreshed token (see
- * verificationCandidate): whatever this process held for the id is
- * forgotten first, so that no cached token answers for the document, and
- * forgotten again when the verification fails.
+ * Logs in once with `account` (not stored yet) and asks for the server's
+ * capabilities, through the verifier's login path (AppDeps.verifier): a
+ * new connection and an OAuth2 token manager of its own, so that no kept
+ * connection and no token the mail routes hold for the id answers for the
+ * document, and nothing the verification refreshes replaces theirs. An
+ * OAuth2 account with a refresh token is logged in with a freshly
+ * refreshed token (see verificationCandidate). The store is closed in
+ * every outcome, at once when the request's deadline passes.
  *
  * A refused login (`upstream_auth_failed`, including a refresh token the
  * provider refused) and a document the gateway cannot use
  * (ConfigurationError, e.g. an `oauth2.app` that is not stored) become 422
  * `verification_failed`, quoting the server's own answer when it gave one;
  * every other failure (502 unreachable, 503, 504) keeps its code.
- * @throws VerificationFailedError, or the domain error of the failure.
+ * @throws VerificationFailedError, UnsupportedOperationError (no verifier),
+ *   or the domain error of the failure.
  */
-export async function verifyAccount(c: Context<AppEnv>, account: Account): Promise<ProbeResult> {
-  const tokens = c.get('deps').oauthTokens;
-  tokens?.forget(account.id);
+export async function verifyAccount(c: Context<AppEnv>, account: Account): Promise<Verified> {
+  const verifier = c.get('deps').verifier;
+  if (verifier === undefined) throw new UnsupportedOperationError(NO_VERIFIER);
+  const login = verifier.open(verificationCandidate(account), storeContext(c, account.id));
   try {
-    return await withStore(c, verificationCandidate(account), (store) => store.probe());
+    const probe = await useThenClose(closedWithRequest(c, login.store), (store) => store.probe());
+    return { probe, tokens: login.tokens() };
   } catch (error) {
-    tokens?.forget(account.id);
     if (error instanceof ConfigurationError) {
       throw new VerificationFailedError(`The account cannot be used; nothing was stored: ${error.detail}`, {
         cause: error,

@@ -1,16 +1,16 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '../config/env.js';
-import type { Account } from '../credentials/account.js';
 import type { AdminCredentialStore } from '../credentials/store.js';
-import type { AppDeps } from '../http/app-env.js';
+import type { AccountVerifier, AppDeps } from '../http/app-env.js';
 import { imapCapabilities } from '../imap/session/imap-capabilities.js';
 import { createLogger } from '../log/create-logger.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import { ConfigurationError } from '../mail/errors.js';
-import type { OAuthTokenHolder } from '../oauth2/access-token-source.js';
+import type { MailStoreFactory } from '../mail/store.js';
+import type { OAuth2TokenManager } from '../oauth2/token-manager.js';
 import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { POP3_CAPABILITIES } from '../pop3/store-capabilities.js';
-import { lazy } from './lazy.js';
+import { type Lazy, lazy } from './lazy.js';
 import { createLazyAdminCredentialStore } from './lazy-admin-credential-store.js';
 import { createLazyCredentialStore, createLazyTokenWriter } from './lazy-credential-store.js';
 import { createLazyStoreFactory } from './lazy-store-factory.js';
@@ -68,16 +68,47 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
   // first of them; written back to Secrets Manager only with MAILGATE_OAUTH_WRITE_BACK (the
   // function then needs PutSecretValue).
   const tokenWriter = writesBackTokens(config) ? (admin ?? createLazyTokenWriter(loadStore)) : undefined;
+  const allowLoopbackHttp = config.MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP === true;
   const tokens = lazy(async () => {
     const { createTokenManager } = await import('../oauth2/create-token-manager.js');
     return createTokenManager({
       credentials,
       logger,
       ...(tokenWriter ? { writeBack: tokenWriter } : {}),
-      allowLoopbackHttp: config.MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP === true,
+      allowLoopbackHttp,
     });
   });
-  const stores = createProtocolDispatcher({
+  const stores = lazyStores(tokens);
+  // A verifying login of the account API goes through a token manager of its own, loaded with it.
+  const verifier: AccountVerifier = {
+    open(account, context) {
+      const own = lazy(async () => {
+        const { createVerificationTokenManager } = await import('../oauth2/create-token-manager.js');
+        return createVerificationTokenManager({ credentials, logger: context.logger, allowLoopbackHttp });
+      });
+      return { store: lazyStores(own).open(account, context), tokens: () => own.current()?.held(account) };
+    },
+  };
+  // The manager exists once an adapter loaded it; before that it holds nothing to forget.
+  const oauthTokens = { forget: (accountId: string) => tokens.current()?.forget(accountId) };
+  return {
+    config,
+    logger,
+    credentials,
+    ...(admin === undefined ? {} : { admin }),
+    stores,
+    verifier,
+    oauthTokens,
+  };
+}
+
+/**
+ * The IMAP and POP3 store factories over the token manager `tokens`, each
+ * adapter (and the manager) imported the first time a store of its
+ * protocol is used.
+ */
+function lazyStores(tokens: Lazy<OAuth2TokenManager>): MailStoreFactory {
+  return createProtocolDispatcher({
     imap: createLazyStoreFactory(async () => {
       const [{ createImapStoreFactory }, manager] = await Promise.all([
         import('../imap/imap-store-factory.js'),
@@ -96,13 +127,6 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
       () => POP3_CAPABILITIES,
     ),
   });
-  // The manager exists once an adapter loaded it, as a verifying login does before the account is
-  // stored; before that it holds nothing to read or forget.
-  const oauthTokens: OAuthTokenHolder = {
-    held: (account: Account) => tokens.current()?.held(account),
-    forget: (accountId: string) => tokens.current()?.forget(accountId),
-  };
-  return { config, logger, credentials, ...(admin === undefined ? {} : { admin }), stores, oauthTokens };
 }
 
 /**

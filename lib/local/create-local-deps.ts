@@ -1,6 +1,6 @@
 import type { Config } from '../config/env.js';
 import type { AdminCredentialStore } from '../credentials/store.js';
-import type { AppDeps } from '../http/app-env.js';
+import type { AccountVerifier, AppDeps } from '../http/app-env.js';
 import {
   type ConnectionPoolOptions,
   createImapConnectionPool,
@@ -9,7 +9,7 @@ import {
 } from '../imap/index.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import type { Logger } from '../mail/logger.js';
-import { createTokenManager } from '../oauth2/create-token-manager.js';
+import { createTokenManager, createVerificationTokenManager } from '../oauth2/create-token-manager.js';
 import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { createPop3StoreFactory } from '../pop3/index.js';
 
@@ -24,6 +24,8 @@ export interface LocalDeps extends AppDeps {
  * app: one credential store that also serves the account API, one OAuth2
  * token manager both adapters share (refreshed tokens written back to the
  * accounts file, see write-back-policy), and the IMAP pool when `reuse`.
+ * A verifying login of the account API goes around both: a token manager
+ * of its own and a new connection (see AccountVerifier).
  */
 export function createLocalDeps(input: {
   credentials: AdminCredentialStore;
@@ -33,15 +35,26 @@ export function createLocalDeps(input: {
 }): LocalDeps {
   const { credentials, config, logger, reuse } = input;
   const pool = reuse ? createImapConnectionPool(reuse) : undefined;
+  const allowLoopbackHttp = config.MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP === true;
   const tokens = createTokenManager({
     credentials,
     logger,
     ...(writesBackTokens(config) ? { writeBack: credentials } : {}),
-    allowLoopbackHttp: config.MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP === true,
+    allowLoopbackHttp,
   });
   const stores = createProtocolDispatcher({
     imap: createImapStoreFactory(pool ? { pool, tokens } : { tokens }),
     pop3: createPop3StoreFactory({ tokens }),
   });
-  return { credentials, admin: credentials, stores, config, logger, oauthTokens: tokens, pool };
+  const verifier: AccountVerifier = {
+    open(account, context) {
+      const own = createVerificationTokenManager({ credentials, logger: context.logger, allowLoopbackHttp });
+      const login = createProtocolDispatcher({
+        imap: createImapStoreFactory({ tokens: own }),
+        pop3: createPop3StoreFactory({ tokens: own }),
+      });
+      return { store: login.open(account, context), tokens: () => own.held(account) };
+    },
+  };
+  return { credentials, admin: credentials, stores, config, logger, verifier, oauthTokens: tokens, pool };
 }

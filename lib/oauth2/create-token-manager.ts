@@ -1,6 +1,6 @@
 import type { CredentialStore, OAuth2TokenWriter } from '../credentials/store.js';
 import type { Logger } from '../mail/logger.js';
-import { writeBackTo } from './refreshed-tokens.js';
+import { type RefreshedTokenPersistence, writeBackTo } from './refreshed-tokens.js';
 import { OAuth2TokenManager } from './token-manager.js';
 
 export interface TokenManagerDeps {
@@ -30,6 +30,36 @@ export function createTokenManager(deps: TokenManagerDeps): OAuth2TokenManager {
     apps: deps.credentials,
     logger: deps.logger.child({ component: 'oauth2' }),
     ...(deps.writeBack !== undefined ? { persistence: writeBackTo(deps.writeBack) } : {}),
+    ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+    allowLoopbackHttp: deps.allowLoopbackHttp === true,
+  });
+}
+
+/**
+ * The refreshed tokens of a verifying login stay with it: the account API
+ * stores them with the document (OAuth2TokenManager.held). Nothing is
+ * written to the credential store, where the account is not (yet) this
+ * document; and without a port the manager would warn that a rotated
+ * refresh token lives in this process only.
+ */
+const keptByTheVerification: RefreshedTokenPersistence = {
+  saveRefreshed: async () => true,
+};
+
+/**
+ * The OAuth2 token manager of one verifying login (`?verify=true`): empty
+ * when it starts, dropped after the login, writing nothing back; so nothing
+ * the mail routes' manager holds for the account id answers for the
+ * document, and nothing the verification refreshes replaces it. Built with
+ * the same settings as the process's own manager (MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP).
+ */
+export function createVerificationTokenManager(
+  deps: Omit<TokenManagerDeps, 'writeBack'>,
+): OAuth2TokenManager {
+  return new OAuth2TokenManager({
+    apps: deps.credentials,
+    logger: deps.logger.child({ component: 'oauth2', verification: true }),
+    persistence: keptByTheVerification,
     ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
     allowLoopbackHttp: deps.allowLoopbackHttp === true,
   });

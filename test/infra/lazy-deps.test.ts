@@ -211,27 +211,35 @@ describe('createLambdaDeps', () => {
     expect(() => createLambdaDeps({ env: { MAILGATE_STORE: 'file' } })).toThrow(ConfigurationError);
   });
 
-  it('builds its OAuth2 token manager with MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP, off by default, and forgets through it', async () => {
+  it("builds its OAuth2 token managers, the mail routes' and each verification's own, with MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP, off by default", async () => {
     const user = await createOAuthMailUser('lambda-deps');
     const expired = new Date(Date.now() - 60_000).toISOString();
     const account = user.oauthAccount({}, { expiresAt: expired });
     const before = await user.idp.stats(user.clientId);
 
     const refusing = createLambdaDeps({ env });
-    // Nothing loaded yet: nothing held, nothing to forget.
-    expect(refusing.oauthTokens?.held(account)).toBeUndefined();
+    // Nothing loaded yet: nothing to forget.
     refusing.oauthTokens?.forget(account.id);
     await expect(refusing.stores.open(account, context()).probe()).rejects.toThrow(
       'MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP',
     );
+    const refusedLogin = refusing.verifier?.open(account, context());
+    expect(refusedLogin?.tokens()).toBeUndefined();
+    await expect(refusedLogin?.store.probe()).rejects.toThrow('MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP');
+    await refusedLogin?.store.close();
     expect((await user.idp.stats(user.clientId)).tokenRequests).toBe(before.tokenRequests);
 
     const allowing = createLambdaDeps({ env: { ...env, MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: 'true' } });
     const probed = await allowing.stores.open(account, context()).probe();
     expect(probed.server.capabilities.length).toBeGreaterThan(0);
     expect((await user.idp.stats(user.clientId)).refreshGrants).toBe(before.refreshGrants + 1);
-    expect(allowing.oauthTokens?.held(account)?.accessToken).toMatch(/^at_/);
+
+    // A verification refreshes with a manager of its own: the token the mail routes hold does not answer for it.
+    const login = allowing.verifier?.open(account, context());
+    expect((await login?.store.probe())?.server.capabilities.length).toBeGreaterThan(0);
+    await login?.store.close();
+    expect((await user.idp.stats(user.clientId)).refreshGrants).toBe(before.refreshGrants + 2);
+    expect(login?.tokens()?.accessToken).toMatch(/^at_/);
     allowing.oauthTokens?.forget(account.id);
-    expect(allowing.oauthTokens?.held(account)).toBeUndefined();
   });
 });

@@ -6,9 +6,11 @@ import { afterEach } from 'vitest';
 import { type Config, loadConfig } from '../../lib/config/env.js';
 import type { AccountDocument } from '../../lib/credentials/account.js';
 import { FileCredentialStore } from '../../lib/credentials/file-store.js';
+import type { OAuth2TokenUpdate } from '../../lib/credentials/store.js';
 import { createAdminApp, createApp } from '../../lib/http/app.js';
-import type { AppDeps, AppEnv } from '../../lib/http/app-env.js';
+import type { AccountVerifier, AppDeps, AppEnv } from '../../lib/http/app-env.js';
 import { createLogger } from '../../lib/log/create-logger.js';
+import type { MailStoreFactory } from '../../lib/mail/store.js';
 import type { OAuthTokenHolder } from '../../lib/oauth2/access-token-source.js';
 import { type TestRequestInit, testRequester } from './http-helpers.js';
 import { type MemoryData, MemoryStoreFactory } from './memory-store.js';
@@ -46,8 +48,21 @@ export interface AdminTestAppOptions {
   adminOnly?: boolean;
   data?: MemoryData;
   config?: Partial<Config>;
-  /** What the OAuth2 token manager would hold (none by default). */
-  oauthTokens?: OAuthTokenHolder;
+  /** The mail routes' OAuth2 token manager, for what DELETE forgets (none by default). */
+  oauthTokens?: Pick<OAuthTokenHolder, 'forget'>;
+  /**
+   * How `?verify=true` logs in; by default through the in-memory stores
+   * (`stores.opened` shows the account it was given), leaving no tokens.
+   * null: the app has none.
+   */
+  verifier?: AccountVerifier | null;
+}
+
+/** A verifier whose logins are stores of `stores`, each leaving `tokens` (none by default). */
+export function verifierOver(stores: MailStoreFactory, tokens?: OAuth2TokenUpdate): AccountVerifier {
+  return {
+    open: (account, context) => ({ store: stores.open(account, context), tokens: () => tokens }),
+  };
 }
 
 export interface AdminTestApp {
@@ -88,6 +103,7 @@ export async function buildAdminTestApp(options: AdminTestAppOptions = {}): Prom
     stores,
     config,
     logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+    ...(options.verifier === null ? {} : { verifier: options.verifier ?? verifierOver(stores) }),
     ...(options.oauthTokens ? { oauthTokens: options.oauthTokens } : {}),
   };
   const app = options.adminOnly ? createAdminApp({ ...deps, admin: store }) : createApp(deps);

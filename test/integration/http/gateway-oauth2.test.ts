@@ -159,6 +159,8 @@ describe('OAuth2 accounts through the real server', () => {
       const text = await put.text();
       expect(put.status).toBe(201);
       expect(text).not.toContain(granted.refreshToken);
+      // The rotated token is stored with the document: nothing warns that it was not written back.
+      expect(gateway.logs.filter((line) => /not written back|write-back is off/.test(line))).toEqual([]);
 
       const stored = await onDisk(gateway, id);
       const live = (await user.idp.stats(user.clientId)).liveRefreshTokens;
@@ -228,6 +230,8 @@ describe('OAuth2 accounts through the real server', () => {
       const stored = await onDisk(gateway, id);
       expect(stored?.refreshToken).toBe(granted.refreshToken);
       expect(stored?.accessToken).toMatch(/^at_/);
+      // The verifying login writes nothing back (the account is not stored yet): no warning about it.
+      expect(gateway.logs.filter((line) => line.includes('not written back'))).toEqual([]);
       expect(stored?.accessToken).not.toBe(granted.accessToken);
       expect(Date.parse(stored?.expiresAt ?? '')).toBeGreaterThan(Date.now() + 3000 * 1000);
 
@@ -238,25 +242,66 @@ describe('OAuth2 accounts through the real server', () => {
       expect((await user.idp.stats(user.clientId)).refreshGrants - before.refreshGrants).toBe(1);
     }, 60_000);
 
-    it('does not answer from what the server holds for an account in use: a replacement with a revoked refresh token is 422', async () => {
-      const gateway = await start();
-      const admin = await gateway.token('*', 'admin');
-      const granted = await user.grant();
-      const { id, ...document } = user.oauthAccount(
-        {},
-        { accessToken: undefined, expiresAt: undefined },
-        granted,
-      );
-      expect((await putVerified(gateway, admin, id, document)).status).toBe(201);
-      const kept = await gateway.credentials.getAccount(id);
-      // In use: the server holds a fresh access token for it.
-      expect((await inbox(gateway, id, await gateway.token([id], 'read'))).status).toBe(200);
+    it.each([
+      ['without', false],
+      ['with', true],
+    ])(
+      'does not answer from what the server holds for an account in use (%s kept IMAP connections): a replacement with a revoked refresh token is 422',
+      async (_label, reuse) => {
+        const gateway = await startGateway({}, { reuse });
+        gateways.push(gateway);
+        const admin = await gateway.token('*', 'admin');
+        const granted = await user.grant();
+        const { id, ...document } = user.oauthAccount(
+          {},
+          { accessToken: undefined, expiresAt: undefined },
+          granted,
+        );
+        expect((await putVerified(gateway, admin, id, document)).status).toBe(201);
+        const kept = await gateway.credentials.getAccount(id);
+        // In use: the server holds a fresh access token for it.
+        expect((await inbox(gateway, id, await gateway.token([id], 'read'))).status).toBe(200);
 
-      await user.idp.revokeRefreshToken(granted.refreshToken);
-      const again = await putVerified(gateway, admin, id, document);
-      expect(again.status).toBe(422);
-      expect(((await again.json()) as { code: string }).code).toBe('verification_failed');
-      expect(await gateway.credentials.getAccount(id)).toEqual(kept);
+        await user.idp.revokeRefreshToken(granted.refreshToken);
+        const before = await user.idp.stats(user.clientId);
+        const again = await putVerified(gateway, admin, id, document);
+        expect(again.status).toBe(422);
+        expect(((await again.json()) as { code: string }).code).toBe('verification_failed');
+        // The login asked the provider (and was refused), rather than riding on a kept connection.
+        expect((await user.idp.stats(user.clientId)).tokenRequests - before.tokenRequests).toBe(1);
+        expect(await gateway.credentials.getAccount(id)).toEqual(kept);
+      },
+      60_000,
+    );
+
+    it('stores a live refresh token when a mail request for the stored account runs during the verification (strict rotation)', async () => {
+      await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: true, delayMs: 600 });
+      try {
+        const gateway = await start();
+        const admin = await gateway.token('*', 'admin');
+        // In use: stored with a fresh access token, and read with it.
+        const { id, ...stored } = user.oauthAccount({}, {}, await user.grant());
+        await gateway.addAccount(id, stored);
+        const reader = await gateway.token([id], 'read');
+        expect((await inbox(gateway, id, reader)).status).toBe(200);
+
+        // Consent again: the verifying login refreshes (slowly) and the provider rotates the new refresh token.
+        const granted = await user.grant();
+        const { id: _id, ...replacement } = user.oauthAccount({}, {}, granted);
+        const put = putVerified(gateway, admin, id, replacement);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const read = await inbox(gateway, id, reader);
+        expect(read.status).toBe(200);
+        expect((await put).status).toBe(200);
+
+        const kept = await onDisk(gateway, id);
+        expect(kept?.refreshToken).not.toBe(granted.refreshToken);
+        expect((await user.idp.stats(user.clientId)).liveRefreshTokens).toContain(kept?.refreshToken);
+        expect(kept?.accessToken).not.toBe(granted.accessToken);
+        expect(gateway.logs.join('\n')).not.toContain(granted.refreshToken);
+      } finally {
+        await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: false, delayMs: 0 });
+      }
     }, 60_000);
   });
 

@@ -1,7 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { ACCOUNT_ID_PATTERN, type Account, type AccountDocument } from '../../../credentials/account.js';
-import type { AdminCredentialStore } from '../../../credentials/store.js';
+import { ACCOUNT_ID_PATTERN, type AccountDocument } from '../../../credentials/account.js';
+import type { AdminCredentialStore, OAuth2TokenUpdate } from '../../../credentials/store.js';
 import { TOKEN_ID_PATTERN } from '../../../credentials/tokens.js';
 import {
   AccountNotFoundError,
@@ -32,10 +31,9 @@ async function accountExists(store: AdminCredentialStore, id: string): Promise<b
  * the one in the body no longer works): the document is stored with what
  * the login left.
  */
-function withHeldTokens(c: Context<AppEnv>, account: Account, document: AccountDocument): AccountDocument {
-  const held = c.get('deps').oauthTokens?.held(account);
-  if (held === undefined || document.oauth2 === undefined) return document;
-  return { ...document, oauth2: { ...document.oauth2, ...held } };
+function withLoginTokens(document: AccountDocument, tokens: OAuth2TokenUpdate | undefined): AccountDocument {
+  if (tokens === undefined || document.oauth2 === undefined) return document;
+  return { ...document, oauth2: { ...document.oauth2, ...tokens } };
 }
 
 export const putAccountHandler: RouteHandler<typeof putAccount, AppEnv> = async (c) => {
@@ -47,7 +45,7 @@ export const putAccountHandler: RouteHandler<typeof putAccount, AppEnv> = async 
   const account = { ...document, id };
   // Before anything is stored: any failure leaves the store as it was.
   const verified = isTrue(verify) ? await verifyAccount(c, account) : undefined;
-  await store.putAccount(id, verified === undefined ? document : withHeldTokens(c, account, document));
+  await store.putAccount(id, verified === undefined ? document : withLoginTokens(document, verified.tokens));
   // A running server drops what it cached of the old document (the same store object locally).
   c.get('deps').credentials.invalidateAccount(id);
   c.get('logger').info('account stored', {
@@ -55,7 +53,7 @@ export const putAccountHandler: RouteHandler<typeof putAccount, AppEnv> = async 
     replaced: existed,
     verified: verified !== undefined,
   });
-  return c.json(summariseAccount(account, verified), existed ? 200 : 201);
+  return c.json(summariseAccount(account, verified?.probe), existed ? 200 : 201);
 };
 
 export const deleteAccountHandler: RouteHandler<typeof deleteAccount, AppEnv> = async (c) => {
