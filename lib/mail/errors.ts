@@ -207,6 +207,14 @@ export class OAuthProviderUnavailableError extends MailgateError {
 
 /** The OAuth2 provider's token endpoint did not answer in time. */
 export class OAuthProviderTimeoutError extends MailgateError {
+  /** The request's own deadline passed while its account's access token was being refreshed. */
+  static pastDeadline(options?: { cause?: unknown }): OAuthProviderTimeoutError {
+    return new OAuthProviderTimeoutError(
+      "The request's deadline passed while the OAuth2 access token was being refreshed.",
+      options,
+    );
+  }
+
   constructor(
     detail = "The OAuth2 provider's token endpoint did not answer in time; the access token could not be refreshed.",
     options?: { cause?: unknown },

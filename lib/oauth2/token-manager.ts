@@ -415,8 +415,5 @@ function waitFor<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function abortedWhileRefreshing(signal: AbortSignal): OAuthProviderTimeoutError {
-  return new OAuthProviderTimeoutError(
-    "The request's deadline passed while the OAuth2 access token was being refreshed.",
-    { cause: signal.reason },
-  );
+  return OAuthProviderTimeoutError.pastDeadline({ cause: signal.reason });
 }

@@ -4,8 +4,10 @@ import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions, guardDownload } from '
 import {
   MailboxNotFoundError,
   MessageNotFoundError,
+  OAuthProviderTimeoutError,
   PayloadTooLargeError,
   UnsupportedOperationError,
+  UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../mail/errors.js';
 import { decodePop3MessageId } from '../mail/ids.js';
@@ -126,12 +128,17 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
     }
   }
 
-  /** A token request that failed because the request ended fails as an aborted session does. */
+  /**
+   * A token request that failed because the request ended fails as an
+   * aborted session does, except at the deadline: then the provider had not
+   * answered yet (`oauth_provider_timeout`), and the server was never asked.
+   */
   private async untilAborted<T>(request: Promise<T>): Promise<T> {
     try {
       return await request;
     } catch (error) {
       if (!this.context.signal.aborted) throw error;
+      if (error instanceof OAuthProviderTimeoutError && isDeadline(this.context.signal.reason)) throw error;
       throw mapPop3Error(new Pop3Error('aborted', 'POP3 session aborted', { phase: 'auth', cause: error }));
     }
   }
@@ -296,4 +303,11 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
     const client = await pending.catch(() => null);
     client?.close();
   }
+}
+
+/** Whether a request's abort is its deadline (rather than a client that left). */
+function isDeadline(reason: unknown): boolean {
+  return (
+    reason instanceof UpstreamTimeoutError || (reason instanceof Error && reason.name === 'TimeoutError')
+  );
 }

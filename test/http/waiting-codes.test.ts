@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionWaitTimeoutError,
+  OAuthProviderTimeoutError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../lib/mail/errors.js';
@@ -71,6 +72,16 @@ describe('a request that waited on something other than the mail server', () => 
     expect(problem.detail).toMatch(/connection/);
     expect(response.headers.get('retry-after')).toBe('2');
     expect(stores.opened[0]!.closeCount).toBeGreaterThan(0);
+  });
+
+  it('answers 504 oauth_provider_timeout when the deadline passed while the access token was being refreshed', async () => {
+    const { request, stores } = buildTestApp({ config: { MAILGATE_REQUEST_TIMEOUT_MS: TIMEOUT_MS } });
+    waitInStore(stores, (reason) => OAuthProviderTimeoutError.pastDeadline({ cause: reason }));
+    const response = await request('/v1/accounts/alpha/mailboxes/INBOX');
+    expect(response.status).toBe(504);
+    const problem = await readProblem(response);
+    expect(problem.code).toBe('oauth_provider_timeout');
+    expect(problem.detail).toMatch(/refreshed/);
   });
 
   it('still answers 504 upstream_timeout when the server was asked and the abort fails the call otherwise', async () => {

@@ -1,5 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
-import { ConnectionWaitTimeoutError, RequestTimeoutError, UpstreamTimeoutError } from '../../mail/errors.js';
+import {
+  ConnectionWaitTimeoutError,
+  OAuthProviderTimeoutError,
+  RequestTimeoutError,
+  UpstreamTimeoutError,
+} from '../../mail/errors.js';
 import type { AppEnv } from '../app-env.js';
 
 /**
@@ -27,8 +32,9 @@ export class ClientGoneError extends Error {
  *
  * A 504 says the mail server did not answer in time, so it is not the
  * answer when the request was still waiting on something else: the client's
- * own body (408 `request_timeout`) or a free connection to the account's
- * server (503 `upstream_throttled`). Whatever waits on those turns the abort
+ * own body (408 `request_timeout`), a free connection to the account's
+ * server (503 `upstream_throttled`) or the OAuth2 provider's refresh of the
+ * account's access token (504 `oauth_provider_timeout`). Whatever waits on those turns the abort
  * into its own error (see `explainsDeadline`); the deadline gives the
  * handler a moment after the abort to raise it, then answers 504 otherwise.
  *
@@ -96,10 +102,16 @@ export function deadline(timeoutMs: number): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Whether an error raised as the deadline passed says better than 504 why
- * the request did not finish: the client's body had not all arrived, or no
- * connection to the mail server was free.
+ * Whether an error raised as the deadline passed says better than 504
+ * `upstream_timeout` why the request did not finish: the client's body had
+ * not all arrived, no connection to the mail server was free, or the OAuth2
+ * provider had not yet answered the refresh of the access token (the mail
+ * server was never asked).
  */
 export function explainsDeadline(error: unknown): boolean {
-  return error instanceof RequestTimeoutError || error instanceof ConnectionWaitTimeoutError;
+  return (
+    error instanceof RequestTimeoutError ||
+    error instanceof ConnectionWaitTimeoutError ||
+    error instanceof OAuthProviderTimeoutError
+  );
 }

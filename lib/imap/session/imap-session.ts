@@ -4,6 +4,7 @@ import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions } from '../../mail/down
 import {
   ConnectionWaitTimeoutError,
   type MailgateError,
+  OAuthProviderTimeoutError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../mail/errors.js';
@@ -267,6 +268,10 @@ export class ImapSession {
     // The deadline passed while every connection of the account was busy: the server was never asked.
     if (timedOut && this.#connection.waitingForSlot)
       return new ConnectionWaitTimeoutError(undefined, undefined, { cause: reason });
+    // The deadline passed while the OAuth2 provider refreshed the access token: the server was never asked.
+    if (timedOut && this.#connection.waitingForToken) {
+      return OAuthProviderTimeoutError.pastDeadline({ cause: reason });
+    }
     if (reason instanceof UpstreamTimeoutError) return reason;
     if (reason instanceof Error && reason.name === 'TimeoutError') {
       return new UpstreamTimeoutError(undefined, { cause: reason });

@@ -53,6 +53,7 @@ export class SessionConnection {
   #released = false;
   #kind: LeaseKind = 'short';
   #waitingForSlot = false;
+  #waitingForToken = false;
   /** Removes the guard against the previous request's selected mailbox (see guardStaleSelection). */
   #unguard: () => void = () => undefined;
 
@@ -73,6 +74,11 @@ export class SessionConnection {
   /** True while the session waits for the pool to free a connection of the account. */
   get waitingForSlot(): boolean {
     return this.#waitingForSlot;
+  }
+
+  /** True while the session waits for the OAuth2 token source (a refresh at the provider), before any login. */
+  get waitingForToken(): boolean {
+    return this.#waitingForToken;
   }
 
   /** Bytes imapflow has read from the current connection, a running count (imapflow's `stats()`); null before connecting. */
@@ -187,19 +193,28 @@ export class SessionConnection {
   async #openFresh(plan: readonly PlannedCommand[]): Promise<ImapFlow> {
     const { account, signal } = this.#options;
     if (!account.oauth2) return this.#open(plan, {});
-    const token = await this.#tokens.accessToken(account, signal);
+    const token = await this.#whileWaitingForToken(this.#tokens.accessToken(account, signal));
     try {
       return await this.#open(plan, { accessToken: token });
     } catch (error) {
       const refused = this.#connection;
       if (!isLoginRefusal(error) || !refused) throw error;
       const [retryWith] = await Promise.all([
-        this.#tokens.afterRefusal(account, token, signal),
+        this.#whileWaitingForToken(this.#tokens.afterRefusal(account, token, signal)),
         closeFully(refused),
       ]);
       if (retryWith === undefined || retryWith === token) throw error;
       this.#options.logger.debug('imap login refused the OAuth2 token; logging in once more with a new one');
       return this.#open(plan, { accessToken: retryWith });
+    }
+  }
+
+  async #whileWaitingForToken<T>(request: Promise<T>): Promise<T> {
+    this.#waitingForToken = true;
+    try {
+      return await request;
+    } finally {
+      this.#waitingForToken = false;
     }
   }
 
