@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,31 @@ async function loadsStandalone(assetDir: string, files: string[]): Promise<numbe
     await rm(copy, { recursive: true, force: true });
   }
 }
+
+/**
+ * The files a bundle's entry loads before its handler runs: index.mjs and
+ * every chunk it imports statically, transitively (what Lambda's init
+ * evaluates). Chunks reached only through `import()` are left out.
+ */
+async function loadedAtInit(assetDir: string): Promise<Map<string, string>> {
+  const loaded = new Map<string, string>();
+  const pending = ['index.mjs'];
+  // `import{a as b}from"./x.mjs"`, `import"./x.mjs"`, `export*from"./x.mjs"`; never `import("./x.mjs")`.
+  const staticImport = /\b(?:import|export)\s*(?:[^'"();]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g;
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (loaded.has(file)) continue;
+    const code = await readFile(join(assetDir, file), 'utf8');
+    loaded.set(file, code);
+    for (const [, specifier] of code.matchAll(staticImport)) {
+      pending.push(posix.join(posix.dirname(file), specifier!));
+    }
+  }
+  return loaded;
+}
+
+/** Text only oauth4webapi's code holds (an error code it throws), and a log line only the token manager writes. */
+const OAUTH4WEBAPI_MARKER = 'OAUTH_RESPONSE_BODY_ERROR';
+const TOKEN_MANAGER_MARKER = 'oauth2 access token refreshed';
 
 let gw: GatewayBundles;
 const inbox = `/v1/accounts/${ACCOUNT_ID}/mailboxes/INBOX`;
@@ -112,6 +137,38 @@ describe('cdk synth and the synthesized bundles', () => {
       pluginReports: Array<{ violations?: unknown[] }>;
     };
     expect(report.pluginReports.flatMap((each) => each.violations ?? [])).toEqual([]);
+  });
+});
+
+describe('the init budget: the OAuth2 client loads lazily', () => {
+  it('the API and download functions load neither oauth4webapi nor the token manager before a request needs them', async () => {
+    for (const part of ['JSON API', 'downloads']) {
+      const { assetDir } = gw.synthesis.fn(part);
+      const atInit = await loadedAtInit(assetDir);
+      expect(atInit.has('index.mjs')).toBe(true);
+      for (const [file, code] of atInit) {
+        expect({ part, file, oauth4webapi: code.includes(OAUTH4WEBAPI_MARKER) }).toMatchObject({
+          oauth4webapi: false,
+        });
+        expect({ part, file, tokenManager: code.includes(TOKEN_MANAGER_MARKER) }).toMatchObject({
+          tokenManager: false,
+        });
+      }
+      if (part === 'JSON API') {
+        // They are bundled, in a chunk imported on demand (an OAuth2 account's first request).
+        const files = (await readdir(assetDir, { recursive: true })).filter((name) => name.endsWith('.mjs'));
+        const lazy = files.filter((file) => !atInit.has(file));
+        const holding = async (marker: string) => {
+          const found: string[] = [];
+          for (const file of lazy) {
+            if ((await readFile(join(assetDir, file), 'utf8')).includes(marker)) found.push(file);
+          }
+          return found;
+        };
+        expect(await holding(OAUTH4WEBAPI_MARKER)).not.toEqual([]);
+        expect(await holding(TOKEN_MANAGER_MARKER)).not.toEqual([]);
+      }
+    }
   });
 });
 
