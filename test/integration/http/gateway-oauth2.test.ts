@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountDocument } from '../../../lib/credentials/account.js';
-import { type Gateway, startGateway } from '../../support/gateway.js';
+import type { AccountDocument, OAuth2Credentials } from '../../../lib/credentials/account.js';
+import type { FakeIdpGrant } from '../../support/fake-idp/index.js';
+import { type Gateway, type GatewayOptions, startGateway } from '../../support/gateway.js';
 import { createOAuthMailUser, type OAuthMailUser } from '../../support/oauth-account.js';
 
 /**
@@ -14,8 +15,9 @@ describe('OAuth2 accounts through the real server', () => {
   let user: OAuthMailUser;
   const gateways: Gateway[] = [];
 
-  const start = async () => {
-    const gateway = await startGateway();
+  /** A gateway (startGateway), closed after the test. */
+  const start = async (...args: Parameters<typeof startGateway>) => {
+    const gateway = await startGateway(...args);
     gateways.push(gateway);
     return gateway;
   };
@@ -27,6 +29,27 @@ describe('OAuth2 accounts through the real server', () => {
   };
   const inbox = (gateway: Gateway, id: string, token: string) =>
     gateway.get(`/v1/accounts/${id}/mailboxes/~inbox/messages?limit=5`, token);
+  const putVerified = (gateway: Gateway, admin: string, id: string, document: AccountDocument) =>
+    gateway.get(`/v1/accounts/${id}?verify=true`, admin, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(document),
+    });
+  /** The account of `granted`, its stored access token expired `agoMs` ago, stored in `gateway`. */
+  const addExpired = async (gateway: Gateway, granted: FakeIdpGrant, agoMs = 60_000) => {
+    const expiresAt = new Date(Date.now() - agoMs).toISOString();
+    const { id, ...document } = user.oauthAccount({}, { expiresAt }, granted);
+    await gateway.addAccount(id, document);
+    return { id, document };
+  };
+  /** A gateway, its admin token and the account of a new grant (`oauth2` overriding its fields), not stored. */
+  const toVerify = async (oauth2: Partial<OAuth2Credentials> = {}, options: GatewayOptions = {}) => {
+    const gateway = await start({}, options);
+    const admin = await gateway.token('*', 'admin');
+    const granted = await user.grant();
+    const { id, ...document } = user.oauthAccount({}, oauth2, granted);
+    return { gateway, admin, granted, id, document };
+  };
 
   beforeAll(async () => {
     user = await createOAuthMailUser('oauth-http');
@@ -40,12 +63,7 @@ describe('OAuth2 accounts through the real server', () => {
   it('refreshes an expired stored access token once for 20 concurrent requests, and writes it back', async () => {
     const gateway = await start();
     const granted = await user.grant();
-    const { id, ...document } = user.oauthAccount(
-      {},
-      { expiresAt: new Date(Date.now() - 60_000).toISOString() },
-      granted,
-    );
-    await gateway.addAccount(id, document);
+    const { id } = await addExpired(gateway, granted);
     const token = await gateway.token([id], 'read');
     const before = await user.idp.stats(user.clientId);
 
@@ -72,9 +90,7 @@ describe('OAuth2 accounts through the real server', () => {
     try {
       const first = await start();
       const granted = await user.grant();
-      const expired = new Date(Date.now() - 60_000).toISOString();
-      const { id, ...document } = user.oauthAccount({}, { expiresAt: expired }, granted);
-      await first.addAccount(id, document);
+      const { id, document } = await addExpired(first, granted);
       const token = await first.token([id], 'read');
       expect((await inbox(first, id, token)).status).toBe(200);
 
@@ -87,8 +103,7 @@ describe('OAuth2 accounts through the real server', () => {
 
       // A new process on the same file, whose access token then stops working: it refreshes with the rotated token.
       await user.idp.revokeAccessToken(rotated?.accessToken ?? '');
-      const second = await startGateway();
-      gateways.push(second);
+      const second = await start();
       await second.addAccount(id, { ...document, oauth2: rotated });
       const secondToken = await second.token([id], 'read');
       const answer = await inbox(second, id, secondToken);
@@ -102,12 +117,7 @@ describe('OAuth2 accounts through the real server', () => {
     const gateway = await start();
     const granted = await user.grant();
     await user.idp.revokeRefreshToken(granted.refreshToken);
-    const { id, ...document } = user.oauthAccount(
-      {},
-      { expiresAt: new Date(Date.now() - 1000).toISOString() },
-      granted,
-    );
-    await gateway.addAccount(id, document);
+    const { id } = await addExpired(gateway, granted, 1000);
     const token = await gateway.token([id], 'read');
 
     const answer = await inbox(gateway, id, token);
@@ -123,13 +133,7 @@ describe('OAuth2 accounts through the real server', () => {
 
   it('answers 502 oauth_provider_unavailable when the provider fails, and recovers on the next request', async () => {
     const gateway = await start();
-    const granted = await user.grant();
-    const { id, ...document } = user.oauthAccount(
-      {},
-      { expiresAt: new Date(Date.now() - 1000).toISOString() },
-      granted,
-    );
-    await gateway.addAccount(id, document);
+    const { id } = await addExpired(gateway, await user.grant(), 1000);
     const token = await gateway.token([id], 'read');
     await user.idp.configureClient({ clientId: user.clientId, failNext: { count: 1, status: 503 } });
 
@@ -142,20 +146,12 @@ describe('OAuth2 accounts through the real server', () => {
   it('stores the tokens a verifying login left when the provider rotated the refresh token', async () => {
     await user.idp.configureClient({ clientId: user.clientId, rotateRefreshTokens: true });
     try {
-      const gateway = await start();
-      const admin = await gateway.token('*', 'admin');
-      const granted = await user.grant();
       // No access token: the verifying login must refresh, which rotates the refresh token.
-      const { id, ...document } = user.oauthAccount(
-        {},
-        { accessToken: undefined, expiresAt: undefined },
-        granted,
-      );
-      const put = await gateway.get(`/v1/accounts/${id}?verify=true`, admin, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(document),
+      const { gateway, admin, granted, id, document } = await toVerify({
+        accessToken: undefined,
+        expiresAt: undefined,
       });
+      const put = await putVerified(gateway, admin, id, document);
       const text = await put.text();
       expect(put.status).toBe(201);
       expect(text).not.toContain(granted.refreshToken);
@@ -169,8 +165,7 @@ describe('OAuth2 accounts through the real server', () => {
       expect(stored?.accessToken).toBeDefined();
 
       // Another process, knowing only the file, reads mail with it.
-      const other = await startGateway();
-      gateways.push(other);
+      const other = await start();
       await other.addAccount(id, { ...document, oauth2: stored });
       await user.idp.revokeAccessToken(stored?.accessToken ?? '');
       expect((await inbox(other, id, await other.token([id], 'read'))).status).toBe(200);
@@ -179,19 +174,9 @@ describe('OAuth2 accounts through the real server', () => {
     }
   }, 60_000);
   describe('?verify=true tests the refresh token, not only the access token it is given', () => {
-    const putVerified = (gateway: Gateway, admin: string, id: string, document: AccountDocument) =>
-      gateway.get(`/v1/accounts/${id}?verify=true`, admin, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(document),
-      });
-
     it('answers 422 and stores nothing for a revoked refresh token, even with a valid access token', async () => {
-      const gateway = await start();
-      const admin = await gateway.token('*', 'admin');
-      const granted = await user.grant();
+      const { gateway, admin, granted, id, document } = await toVerify();
       await user.idp.revokeRefreshToken(granted.refreshToken);
-      const { id, ...document } = user.oauthAccount({}, {}, granted);
 
       const put = await putVerified(gateway, admin, id, document);
       const text = await put.text();
@@ -205,10 +190,7 @@ describe('OAuth2 accounts through the real server', () => {
     }, 60_000);
 
     it('answers 422 for an account naming an OAuth app that is not stored, although its access token works', async () => {
-      const gateway = await start();
-      const admin = await gateway.token('*', 'admin');
-      const granted = await user.grant();
-      const { id, ...document } = user.oauthAccount({}, {}, granted);
+      const { gateway, admin, id, document } = await toVerify();
       const { clientId: _clientId, tokenUrl: _tokenUrl, provider: _provider, ...rest } = document.oauth2!;
 
       const put = await putVerified(gateway, admin, id, { ...document, oauth2: { ...rest, app: 'missing' } });
@@ -218,10 +200,7 @@ describe('OAuth2 accounts through the real server', () => {
     }, 60_000);
 
     it('stores a working refresh token with the access token its refresh gave (201), not the one in the body', async () => {
-      const gateway = await start();
-      const admin = await gateway.token('*', 'admin');
-      const granted = await user.grant();
-      const { id, ...document } = user.oauthAccount({}, {}, granted);
+      const { gateway, admin, granted, id, document } = await toVerify();
       const before = await user.idp.stats(user.clientId);
 
       const put = await putVerified(gateway, admin, id, document);
@@ -248,14 +227,9 @@ describe('OAuth2 accounts through the real server', () => {
     ])(
       'does not answer from what the server holds for an account in use (%s kept IMAP connections): a replacement with a revoked refresh token is 422',
       async (_label, reuse) => {
-        const gateway = await startGateway({}, { reuse });
-        gateways.push(gateway);
-        const admin = await gateway.token('*', 'admin');
-        const granted = await user.grant();
-        const { id, ...document } = user.oauthAccount(
-          {},
+        const { gateway, admin, granted, id, document } = await toVerify(
           { accessToken: undefined, expiresAt: undefined },
-          granted,
+          { reuse },
         );
         expect((await putVerified(gateway, admin, id, document)).status).toBe(201);
         const kept = await gateway.credentials.getAccount(id);
@@ -307,15 +281,9 @@ describe('OAuth2 accounts through the real server', () => {
 
   describe('a plain http token endpoint without MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP', () => {
     it('is refused before any token request: 500 naming the setting on a mail request, 422 on verify', async () => {
-      const gateway = await startGateway({ MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: false });
-      gateways.push(gateway);
+      const gateway = await start({ MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: false });
       const granted = await user.grant();
-      const { id, ...document } = user.oauthAccount(
-        {},
-        { expiresAt: new Date(Date.now() - 60_000).toISOString() },
-        granted,
-      );
-      await gateway.addAccount(id, document);
+      const { id, document } = await addExpired(gateway, granted);
       const before = await user.idp.stats(user.clientId);
 
       const answer = await inbox(gateway, id, await gateway.token([id], 'read'));
@@ -328,10 +296,9 @@ describe('OAuth2 accounts through the real server', () => {
       expect(text).not.toContain(user.idp.tokenUrl);
 
       const admin = await gateway.token('*', 'admin');
-      const put = await gateway.get(`/v1/accounts/other-${id}?verify=true`, admin, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ ...document, oauth2: { ...document.oauth2, expiresAt: granted.expiresAt } }),
+      const put = await putVerified(gateway, admin, `other-${id}`, {
+        ...document,
+        oauth2: { ...document.oauth2, expiresAt: granted.expiresAt },
       });
       expect(put.status).toBe(422);
       expect(((await put.json()) as { detail: string }).detail).toContain(
