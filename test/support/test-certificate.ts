@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A throwaway self-signed certificate for 127.0.0.1 (P-256, one day), for
- * fake TLS servers in tests; the PEM files are read and removed at once.
+ * A throwaway self-signed certificate (P-256, one day), for fake TLS servers
+ * in tests: for 127.0.0.1 by default, or for the DNS name `dnsName`. The PEM
+ * files are read and removed at once.
  */
-export function createTestCertificate(): { key: string; cert: string } {
+export function createTestCertificate(dnsName?: string): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mailgate-test-cert-'));
   try {
     const keyFile = join(dir, 'key.pem');
@@ -26,7 +27,9 @@ export function createTestCertificate(): { key: string; cert: string } {
           '-days',
           '1',
         ],
-        ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'],
+        ...(dnsName === undefined
+          ? ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']
+          : ['-subj', `/CN=${dnsName}`, '-addext', `subjectAltName=DNS:${dnsName}`]),
         ...['-keyout', keyFile, '-out', certFile],
       ],
       { stdio: 'ignore' },

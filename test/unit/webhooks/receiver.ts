@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { createTestCertificate } from '../../support/test-certificate.js';
 
 /** One request as the receiver saw it. */
 export interface Received {
@@ -87,33 +84,7 @@ export async function startReceiver(
 
 /** A throwaway self-signed certificate for one DNS name (P-256, one day). */
 export function certificateFor(name: string): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mailgate-webhook-cert-'));
-  try {
-    const keyFile = join(dir, 'key.pem');
-    const certFile = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        ...[
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-days',
-          '1',
-        ],
-        ...['-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`],
-        ...['-keyout', keyFile, '-out', certFile],
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return createTestCertificate(name);
 }
 
 /** Resolves when `check` holds (polled), or fails after `ms`. */
