@@ -1,5 +1,6 @@
 import { isAllowedEndpointUrl } from '../credentials/account.js';
 import { AccountConfigurationError } from '../mail/errors.js';
+import { cappedFetch } from './capped-fetch.js';
 import { presetFor, type ResolvedOAuthClient } from './providers.js';
 import { describeTokenEndpointFailure } from './token-errors.js';
 
@@ -99,6 +100,7 @@ export async function requestRefresh(
   try {
     const response = await oauth.refreshTokenGrantRequest(as, oauthClient, authentication, refreshToken, {
       signal: timeout,
+      [oauth.customFetch]: cappedFetch(),
       ...(scopes !== undefined ? { additionalParameters: { scope: scopes.join(' ') } } : {}),
       // Plain http got here only on loopback with MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP (checked above).
       [oauth.allowInsecureRequests]: url.protocol === 'http:',

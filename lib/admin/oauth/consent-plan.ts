@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { isAllowedEndpointUrl } from '../../credentials/account.js';
+import { cappedFetch } from '../../oauth2/capped-fetch.js';
 import { MICROSOFT_DEFAULT_TENANT, type OAuthProviderName, presetFor } from '../../oauth2/providers.js';
 import { UsageError } from '../usage-error.js';
 import { withIssuerRule } from './issuer.js';
@@ -141,5 +142,9 @@ export function authorizationUrl(plan: ConsentPlan, attempt: AuthorizationAttemp
 
 /** oauth4webapi refuses http endpoints unless told; only loopback ones pass planConsent. */
 export function requestOptions(url: string | undefined, signal: AbortSignal) {
-  return { signal, [oauth.allowInsecureRequests]: url?.startsWith('http:') === true };
+  return {
+    signal,
+    [oauth.allowInsecureRequests]: url?.startsWith('http:') === true,
+    [oauth.customFetch]: cappedFetch(),
+  };
 }

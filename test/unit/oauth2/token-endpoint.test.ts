@@ -68,6 +68,23 @@ const refresh = (resolved: ResolvedOAuthClient) =>
   requestRefresh(resolved, REFRESH_TOKEN, { accountId: 'work', timeoutMs: 2000, allowLoopbackHttp: true });
 
 describe('requestRefresh', () => {
+  it('reads at most 64 KiB of an answer: a larger one is oauth_provider_unavailable, never parsed', async () => {
+    // Valid JSON after a megabyte of whitespace: read whole, it would be accepted.
+    answer = {
+      status: 200,
+      body: `${' '.repeat(1024 * 1024)}${JSON.stringify({ access_token: 'at-huge', token_type: 'Bearer', expires_in: 3600 })}`,
+    };
+    const error = await refused(refresh(client()));
+    expect(error.code).toBe('oauth_provider_unavailable');
+    expect(String((error.cause as Error).message)).toContain('TokenAnswerTooLargeError');
+    // Just under the limit still works.
+    answer = {
+      status: 200,
+      body: `${' '.repeat(60 * 1024)}${JSON.stringify({ access_token: 'at-fits', token_type: 'Bearer', expires_in: 3600 })}`,
+    };
+    expect((await refresh(client())).accessToken).toBe('at-fits');
+  });
+
   it('refuses a plain http endpoint on loopback unless allowed, before sending anything, naming the setting', async () => {
     answer = { status: 200, body: JSON.stringify({ access_token: 'at-x', token_type: 'bearer' }) };
     const error = await refused(
