@@ -97,6 +97,19 @@ const envSchema = z.object({
    * a token request (with the client secret) at them.
    */
   MAILGATE_OAUTH_ALLOW_LOOPBACK_HTTP: booleanText.optional(),
+  /**
+   * Webhook URLs may be plain http and name loopback, private and
+   * link-local addresses (the local demo). Cloud metadata addresses stay
+   * refused. Off by default: any write token's holder picks the URL (SSRF).
+   */
+  MAILGATE_WEBHOOK_ALLOW_PRIVATE: booleanText.optional(),
+  /**
+   * Local server: run the webhook watcher and deliverer in-process (default
+   * on). Off, the webhook routes answer 501 `unsupported_operation`.
+   */
+  MAILGATE_WEBHOOKS: booleanText.optional(),
+  /** Local server: where the webhook store lives; default `.mailgate/webhooks` under the working directory. */
+  MAILGATE_WEBHOOK_DIR: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

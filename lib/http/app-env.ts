@@ -9,6 +9,8 @@ import type {
 import type { Logger } from '../mail/logger.js';
 import type { MailStore, MailStoreFactory, StoreContext } from '../mail/store.js';
 import type { OAuthTokenHolder } from '../oauth2/access-token-source.js';
+import type { WebhookRepository } from '../webhooks/repository.js';
+import type { Resolver } from '../webhooks/url-guard.js';
 
 /** Everything the HTTP layer needs from the outside; the entry points in functions/ build it. */
 export interface AppDeps {
@@ -43,7 +45,36 @@ export interface AppDeps {
    * forgotten. Absent: nothing is forgotten.
    */
   oauthTokens?: Pick<OAuthTokenHolder, 'forget'>;
+  /**
+   * The webhook subscriptions' store and what to tell the parts that act on
+   * them. Absent, the webhook routes answer 501 `unsupported_operation`.
+   */
+  webhooks?: WebhookDeps;
 }
+
+/**
+ * What the webhook routes need. The request path stays stateless: it only
+ * writes the store and tells the watching side (in-process on the local
+ * server, queue and scheduled functions on AWS) that something changed.
+ */
+export interface WebhookDeps {
+  repository: WebhookRepository;
+  /** MAILGATE_WEBHOOK_ALLOW_PRIVATE: the URL rules the routes check at create and update. */
+  allowPrivate: boolean;
+  /** Name resolution for those checks (tests inject one); default the system resolver. */
+  resolve?: Resolver;
+  /**
+   * Called after a route changed a webhook (`created`, `updated`,
+   * `deleted`) or queued an event for it (`queued`: the test ping), once
+   * the store has it. Local: wakes the watcher and the deliverer. AWS:
+   * sends the queued events to the delivery queue. A failure here is
+   * logged, never the request's: the store already holds the change and
+   * the watching side finds it on its next round.
+   */
+  changed?(webhookId: string, what: WebhookChange): Promise<void> | void;
+}
+
+export type WebhookChange = 'created' | 'updated' | 'deleted' | 'queued';
 
 /**
  * Logs in with account documents that are not stored yet, each through a
