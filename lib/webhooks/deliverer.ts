@@ -1,8 +1,8 @@
 import type { Logger } from '../mail/logger.js';
 import { silentLogger } from '../mail/logger.js';
-import { nextRetry } from './backoff.js';
-import { type DeliveryOptions, type DeliveryResult, deliverEvent } from './deliver.js';
-import type { DueDelivery, FailureOutcome, WebhookRepository } from './repository.js';
+import { type AttemptOptions, attemptDelivery, errorFields } from './attempt-delivery.js';
+import type { DeliveryOptions } from './deliver.js';
+import type { DueDelivery, WebhookRepository } from './repository.js';
 
 /**
  * The deliverer: the loop that sends queued events. It asks the store for
@@ -71,6 +71,17 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
   if (!(Number.isFinite(storeRetryMs) && storeRetryMs >= 0)) {
     throw new RangeError('storeRetryMs must be a number of ms ≥ 0');
   }
+
+  const attemptOptions: AttemptOptions = {
+    repository,
+    allowPrivate: options.allowPrivate,
+    now,
+    random,
+    logger,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  };
 
   /** Webhook id → the delivery in flight to it. */
   const inFlight = new Map<string, Promise<void>>();
@@ -141,48 +152,18 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
   };
 
   /** One attempt of one webhook's head event, and its outcome recorded. Never rejects. */
-  const send = async ({ webhook, queued }: DueDelivery): Promise<void> => {
-    const attempt = queued.attempts + 1;
-    const fields = { webhook: webhook.id, event: queued.event.id, attempt };
-    let result: DeliveryResult;
+  const send = async (delivery: DueDelivery): Promise<void> => {
+    const { webhook, queued } = delivery;
     try {
-      result = await deliverEvent({
-        url: webhook.url,
-        secret: webhook.secret,
-        event: queued.event,
-        allowPrivate: options.allowPrivate,
-        now,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-      });
-    } catch {
-      // deliverEvent promises not to throw; should it, the attempt counts as a retryable failure.
-      result = { ok: false, error: 'The delivery failed unexpectedly.', retryable: true };
-    }
-    try {
-      if (result.ok) {
-        logger.info('webhook delivered', { ...fields, status: result.status });
-        const removed = await repository.markDelivered(webhook.id, queued.event.id);
-        if (!removed) logger.warn('webhook event was no longer at the head of its queue', fields);
-        return;
-      }
-      const outcome = failureOutcome(result, queued.attempts, queued.firstFailureAt, now(), random);
-      const next = 'disable' in outcome ? { disabled: outcome.disable } : { retryAt: outcome.nextAttemptAt };
-      logger.warn('webhook delivery failed', {
-        ...fields,
-        ...(result.status === undefined ? {} : { status: result.status }),
-        error: result.error,
-        ...('disabled' in next ? next : { retryAt: next.retryAt.toISOString() }),
-      });
-      const counted = await repository.markFailed(webhook.id, queued.event.id, outcome);
-      if (!counted) logger.warn('webhook event was no longer at the head of its queue', fields);
-      else if ('nextAttemptAt' in outcome) retries.set(webhook.id, outcome.nextAttemptAt.getTime());
+      const result = await attemptDelivery(delivery, attemptOptions);
+      if (result.outcome === 'retry') retries.set(webhook.id, result.retryAt.getTime());
     } catch (error) {
       // Not recorded: the event stays at the head and is sent again (at least once), after a pause.
       held.set(webhook.id, performance.now() + storeRetryMs);
       logger.error('webhook delivery outcome could not be recorded; it will be sent again', {
-        ...fields,
+        webhook: webhook.id,
+        event: queued.event.id,
+        attempt: queued.attempts + 1,
         ...errorFields(error),
       });
     }
@@ -221,30 +202,4 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
   };
 }
 
-/**
- * What a failed attempt does: not retryable (410 Gone, a URL or secret that
- * breaks the rules) disables at once with the reason; otherwise the next
- * attempt per `nextRetry`, or disabled once failures have lasted a day.
- * @param attempts failed attempts before this one
- * @param firstFailureAt the first of them (ISO 8601), null if none
- */
-export function failureOutcome(
-  result: { error: string; retryable: boolean },
-  attempts: number,
-  firstFailureAt: string | null,
-  at: Date,
-  random: () => number,
-): FailureOutcome {
-  if (!result.retryable) return { disable: result.error, error: result.error };
-  const first = firstFailureAt === null ? at : new Date(firstFailureAt);
-  const decision = nextRetry(attempts + 1, first, at, random);
-  if ('disable' in decision) return { disable: decision.disable, error: result.error };
-  return { error: result.error, nextAttemptAt: decision.at };
-}
-
-/** An error's name and code: enough to act on, nothing a message could quote (a URL, a secret). */
-function errorFields(error: unknown): Record<string, string> {
-  if (!(error instanceof Error)) return { error: 'unknown' };
-  const code = (error as NodeJS.ErrnoException).code;
-  return { error: error.name, ...(typeof code === 'string' ? { code } : {}) };
-}
+export { failureOutcome } from './attempt-delivery.js';
