@@ -18,6 +18,7 @@ import { messageWritesRouter } from './routes/message-writes/message-writes.inde
 import { messagesRouter } from './routes/messages/messages.index.js';
 import { mountMeta } from './routes/meta/meta.index.js';
 import { syncRouter } from './routes/sync/sync.index.js';
+import { webhooksRouter } from './routes/webhooks/webhooks.index.js';
 
 /** Feature routers, each a self-contained set of routes; new features append here. */
 const FEATURE_ROUTERS = [
@@ -31,6 +32,7 @@ const FEATURE_ROUTERS = [
   mailboxWritesRouter,
   syncRouter,
   adminRouter,
+  webhooksRouter,
 ];
 
 /** The middleware, routers and handlers every app of the gateway shares. */

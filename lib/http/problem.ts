@@ -30,6 +30,8 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   oauth_provider_timeout: 504,
   verification_failed: 422,
   token_not_found: 404,
+  webhook_not_found: 404,
+  webhook_limit_reached: 409,
 };
 
 const TITLE_BY_STATUS: Partial<Record<ContentfulStatusCode, string>> = {

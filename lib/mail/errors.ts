@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'oauth_provider_timeout'
   | 'verification_failed'
   | 'token_not_found'
+  | 'webhook_not_found'
+  | 'webhook_limit_reached'
   | 'internal_error';
 
 export class MailgateError extends Error {
@@ -236,6 +238,22 @@ export class TokenNotFoundError extends MailgateError {
   constructor(detail = 'No such token.') {
     super('token_not_found', detail);
     this.name = 'TokenNotFoundError';
+  }
+}
+
+/** No webhook of that id for this account (unknown, malformed, or another account's: they look alike). */
+export class WebhookNotFoundError extends MailgateError {
+  constructor(detail = 'No such webhook.') {
+    super('webhook_not_found', detail);
+    this.name = 'WebhookNotFoundError';
+  }
+}
+
+/** The account already has as many webhooks as one account may; nothing was stored. */
+export class WebhookLimitError extends MailgateError {
+  constructor(detail: string) {
+    super('webhook_limit_reached', detail);
+    this.name = 'WebhookLimitError';
   }
 }
 

@@ -38,6 +38,8 @@ const STATUS_TABLE: Array<[ErrorCode, number]> = [
   ['oauth_provider_timeout', 504],
   ['verification_failed', 422],
   ['token_not_found', 404],
+  ['webhook_not_found', 404],
+  ['webhook_limit_reached', 409],
 ];
 
 const MESSAGE = '/v1/accounts/alpha/messages/i-msg-1';

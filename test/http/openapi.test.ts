@@ -10,6 +10,9 @@ const MAILBOX = '/v1/accounts/{account}/mailboxes/{mailbox}';
 /** API.md: the message routes are account-level; the id alone names the message. */
 const MESSAGE = '/v1/accounts/{account}/messages/{id}';
 const NESTED_MESSAGE = `${MAILBOX}/messages/{id}`;
+/** Issue #12's webhook routes: this document is their reference. */
+const WEBHOOKS = '/v1/accounts/{account}/webhooks';
+const WEBHOOK = `${WEBHOOKS}/{id}`;
 /** The mailbox-nested routes served before, kept as deprecated aliases. */
 const ALIAS_PATHS: Array<[method: string, path: string]> = [
   ['get', NESTED_MESSAGE],
@@ -48,6 +51,12 @@ const CONTRACT_PATHS: Array<[method: string, path: string]> = [
   ['post', '/v1/tokens'],
   ['get', '/v1/tokens'],
   ['delete', '/v1/tokens/{tokenId}'],
+  ['post', WEBHOOKS],
+  ['get', WEBHOOKS],
+  ['get', WEBHOOK],
+  ['patch', WEBHOOK],
+  ['delete', WEBHOOK],
+  ['post', `${WEBHOOK}/test`],
 ];
 /** The account API (admin tokens), with the operationId each must carry. */
 const ACCOUNT_API: Array<[method: string, path: string, operationId: string]> = [

@@ -28,6 +28,8 @@ const ERROR_CODES = [
   'oauth_provider_timeout',
   'verification_failed',
   'token_not_found',
+  'webhook_not_found',
+  'webhook_limit_reached',
   'internal_error',
 ] as const satisfies readonly ErrorCode[];
 
@@ -52,7 +54,8 @@ export const problemSchema = z
         '`oauth_provider_unavailable` (502) the identity provider failed while the access token was refreshed ' +
         'and `oauth_provider_timeout` (504) it did not answer in time (a refresh token the provider refused is ' +
         '`upstream_auth_failed`: the account needs consent again). The account API adds ' +
-        '`verification_failed` (422) and `token_not_found` (404).',
+        '`verification_failed` (422) and `token_not_found` (404); the webhook routes `webhook_not_found` (404) ' +
+        'and `webhook_limit_reached` (409).',
     }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem document.' });

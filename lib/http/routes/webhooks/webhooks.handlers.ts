@@ -1,0 +1,247 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Account } from '../../../credentials/account.js';
+import {
+  InvalidRequestError,
+  MailboxNotFoundError,
+  WebhookLimitError,
+  WebhookNotFoundError,
+} from '../../../mail/errors.js';
+import { createEvent, DEFAULT_EVENT_TYPES, type EventType } from '../../../webhooks/events.js';
+import { isWebhookId, type WebhookPatch, type WebhookRecord } from '../../../webhooks/repository.js';
+import { createWebhookSecret } from '../../../webhooks/signing.js';
+import { checkWebhookUrl } from '../../../webhooks/url-guard.js';
+import { webhookMailboxRef } from '../../../webhooks/watch-mailbox.js';
+import { resolveAccount } from '../../account-access.js';
+import type { AppEnv, WebhookChange, WebhookDeps } from '../../app-env.js';
+import { withStore } from '../../store-session.js';
+import { webhookDeps } from './webhooks.access.js';
+import type {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  testWebhook,
+  updateWebhook,
+} from './webhooks.routes.js';
+import { MAX_WEBHOOKS_PER_ACCOUNT } from './webhooks.schema.js';
+
+/** A mailbox name is quoted in a refusal up to this many characters. */
+const MAX_NAME_CHARS = 80;
+
+function clip(name: string): string {
+  return name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}…` : name;
+}
+
+/** The answer, field by field: the secret is never spread into it. */
+function present(record: WebhookRecord) {
+  return {
+    id: record.id,
+    url: record.url,
+    mailboxes: [...record.mailboxes],
+    events: [...record.events],
+    status: record.status,
+    lastError: record.lastError,
+    nextRetryAt: record.nextRetryAt,
+    disabledReason: record.disabledReason,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+function webhookLocation(accountId: string, id: string): string {
+  return `/v1/accounts/${encodeURIComponent(accountId)}/webhooks/${id}`;
+}
+
+/**
+ * The account's webhook of that id. A malformed id, an unknown one and
+ * another account's all get the same 404, so ids of other tenants cannot
+ * be probed.
+ * @throws WebhookNotFoundError
+ */
+async function findWebhook(deps: WebhookDeps, account: Account, id: string): Promise<WebhookRecord> {
+  if (!isWebhookId(id)) throw new WebhookNotFoundError();
+  const record = await deps.repository.get(account.id, id);
+  if (!record) throw new WebhookNotFoundError();
+  return record;
+}
+
+/**
+ * The URL rules (url-guard.ts) with this server's setting, a name resolved
+ * within the request's deadline.
+ * @throws WebhookUrlError (400): its detail names the reason, never the path or query.
+ */
+async function checkUrl(c: Context<AppEnv>, deps: WebhookDeps, url: string): Promise<void> {
+  await checkWebhookUrl(url, {
+    allowPrivate: deps.allowPrivate,
+    signal: c.get('signal'),
+    ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
+  });
+}
+
+/**
+ * The events to store. Named ones are checked against what the account can
+ * produce: without flags (POP3) there is never a `message.updated`, and a
+ * subscription that can never fire is refused rather than kept silent.
+ * Unnamed, every mail event the account can produce.
+ * @throws InvalidRequestError
+ */
+function eventsFor(c: Context<AppEnv>, account: Account, requested: EventType[] | undefined): EventType[] {
+  const { flags } = c.get('deps').stores.capabilities(account);
+  if (requested === undefined)
+    return DEFAULT_EVENT_TYPES.filter((type) => flags || type !== 'message.updated');
+  if (!flags && requested.includes('message.updated')) {
+    throw new InvalidRequestError(
+      account.protocol === 'pop3'
+        ? 'POP3 accounts have no flags, so message.updated is never delivered for them; leave it out ' +
+            '(POP3 webhooks get message.created, message.deleted and mailbox.reset).'
+        : 'This account cannot report flag changes, so message.updated is never delivered for it; leave it out.',
+    );
+  }
+  return requested;
+}
+
+/**
+ * Opens the account's mail store (within the request's deadline) and
+ * resolves every mailbox named: each must exist, and no two may name the
+ * same one (`INBOX` and `~inbox`), which would deliver each event twice.
+ * @throws MailboxNotFoundError, InvalidRequestError, the store's upstream errors
+ */
+async function checkMailboxes(c: Context<AppEnv>, account: Account, names: readonly string[]): Promise<void> {
+  await withStore(c, account, async (store) => {
+    const named = new Map<string, string>();
+    for (const name of names) {
+      let path: string;
+      try {
+        path = (await store.getMailbox(webhookMailboxRef(name))).path;
+      } catch (error) {
+        if (error instanceof MailboxNotFoundError) {
+          throw new MailboxNotFoundError(`The mailbox "${clip(name)}" was not found: ${error.detail}`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      const other = named.get(path);
+      if (other !== undefined) {
+        throw new InvalidRequestError(
+          `"${clip(other)}" and "${clip(name)}" name the same mailbox; name each mailbox once.`,
+        );
+      }
+      named.set(path, name);
+    }
+  });
+}
+
+/**
+ * Tells the watching side, once the store holds the change. Its failure is
+ * logged (ids only) and is not the request's: the watcher finds the change
+ * on its next round.
+ */
+async function announce(
+  c: Context<AppEnv>,
+  deps: WebhookDeps,
+  id: string,
+  what: WebhookChange,
+): Promise<void> {
+  if (!deps.changed) return;
+  try {
+    await deps.changed(id, what);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    c.get('logger').warn('webhook change could not be announced', {
+      webhook: id,
+      change: what,
+      error: error instanceof Error ? error.name : 'unknown',
+      ...(typeof code === 'string' ? { code } : {}),
+    });
+  }
+}
+
+export const createWebhookHandler: RouteHandler<typeof createWebhook, AppEnv> = async (c) => {
+  const deps = webhookDeps(c);
+  const { account: accountId } = c.req.valid('param');
+  const body = c.req.valid('json');
+  const account = await resolveAccount(c, accountId);
+  const events = eventsFor(c, account, body.events);
+  await checkUrl(c, deps, body.url);
+  const existing = await deps.repository.list(account.id);
+  if (existing.length >= MAX_WEBHOOKS_PER_ACCOUNT) {
+    throw new WebhookLimitError(
+      `This account already has ${existing.length} webhooks, the most one account may have ` +
+        `(${MAX_WEBHOOKS_PER_ACCOUNT}). Delete one first.`,
+    );
+  }
+  await checkMailboxes(c, account, body.mailboxes);
+  const secret = createWebhookSecret();
+  const record = await deps.repository.create({
+    account: account.id,
+    url: body.url,
+    mailboxes: [...body.mailboxes],
+    events,
+    secret,
+  });
+  await announce(c, deps, record.id, 'created');
+  c.header('Location', webhookLocation(account.id, record.id));
+  return c.json({ ...present(record), secret: record.secret }, 201);
+};
+
+export const listWebhooksHandler: RouteHandler<typeof listWebhooks, AppEnv> = async (c) => {
+  const deps = webhookDeps(c);
+  const account = await resolveAccount(c, c.req.valid('param').account);
+  const records = await deps.repository.list(account.id);
+  return c.json({ webhooks: records.map(present) }, 200);
+};
+
+export const getWebhookHandler: RouteHandler<typeof getWebhook, AppEnv> = async (c) => {
+  const deps = webhookDeps(c);
+  const params = c.req.valid('param');
+  const account = await resolveAccount(c, params.account);
+  return c.json(present(await findWebhook(deps, account, params.id)), 200);
+};
+
+export const updateWebhookHandler: RouteHandler<typeof updateWebhook, AppEnv> = async (c) => {
+  const deps = webhookDeps(c);
+  const params = c.req.valid('param');
+  const body = c.req.valid('json');
+  const account = await resolveAccount(c, params.account);
+  await findWebhook(deps, account, params.id);
+  const patch: WebhookPatch = {};
+  if (body.events !== undefined) patch.events = eventsFor(c, account, body.events);
+  if (body.url !== undefined) {
+    await checkUrl(c, deps, body.url);
+    patch.url = body.url;
+  }
+  if (body.mailboxes !== undefined) {
+    await checkMailboxes(c, account, body.mailboxes);
+    patch.mailboxes = [...body.mailboxes];
+  }
+  if (body.status !== undefined) patch.status = body.status;
+  const updated = await deps.repository.update(account.id, params.id, patch);
+  // Deleted while the mailboxes were checked.
+  if (!updated) throw new WebhookNotFoundError();
+  await announce(c, deps, updated.id, 'updated');
+  return c.json(present(updated), 200);
+};
+
+export const deleteWebhookHandler: RouteHandler<typeof deleteWebhook, AppEnv> = async (c) => {
+  const deps = webhookDeps(c);
+  const params = c.req.valid('param');
+  const account = await resolveAccount(c, params.account);
+  if (!isWebhookId(params.id) || !(await deps.repository.delete(account.id, params.id))) {
+    throw new WebhookNotFoundError();
+  }
+  await announce(c, deps, params.id, 'deleted');
+  return c.body(null, 204);
+};
+
+export const testWebhookHandler: RouteHandler<typeof testWebhook, AppEnv> = async (c) => {
+  const deps = webhookDeps(c);
+  const params = c.req.valid('param');
+  const account = await resolveAccount(c, params.account);
+  const record = await findWebhook(deps, account, params.id);
+  const event = createEvent('ping', { account: account.id, webhook: record.id });
+  if (!(await deps.repository.enqueue(record.id, [event]))) throw new WebhookNotFoundError();
+  await announce(c, deps, record.id, 'queued');
+  return c.json({ id: event.id, type: 'ping' as const }, 202);
+};
