@@ -1,0 +1,1044 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { afterDelivery, afterFailure } from '../delivery-transitions.js';
+import type { WebhookEvent } from '../events.js';
+import type { ActiveWebhook, PollerWebhookRepository } from '../poller-repository.js';
+import {
+  type CursorChange,
+  createWebhookId,
+  type DueDelivery,
+  type FailureOutcome,
+  type NewWebhook,
+  type QueuedEvent,
+  type WebhookPatch,
+  type WebhookRecord,
+} from '../repository.js';
+import { WebhookCommitTooLargeError, WebhookStoreContentionError, WebhookStoreError } from './errors.js';
+import {
+  accountKey,
+  cursorSortKey,
+  LOCATOR_SORT_KEY,
+  queueSortKey,
+  stagedSortKey,
+  WEBHOOK_TABLE_KEYS,
+  webhookPartition,
+  webhookSortKey,
+} from './table.js';
+
+export interface DynamoWebhookRepositoryOptions {
+  /** Used as given and never destroyed here: its owner closes it. */
+  client: DynamoDBClient;
+  tableName: string;
+  now?: () => Date;
+}
+
+/**
+ * Events are packed into queue chunks of about this many bytes of JSON
+ * (one event larger than this gets a chunk of its own). A delivery reads
+ * the head's chunk, so smaller chunks read less per delivery; a commit
+ * writes more items.
+ */
+export const QUEUE_CHUNK_TARGET_BYTES = 32 * 1024;
+/** The largest event (its JSON) one chunk item holds, under DynamoDB's 400 KB item limit. */
+export const MAX_EVENT_BYTES = 350_000;
+/** The largest cursor (mailbox path and state, UTF-8) one cursor item holds. */
+export const MAX_CURSOR_BYTES = 350_000;
+/** How often one change is tried against concurrent changes of the same webhook before it gives up. */
+export const MAX_CONDITIONAL_ATTEMPTS = 50;
+
+export function createDynamoWebhookRepository(
+  options: DynamoWebhookRepositoryOptions,
+): DynamoWebhookRepository {
+  return new DynamoWebhookRepository(options);
+}
+
+type Item = Record<string, AttributeValue>;
+
+interface Chunk {
+  events: WebhookEvent[];
+  queuedAt: string;
+}
+
+interface Pending {
+  commit: string;
+  from: number;
+  count: number;
+}
+
+/** The webhook item: the record and everything that orders its queue and cursors. */
+interface WebhookRow {
+  record: WebhookRecord;
+  /** Bumped by every change of the record or the head; the condition of those changes. */
+  rev: number;
+  /** The last queue chunk's sequence number (0: none yet). */
+  seq: number;
+  /** The chunk holding the head event, and its index there; the queue is empty when headSeq > seq. */
+  headSeq: number;
+  headIndex: number;
+  headAttempts: number;
+  headFirstFailureAt: string | null;
+  headNextAttemptAt: string | null;
+  /** When the head is due; present exactly when the queue is not empty. */
+  headDueAt: string | null;
+  /** Mailbox key (a digest of the path) → the commit whose cursor record holds its state. */
+  cursors: Record<string, string>;
+  /** A commit whose chunks are staged and not yet copied into the queue. */
+  pending: Pending | null;
+}
+
+const PATCHABLE = [
+  'url',
+  'mailboxes',
+  'events',
+  'status',
+  'lastError',
+  'nextRetryAt',
+  'disabledReason',
+] as const satisfies ReadonlyArray<keyof WebhookPatch>;
+
+const {
+  partitionKey: PK,
+  sortKey: SK,
+  activeIndex: ACTIVE_INDEX,
+  activeIndexPartitionKey: ACTIVE,
+} = WEBHOOK_TABLE_KEYS;
+
+/**
+ * The webhook store on one DynamoDB table (see table.ts for the items).
+ *
+ * Every change is one conditional write of one item, which DynamoDB makes
+ * atomically; no transactions. What orders a webhook's queue and holds its
+ * cursors is its webhook item: a commit first writes what does not fit
+ * there (the new cursor record, the events packed in staged chunks) under
+ * keys nobody else uses, then makes them real with one conditional update
+ * of the webhook item (the cursor still points at the record it was read
+ * from, no other commit is pending, the sequence is the one read, the
+ * webhook exists). A commit that loses leaves only its staged items, which
+ * it removes; the winner's staged chunks are then copied to their
+ * sequence numbers in the queue and the pending mark cleared, by the
+ * committer or by whoever meets the mark first (a copy is idempotent).
+ * Reads see staged chunks of a pending commit as the queue's tail.
+ */
+export class DynamoWebhookRepository implements PollerWebhookRepository {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #now: () => Date;
+  /** Webhook id → account: the locator never changes. */
+  readonly #accounts = new Map<string, string>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(options: DynamoWebhookRepositoryOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  create(input: NewWebhook): Promise<WebhookRecord> {
+    return this.#op(async () => {
+      const at = this.#now().toISOString();
+      let id = createWebhookId();
+      for (let attempt = 0; ; attempt += 1) {
+        const placed = await this.#conditional(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: { [PK]: s(webhookPartition(id)), [SK]: s(LOCATOR_SORT_KEY), account: s(input.account) },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          }),
+        );
+        if (placed) break;
+        if (attempt >= 3) throw new WebhookStoreError('could not find a free webhook id');
+        id = createWebhookId();
+      }
+      const record: WebhookRecord = {
+        id,
+        account: input.account,
+        url: input.url,
+        mailboxes: [...input.mailboxes],
+        events: [...input.events],
+        secret: input.secret,
+        status: 'active',
+        lastError: null,
+        nextRetryAt: null,
+        disabledReason: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            [PK]: s(accountKey(input.account)),
+            [SK]: s(webhookSortKey(id)),
+            [ACTIVE]: s(input.account),
+            rec: s(JSON.stringify(record)),
+            rev: n(0),
+            seq: n(0),
+            headSeq: n(1),
+            headIndex: n(0),
+            headAttempts: n(0),
+            cur: { M: {} },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      this.#accounts.set(id, input.account);
+      return structuredClone(record);
+    });
+  }
+
+  get(account: string, id: string): Promise<WebhookRecord | undefined> {
+    return this.#op(async () => (await this.#row(account, id))?.record);
+  }
+
+  list(account: string): Promise<WebhookRecord[]> {
+    return this.#op(async () => {
+      const items = await this.#query({
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': s(accountKey(account)), ':prefix': s('WEBHOOK#') },
+      });
+      return items.map((item) => parseRow(item).record).sort(byCreation);
+    });
+  }
+
+  update(account: string, id: string, patch: WebhookPatch): Promise<WebhookRecord | undefined> {
+    return this.#op(async () => {
+      const changes: WebhookPatch = {};
+      for (const key of PATCHABLE)
+        if (patch[key] !== undefined) Object.assign(changes, { [key]: patch[key] });
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#row(account, id);
+        if (row === undefined) return undefined;
+        const current = row.record;
+        const restart = changes.status === 'active' && current.status !== 'active';
+        const record: WebhookRecord = {
+          ...current,
+          ...(restart ? { lastError: null, nextRetryAt: null, disabledReason: null } : {}),
+          ...structuredClone(changes),
+          updatedAt: this.#now().toISOString(),
+        };
+        const write = new UpdateBuilder();
+        write.setRecord(record, row.rev);
+        if (restart) {
+          // Queued events start afresh: only the head has ever been attempted.
+          write.set('headAttempts', n(0));
+          write.remove('headFirstFailureAt', 'headNextAttemptAt');
+          if (!isEmpty(row)) {
+            const chunk = await this.#chunk(id, row, row.headSeq);
+            if (chunk === undefined) continue;
+            write.set('headDueAt', s(chunk.queuedAt));
+          }
+        }
+        write.condition('attribute_exists(#pk)');
+        if (await this.#conditional(write.command(this.#table, webhookKey(account, id)))) {
+          return structuredClone(record);
+        }
+        await backoff(attempt);
+      }
+      throw contention('update');
+    });
+  }
+
+  delete(account: string, id: string): Promise<boolean> {
+    return this.#op(async () => {
+      const deleted = await this.#conditional(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: webhookKey(account, id),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      if (!deleted) {
+        // A delete cut short before its items were removed: finish it, still answering false.
+        if ((await this.#accountOf(id)) === account) await this.#purge(id);
+        return false;
+      }
+      await this.#purge(id);
+      return true;
+    });
+  }
+
+  listActive(): Promise<WebhookRecord[]> {
+    return this.#op(async () => (await this.#scanActive(0, 1)).map((row) => row.record).sort(byCreation));
+  }
+
+  listActiveSegment(segment: number, segments: number): Promise<ActiveWebhook[]> {
+    return this.#op(async () => {
+      if (
+        !Number.isInteger(segments) ||
+        !Number.isInteger(segment) ||
+        segments < 1 ||
+        segments > 1000 ||
+        segment < 0 ||
+        segment >= segments
+      ) {
+        throw new RangeError('segment must be an integer in [0, segments) and segments in [1, 1000]');
+      }
+      const rows = await this.#scanActive(segment, segments);
+      return rows.map((row) => ({ webhook: row.record, headDueAt: row.headDueAt }));
+    });
+  }
+
+  getCursor(webhookId: string, mailbox: string): Promise<string | undefined> {
+    return this.#op(async () => {
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#rowById(webhookId);
+        const commit = row?.cursors[mailboxKey(mailbox)];
+        if (commit === undefined) return undefined;
+        const cursor = await this.#cursorRecord(webhookId, commit);
+        // Missing: the cursor moved on and its old record was removed; read again.
+        if (cursor !== undefined) return cursor.state;
+      }
+      throw contention('getCursor');
+    });
+  }
+
+  listCursors(webhookId: string): Promise<Record<string, string>> {
+    return this.#op(async () => {
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#rowById(webhookId);
+        if (row === undefined) return {};
+        const records = await Promise.all(
+          Object.values(row.cursors).map((commit) => this.#cursorRecord(webhookId, commit)),
+        );
+        if (records.every((record) => record !== undefined)) {
+          return Object.fromEntries(records.map((record) => [record!.mailbox, record!.state]));
+        }
+      }
+      throw contention('listCursors');
+    });
+  }
+
+  commitChanges(webhookId: string, mailbox: string, change: CursorChange): Promise<boolean> {
+    return this.#op(async () => {
+      if (typeof change.nextState !== 'string') throw new TypeError('nextState must be a string');
+      const cursorBytes = Buffer.byteLength(mailbox) + Buffer.byteLength(change.nextState);
+      if (cursorBytes > MAX_CURSOR_BYTES) {
+        throw new WebhookCommitTooLargeError(
+          `a cursor of ${cursorBytes} bytes is over the ${MAX_CURSOR_BYTES} bytes one item holds`,
+        );
+      }
+      return this.#append(
+        webhookId,
+        { mailbox, expected: change.expectedState, next: change.nextState },
+        change.events,
+      );
+    });
+  }
+
+  enqueue(webhookId: string, events: WebhookEvent[]): Promise<boolean> {
+    return this.#op(() => this.#append(webhookId, null, events));
+  }
+
+  listQueued(webhookId: string, limit: number): Promise<QueuedEvent[]> {
+    return this.#op(async () => {
+      const wanted = Math.max(0, Math.floor(limit));
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#rowById(webhookId);
+        if (row === undefined || wanted === 0 || isEmpty(row)) return [];
+        const queued = await this.#readQueue(webhookId, row, wanted);
+        if (queued !== undefined) return queued;
+      }
+      throw contention('listQueued');
+    });
+  }
+
+  /**
+   * Scans the `active` index (every webhook that is not disabled, an
+   * eventually consistent read), then reads each webhook whose head the
+   * index shows due again, consistently, with its head's chunk: one index
+   * page per 1 MB of active webhooks plus two reads per due webhook. The
+   * AWS side does not call it: its poller reads `listActiveSegment`.
+   */
+  nextDue(now: Date, limit: number): Promise<DueDelivery[]> {
+    return this.#op(async () => {
+      const at = now.toISOString();
+      const candidates = (await this.#scanActive(0, 1)).filter((row) => isDue(row, at));
+      const due: Array<DueDelivery & { dueAt: string }> = [];
+      for (const candidate of candidates) {
+        const row = await this.#row(candidate.record.account, candidate.record.id);
+        if (row === undefined || row.record.status === 'disabled' || !isDue(row, at)) continue;
+        const chunk = await this.#chunk(row.record.id, row, row.headSeq);
+        const event = chunk?.events[row.headIndex];
+        if (chunk === undefined || event === undefined) continue;
+        const queued = headQueued(row, event, chunk.queuedAt);
+        due.push({ webhook: row.record, queued, dueAt: queued.nextAttemptAt ?? queued.queuedAt });
+      }
+      due.sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || byCreation(a.webhook, b.webhook));
+      return due.slice(0, Math.max(0, limit)).map(({ webhook, queued }) => ({ webhook, queued }));
+    });
+  }
+
+  markDelivered(webhookId: string, eventId: string): Promise<boolean> {
+    return this.#op(async () => {
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#rowById(webhookId);
+        if (row === undefined || isEmpty(row)) return false;
+        if (row.pending !== null) {
+          await this.#rollForward(webhookId, row.pending);
+          continue;
+        }
+        const chunk = await this.#chunk(webhookId, row, row.headSeq);
+        if (chunk === undefined) continue;
+        if (chunk.events[row.headIndex]?.id !== eventId) return false;
+        let nextSeq = row.headSeq;
+        let nextIndex = row.headIndex + 1;
+        if (nextIndex >= chunk.events.length) {
+          nextSeq += 1;
+          nextIndex = 0;
+        }
+        const at = this.#now().toISOString();
+        const status = afterDelivery(row.record, at);
+        const record = status ? { ...row.record, ...status } : row.record;
+        const write = new UpdateBuilder();
+        write.setRecord(record, row.rev);
+        write.set('headSeq', n(nextSeq));
+        write.set('headIndex', n(nextIndex));
+        write.set('headAttempts', n(0));
+        write.remove('headFirstFailureAt', 'headNextAttemptAt');
+        write.condition('attribute_exists(#pk)');
+        if (nextSeq > row.seq) {
+          // The queue is empty after this, unless a commit came in meanwhile.
+          write.remove('headDueAt');
+          write.condition(`#seq = ${write.value(n(row.seq))}`);
+          write.name('#seq', 'seq');
+        } else if (nextSeq === row.headSeq) {
+          write.set('headDueAt', s(chunk.queuedAt));
+        } else {
+          const next = await this.#chunk(webhookId, row, nextSeq);
+          if (next === undefined) continue;
+          write.set('headDueAt', s(next.queuedAt));
+        }
+        if (await this.#conditional(write.command(this.#table, webhookKey(row.record.account, webhookId)))) {
+          if (nextSeq !== row.headSeq) {
+            // A chunk left behind is below the head, where nothing reads; deleting the webhook removes it.
+            await this.#deleteKeys(webhookId, [queueSortKey(row.headSeq)]).catch(() => undefined);
+          }
+          return true;
+        }
+        await backoff(attempt);
+      }
+      throw contention('markDelivered');
+    });
+  }
+
+  markFailed(webhookId: string, eventId: string, outcome: FailureOutcome): Promise<boolean> {
+    return this.#op(async () => {
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#rowById(webhookId);
+        if (row === undefined || isEmpty(row)) return false;
+        const chunk = await this.#chunk(webhookId, row, row.headSeq);
+        if (chunk === undefined) continue;
+        const event = chunk.events[row.headIndex];
+        if (event?.id !== eventId) return false;
+        const head = headQueued(row, event, chunk.queuedAt);
+        const failure = afterFailure(row.record, head, outcome, this.#now().toISOString());
+        const write = new UpdateBuilder();
+        write.setRecord({ ...row.record, ...failure.webhook }, row.rev);
+        write.set('headAttempts', n(failure.head.attempts));
+        write.setOrRemove('headFirstFailureAt', failure.head.firstFailureAt);
+        write.setOrRemove('headNextAttemptAt', failure.head.nextAttemptAt);
+        write.set('headDueAt', s(failure.head.nextAttemptAt ?? chunk.queuedAt));
+        write.condition('attribute_exists(#pk)');
+        if (await this.#conditional(write.command(this.#table, webhookKey(row.record.account, webhookId)))) {
+          return true;
+        }
+        await backoff(attempt);
+      }
+      throw contention('markFailed');
+    });
+  }
+
+  acquireDeliveryLease(webhookId: string, owner: string, until: Date): Promise<boolean> {
+    return this.#op(async () => {
+      const account = await this.#accountOf(webhookId);
+      if (account === undefined) return false;
+      return this.#conditional(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: webhookKey(account, webhookId),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :owner OR leaseUntil <= :now)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: {
+            ':owner': s(owner),
+            ':until': s(until.toISOString()),
+            ':now': s(this.#now().toISOString()),
+          },
+        }),
+      );
+    });
+  }
+
+  releaseDeliveryLease(webhookId: string, owner: string): Promise<void> {
+    return this.#op(async () => {
+      const account = await this.#accountOf(webhookId);
+      if (account === undefined) return;
+      await this.#conditional(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: webhookKey(account, webhookId),
+          UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+          ConditionExpression: 'attribute_exists(#pk) AND leaseOwner = :owner',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':owner': s(owner) },
+        }),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  // --- commits --------------------------------------------------------------
+
+  async #append(
+    id: string,
+    cursor: { mailbox: string; expected: string | null; next: string } | null,
+    events: WebhookEvent[],
+  ): Promise<boolean> {
+    const chunks = packEvents(events);
+    const commit = createCommitId();
+    const queuedAt = this.#now().toISOString();
+    const key = cursor ? mailboxKey(cursor.mailbox) : undefined;
+    let staged = false;
+    let committed = false;
+    try {
+      for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
+        const row = await this.#rowById(id);
+        if (row === undefined) return false;
+        if (chunks.length > 0 && row.pending !== null) {
+          await this.#rollForward(id, row.pending);
+          continue;
+        }
+        const previous = key === undefined ? undefined : row.cursors[key];
+        if (cursor) {
+          const stored = previous === undefined ? null : (await this.#cursorRecord(id, previous))?.state;
+          // Undefined: the record moved on while being read; read again.
+          if (stored === undefined) continue;
+          if (stored !== cursor.expected) return false;
+        }
+        if (!staged) {
+          staged = true;
+          await this.#stage(id, commit, cursor, chunks, queuedAt);
+        }
+        const write = new UpdateBuilder();
+        write.condition('attribute_exists(#pk)');
+        if (cursor && key !== undefined) {
+          write.name('#mailbox', key);
+          write.set('cur.#mailbox', s(commit));
+          write.condition(
+            previous === undefined
+              ? 'attribute_not_exists(cur.#mailbox)'
+              : `cur.#mailbox = ${write.value(s(previous))}`,
+          );
+        }
+        if (chunks.length > 0) {
+          write.name('#seq', 'seq');
+          write.condition(`#seq = ${write.value(n(row.seq))} AND attribute_not_exists(pendId)`);
+          write.set('#seq', n(row.seq + chunks.length));
+          write.set('pendId', s(commit));
+          write.set('pendFrom', n(row.seq + 1));
+          write.set('pendN', n(chunks.length));
+          write.setExpression('headDueAt', `if_not_exists(headDueAt, ${write.value(s(queuedAt))})`);
+        }
+        if (!write.hasChanges()) return true;
+        if (await this.#conditional(write.command(this.#table, webhookKey(row.record.account, id)))) {
+          committed = true;
+          // Made: what follows is tidying that whoever comes next also does, so its failure is not this call's.
+          if (chunks.length > 0) {
+            await this.#rollForward(id, { commit, from: row.seq + 1, count: chunks.length }).catch(
+              () => undefined,
+            );
+          }
+          if (previous !== undefined) {
+            await this.#deleteKeys(id, [cursorSortKey(previous)]).catch(() => undefined);
+          }
+          return true;
+        }
+        await backoff(attempt);
+      }
+      throw contention('commitChanges');
+    } finally {
+      if (staged && !committed) {
+        const keys = chunks.map((_, index) => stagedSortKey(commit, index));
+        if (cursor) keys.push(cursorSortKey(commit));
+        await this.#deleteKeys(id, keys).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Writes the commit's cursor record and staged chunks, which nothing reads until the commit is made. */
+  async #stage(
+    id: string,
+    commit: string,
+    cursor: { mailbox: string; next: string } | null,
+    chunks: WebhookEvent[][],
+    queuedAt: string,
+  ): Promise<void> {
+    const items: Item[] = chunks.map((events, index) => ({
+      [PK]: s(webhookPartition(id)),
+      [SK]: s(stagedSortKey(commit, index)),
+      ev: s(JSON.stringify(events)),
+      at: s(queuedAt),
+    }));
+    if (cursor) {
+      items.push({
+        [PK]: s(webhookPartition(id)),
+        [SK]: s(cursorSortKey(commit)),
+        mailbox: s(cursor.mailbox),
+        state: s(cursor.next),
+      });
+    }
+    await this.#batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  /**
+   * Copies a made commit's staged chunks to their places in the queue and
+   * clears the pending mark. Anyone may do it, any number of times: the
+   * copies are the same, and staged chunks are removed only after the mark.
+   */
+  async #rollForward(id: string, pending: Pending): Promise<void> {
+    for (let index = 0; index < pending.count; index += 1) {
+      const staged = await this.#get(webhookPartition(id), stagedSortKey(pending.commit, index));
+      // Gone: another caller finished this commit (or the webhook was deleted).
+      if (staged === undefined) return;
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            [PK]: s(webhookPartition(id)),
+            [SK]: s(queueSortKey(pending.from + index)),
+            ev: staged.ev!,
+            at: staged.at!,
+          },
+        }),
+      );
+    }
+    const account = await this.#accountOf(id);
+    if (account !== undefined) {
+      await this.#conditional(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: webhookKey(account, id),
+          UpdateExpression: 'REMOVE pendId, pendFrom, pendN',
+          ConditionExpression: 'pendId = :commit',
+          ExpressionAttributeValues: { ':commit': s(pending.commit) },
+        }),
+      );
+    }
+    await this.#deleteKeys(
+      id,
+      Array.from({ length: pending.count }, (_, index) => stagedSortKey(pending.commit, index)),
+    );
+  }
+
+  // --- reads ----------------------------------------------------------------
+
+  async #row(account: string, id: string): Promise<WebhookRow | undefined> {
+    const item = await this.#get(accountKey(account), webhookSortKey(id));
+    return item && parseRow(item);
+  }
+
+  async #rowById(id: string): Promise<WebhookRow | undefined> {
+    const account = await this.#accountOf(id);
+    return account === undefined ? undefined : this.#row(account, id);
+  }
+
+  async #accountOf(id: string): Promise<string | undefined> {
+    const known = this.#accounts.get(id);
+    if (known !== undefined) return known;
+    const locator = await this.#get(webhookPartition(id), LOCATOR_SORT_KEY);
+    const account = locator?.account?.S;
+    if (account !== undefined) this.#accounts.set(id, account);
+    return account;
+  }
+
+  async #cursorRecord(id: string, commit: string): Promise<{ mailbox: string; state: string } | undefined> {
+    const item = await this.#get(webhookPartition(id), cursorSortKey(commit));
+    if (item === undefined) return undefined;
+    return { mailbox: item.mailbox!.S!, state: item.state!.S! };
+  }
+
+  /** Chunk `seq` of the queue: staged while its commit is pending, then copied. Undefined: the row read is stale. */
+  async #chunk(id: string, row: WebhookRow, seq: number): Promise<Chunk | undefined> {
+    const { pending } = row;
+    if (pending !== null && seq >= pending.from) {
+      const staged = await this.#get(webhookPartition(id), stagedSortKey(pending.commit, seq - pending.from));
+      if (staged !== undefined) return parseChunk(staged);
+    }
+    const item = await this.#get(webhookPartition(id), queueSortKey(seq));
+    return item && parseChunk(item);
+  }
+
+  /** The first `limit` queued events, or undefined when the queue moved while it was read. */
+  async #readQueue(id: string, row: WebhookRow, limit: number): Promise<QueuedEvent[] | undefined> {
+    const out: QueuedEvent[] = [];
+    const lastCopied = row.pending === null ? row.seq : row.pending.from - 1;
+    let expected = row.headSeq;
+    const take = (seq: number, chunk: Chunk): boolean => {
+      const start = seq === row.headSeq ? row.headIndex : 0;
+      for (let index = start; index < chunk.events.length && out.length < limit; index += 1) {
+        const event = chunk.events[index]!;
+        out.push(
+          seq === row.headSeq && index === row.headIndex
+            ? headQueued(row, event, chunk.queuedAt)
+            : fresh(event, chunk.queuedAt),
+        );
+      }
+      return out.length >= limit;
+    };
+    if (expected <= lastCopied) {
+      let startKey: Item | undefined;
+      do {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            ConsistentRead: true,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: {
+              ':pk': s(webhookPartition(id)),
+              ':from': s(queueSortKey(row.headSeq)),
+              ':to': s(queueSortKey(lastCopied)),
+            },
+            ExclusiveStartKey: startKey,
+            Limit: Math.min(limit, 1000),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const seq = Number(item[SK]!.S!.slice('QUEUE#'.length));
+          if (seq !== expected) return undefined;
+          expected += 1;
+          if (take(seq, parseChunk(item))) return out;
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      if (expected !== lastCopied + 1) return undefined;
+    }
+    for (let seq = expected; seq <= row.seq; seq += 1) {
+      const chunk = await this.#chunk(id, row, seq);
+      if (chunk === undefined) return undefined;
+      if (take(seq, chunk)) return out;
+    }
+    return out;
+  }
+
+  async #scanActive(segment: number, segments: number): Promise<WebhookRow[]> {
+    const rows: WebhookRow[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          IndexName: ACTIVE_INDEX,
+          ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) rows.push(parseRow(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return rows.filter((row) => row.record.status !== 'disabled');
+  }
+
+  async #get(pk: string, sk: string): Promise<Item | undefined> {
+    const result = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { [PK]: s(pk), [SK]: s(sk) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item;
+  }
+
+  async #query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.#table,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  // --- writes ---------------------------------------------------------------
+
+  /** Removes every item of the webhook's partition, its locator last (so a cut-short delete can be finished). */
+  async #purge(id: string): Promise<void> {
+    for (;;) {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          ConsistentRead: true,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: '#pk, #sk',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': s(webhookPartition(id)) },
+        }),
+      );
+      const keys = (page.Items ?? []).map((item) => item[SK]!.S!).filter((sk) => sk !== LOCATOR_SORT_KEY);
+      if (keys.length === 0 && page.LastEvaluatedKey === undefined) break;
+      await this.#deleteKeys(id, keys);
+    }
+    await this.#deleteKeys(id, [LOCATOR_SORT_KEY]);
+    this.#accounts.delete(id);
+  }
+
+  async #deleteKeys(id: string, sortKeys: string[]): Promise<void> {
+    await this.#batchWrite(
+      sortKeys.map((sk) => ({ DeleteRequest: { Key: { [PK]: s(webhookPartition(id)), [SK]: s(sk) } } })),
+    );
+  }
+
+  /** BatchWriteItem in pages of 25, sending unprocessed requests again a bounded number of times. */
+  async #batchWrite(requests: WriteRequest[]): Promise<void> {
+    for (let start = 0; start < requests.length; start += 25) {
+      let pending = requests.slice(start, start + 25);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt >= 8) throw new WebhookStoreError('the table kept leaving batch writes unprocessed');
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.#client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
+        );
+        pending = result.UnprocessedItems?.[this.#table] ?? [];
+      }
+    }
+  }
+
+  /** Sends a conditional write: false when its condition failed, and only then. */
+  async #conditional(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
+    try {
+      if (command instanceof PutItemCommand) await this.#client.send(command);
+      else if (command instanceof UpdateItemCommand) await this.#client.send(command);
+      else await this.#client.send(command);
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  #op<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new WebhookStoreError('the webhook store is closed'));
+    const running = run();
+    this.#inFlight.add(running);
+    running.then(
+      () => this.#inFlight.delete(running),
+      () => this.#inFlight.delete(running),
+    );
+    return running;
+  }
+}
+
+/** Builds one UpdateItem: SET/REMOVE clauses, a condition, and their placeholders. */
+class UpdateBuilder {
+  readonly #sets: string[] = [];
+  readonly #removes: string[] = [];
+  readonly #conditions: string[] = [];
+  readonly #names: Record<string, string> = { '#pk': PK };
+  readonly #values: Record<string, AttributeValue> = {};
+
+  name(placeholder: string, name: string): void {
+    this.#names[placeholder] = name;
+  }
+
+  value(value: AttributeValue): string {
+    const placeholder = `:v${Object.keys(this.#values).length}`;
+    this.#values[placeholder] = value;
+    return placeholder;
+  }
+
+  set(path: string, value: AttributeValue): void {
+    this.#sets.push(`${path} = ${this.value(value)}`);
+  }
+
+  setExpression(path: string, expression: string): void {
+    this.#sets.push(`${path} = ${expression}`);
+  }
+
+  setOrRemove(path: string, value: string | null): void {
+    if (value === null) this.remove(path);
+    else this.set(path, s(value));
+  }
+
+  remove(...paths: string[]): void {
+    this.#removes.push(...paths);
+  }
+
+  condition(expression: string): void {
+    this.#conditions.push(`(${expression})`);
+  }
+
+  /** The record, its revision (conditioned on the one read), and its place in the `active` index. */
+  setRecord(record: WebhookRecord, rev: number): void {
+    this.set('rec', s(JSON.stringify(record)));
+    this.set('rev', n(rev + 1));
+    this.condition(`rev = ${this.value(n(rev))}`);
+    this.name('#active', ACTIVE);
+    if (record.status === 'disabled') this.remove('#active');
+    else this.set('#active', s(record.account));
+  }
+
+  hasChanges(): boolean {
+    return this.#sets.length > 0 || this.#removes.length > 0;
+  }
+
+  command(table: string, key: Item): UpdateItemCommand {
+    const clauses = [];
+    if (this.#sets.length > 0) clauses.push(`SET ${this.#sets.join(', ')}`);
+    if (this.#removes.length > 0) clauses.push(`REMOVE ${this.#removes.join(', ')}`);
+    const names = { ...this.#names };
+    const text = `${clauses.join(' ')} ${this.#conditions.join(' ')}`;
+    for (const placeholder of Object.keys(names)) if (!text.includes(placeholder)) delete names[placeholder];
+    return new UpdateItemCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: clauses.join(' '),
+      ConditionExpression: this.#conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ...(Object.keys(this.#values).length > 0 ? { ExpressionAttributeValues: this.#values } : {}),
+    });
+  }
+}
+
+function s(value: string): AttributeValue {
+  return { S: value };
+}
+
+function n(value: number): AttributeValue {
+  return { N: String(value) };
+}
+
+function webhookKey(account: string, id: string): Item {
+  return { [PK]: s(accountKey(account)), [SK]: s(webhookSortKey(id)) };
+}
+
+function optionalString(value: AttributeValue | undefined): string | null {
+  return value?.S ?? null;
+}
+
+function parseRow(item: Item): WebhookRow {
+  const pendId = item.pendId?.S;
+  const cursors: Record<string, string> = {};
+  for (const [key, value] of Object.entries(item.cur?.M ?? {}))
+    if (value.S !== undefined) cursors[key] = value.S;
+  return {
+    record: JSON.parse(item.rec!.S!) as WebhookRecord,
+    rev: Number(item.rev!.N),
+    seq: Number(item.seq!.N),
+    headSeq: Number(item.headSeq!.N),
+    headIndex: Number(item.headIndex!.N),
+    headAttempts: Number(item.headAttempts!.N),
+    headFirstFailureAt: optionalString(item.headFirstFailureAt),
+    headNextAttemptAt: optionalString(item.headNextAttemptAt),
+    headDueAt: optionalString(item.headDueAt),
+    cursors,
+    pending:
+      pendId === undefined
+        ? null
+        : { commit: pendId, from: Number(item.pendFrom!.N), count: Number(item.pendN!.N) },
+  };
+}
+
+function parseChunk(item: Item): Chunk {
+  return { events: JSON.parse(item.ev!.S!) as WebhookEvent[], queuedAt: item.at!.S! };
+}
+
+function isEmpty(row: WebhookRow): boolean {
+  return row.headSeq > row.seq;
+}
+
+function isDue(row: WebhookRow, at: string): boolean {
+  if (row.headDueAt === null) return false;
+  return row.headNextAttemptAt === null || Date.parse(row.headNextAttemptAt) <= Date.parse(at);
+}
+
+function headQueued(row: WebhookRow, event: WebhookEvent, queuedAt: string): QueuedEvent {
+  return {
+    event,
+    attempts: row.headAttempts,
+    firstFailureAt: row.headFirstFailureAt,
+    nextAttemptAt: row.headNextAttemptAt,
+    queuedAt,
+  };
+}
+
+function fresh(event: WebhookEvent, queuedAt: string): QueuedEvent {
+  return { event, attempts: 0, firstFailureAt: null, nextAttemptAt: null, queuedAt };
+}
+
+/** Events in chunks of about QUEUE_CHUNK_TARGET_BYTES; an event no item can hold refuses the whole commit. */
+export function packEvents(events: WebhookEvent[]): WebhookEvent[][] {
+  const chunks: WebhookEvent[][] = [];
+  let current: WebhookEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event)) + 1;
+    if (size > MAX_EVENT_BYTES) {
+      throw new WebhookCommitTooLargeError(
+        `an event of ${size} bytes is over the ${MAX_EVENT_BYTES} bytes one queue item holds`,
+      );
+    }
+    if (current.length > 0 && bytes + size > QUEUE_CHUNK_TARGET_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The key of a mailbox in the webhook item's cursor map: a digest, so any path fits. */
+function mailboxKey(mailbox: string): string {
+  return createHash('sha256').update(mailbox).digest('hex').slice(0, 32);
+}
+
+function createCommitId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+function byCreation(a: WebhookRecord, b: WebhookRecord): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1;
+}
+
+function contention(what: string): WebhookStoreContentionError {
+  return new WebhookStoreContentionError(
+    `${what} lost its conditional write ${MAX_CONDITIONAL_ATTEMPTS} times to concurrent changes`,
+  );
+}
+
+async function backoff(attempt: number): Promise<void> {
+  await sleep(Math.random() * Math.min(100, 2 ** Math.min(attempt, 7)));
+}

@@ -1,0 +1,16 @@
+export {
+  createDynamoWebhookRepository,
+  DynamoWebhookRepository,
+  type DynamoWebhookRepositoryOptions,
+  MAX_CONDITIONAL_ATTEMPTS,
+  MAX_CURSOR_BYTES,
+  MAX_EVENT_BYTES,
+  packEvents,
+  QUEUE_CHUNK_TARGET_BYTES,
+} from './dynamo-webhook-repository.js';
+export { WebhookCommitTooLargeError, WebhookStoreContentionError, WebhookStoreError } from './errors.js';
+export {
+  WEBHOOK_TABLE_KEYS,
+  type WebhookTableDefinition,
+  webhookTableDefinition,
+} from './table.js';
