@@ -5,10 +5,13 @@ import { type Config, loadConfig } from '../../lib/config/env.js';
 import type { AccountDocument } from '../../lib/credentials/account.js';
 import { FileCredentialStore } from '../../lib/credentials/file-store.js';
 import type { TokenScope } from '../../lib/credentials/store.js';
+import type { WebhookChange } from '../../lib/http/app-env.js';
 import { startNodeServer } from '../../lib/http/node-server.js';
 import { poolOptionsFromEnv } from '../../lib/imap/index.js';
 import { createLocalDeps } from '../../lib/local/create-local-deps.js';
 import { createLogger } from '../../lib/log/create-logger.js';
+import { type LocalWebhookStore, openLocalWebhookStore } from '../../lib/webhooks/local-store/index.js';
+import type { Resolver } from '../../lib/webhooks/url-guard.js';
 
 export interface Gateway {
   /** `http://127.0.0.1:<port>` of the real Node server. */
@@ -20,12 +23,28 @@ export interface Gateway {
   token(accounts: string[] | '*', scope?: TokenScope): Promise<string>;
   /** fetch against the gateway with a bearer token. */
   get(path: string, token: string | null, init?: RequestInit): Promise<Response>;
+  /** The webhook store the routes write (`webhooks` option); undefined without it. */
+  webhooks: LocalWebhookStore | undefined;
   close(): Promise<void>;
 }
 
 export interface GatewayOptions {
   /** Keep IMAP connections between requests, as `npm start` does (MAILGATE_IMAP_REUSE=on, its defaults); off unless asked. */
   reuse?: boolean;
+  /**
+   * Serve the webhook routes: a local webhook store in the gateway's
+   * temporary directory, private addresses allowed per
+   * MAILGATE_WEBHOOK_ALLOW_PRIVATE in `config`. Nothing watches or delivers
+   * unless the test starts it on `gateway.webhooks`.
+   */
+  webhooks?:
+    | boolean
+    | {
+        /** Name resolution for the URL checks (default the system resolver). */
+        resolve?: Resolver;
+        /** The routes' `changed` hook. */
+        onWebhookChange?: (id: string, what: WebhookChange) => Promise<void> | void;
+      };
 }
 
 /**
@@ -55,12 +74,25 @@ export async function startGateway(
     reuse: options.reuse ? poolOptionsFromEnv({}, 'on') : null,
   });
   const { pool } = deps;
+  let webhooks: LocalWebhookStore | undefined;
+  if (options.webhooks) {
+    const hooks = options.webhooks === true ? {} : options.webhooks;
+    webhooks = await openLocalWebhookStore({ directory: join(dir, 'webhooks') });
+    const onChange = hooks.onWebhookChange;
+    deps.webhooks = {
+      repository: webhooks,
+      allowPrivate: fullConfig.MAILGATE_WEBHOOK_ALLOW_PRIVATE === true,
+      ...(hooks.resolve === undefined ? {} : { resolve: hooks.resolve }),
+      ...(onChange === undefined ? {} : { changed: (id, what) => onChange(id, what) }),
+    };
+  }
   const running = await startNodeServer(deps, { hostname: '127.0.0.1', port: 0 });
   const { url } = running;
   return {
     url,
     logs,
     credentials,
+    webhooks,
     addAccount: (id, document) => credentials.putAccount(id, document),
     async token(accounts, scope = 'write') {
       return (await credentials.createToken({ accounts, scope })).token;
@@ -74,6 +106,7 @@ export async function startGateway(
       // Keep-alive sockets from fetch are closed too.
       await running.close();
       pool?.close();
+      await webhooks?.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
