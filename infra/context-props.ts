@@ -78,5 +78,8 @@ export function gatewayPropsFromContext(scope: Construct, read: ContextReader): 
     maxBufferedBytes: integer(read, 'maxBufferedBytes'),
     logLevel: logLevel as MailGatewayProps['logLevel'],
     sourceMapStackTraces: boolean(read, 'sourceMapStackTraces'),
+    webhooks: boolean(read, 'webhooks'),
+    webhookSegments: integer(read, 'webhookSegments'),
+    webhookConnectionsPerAccount: integer(read, 'webhookConnectionsPerAccount'),
   };
 }

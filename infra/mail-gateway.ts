@@ -15,6 +15,7 @@ import {
   tokenWriteBackStatements,
 } from './secret-read-policy.js';
 import { planApiTimeouts, planStreamTimeouts } from './timeouts.js';
+import { WebhookResources } from './webhooks.js';
 
 /**
  * Largest download the buffered function answers itself. Lambda caps a
@@ -95,6 +96,17 @@ export interface MailGatewayProps {
    * init; the maps are shipped beside the code either way.
    */
   sourceMapStackTraces?: boolean;
+  /**
+   * Webhooks (opt-in): the webhook table, the delivery queue with its
+   * dead-letter queue and alarm, the scheduled poller and the delivery
+   * function (infra/webhooks.ts); the API function then serves the webhook
+   * routes. Default false: those routes answer 501.
+   */
+  webhooks?: boolean;
+  /** Poller segments (one schedule and invocation each, every minute). Default 1. */
+  webhookSegments?: number;
+  /** Mail connections the poller holds per account at once. Default 1. */
+  webhookConnectionsPerAccount?: number;
 }
 
 /**
@@ -116,6 +128,8 @@ export class MailGateway extends Construct {
   readonly admin: GatewayFunction | undefined;
   readonly httpApi: apigw.HttpApi;
   readonly downloadUrl: lambda.FunctionUrl | undefined;
+  /** The webhook resources, with `webhooks: true`. */
+  readonly webhooks: WebhookResources | undefined;
   readonly #secretPrefix: string;
   readonly #secretsKey: kms.IKey | undefined;
 
@@ -197,6 +211,27 @@ export class MailGateway extends Construct {
     });
     this.grantSecretsRead(this.api.role);
     if (props.oauthWriteBack === true) this.#grantTokenWriteBack(this.api.role);
+
+    if (props.webhooks === true) {
+      this.webhooks = new WebhookResources(this, 'Webhooks', {
+        segments: props.webhookSegments,
+        connectionsPerAccount: props.webhookConnectionsPerAccount,
+        memorySize,
+        logRetention,
+        sourceMapStackTraces: props.sourceMapStackTraces,
+        environment: shared,
+        // The poller reads mail as the API function does: the same secrets, the same token write-back.
+        grantMailAccess: (grantee) => {
+          this.grantSecretsRead(grantee);
+          if (props.oauthWriteBack === true) this.#grantTokenWriteBack(grantee);
+        },
+      });
+      // The routes write subscriptions and wake the delivery function; nothing new on secrets.
+      this.webhooks.grantTableAndSend(this.api.role);
+      for (const [key, value] of Object.entries(this.webhooks.apiEnvironment())) {
+        this.api.function.addEnvironment(key, value);
+      }
+    }
 
     const integrationOptions = {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,

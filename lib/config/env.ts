@@ -110,6 +110,12 @@ const envSchema = z.object({
   MAILGATE_WEBHOOKS: booleanText.optional(),
   /** Local server: where the webhook store lives; default `.mailgate/webhooks` under the working directory. */
   MAILGATE_WEBHOOK_DIR: z.string().min(1).optional(),
+  /** AWS: the DynamoDB table of webhooks, cursors and delivery queues (the stack sets it with webhooks on). */
+  MAILGATE_WEBHOOK_TABLE: z.string().min(3).max(255).optional(),
+  /** AWS: the SQS queue the delivery function is woken through (the stack sets it with webhooks on). */
+  MAILGATE_WEBHOOK_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** AWS poller: mail connections one account's mailboxes are looked at through at once (default 1: one after the other). */
+  MAILGATE_WEBHOOK_ACCOUNT_CONNECTIONS: z.coerce.number().int().min(1).max(20).default(1),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -14,6 +14,7 @@ import { type Lazy, lazy } from './lazy.js';
 import { createLazyAdminCredentialStore } from './lazy-admin-credential-store.js';
 import { createLazyCredentialStore, createLazyTokenWriter } from './lazy-credential-store.js';
 import { createLazyStoreFactory } from './lazy-store-factory.js';
+import { apiWebhookDeps, type WebhookClients, webhookBackends } from './webhook-backends.js';
 
 export interface LambdaDepsOptions {
   env?: Record<string, string | undefined>;
@@ -25,6 +26,8 @@ export interface LambdaDepsOptions {
    * what it writes it reads back at once). The mail functions never get one.
    */
   admin?: boolean;
+  /** Only for tests in-process: the webhook table's and queue's clients (see webhook-backends.ts). */
+  webhookClients?: WebhookClients;
 }
 
 /**
@@ -91,6 +94,8 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
   };
   // The manager exists once an adapter loaded it; before that it holds nothing to forget.
   const oauthTokens = { forget: (accountId: string) => tokens.current()?.forget(accountId) };
+  // The webhook routes, when the stack made the table and the queue (MAILGATE_WEBHOOK_TABLE, …_QUEUE_URL).
+  const webhooks = webhookBackends(config, options.webhookClients);
   return {
     config,
     logger,
@@ -99,6 +104,7 @@ export function createLambdaDeps(options: LambdaDepsOptions = {}): AppDeps {
     stores,
     verifier,
     oauthTokens,
+    ...(webhooks === undefined ? {} : { webhooks: apiWebhookDeps(webhooks, logger) }),
   };
 }
 
