@@ -31,6 +31,7 @@ import {
   cursorSortKey,
   LOCATOR_SORT_KEY,
   queueSortKey,
+  stagedPrefix,
   stagedSortKey,
   WEBHOOK_TABLE_KEYS,
   webhookPartition,
@@ -65,6 +66,7 @@ export function createDynamoWebhookRepository(
 }
 
 type Item = Record<string, AttributeValue>;
+type Attempt = 'applied' | 'rejected' | 'uncertain';
 
 interface Chunk {
   events: WebhookEvent[];
@@ -177,7 +179,8 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         createdAt: at,
         updatedAt: at,
       };
-      await this.#client.send(
+      // Refused only when a retry of this put finds it made: the id is new (its locator was just placed).
+      await this.#conditional(
         new PutItemCommand({
           TableName: this.#table,
           Item: {
@@ -520,12 +523,44 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
     const commit = createCommitId();
     const queuedAt = this.#now().toISOString();
     const key = cursor ? mailboxKey(cursor.mailbox) : undefined;
+    const stagedKeys = chunks.map((_, index) => stagedSortKey(commit, index));
+    if (cursor) stagedKeys.push(cursorSortKey(commit));
     let staged = false;
-    let committed = false;
+    // The commit point may have been applied unheard of: the client sent it again and the retry was refused.
+    let uncertain = false;
+    // The commit point may still be applied: its request failed without an answer.
+    let unanswered = false;
+    let made = false;
+    const done = async (from: number, previous: string | undefined): Promise<boolean> => {
+      made = true;
+      // Made: what follows is tidying that whoever comes next also does, so its failure is not this call's.
+      const queue = chunks.map((chunkEvents, index) =>
+        queueItem(id, from + index, JSON.stringify(chunkEvents), queuedAt),
+      );
+      const obsolete = previous === undefined ? [] : [cursorSortKey(previous)];
+      await this.#rollForward(id, { commit, from, count: chunks.length }, queue, obsolete).catch(
+        () => undefined,
+      );
+      return true;
+    };
+    /** After an uncertain commit point: whether it was made after all (its staged marker is gone). */
+    const madeUnheard = async (): Promise<boolean> => {
+      if (!uncertain) return false;
+      return (await this.#get(webhookPartition(id), stagedKeys[0]!)) === undefined;
+    };
     try {
       for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
         const row = await this.#rowById(id);
         if (row === undefined) return false;
+        if (
+          uncertain &&
+          (row.pending?.commit === commit || (key !== undefined && row.cursors[key] === commit))
+        ) {
+          // Ours, applied by a request whose answer was lost. Its chunks start where the pending mark says.
+          if (row.pending?.commit === commit) return await done(row.pending.from, undefined);
+          made = true;
+          return true;
+        }
         if (chunks.length > 0 && row.pending !== null) {
           await this.#rollForward(id, row.pending);
           continue;
@@ -535,7 +570,13 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           const stored = previous === undefined ? null : (await this.#cursorRecord(id, previous))?.state;
           // Undefined: the record moved on while being read; read again.
           if (stored === undefined) continue;
-          if (stored !== cursor.expected) return false;
+          if (stored !== cursor.expected) {
+            if (await madeUnheard()) {
+              made = true;
+              return true;
+            }
+            return false;
+          }
         }
         if (!staged) {
           staged = true;
@@ -562,28 +603,25 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           write.setExpression('headDueAt', `if_not_exists(headDueAt, ${write.value(s(queuedAt))})`);
         }
         if (!write.hasChanges()) return true;
-        if (await this.#conditional(write.command(this.#table, webhookKey(row.record.account, id)))) {
-          committed = true;
-          // Made: what follows is tidying that whoever comes next also does, so its failure is not this call's.
-          if (chunks.length > 0) {
-            await this.#rollForward(id, { commit, from: row.seq + 1, count: chunks.length }).catch(
-              () => undefined,
-            );
-          }
-          if (previous !== undefined) {
-            await this.#deleteKeys(id, [cursorSortKey(previous)]).catch(() => undefined);
-          }
-          return true;
+        let result: Attempt;
+        try {
+          result = await this.#attempt(write.command(this.#table, webhookKey(row.record.account, id)));
+        } catch (error) {
+          unanswered = true;
+          throw error;
         }
+        if (result === 'applied') return await done(row.seq + 1, previous);
+        if (result === 'uncertain') uncertain = true;
         await backoff(attempt);
+      }
+      if (await madeUnheard()) {
+        made = true;
+        return true;
       }
       throw contention('commitChanges');
     } finally {
-      if (staged && !committed) {
-        const keys = chunks.map((_, index) => stagedSortKey(commit, index));
-        if (cursor) keys.push(cursorSortKey(commit));
-        await this.#deleteKeys(id, keys).catch(() => undefined);
-      }
+      // A commit point that may still land keeps what it names; otherwise what was staged is removed.
+      if (staged && !made && !unanswered) await this.#deleteKeys(id, stagedKeys).catch(() => undefined);
     }
   }
 
@@ -613,43 +651,44 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
   }
 
   /**
-   * Copies a made commit's staged chunks to their places in the queue and
-   * clears the pending mark. Anyone may do it, any number of times: the
-   * copies are the same, and staged chunks are removed only after the mark.
+   * Copies a made commit's staged chunks to their places in the queue
+   * (`queue`: the copies, when the caller has them) and clears the pending
+   * mark, then removes the staged chunks and `obsolete` items. Anyone may do
+   * it, any number of times: the copies are the same, and staged chunks are
+   * removed only after the mark, so missing ones mean another caller
+   * finished (or the webhook was deleted).
    */
-  async #rollForward(id: string, pending: Pending): Promise<void> {
-    for (let index = 0; index < pending.count; index += 1) {
-      const staged = await this.#get(webhookPartition(id), stagedSortKey(pending.commit, index));
-      // Gone: another caller finished this commit (or the webhook was deleted).
-      if (staged === undefined) return;
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#table,
-          Item: {
-            [PK]: s(webhookPartition(id)),
-            [SK]: s(queueSortKey(pending.from + index)),
-            ev: staged.ev!,
-            at: staged.at!,
-          },
-        }),
-      );
+  async #rollForward(id: string, pending: Pending, queue?: Item[], obsolete: string[] = []): Promise<void> {
+    let copies = queue;
+    if (copies === undefined) {
+      const staged = await this.#query({
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: {
+          ':pk': s(webhookPartition(id)),
+          ':prefix': s(stagedPrefix(pending.commit)),
+        },
+      });
+      if (staged.length !== pending.count) return;
+      copies = staged.map((item, index) => queueItem(id, pending.from + index, item.ev!.S!, item.at!.S!));
     }
-    const account = await this.#accountOf(id);
-    if (account !== undefined) {
-      await this.#conditional(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: webhookKey(account, id),
-          UpdateExpression: 'REMOVE pendId, pendFrom, pendN',
-          ConditionExpression: 'pendId = :commit',
-          ExpressionAttributeValues: { ':commit': s(pending.commit) },
-        }),
-      );
+    if (pending.count > 0) {
+      await this.#batchWrite(copies.map((Item) => ({ PutRequest: { Item } })));
+      const account = await this.#accountOf(id);
+      if (account !== undefined) {
+        await this.#conditional(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: webhookKey(account, id),
+            UpdateExpression: 'REMOVE pendId, pendFrom, pendN',
+            ConditionExpression: 'pendId = :commit',
+            ExpressionAttributeValues: { ':commit': s(pending.commit) },
+          }),
+        );
+      }
     }
-    await this.#deleteKeys(
-      id,
-      Array.from({ length: pending.count }, (_, index) => stagedSortKey(pending.commit, index)),
-    );
+    const staged = Array.from({ length: pending.count }, (_, index) => stagedSortKey(pending.commit, index));
+    await this.#deleteKeys(id, [...staged, ...obsolete]);
   }
 
   // --- reads ----------------------------------------------------------------
@@ -847,6 +886,22 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
     }
   }
 
+  /**
+   * Sends a conditional write. `rejected`: its condition failed on the one
+   * request sent; `uncertain`: it failed on a retry the client made, so an
+   * earlier try may have been applied without its answer arriving.
+   */
+  async #attempt(command: UpdateItemCommand): Promise<Attempt> {
+    try {
+      await this.#client.send(command);
+      return 'applied';
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      return attempts > 1 ? 'uncertain' : 'rejected';
+    }
+  }
+
   #op<T>(run: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new WebhookStoreError('the webhook store is closed'));
     const running = run();
@@ -967,6 +1022,10 @@ function parseRow(item: Item): WebhookRow {
         ? null
         : { commit: pendId, from: Number(item.pendFrom!.N), count: Number(item.pendN!.N) },
   };
+}
+
+function queueItem(id: string, seq: number, events: string, queuedAt: string): Item {
+  return { [PK]: s(webhookPartition(id)), [SK]: s(queueSortKey(seq)), ev: s(events), at: s(queuedAt) };
 }
 
 function parseChunk(item: Item): Chunk {
