@@ -8,6 +8,7 @@ import { startDemo } from '../lib/devmail/demo.js';
 import { startNodeServer } from '../lib/http/node-server.js';
 import { poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLocalDeps } from '../lib/local/create-local-deps.js';
+import { type LocalWebhooks, startLocalWebhooks } from '../lib/local/local-webhooks.js';
 import { createLogger } from '../lib/log/create-logger.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -19,16 +20,39 @@ async function main(): Promise<void> {
   const configured = await credentials.listAccountIds();
   const demo = configured.length === 0 && config.MAILGATE_DEMO !== false ? await startDemo(say) : undefined;
   if (demo) {
-    config = { ...config, MAILGATE_STORE: 'file', MAILGATE_ACCOUNTS_FILE: demo.accountsFile };
+    // The demo's receivers run on this machine: webhook URLs may name loopback over plain http.
+    config = {
+      ...config,
+      MAILGATE_STORE: 'file',
+      MAILGATE_ACCOUNTS_FILE: demo.accountsFile,
+      MAILGATE_WEBHOOK_ALLOW_PRIVATE: config.MAILGATE_WEBHOOK_ALLOW_PRIVATE ?? true,
+    };
     credentials = createCredentialStore(config);
   }
 
   // A long-lived process keeps IMAP connections a few seconds between requests (MAILGATE_IMAP_REUSE).
   const deps = createLocalDeps({ credentials, config, logger, reuse: poolOptionsFromEnv(process.env, 'on') });
+  // The webhook watcher and deliverer run in this process (MAILGATE_WEBHOOKS, on by default).
+  let webhooks: LocalWebhooks | undefined;
+  if (config.MAILGATE_WEBHOOKS !== false) {
+    webhooks = await startLocalWebhooks({
+      config,
+      logger,
+      credentials,
+      stores: deps.stores,
+      tokens: deps.tokens,
+    });
+    deps.webhooks = webhooks.deps;
+  }
   const running = await startNodeServer(deps, { hostname: config.HOST, port: config.PORT });
   const base = running.url;
   say(`mailgate listening on ${base}`);
   say(`API reference: ${base}/docs`);
+  say(
+    webhooks
+      ? `Webhooks on (store: ${webhooks.directory}${webhooks.deps.allowPrivate ? '; loopback and private URLs allowed' : ''}).`
+      : 'Webhooks off (MAILGATE_WEBHOOKS=false).',
+  );
   if (config.MAILGATE_PUBLIC_ORIGINS === undefined && (config.HOST === '0.0.0.0' || config.HOST === '::')) {
     say(`Links in answers name ${base}; set MAILGATE_PUBLIC_ORIGINS to the address clients use.`);
   }
@@ -49,6 +73,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await running.close();
+    // After the server: no route changes the store any more; deliveries in flight are recorded.
+    await webhooks?.stop();
     deps.pool?.close();
     await demo?.stop();
     process.exit(0);

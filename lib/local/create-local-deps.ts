@@ -9,6 +9,7 @@ import {
 } from '../imap/index.js';
 import { createProtocolDispatcher } from '../mail/dispatch.js';
 import type { Logger } from '../mail/logger.js';
+import type { AccessTokenSource } from '../oauth2/access-token-source.js';
 import { createTokenManager, createVerificationTokenManager } from '../oauth2/create-token-manager.js';
 import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { createPop3StoreFactory } from '../pop3/index.js';
@@ -17,6 +18,8 @@ export interface LocalDeps extends AppDeps {
   admin: AdminCredentialStore;
   /** The kept IMAP connections, when reuse is on: close it when the server stops. */
   pool: ImapConnectionPool | undefined;
+  /** The OAuth2 token manager the stores log in with, for connections held beside them (the webhook watcher). */
+  tokens: AccessTokenSource;
 }
 
 /**
@@ -56,5 +59,15 @@ export function createLocalDeps(input: {
       return { store: login.open(account, context), tokens: () => own.held(account) };
     },
   };
-  return { credentials, admin: credentials, stores, config, logger, verifier, oauthTokens: tokens, pool };
+  return {
+    credentials,
+    admin: credentials,
+    stores,
+    config,
+    logger,
+    verifier,
+    oauthTokens: tokens,
+    pool,
+    tokens,
+  };
 }

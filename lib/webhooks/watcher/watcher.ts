@@ -1,0 +1,602 @@
+import type { Account } from '../../credentials/account.js';
+import type { CredentialStore } from '../../credentials/store.js';
+import type { Logger } from '../../mail/logger.js';
+import { silentLogger } from '../../mail/logger.js';
+import type { MailStoreFactory } from '../../mail/store.js';
+import { type AccessTokenSource, storedAccessTokenSource } from '../../oauth2/access-token-source.js';
+import type { WebhookRecord, WebhookRepository } from '../repository.js';
+import { checkMailbox, webhookMailboxRef } from '../watch-mailbox.js';
+import { reconnectDelay, Semaphore, sleep } from './limits.js';
+import { StatusReader } from './status-reader.js';
+import {
+  openWatchConnection,
+  readStatuses,
+  setNotify,
+  type WatchConnection,
+  wireKey,
+  withTimeout,
+} from './watch-connection.js';
+
+/**
+ * The local server's webhook watcher: it watches every mailbox an active
+ * webhook names and, when one may have changed, runs `checkMailbox` for
+ * each webhook on it (which queues the events and moves the cursor), then
+ * wakes the deliverer.
+ *
+ * How a mailbox is watched, per account:
+ * - IMAP with NOTIFY (RFC 5465): one connection for all of the account's
+ *   watched mailboxes, `NOTIFY SET (mailboxes (…) (MessageNew
+ *   MessageExpunge FlagChange))`; each untagged STATUS names the mailbox to
+ *   check. A keep-alive NOOP every `keepaliveMs`.
+ * - IMAP with IDLE (or NOTIFY turned off): one connection per mailbox,
+ *   EXAMINE and IDLE (renewed every `keepaliveMs`); EXISTS, EXPUNGE and
+ *   FETCH trigger the check.
+ * - IMAP with neither, and POP3: a check of every mailbox every `pollMs`.
+ *
+ * Checks are coalesced per (account, mailbox): at most one runs and one
+ * more is pending, however many notifications arrive; at most
+ * `maxChecksPerAccount` per account and `maxChecks` in all run at once, each
+ * under `checkTimeoutMs`. A dropped connection comes back after a capped,
+ * jittered backoff, and each (re)connect checks every mailbox it watches
+ * (what changed while away). The watched set follows the store: `resync()`
+ * (the routes' `changed`) and every `resyncMs`. Logs carry account and
+ * webhook ids and error codes, never URLs, secrets or server text.
+ */
+
+export const DEFAULT_POLL_MS = 60_000;
+export const DEFAULT_RESYNC_MS = 60_000;
+export const DEFAULT_KEEPALIVE_MS = 25_000;
+export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
+/** An IDLE the server ended sooner than this is restarted only after the rest of it (no hot loop). */
+const MIN_IDLE_MS = 1_000;
+
+export interface WatcherOptions {
+  repository: WebhookRepository;
+  /** Where each webhook's account document comes from (the credential store). */
+  accounts: Pick<CredentialStore, 'getAccount'>;
+  /** The stores the checks read with: the same factory the routes use. */
+  stores: MailStoreFactory;
+  /** OAuth2 bearer tokens for the watch connections (the routes' token manager); the stored token otherwise. */
+  tokens?: AccessTokenSource;
+  logger?: Logger;
+  /** Called after a check queued events (the deliverer's `wake`). */
+  onQueued?: () => void;
+  /** Use NOTIFY where the server has it (default true); false watches every mailbox with IDLE. */
+  notify?: boolean;
+  /** POP3, and IMAP without IDLE: how often each mailbox is checked. */
+  pollMs?: number;
+  /** How often the watched set is read again from the store. */
+  resyncMs?: number;
+  /** NOOP on a NOTIFY connection, IDLE renewal. */
+  keepaliveMs?: number;
+  checkTimeoutMs?: number;
+  maxChecks?: number;
+  maxChecksPerAccount?: number;
+  /** Reconnect backoff (ms): first wait about `reconnectBaseMs`, doubling up to `reconnectMaxMs`. */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  random?: () => number;
+}
+
+export type WatchMode = 'notify' | 'idle' | 'poll';
+
+export interface WatcherStatus {
+  accounts: Array<{ id: string; mode: WatchMode; mailboxes: string[]; connections: number }>;
+}
+
+export interface Watcher {
+  /** Reads the active webhooks again and adjusts what is watched; resolves once applied. */
+  resync(): Promise<void>;
+  status(): WatcherStatus;
+  /** Closes every connection, stops the timers and waits for the checks in flight. */
+  stop(): Promise<void>;
+}
+
+interface MailboxEntry {
+  path: string;
+  webhooks: Map<string, WebhookRecord>;
+  running: Promise<void> | null;
+  pending: boolean;
+}
+
+interface Runner {
+  abort: AbortController;
+  current: WatchConnection | null;
+  /** NOTIFY: the watched set changed, set it again. */
+  kick(): void;
+}
+
+interface AccountEntry {
+  id: string;
+  account: Account;
+  fingerprint: string;
+  mailboxes: Map<string, MailboxEntry>;
+  /** A webhook's mailbox name (`~inbox`, a path) → the path it resolved to. */
+  resolved: Map<string, string>;
+  mode: WatchMode;
+  notifyRunner: Runner | null;
+  idleRunners: Map<string, Runner>;
+  pollTimer: NodeJS.Timeout | null;
+  checks: Semaphore;
+}
+
+export function startWatcher(options: WatcherOptions): Watcher {
+  const { repository, stores } = options;
+  const logger = options.logger ?? silentLogger;
+  const tokens = options.tokens ?? storedAccessTokenSource;
+  const useNotify = options.notify !== false;
+  const pollMs = positive(options.pollMs ?? DEFAULT_POLL_MS, 'pollMs');
+  const resyncMs = positive(options.resyncMs ?? DEFAULT_RESYNC_MS, 'resyncMs');
+  const keepaliveMs = positive(options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS, 'keepaliveMs');
+  const checkTimeoutMs = positive(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, 'checkTimeoutMs');
+  const perAccount = options.maxChecksPerAccount ?? 2;
+  const random = options.random ?? Math.random;
+  const globalChecks = new Semaphore(options.maxChecks ?? 16);
+
+  const accounts = new Map<string, AccountEntry>();
+  /** Checks and connection loops in flight, for stop(). */
+  const background = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  const track = (work: Promise<unknown>): void => {
+    const settled = work.catch(() => undefined).finally(() => background.delete(settled));
+    background.add(settled);
+  };
+
+  // ---- checks ---------------------------------------------------------------
+
+  const trigger = (entry: AccountEntry, path: string): void => {
+    if (stopped) return;
+    const mailbox = entry.mailboxes.get(path);
+    if (!mailbox || accounts.get(entry.id) !== entry) return;
+    if (mailbox.running) {
+      mailbox.pending = true;
+      return;
+    }
+    const run = globalChecks
+      .run(() =>
+        entry.checks.run(async () => {
+          mailbox.pending = false;
+          if (!stopped && entry.mailboxes.get(path) === mailbox) await check(entry, mailbox);
+        }),
+      )
+      .catch((error: unknown) =>
+        logger.error('webhook check failed', { account: entry.id, ...errorFields(error) }),
+      )
+      .finally(() => {
+        mailbox.running = null;
+        if (mailbox.pending) trigger(entry, path);
+      });
+    mailbox.running = run;
+    track(run);
+  };
+
+  const triggerAll = (entry: AccountEntry): void => {
+    for (const path of entry.mailboxes.keys()) trigger(entry, path);
+  };
+
+  const check = async (entry: AccountEntry, mailbox: MailboxEntry): Promise<void> => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), checkTimeoutMs);
+    const log = logger.child({ account: entry.id });
+    const store = stores.open(entry.account, { signal: controller.signal, logger: log });
+    let queued = 0;
+    try {
+      for (const webhook of [...mailbox.webhooks.values()]) {
+        if (stopped) break;
+        try {
+          const result = await checkMailbox({
+            repository,
+            store,
+            webhook,
+            mailbox: { kind: 'path', path: mailbox.path },
+            logger: log,
+          });
+          queued += result.committed;
+        } catch (error) {
+          log.warn('webhook mailbox check failed', { webhook: webhook.id, ...errorFields(error) });
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      await store.close().catch(() => undefined);
+    }
+    if (queued > 0) options.onQueued?.();
+  };
+
+  // ---- connections ----------------------------------------------------------
+
+  const newRunner = (loop: (runner: Runner, kicked: () => Promise<void>) => Promise<void>): Runner => {
+    let wake: () => void = () => undefined;
+    let kickedFlag = false;
+    const runner: Runner = {
+      abort: new AbortController(),
+      current: null,
+      kick() {
+        kickedFlag = true;
+        wake();
+      },
+    };
+    // Resolves at the next kick (at once if one came since the last wait).
+    const kicked = () =>
+      new Promise<void>((resolve) => {
+        if (kickedFlag) {
+          kickedFlag = false;
+          resolve();
+          return;
+        }
+        wake = () => {
+          kickedFlag = false;
+          wake = () => undefined;
+          resolve();
+        };
+      });
+    track(loop(runner, kicked));
+    return runner;
+  };
+
+  const stopRunner = (runner: Runner | null): void => {
+    if (!runner) return;
+    runner.abort.abort();
+    runner.kick();
+    void runner.current?.close();
+  };
+
+  /** Opens, sets up and holds one connection after another until the runner is stopped. */
+  const connectionLoop = async (
+    entry: AccountEntry,
+    runner: Runner,
+    /** `again`: reconnect at once (the watched set changed); `closed`: after the backoff. */
+    hold: (watch: WatchConnection) => Promise<'switched' | 'closed' | 'again'>,
+    what: Record<string, string>,
+  ): Promise<void> => {
+    let attempt = 0;
+    const signal = runner.abort.signal;
+    while (!signal.aborted && !stopped) {
+      let watch: WatchConnection | null = null;
+      try {
+        watch = await openWatchConnection(entry.account, {
+          logger: logger.child({ account: entry.id }),
+          tokens,
+        });
+        runner.current = watch;
+        if (signal.aborted) break;
+        const held = await hold(watch);
+        if (held === 'switched') return;
+        attempt = held === 'again' ? -1 : 0;
+        if (!signal.aborted && held === 'closed') {
+          logger.info('webhook watch connection closed; reconnecting', { account: entry.id, ...what });
+        }
+      } catch (error) {
+        if (!signal.aborted) {
+          logger.warn('webhook watch connection failed', {
+            account: entry.id,
+            ...what,
+            ...errorFields(error),
+          });
+        }
+      } finally {
+        runner.current = null;
+        await watch?.close();
+      }
+      if (signal.aborted || stopped) break;
+      attempt += 1;
+      if (attempt === 0) continue;
+      const wait = reconnectDelay(attempt, random, options.reconnectBaseMs, options.reconnectMaxMs);
+      await sleep(wait, signal);
+    }
+  };
+
+  const startNotify = (entry: AccountEntry): Runner =>
+    newRunner(async (runner, kicked) => {
+      const signal = runner.abort.signal;
+      await connectionLoop(
+        entry,
+        runner,
+        async (watch) => {
+          if (!watch.has('NOTIFY')) return switchMode(entry, watch.has('IDLE') ? 'idle' : 'poll');
+          let byWire = new Map<string, string>();
+          const reader = new StatusReader({
+            mailbox(name) {
+              const path = byWire.get(wireKey(name));
+              if (path !== undefined) trigger(entry, path);
+            },
+            unknown: () => triggerAll(entry),
+          });
+          // imapflow's own socket (STARTTLS) cannot be read beside it: watch with IDLE instead.
+          if (!readStatuses(watch, reader)) return switchMode(entry, 'idle');
+          const watched = pathsKey(entry);
+          byWire = await setNotify(watch, [...entry.mailboxes.keys()]);
+          logger.debug('webhook watch by NOTIFY', { account: entry.id, mailboxes: entry.mailboxes.size });
+          triggerAll(entry);
+          while (!signal.aborted && !watch.isClosed) {
+            const timer = new AbortController();
+            const woke = await Promise.race([
+              watch.closed.then(() => 'closed' as const),
+              kicked().then(() => 'kicked' as const),
+              sleep(keepaliveMs, timer.signal).then(() => 'keepalive' as const),
+            ]);
+            timer.abort();
+            if (woke === 'closed' || signal.aborted) break;
+            if (woke === 'keepalive') await watch.command((client) => client.noop());
+            // A new set on a fresh connection: Dovecot (2.3) answers a second NOTIFY SET with OK but
+            // then holds its notifications until the next command.
+            else if (pathsKey(entry) !== watched) return 'again';
+          }
+          return 'closed';
+        },
+        { mode: 'notify' },
+      );
+    });
+
+  const startIdle = (entry: AccountEntry, path: string): Runner =>
+    newRunner(async (runner) => {
+      const signal = runner.abort.signal;
+      await connectionLoop(
+        entry,
+        runner,
+        async (watch) => {
+          if (!watch.has('IDLE')) return switchMode(entry, 'poll');
+          await watch.command((client) => client.mailboxOpen(path, { readOnly: true }));
+          const changed = () => trigger(entry, path);
+          watch.client.on('exists', changed);
+          watch.client.on('expunge', changed);
+          watch.client.on('flags', changed);
+          trigger(entry, path);
+          try {
+            while (!signal.aborted && !watch.isClosed) {
+              const began = performance.now();
+              const idling = watch.client.idle().catch(() => false);
+              const timer = new AbortController();
+              const woke = await Promise.race([
+                idling.then(() => 'ended' as const),
+                watch.closed.then(() => 'closed' as const),
+                sleep(keepaliveMs, timer.signal).then(() => 'renew' as const),
+              ]);
+              timer.abort();
+              if (woke === 'closed' || signal.aborted) break;
+              // NOOP ends the IDLE (imapflow sends DONE first) and checks the server is there.
+              if (woke === 'renew') await watch.command((client) => client.noop());
+              await withTimeout(idling, 20_000, () => void watch.close());
+              const spent = performance.now() - began;
+              if (woke === 'ended' && spent < MIN_IDLE_MS) await sleep(MIN_IDLE_MS - spent, signal);
+            }
+          } finally {
+            watch.client.off('exists', changed);
+            watch.client.off('expunge', changed);
+            watch.client.off('flags', changed);
+          }
+          return 'closed';
+        },
+        { mode: 'idle' },
+      );
+    });
+
+  /** The server lacks what the mode needs: watch the account another way from now on. */
+  const switchMode = (entry: AccountEntry, mode: WatchMode): 'switched' => {
+    logger.info('webhook watch mode chosen', { account: entry.id, mode });
+    entry.mode = mode;
+    // Not awaited: the caller is one of the runners being stopped.
+    queueMicrotask(() => {
+      if (accounts.get(entry.id) === entry && !stopped) applyConnections(entry);
+    });
+    return 'switched';
+  };
+
+  /** Starts and stops connections and timers so they match the account's mode and mailboxes. */
+  const applyConnections = (entry: AccountEntry): void => {
+    if (entry.mode !== 'notify') {
+      stopRunner(entry.notifyRunner);
+      entry.notifyRunner = null;
+    }
+    if (entry.mode !== 'idle') {
+      for (const runner of entry.idleRunners.values()) stopRunner(runner);
+      entry.idleRunners.clear();
+    }
+    if (entry.mode !== 'poll' && entry.pollTimer) {
+      clearInterval(entry.pollTimer);
+      entry.pollTimer = null;
+    }
+    if (entry.mode === 'notify') {
+      if (entry.notifyRunner) entry.notifyRunner.kick();
+      else entry.notifyRunner = startNotify(entry);
+    } else if (entry.mode === 'idle') {
+      for (const [path, runner] of entry.idleRunners) {
+        if (!entry.mailboxes.has(path)) {
+          stopRunner(runner);
+          entry.idleRunners.delete(path);
+        }
+      }
+      for (const path of entry.mailboxes.keys()) {
+        if (!entry.idleRunners.has(path)) entry.idleRunners.set(path, startIdle(entry, path));
+      }
+    } else if (!entry.pollTimer) {
+      triggerAll(entry);
+      entry.pollTimer = setInterval(() => triggerAll(entry), pollMs);
+      entry.pollTimer.unref();
+    }
+  };
+
+  const dropAccount = (entry: AccountEntry): void => {
+    if (accounts.get(entry.id) === entry) accounts.delete(entry.id);
+    entry.mailboxes.clear();
+    stopRunner(entry.notifyRunner);
+    entry.notifyRunner = null;
+    for (const runner of entry.idleRunners.values()) stopRunner(runner);
+    entry.idleRunners.clear();
+    if (entry.pollTimer) clearInterval(entry.pollTimer);
+    entry.pollTimer = null;
+  };
+
+  // ---- the watched set ------------------------------------------------------
+
+  const resolveNames = async (entry: AccountEntry, names: string[]): Promise<void> => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), checkTimeoutMs);
+    const store = stores.open(entry.account, {
+      signal: controller.signal,
+      logger: logger.child({ account: entry.id }),
+    });
+    try {
+      for (const name of names) {
+        try {
+          const status = await store.getMailbox(webhookMailboxRef(name));
+          entry.resolved.set(name, status.path);
+        } catch (error) {
+          logger.warn('webhook mailbox not watched: it could not be opened', {
+            account: entry.id,
+            ...errorFields(error),
+          });
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      await store.close().catch(() => undefined);
+    }
+  };
+
+  const resyncOnce = async (): Promise<void> => {
+    if (stopped) return;
+    const active = await repository.listActive();
+    const byAccount = new Map<string, WebhookRecord[]>();
+    for (const webhook of active) {
+      const list = byAccount.get(webhook.account) ?? [];
+      list.push(webhook);
+      byAccount.set(webhook.account, list);
+    }
+    for (const entry of [...accounts.values()]) if (!byAccount.has(entry.id)) dropAccount(entry);
+    for (const [id, webhooks] of byAccount) {
+      if (stopped) return;
+      let account: Account | undefined;
+      try {
+        account = await options.accounts.getAccount(id);
+      } catch (error) {
+        logger.warn('webhook account could not be read', { account: id, ...errorFields(error) });
+        continue;
+      }
+      let entry = accounts.get(id);
+      if (!account) {
+        if (entry) dropAccount(entry);
+        logger.warn('webhook account not found; its webhooks are not watched', { account: id });
+        continue;
+      }
+      const fingerprint = JSON.stringify(account);
+      if (entry && entry.fingerprint !== fingerprint) {
+        dropAccount(entry);
+        entry = undefined;
+      }
+      if (!entry) {
+        entry = {
+          id,
+          account,
+          fingerprint,
+          mailboxes: new Map(),
+          resolved: new Map(),
+          mode: account.protocol === 'pop3' ? 'poll' : useNotify ? 'notify' : 'idle',
+          notifyRunner: null,
+          idleRunners: new Map(),
+          pollTimer: null,
+          checks: new Semaphore(perAccount),
+        };
+        accounts.set(id, entry);
+      }
+      const names = [...new Set(webhooks.flatMap((webhook) => webhook.mailboxes))];
+      const unresolved = names.filter((name) => !entry.resolved.has(name));
+      if (unresolved.length > 0) await resolveNames(entry, unresolved);
+      if (stopped || accounts.get(id) !== entry) continue;
+
+      const desired = new Map<string, Map<string, WebhookRecord>>();
+      for (const webhook of webhooks) {
+        for (const name of webhook.mailboxes) {
+          const path = entry.resolved.get(name);
+          if (path === undefined) continue;
+          const hooks = desired.get(path) ?? new Map<string, WebhookRecord>();
+          hooks.set(webhook.id, webhook);
+          desired.set(path, hooks);
+        }
+      }
+      if (desired.size === 0) {
+        dropAccount(entry);
+        continue;
+      }
+      const fresh: string[] = [];
+      for (const [path, hooks] of desired) {
+        let mailbox = entry.mailboxes.get(path);
+        if (!mailbox) {
+          mailbox = { path, webhooks: new Map(), running: null, pending: false };
+          entry.mailboxes.set(path, mailbox);
+        }
+        for (const webhookId of hooks.keys()) if (!mailbox.webhooks.has(webhookId)) fresh.push(path);
+        mailbox.webhooks = hooks;
+      }
+      for (const path of [...entry.mailboxes.keys()]) if (!desired.has(path)) entry.mailboxes.delete(path);
+      applyConnections(entry);
+      // A webhook new to a mailbox (created, re-enabled): its first look, or what it missed while disabled.
+      for (const path of new Set(fresh)) trigger(entry, path);
+    }
+  };
+
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  const resync = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (queued) return queued;
+    const next: Promise<void> = (running ?? Promise.resolve()).then(async () => {
+      queued = null;
+      running = next;
+      try {
+        await resyncOnce();
+      } catch (error) {
+        logger.error('webhook watch list could not be read; trying again later', errorFields(error));
+      } finally {
+        if (running === next) running = null;
+      }
+    });
+    queued = next;
+    track(next);
+    return next;
+  };
+
+  const resyncTimer = setInterval(() => void resync(), resyncMs);
+  resyncTimer.unref();
+  void resync();
+
+  return {
+    resync,
+    status() {
+      return {
+        accounts: [...accounts.values()].map((entry) => ({
+          id: entry.id,
+          mode: entry.mode,
+          mailboxes: [...entry.mailboxes.keys()],
+          connections:
+            (entry.notifyRunner?.current ? 1 : 0) +
+            [...entry.idleRunners.values()].filter((runner) => runner.current !== null).length,
+        })),
+      };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(resyncTimer);
+      for (const entry of [...accounts.values()]) dropAccount(entry);
+      while (background.size > 0) await Promise.all([...background]);
+    },
+  };
+}
+
+function pathsKey(entry: AccountEntry): string {
+  return JSON.stringify([...entry.mailboxes.keys()].sort());
+}
+
+function positive(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a number of ms above 0`);
+  return value;
+}
+
+/** An error's name and code: enough to act on, nothing a message could quote (a URL, a secret, server text). */
+export function errorFields(error: unknown): Record<string, string> {
+  if (!(error instanceof Error)) return { error: 'unknown' };
+  const code = (error as { code?: unknown }).code;
+  return { error: error.name, ...(typeof code === 'string' ? { code } : {}) };
+}
