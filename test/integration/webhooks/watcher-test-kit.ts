@@ -10,7 +10,7 @@ import { DEFAULT_EVENT_TYPES, type EventType } from '../../../lib/webhooks/event
 import { type LocalWebhookStore, openLocalWebhookStore } from '../../../lib/webhooks/local-store/index.js';
 import type { WebhookRecord } from '../../../lib/webhooks/repository.js';
 import { startWatcher, type Watcher, type WatcherOptions } from '../../../lib/webhooks/watcher/index.js';
-import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
+import { type FaultOptions, type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
 import { type MailUser, mailServer } from '../../support/mail-server.js';
 import { type Received, type Receiver, startReceiver } from '../../unit/webhooks/receiver.js';
 
@@ -56,12 +56,18 @@ const debugLogger: Logger = {
   child: () => debugLogger,
 };
 
-export async function startRig(options: Partial<WatcherOptions> = {}): Promise<WatchRig> {
+export async function startRig(
+  options: Partial<WatcherOptions> = {},
+  faults: FaultOptions = {},
+): Promise<WatchRig> {
   const directory = await mkdtemp(join(tmpdir(), 'mailgate-watcher-'));
   const repository = await openLocalWebhookStore({ directory });
   const receiver = await startReceiver();
   const accounts = new Map<string, Account>();
-  const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: mailServer().ports.imap } });
+  const proxy = await startFaultProxy({
+    target: { host: '127.0.0.1', port: mailServer().ports.imap },
+    ...faults,
+  });
   const deliverer = startDeliverer({
     repository,
     allowPrivate: true,
