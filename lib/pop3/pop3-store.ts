@@ -24,12 +24,14 @@ import type {
   Message,
   MessagePage,
   MessageScope,
+  MessageSummary,
   ProbeResult,
 } from '../mail/types.js';
 import type { DeleteOutcome } from '../mail/writes.js';
 import { formatContentType, partName } from '../mime/index.js';
 import { type AccessTokenSource, storedAccessTokenSource } from '../oauth2/access-token-source.js';
 import { createPop3Client, type Pop3Client } from './client.js';
+import type { MessageUid } from './commands/uidl.js';
 import { listPop3Messages } from './list-messages.js';
 import { mapPop3Error } from './map-error.js';
 import { buildPop3Message, extractAttachment } from './message-content.js';
@@ -37,6 +39,7 @@ import { Pop3Error } from './pop3-error.js';
 import { MAX_BUFFERED_MESSAGE_BYTES } from './read-limits.js';
 import { POP3_CAPABILITIES } from './store-capabilities.js';
 import { Pop3UnsupportedWrites } from './unsupported-writes.js';
+import { listUidls, summariesByNumber } from './watch-listing.js';
 
 export interface Pop3StoreOptions {
   /** Headers a filtered listing may read per request before it answers `partial: true`. */
@@ -233,6 +236,23 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   async listMessages(mailbox: MailboxRef, query: ListQuery): Promise<MessagePage> {
     assertInbox(mailbox);
     return listPop3Messages(await this.session(), query, { scanWindow: this.options.scanWindow });
+  }
+
+  /**
+   * Every message's UIDL with its number in this session, for a webhook
+   * watcher's UIDL diff (POP3 has no change state).
+   * @throws UnsupportedOperationError when the server has no UIDL command
+   */
+  async uidlListing(): Promise<MessageUid[]> {
+    return listUidls(await this.session());
+  }
+
+  /**
+   * The list summaries of messages named by their number in this session
+   * (from `uidlListing`), in that order. @throws MessageNotFoundError
+   */
+  async summariesByNumber(numbers: readonly number[]): Promise<MessageSummary[]> {
+    return summariesByNumber(await this.session(), numbers);
   }
 
   async getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message> {

@@ -5,6 +5,7 @@ import { MAILBOX_ROLES, type MailboxRef, type MailboxRole } from '../mail/types.
 import type { ChangeSet } from '../mail/writes.js';
 import { createEvent, type EventType, type WebhookEvent } from './events.js';
 import type { WebhookRecord, WebhookRepository } from './repository.js';
+import { checkPop3Mailbox, hasUidlListing } from './watch-pop3.js';
 
 /**
  * The change-to-events step of the watcher: for one webhook and one of its
@@ -67,11 +68,16 @@ export function webhookMailboxRef(name: string): MailboxRef {
  * - the state expired (UIDVALIDITY changed, or a state the server no longer
  *   knows): one `mailbox.reset` and the cursor moved to the current state.
  *
+ * A POP3 maildrop has no state: its cursor is the set of UIDLs seen, and
+ * a look diffs it against the server's UIDL listing (watch-pop3.ts), with
+ * `message.created` and `message.deleted` only and `state: null`.
+ *
  * When `commitChanges` answers false another watcher moved the cursor
  * first; this one stops there, having queued nothing for that page.
  *
- * @throws UnsupportedOperationError when the mailbox has no state (POP3, or
- *   an IMAP server without CONDSTORE): such a mailbox cannot be watched this way.
+ * @throws UnsupportedOperationError when the mailbox has no state and no
+ *   UIDL listing (an IMAP server without CONDSTORE), when a POP3 server has
+ *   no UIDL, or when a POP3 maildrop's UIDLs do not fit in a cursor.
  * @throws the store's domain errors (MailboxNotFoundError, upstream errors) otherwise.
  */
 export async function checkMailbox(input: CheckMailboxInput): Promise<CheckMailboxResult> {
@@ -88,6 +94,21 @@ export async function checkMailbox(input: CheckMailboxInput): Promise<CheckMailb
   const wanted = new Set<EventType>(webhook.events);
 
   let cursor = await repository.getCursor(webhook.id, path);
+  if (status.state === null && hasUidlListing(store)) {
+    return checkPop3Mailbox({
+      repository,
+      store,
+      webhookId: webhook.id,
+      account: webhook.account,
+      mailbox: path,
+      cursor,
+      wanted,
+      logger,
+      maxChanges,
+      maxPages,
+      now,
+    });
+  }
   if (cursor === undefined) {
     const state = requireState(status.state, path);
     const done = await repository.commitChanges(webhook.id, path, {
