@@ -33,6 +33,10 @@ const OPTIONS = {
   issuer: { type: 'string' },
   'no-browser': { type: 'boolean' },
   timeout: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  account: { type: 'string' },
+  mailbox: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type OptionName = keyof typeof OPTIONS;
@@ -100,9 +104,13 @@ const COMMANDS = {
   },
   'oauth-app list': { args: [], options: [] },
   'oauth-app remove': { args: ['name'], options: [] },
+  'webhook listen': { args: [], options: ['url', 'token', 'account', 'mailbox', 'port'] },
 } satisfies Record<string, { args: string[]; options: OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
+
+/** Commands that talk to a gateway over HTTP, not to a credential store: the store options are refused. */
+export const GATEWAY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(['webhook listen']);
 
 export type ParsedCommand =
   | { help: true }
@@ -140,7 +148,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
   if (args.length !== spec.args.length) {
     throw new UsageError(`"${name}" takes ${spec.args.map((arg) => `<${arg}>`).join(' ') || 'no arguments'}`);
   }
-  const allowed = new Set<string>([...STORE_OPTIONS, ...spec.options]);
+  const allowed = new Set<string>([...(GATEWAY_COMMANDS.has(name) ? [] : STORE_OPTIONS), ...spec.options]);
   for (const option of Object.keys(values)) {
     if (!allowed.has(option)) throw new UsageError(`"${name}" does not take --${option}`);
   }

@@ -10,11 +10,14 @@ import { type OptionValues, parseCommand } from './parse-command.js';
 import { createToken, listTokens, revokeToken } from './token-commands.js';
 import { USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
+import { webhookListenCommand } from './webhook-listen.js';
 
 export interface CliEnvironment extends Omit<CommandContext, 'store'> {
   env: Record<string, string | undefined>;
   /** Replaces createCredentialStore, e.g. to inject a Secrets Manager client. */
   createStore?: (config: ReturnType<typeof loadConfig>, cwd: string) => AdminCredentialStore;
+  /** Stops a long-running command (`webhook listen`); without it, SIGINT or SIGTERM does. */
+  signal?: AbortSignal;
 }
 
 /** Global options override the environment, so one validation path (lib/config) covers both. */
@@ -60,6 +63,7 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
       io.stdout.write(USAGE);
       return 0;
     }
+    if (parsed.command === 'webhook listen') return await webhookListenCommand(parsed.values, io);
     const ctx: CommandContext = { ...io, store: openStore(parsed.values, io) };
     const [first = ''] = parsed.args;
     switch (parsed.command) {

@@ -49,6 +49,19 @@ OAuth apps (one client registration shared by many accounts)
   oauth-app list                    name, provider, client id; no secret
   oauth-app remove <name>
 
+Webhooks (talk to a running gateway, not to the credential store)
+  webhook listen --url GATEWAY_URL --token TOKEN --account ID
+                 [--mailbox M] [--port N]
+      A development receiver: listens on 127.0.0.1 (port N, else a free
+      one), registers a webhook for the account's mailbox M (default
+      ~inbox) pointing at itself, prints each delivery whose signature
+      verifies (one line per event: time, type, event id, mailbox, then the
+      subject, ids or flags), answers 401 with a warning to any other, and
+      deletes the webhook on Ctrl-C or SIGTERM. TOKEN is a write token
+      (default MAILGATE_TOKEN). The gateway must run with
+      MAILGATE_WEBHOOK_ALLOW_PRIVATE=true: the receiver is plain http on
+      loopback.
+
 Store (defaults come from MAILGATE_STORE, MAILGATE_ACCOUNTS_FILE and
 MAILGATE_SECRET_PREFIX)
   --store file|secretsmanager
