@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eventPayload } from '../../../lib/webhooks/events.js';
 import { WEBHOOK_ID_PATTERN, type WebhookRepository } from '../../../lib/webhooks/repository.js';
@@ -241,6 +242,47 @@ export function describeWebhookRepositoryContract(name: string, factory: Reposit
           expect(states).toEqual(Array.from({ length: 10 }, (_, i) => `s${i + 1}`));
         }
       });
+
+      test('a cursor of 300 KB (a watched POP3 maildrop keeps its UIDLs in it) is stored, compared and reopened whole', async () => {
+        const { id } = await repo.create(buildNewWebhook());
+        const first = largeCursor('first', 300_000);
+        const second = largeCursor('second', 300_000);
+        expect(
+          await repo.commitChanges(id, 'INBOX', {
+            expectedState: null,
+            nextState: first,
+            events: [buildCreated(1)],
+          }),
+        ).toBe(true);
+        expect(await repo.getCursor(id, 'INBOX')).toBe(first);
+        expect(await repo.listCursors(id)).toEqual({ INBOX: first });
+        // Compared in full: a state that differs in its last character, or lacks it, is stale.
+        for (const expectedState of [
+          `${first.slice(0, -1)}${first.endsWith('A') ? 'B' : 'A'}`,
+          first.slice(0, -1),
+        ]) {
+          expect(
+            await repo.commitChanges(id, 'INBOX', {
+              expectedState,
+              nextState: second,
+              events: [buildCreated(9)],
+            }),
+          ).toBe(false);
+        }
+        expect(
+          await repo.commitChanges(id, 'INBOX', {
+            expectedState: first,
+            nextState: second,
+            events: [buildCreated(2)],
+          }),
+        ).toBe(true);
+        await reopen();
+        expect(await repo.getCursor(id, 'INBOX')).toBe(second);
+        expect((await repo.listQueued(id, 10)).map((q) => q.event.data)).toMatchObject([
+          { state: 's1' },
+          { state: 's2' },
+        ]);
+      });
     });
 
     describe('the queue and delivery', () => {
@@ -402,4 +444,18 @@ export function describeWebhookRepositoryContract(name: string, factory: Reposit
       );
     });
   });
+}
+
+/** `pop3:v1:` and `length` characters of base64url that do not repeat, different for each `seed`. */
+function largeCursor(seed: string, length: number): string {
+  const chunks: string[] = [];
+  let size = 0;
+  let state = createHash('sha256').update(seed).digest();
+  while (size < length) {
+    state = createHash('sha256').update(state).digest();
+    const chunk = state.toString('base64url');
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return `pop3:v1:${chunks.join('').slice(0, length)}`;
 }
