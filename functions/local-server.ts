@@ -10,6 +10,7 @@ import { poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLocalDeps } from '../lib/local/create-local-deps.js';
 import { type LocalWebhooks, startLocalWebhooks } from '../lib/local/local-webhooks.js';
 import { createLogger } from '../lib/log/create-logger.js';
+import { WebhookStoreLockedError } from '../lib/webhooks/local-store/index.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -35,14 +36,20 @@ async function main(): Promise<void> {
   // The webhook watcher and deliverer run in this process (MAILGATE_WEBHOOKS, on by default).
   let webhooks: LocalWebhooks | undefined;
   if (config.MAILGATE_WEBHOOKS !== false) {
-    webhooks = await startLocalWebhooks({
-      config,
-      logger,
-      credentials,
-      stores: deps.stores,
-      tokens: deps.tokens,
-    });
-    deps.webhooks = webhooks.deps;
+    try {
+      webhooks = await startLocalWebhooks({
+        config,
+        logger,
+        credentials,
+        stores: deps.stores,
+        tokens: deps.tokens,
+      });
+      deps.webhooks = webhooks.deps;
+    } catch (error) {
+      // One process per store directory: a second server in the same place serves mail without webhooks.
+      if (!(error instanceof WebhookStoreLockedError)) throw error;
+      say(`Webhooks off: ${error.detail} Set MAILGATE_WEBHOOK_DIR to another directory to run them here.`);
+    }
   }
   const running = await startNodeServer(deps, { hostname: config.HOST, port: config.PORT });
   const base = running.url;
@@ -51,7 +58,9 @@ async function main(): Promise<void> {
   say(
     webhooks
       ? `Webhooks on (store: ${webhooks.directory}${webhooks.deps.allowPrivate ? '; loopback and private URLs allowed' : ''}).`
-      : 'Webhooks off (MAILGATE_WEBHOOKS=false).',
+      : config.MAILGATE_WEBHOOKS === false
+        ? 'Webhooks off (MAILGATE_WEBHOOKS=false).'
+        : 'Webhooks off.',
   );
   if (config.MAILGATE_PUBLIC_ORIGINS === undefined && (config.HOST === '0.0.0.0' || config.HOST === '::')) {
     say(`Links in answers name ${base}; set MAILGATE_PUBLIC_ORIGINS to the address clients use.`);
