@@ -18,6 +18,7 @@ import { messageWritesRouter } from './routes/message-writes/message-writes.inde
 import { messagesRouter } from './routes/messages/messages.index.js';
 import { mountMeta } from './routes/meta/meta.index.js';
 import { syncRouter } from './routes/sync/sync.index.js';
+import { threadsRouter } from './routes/threads/threads.index.js';
 import { webhooksRouter } from './routes/webhooks/webhooks.index.js';
 
 /** Feature routers, each a self-contained set of routes; new features append here. */
@@ -31,6 +32,7 @@ const FEATURE_ROUTERS = [
   appendRouter,
   mailboxWritesRouter,
   syncRouter,
+  threadsRouter,
   adminRouter,
   webhooksRouter,
 ];

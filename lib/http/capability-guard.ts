@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import type { Account } from '../credentials/account.js';
 import { UnsupportedOperationError } from '../mail/errors.js';
-import type { StoreCapabilities } from '../mail/types.js';
+import { isDefaultSort, type ListSort, type StoreCapabilities } from '../mail/types.js';
 import type { AppEnv } from './app-env.js';
 
-export type Capability = Exclude<keyof StoreCapabilities, 'filters'>;
+export type Capability = Exclude<keyof StoreCapabilities, 'filters' | 'sort'>;
 
 const WHAT: Record<Capability, string> = {
   mailboxes: 'create, rename or delete mailboxes',
@@ -15,12 +15,14 @@ const WHAT: Record<Capability, string> = {
   changes: 'report changes (the server lacks CONDSTORE)',
   wait: 'wait for changes (the server lacks CONDSTORE)',
   bulk: 'run bulk actions',
+  threads: 'group messages into threads',
 };
 
 const WHAT_POP3: Partial<Record<Capability, string>> = {
   mailboxes: 'create, rename or delete mailboxes: they have only INBOX',
   changes: 'report changes',
   wait: 'wait for changes',
+  threads: 'group messages into threads',
 };
 
 /**
@@ -37,4 +39,21 @@ export function requireCapability(c: Context<AppEnv>, account: Account, ...neede
     throw new UnsupportedOperationError(`POP3 accounts cannot ${WHAT_POP3[missing] ?? WHAT[missing]}.`);
   }
   throw new UnsupportedOperationError(`This IMAP account cannot ${WHAT[missing]}.`);
+}
+
+/**
+ * Refuses a list order the account cannot give, from the static
+ * capabilities (POP3: the default order only), before connecting. An IMAP
+ * server found without SORT is refused by the store.
+ * @throws UnsupportedOperationError
+ */
+export function requireSort(c: Context<AppEnv>, account: Account, sort: ListSort | undefined): void {
+  if (sort === undefined || isDefaultSort(sort)) return;
+  const capabilities = c.get('deps').stores.capabilities(account);
+  if (account.protocol === 'pop3') {
+    throw new UnsupportedOperationError('POP3 accounts list in arrival order only, newest first.');
+  }
+  if (!capabilities.sort.includes(sort.key)) {
+    throw new UnsupportedOperationError(`This IMAP account cannot sort by ${sort.key}.`);
+  }
 }

@@ -1,7 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { InvalidRequestError } from '../mail/errors.js';
 import { isHeaderName } from '../mail/protocol-text.js';
-import type { FilterInstant, Header, ListQuery, MessageFilter } from '../mail/types.js';
+import {
+  type FilterInstant,
+  type Header,
+  type ListQuery,
+  type ListSort,
+  type MessageFilter,
+  SORT_KEYS,
+  type SortKey,
+} from '../mail/types.js';
 import {
   filterText,
   hasLineBreakingCharacter,
@@ -44,7 +52,34 @@ export const listQuerySchema = z.object({
   before: instantText.optional().openapi({ description: 'Received before (INTERNALDATE).' }),
   larger: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Size in bytes.' }),
   smaller: queryInteger(1, Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Size in bytes.' }),
+  sort: z
+    .enum(SORT_KEYS)
+    .optional()
+    .openapi({
+      description:
+        'The order of the list: `arrival` (the order messages were added to the mailbox, by UID; the default), ' +
+        "`date` (Date header, else the received time), `from` (the sender's display name where the IMAP server " +
+        'has SORT=DISPLAY, else the address), `subject` (ignoring `Re:`/`Fwd:`, case-insensitive) or `size`. ' +
+        'Sorted by the IMAP server (SORT, RFC 5256) and combined with every filter; equal keys run in arrival ' +
+        'order (reversed with `desc`). Without SORT only `arrival`, and POP3 only the default order: other ' +
+        "values are 501 `unsupported_operation` (the account's `capabilities.sort` lists what it takes).",
+      example: 'date',
+    }),
+  order: z
+    .enum(['asc', 'desc'])
+    .optional()
+    .openapi({
+      description:
+        'Default `desc` (newest, largest first) for `arrival`, `date` and `size`; `asc` (A to Z) for `from` and ' +
+        '`subject`. A cursor keeps the sort and order it was issued for: using it with another is 400.',
+      example: 'desc',
+    }),
 });
+
+/** The order a key lists in when `order` is not given: newest or largest first, names A to Z. */
+export function defaultOrder(key: SortKey): 'asc' | 'desc' {
+  return key === 'from' || key === 'subject' ? 'asc' : 'desc';
+}
 
 export type ListQueryInput = z.output<typeof listQuerySchema>;
 
@@ -113,5 +148,10 @@ export function buildListQuery(input: ListQueryInput, headers: Header[]): ListQu
   if (headers.length > 0) filter.headers = headers;
   const query: ListQuery = { limit: input.limit ?? DEFAULT_PAGE_SIZE, filter };
   if (input.cursor !== undefined) query.cursor = input.cursor;
+  if (input.sort !== undefined || input.order !== undefined) {
+    const key = input.sort ?? 'arrival';
+    const sort: ListSort = { key, order: input.order ?? defaultOrder(key) };
+    query.sort = sort;
+  }
   return query;
 }

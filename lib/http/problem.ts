@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   mailbox_not_found: 404,
   message_not_found: 404,
   attachment_not_found: 404,
+  thread_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   mailbox_exists: 409,

@@ -14,6 +14,9 @@ import type {
   MessageScope,
   ProbeResult,
   StoreCapabilities,
+  ThreadDetail,
+  ThreadPage,
+  ThreadQuery,
 } from '../mail/types.js';
 import type {
   AppendInput,
@@ -34,6 +37,7 @@ import { listMailboxes } from './read/list-mailboxes.js';
 import { listMessages } from './read/list-messages.js';
 import { openAttachment } from './read/open-attachment.js';
 import { openRaw } from './read/open-raw.js';
+import { getThread, listThreads } from './read/threads.js';
 import { capabilitiesForServer, imapCapabilities } from './session/imap-capabilities.js';
 import { ImapSession } from './session/imap-session.js';
 import { changes, waitForChange } from './sync/index.js';
@@ -92,6 +96,14 @@ export class ImapMailStore implements MailStore {
 
   listMessages(mailbox: MailboxRef, query: ListQuery): Promise<MessagePage> {
     return listMessages(this.#session, mailbox, query);
+  }
+
+  listThreads(mailbox: MailboxRef, query: ThreadQuery): Promise<ThreadPage> {
+    return listThreads(this.#session, mailbox, query);
+  }
+
+  getThread(mailbox: MailboxRef, threadId: string): Promise<ThreadDetail> {
+    return getThread(this.#session, mailbox, threadId);
   }
 
   getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message> {

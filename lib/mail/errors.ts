@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'mailbox_not_found'
   | 'message_not_found'
   | 'attachment_not_found'
+  | 'thread_not_found'
   | 'method_not_allowed'
   | 'request_timeout'
   | 'mailbox_exists'
@@ -84,6 +85,14 @@ export class MessageNotFoundError extends MailgateError {
   constructor(detail = 'No such message.', options?: { cause?: unknown }) {
     super('message_not_found', detail, options);
     this.name = 'MessageNotFoundError';
+  }
+}
+
+/** No thread of that id in the mailbox (unknown, malformed, or its first message is gone: they look alike). */
+export class ThreadNotFoundError extends MailgateError {
+  constructor(detail = 'No such thread in this mailbox.') {
+    super('thread_not_found', detail);
+    this.name = 'ThreadNotFoundError';
   }
 }
 

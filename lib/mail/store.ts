@@ -12,6 +12,9 @@ import type {
   MessageScope,
   ProbeResult,
   StoreCapabilities,
+  ThreadDetail,
+  ThreadPage,
+  ThreadQuery,
 } from './types.js';
 import type { MailStoreWrites } from './writes.js';
 
@@ -34,8 +37,17 @@ export interface MailStore extends MailStoreWrites {
   /** @throws MailboxNotFoundError */
   getMailbox(mailbox: MailboxRef): Promise<MailboxStatus>;
 
-  /** Newest first. @throws MailboxNotFoundError, InvalidRequestError (bad cursor), UnsupportedOperationError (filter) */
+  /**
+   * Newest first unless `query.sort` asks otherwise.
+   * @throws MailboxNotFoundError, InvalidRequestError (bad cursor), UnsupportedOperationError (filter, sort)
+   */
   listMessages(mailbox: MailboxRef, query: ListQuery): Promise<MessagePage>;
+
+  /** Conversations, newest first. @throws MailboxNotFoundError, InvalidRequestError (bad cursor), UnsupportedOperationError */
+  listThreads(mailbox: MailboxRef, query: ThreadQuery): Promise<ThreadPage>;
+
+  /** One conversation's summaries. @throws MailboxNotFoundError, ThreadNotFoundError, UnsupportedOperationError */
+  getThread(mailbox: MailboxRef, threadId: string): Promise<ThreadDetail>;
 
   /** @throws MessageNotFoundError, StaleMessageIdError */
   getMessage(scope: MessageScope, id: string, options: GetMessageOptions): Promise<Message>;
@@ -75,6 +87,8 @@ export const MAIL_STORE_OPERATIONS = [
   'listMailboxes',
   'getMailbox',
   'listMessages',
+  'listThreads',
+  'getThread',
   'getMessage',
   'openRaw',
   'openAttachment',

@@ -160,11 +160,36 @@ export const FILTER_NAMES: readonly FilterName[] = [
   'header',
 ];
 
+/**
+ * Orders a list can be asked for. `arrival` is the order messages were added
+ * to the mailbox (UID order; the default, newest first), `date` the Date
+ * header (INTERNALDATE where it has none), `from` the sender, `subject` the
+ * base subject (RFC 5256: without `Re:`/`Fwd:`), `size` RFC822.SIZE.
+ */
+export const SORT_KEYS = ['arrival', 'date', 'from', 'subject', 'size'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortOrder = 'asc' | 'desc';
+
+export interface ListSort {
+  key: SortKey;
+  order: SortOrder;
+}
+
+/** The order a list has when none is asked for: newest arrival first. */
+export const DEFAULT_SORT: ListSort = { key: 'arrival', order: 'desc' };
+
+/** Whether a sort is the default order (`arrival`, newest first), which every store has. */
+export function isDefaultSort(sort: ListSort | undefined): boolean {
+  return sort === undefined || (sort.key === DEFAULT_SORT.key && sort.order === DEFAULT_SORT.order);
+}
+
 export interface ListQuery {
   limit: number;
-  /** Opaque cursor from a previous page of the same mailbox and filter. */
+  /** Opaque cursor from a previous page of the same mailbox, filter and sort. */
   cursor?: string;
   filter: MessageFilter;
+  /** Absent: the default order (DEFAULT_SORT). */
+  sort?: ListSort;
 }
 
 export interface MessagePage {
@@ -209,6 +234,41 @@ export interface StoreCapabilities {
   wait: boolean;
   bulk: boolean;
   filters: FilterName[];
+  /** The list's `sort` keys this account accepts (`arrival` always). */
+  sort: SortKey[];
+  /** Whether the threads routes are served. */
+  threads: boolean;
+}
+
+export interface ThreadQuery {
+  limit: number;
+  /** Opaque cursor from a previous page of the same mailbox's threads. */
+  cursor?: string;
+}
+
+/** One conversation: its messages' ids oldest first, and the summary of its newest. */
+export interface MailThread {
+  /** Opaque; stays the same while the thread's first message exists. */
+  threadId: string;
+  messageIds: string[];
+  count: number;
+  latest: MessageSummary;
+}
+
+export interface ThreadPage {
+  /** Newest thread first: the thread whose latest message arrived last. */
+  threads: MailThread[];
+  nextCursor: string | null;
+  /** True when threads were built from a bounded window of the newest messages only. */
+  partial?: boolean;
+}
+
+export interface ThreadDetail {
+  threadId: string;
+  /** Oldest first. */
+  messages: MessageSummary[];
+  /** True when threads were built from a bounded window, or the thread holds more than one answer carries. */
+  partial?: boolean;
 }
 
 export interface ServerInfo {

@@ -1,6 +1,6 @@
 import { UnsupportedOperationError } from '../mail/errors.js';
 import { encodePop3MessageId } from '../mail/ids.js';
-import type { ListQuery, MessagePage, MessageSummary } from '../mail/types.js';
+import { isDefaultSort, type ListQuery, type MessagePage, type MessageSummary } from '../mail/types.js';
 import { parseHeaderBlock } from '../mime/index.js';
 import type { Pop3Client } from './client.js';
 import { decodePop3Cursor, encodePop3Cursor, pop3CursorScope, resumePoint } from './list-cursor.js';
@@ -27,6 +27,9 @@ export async function listPop3Messages(
   options: ListOptions,
 ): Promise<MessagePage> {
   const { filter } = query;
+  if (!isDefaultSort(query.sort)) {
+    throw new UnsupportedOperationError('POP3 lists in arrival order only, newest first.');
+  }
   const unsupported = Object.keys(filter).filter(
     (name) => filter[name as keyof typeof filter] !== undefined && !POP3_FILTERS.includes(name as never),
   );

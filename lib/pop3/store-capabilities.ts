@@ -14,4 +14,7 @@ export const POP3_CAPABILITIES: StoreCapabilities = Object.freeze({
   wait: false,
   bulk: false,
   filters: [...POP3_FILTERS],
+  // The one order POP3 lists in: arrival, newest first (the highest message number first).
+  sort: ['arrival' as const],
+  threads: false,
 });

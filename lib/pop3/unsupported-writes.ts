@@ -1,5 +1,5 @@
 import { UnsupportedOperationError } from '../mail/errors.js';
-import type { Mailbox } from '../mail/types.js';
+import type { Mailbox, ThreadDetail, ThreadPage } from '../mail/types.js';
 import type { BulkResult, ChangeSet, MessageRef, WaitResult } from '../mail/writes.js';
 
 function refuse(what: string): Promise<never> {
@@ -11,6 +11,14 @@ function refuse(what: string): Promise<never> {
  * front; these answers hold even if a caller asks anyway.
  */
 export abstract class Pop3UnsupportedWrites {
+  listThreads(): Promise<ThreadPage> {
+    return Promise.reject(new UnsupportedOperationError('POP3 accounts cannot group messages into threads.'));
+  }
+
+  getThread(): Promise<ThreadDetail> {
+    return Promise.reject(new UnsupportedOperationError('POP3 accounts cannot group messages into threads.'));
+  }
+
   updateFlags(): Promise<{ id: string; flags: string[] }> {
     return refuse('keep flags');
   }

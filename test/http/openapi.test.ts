@@ -46,6 +46,8 @@ const CONTRACT_PATHS: Array<[method: string, path: string]> = [
   ['post', `${MAILBOX}/messages/bulk`],
   ['get', `${MAILBOX}/changes`],
   ['get', `${MAILBOX}/wait`],
+  ['get', `${MAILBOX}/threads`],
+  ['get', `${MAILBOX}/threads/{threadId}`],
   ['put', '/v1/accounts/{account}'],
   ['delete', '/v1/accounts/{account}'],
   ['post', '/v1/tokens'],

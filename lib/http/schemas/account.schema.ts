@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { FILTER_NAMES } from '../../mail/types.js';
+import { FILTER_NAMES, SORT_KEYS } from '../../mail/types.js';
 import { queryBoolean } from '../input-limits.js';
 
 export const accountParams = z.object({
@@ -21,6 +21,18 @@ export const capabilitiesSchema = z
     wait: z.boolean(),
     bulk: z.boolean(),
     filters: z.array(z.enum(FILTER_NAMES as [string, ...string[]])),
+    sort: z.array(z.enum(SORT_KEYS)).openapi({
+      description:
+        "The message list's `sort` keys this account accepts. IMAP: every key where the server has SORT " +
+        '(RFC 5256; assumed until `probe=true` asks the server), else `arrival` only. POP3: `arrival`, ' +
+        'newest first only.',
+      example: ['arrival', 'date', 'from', 'subject', 'size'],
+    }),
+    threads: z.boolean().openapi({
+      description:
+        'Whether the threads routes are served: IMAP always (from THREAD where the server has it, else from ' +
+        "the newest 500 messages' headers, answered `partial`); POP3 never (501).",
+    }),
   })
   .openapi('Capabilities');
 

@@ -11,6 +11,7 @@ const ERROR_CODES = [
   'mailbox_not_found',
   'message_not_found',
   'attachment_not_found',
+  'thread_not_found',
   'method_not_allowed',
   'request_timeout',
   'mailbox_exists',

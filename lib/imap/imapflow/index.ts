@@ -25,3 +25,4 @@ export {
 } from './search-quoting.js';
 export { guardStaleSelection, skipListBeforeSelect, unselectMailbox } from './selection.js';
 export { enableExtensions, requestServerId, skipSessionPreamble } from './session-preamble.js';
+export { MAX_SORTED_UIDS, sortUids, threadUids } from './sort-thread.js';

@@ -1,12 +1,13 @@
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
-import type { ListQuery, MailboxRef, MessagePage } from '../../mail/types.js';
+import { isDefaultSort, type ListQuery, type MailboxRef, type MessagePage } from '../../mail/types.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { parseUidSet, takeBelow } from '../wire/uid-set.js';
 import { cursorScope, decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 import { buildSearchQuery } from './search-query.js';
+import { listSortedMessages } from './sorted-list.js';
 
 /** Which messages one page fetches: a sequence window of this session, or UIDs. */
 interface PagePlan {
@@ -39,6 +40,8 @@ interface PagePlan {
  * (`1:500,502:900`), from which the page below the cursor is taken without
  * expanding it; then one UID FETCH.
  *
+ * Any other order is sorted-list.ts's.
+ *
  * @throws MailboxNotFoundError, InvalidRequestError (bad or stale cursor, CR/LF/NUL in a filter)
  */
 export async function listMessages(
@@ -46,6 +49,7 @@ export async function listMessages(
   ref: MailboxRef,
   query: ListQuery,
 ): Promise<MessagePage> {
+  if (query.sort && !isDefaultSort(query.sort)) return listSortedMessages(session, ref, query, query.sort);
   const search = buildSearchQuery(query.filter);
   const path = await resolveMailboxPath(session, ref);
   const mailbox = await session.open(path, 'read');

@@ -1,9 +1,11 @@
-import { FILTER_NAMES, type StoreCapabilities } from '../../mail/types.js';
+import { FILTER_NAMES, SORT_KEYS, type SortKey, type StoreCapabilities } from '../../mail/types.js';
 
 /**
  * What an IMAP account supports, known without connecting. `changes` and
- * `wait` assume CONDSTORE (RFC 7162), which most servers have; a probe
- * makes them exact for one server.
+ * `wait` assume CONDSTORE (RFC 7162), and `sort` SORT (RFC 5256), which
+ * most servers have; a probe makes them exact for one server. Threads are
+ * always served: from THREAD where the server has it, else from the
+ * newest messages' headers.
  */
 export function imapCapabilities(): StoreCapabilities {
   return {
@@ -16,12 +18,24 @@ export function imapCapabilities(): StoreCapabilities {
     wait: true,
     bulk: true,
     filters: [...FILTER_NAMES],
+    sort: [...SORT_KEYS],
+    threads: true,
   };
+}
+
+/** The sort keys a server with these capabilities serves: all with SORT, else only arrival (UID order). */
+export function sortKeysFor(serverCapabilities: ReadonlySet<string>): SortKey[] {
+  return serverCapabilities.has('SORT') ? [...SORT_KEYS] : ['arrival'];
 }
 
 /** The static capabilities corrected by the server's own CAPABILITY list. */
 export function capabilitiesForServer(serverCapabilities: ReadonlySet<string>): StoreCapabilities {
   const condstore = serverCapabilities.has('CONDSTORE') || serverCapabilities.has('QRESYNC');
   // Without IDLE a wait can still poll; without CONDSTORE there is no state to wait on.
-  return { ...imapCapabilities(), changes: condstore, wait: condstore };
+  return {
+    ...imapCapabilities(),
+    changes: condstore,
+    wait: condstore,
+    sort: sortKeysFor(serverCapabilities),
+  };
 }

@@ -34,6 +34,8 @@ export function buildCapabilities(overrides: Partial<StoreCapabilities> = {}): S
     wait: true,
     bulk: true,
     filters: [...FILTER_NAMES],
+    sort: ['arrival', 'date', 'from', 'subject', 'size'],
+    threads: true,
     ...overrides,
   };
 }

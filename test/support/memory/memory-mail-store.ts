@@ -17,6 +17,7 @@ import type {
   MessageScope,
   StoreCapabilities,
 } from '../../../lib/mail/types.js';
+import { isDefaultSort } from '../../../lib/mail/types.js';
 import type {
   AppendInput,
   BulkAction,
@@ -118,7 +119,22 @@ export class MemoryMailStore implements MailStore {
 
   async listMessages(ref: MailboxRef, query: Parameters<MailStore['listMessages']>[1]) {
     await this.enter('listMessages', [ref, query]);
+    // Sorting and threads are tested against Dovecot (test/integration/http/gateway-sort*, -threads*).
+    if (!isDefaultSort(query.sort))
+      throw new UnsupportedOperationError('The in-memory store lists by arrival only.');
     return listMemoryMessages(this.data, this.resolve(ref), query, this.capabilities.filters);
+  }
+
+  async listThreads(ref: MailboxRef, query: Parameters<MailStore['listThreads']>[1]): Promise<never> {
+    await this.enter('listThreads', [ref, query]);
+    this.require('threads');
+    throw new UnsupportedOperationError('The in-memory store has no threads.');
+  }
+
+  async getThread(ref: MailboxRef, threadId: string): Promise<never> {
+    await this.enter('getThread', [ref, threadId]);
+    this.require('threads');
+    throw new UnsupportedOperationError('The in-memory store has no threads.');
   }
 
   async getMessage(ref: MessageScope, id: string, options: Parameters<MailStore['getMessage']>[2]) {
@@ -162,7 +178,7 @@ export class MemoryMailStore implements MailStore {
   }
 
   /** A real adapter refuses what its capabilities deny, whatever the HTTP layer checked. */
-  private require(capability: keyof Omit<StoreCapabilities, 'filters'>): void {
+  private require(capability: keyof Omit<StoreCapabilities, 'filters' | 'sort'>): void {
     if (!this.capabilities[capability]) {
       throw new UnsupportedOperationError(`This ${this.account.protocol} store cannot do '${capability}'.`);
     }

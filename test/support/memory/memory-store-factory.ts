@@ -28,6 +28,8 @@ export class MemoryStoreFactory implements MailStoreFactory {
           changes: false,
           wait: false,
           filters: ['from', 'to', 'subject', 'since', 'before'],
+          sort: ['arrival'],
+          threads: false,
         })
       : buildCapabilities(this.imapOverrides);
   }

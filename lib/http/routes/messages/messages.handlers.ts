@@ -1,6 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { requireWriteScope, resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
+import { requireSort } from '../../capability-guard.js';
 import { isTrue } from '../../input-limits.js';
 import { buildListQuery, headerFilters } from '../../list-query.js';
 import { messageScope, requestMailbox } from '../../mailbox-ref.js';
@@ -12,6 +13,7 @@ export const listMessagesHandler: RouteHandler<typeof listMessages, AppEnv> = as
   const params = c.req.valid('param');
   const query = buildListQuery(c.req.valid('query'), headerFilters(c.req.queries()));
   const account = await resolveAccount(c, params.account);
+  requireSort(c, account, query.sort);
   const mailbox = requestMailbox(c, params.mailbox);
   const page = await withStore(c, account, (store) => store.listMessages(mailbox, query));
   return c.json(page, 200);

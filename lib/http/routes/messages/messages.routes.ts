@@ -23,9 +23,9 @@ export const listMessages = createRoute({
   method: 'get' as const,
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages',
   tags,
-  summary: 'A page of message summaries, newest first',
+  summary: 'A page of message summaries, newest first unless `sort` says otherwise',
   description:
-    'All filters combine with AND. Besides the parameters below, any number of `header.NAME=value` ' +
+    'All filters combine with AND, and with `sort`. Besides the parameters below, any number of `header.NAME=value` ' +
     'parameters filter on a header field (an empty value matches messages that have the field). ' +
     'Filter values are at most 1,000 characters and may not contain CR, LF or NUL. ' +
     'Unknown parameters are refused. A POP3 account supports only the filters its capabilities list.',
