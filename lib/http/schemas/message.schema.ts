@@ -72,9 +72,37 @@ const attachmentSchema = z
 
 export const messageSchema = messageSummarySchema
   .extend({
-    headers: z.array(z.object({ name: z.string(), value: z.string() })),
-    text: z.string().nullable(),
-    html: z.string().nullable(),
+    headers: z.array(z.object({ name: z.string(), value: z.string() })).openapi({
+      description:
+        'Every header field in message order, values unfolded; RFC 2047 encoded words decoded ' +
+        '(a malformed one is left as written) unless `headers=raw`.',
+    }),
+    text: z.string().nullable().openapi({
+      description:
+        'The plain-text body; for a message with only HTML, text made from the HTML (`textFromHtml`).',
+    }),
+    textFromHtml: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'The message has no plain-text body and `text` was made from its HTML: block structure as line ' +
+          'breaks, links as `text [url]`, images left out.',
+      }),
+    html: z.string().nullable().openapi({
+      description:
+        'The HTML body: as the sender wrote it (`html=raw`, the default) or sanitised (`html=safe`).',
+    }),
+    imagesBlocked: z
+      .number()
+      .int()
+      .optional()
+      .openapi({
+        description:
+          'With `html=safe`: how many remote images `images=block` (the default) removed; each left an ' +
+          '`<img data-image-blocked="remote">` placeholder with its `alt`, `width` and `height`.',
+        example: 3,
+      }),
     textTruncated: z.boolean(),
     htmlTruncated: z.boolean(),
     encodingProblem: z.boolean(),
@@ -99,4 +127,34 @@ export const messageQuery = z.object({
   markSeen: queryBoolean
     .optional()
     .openapi({ description: 'Set `\\Seen` while reading; needs a write token.' }),
+  html: z
+    .enum(['raw', 'safe'])
+    .optional()
+    .openapi({
+      default: 'raw',
+      example: 'safe',
+      description:
+        '`raw`: the HTML body as the sender wrote it (not safe to render). `safe`: sanitised against an ' +
+        'allow-list, safe to put in a page: no script, event handler, form, frame, object, SVG, `<meta>`, ' +
+        '`<base>`, `<style>` block or `<link>`; no `id`, `name` or `class`; links only http(s), mailto and ' +
+        'tel, opening a new tab with `rel="noopener noreferrer"`; images only http(s) (see `images`), ' +
+        '`data:image/{png,gif,jpeg,webp}`, and `cid:` rewritten to the `downloadUrl` of the attachment ' +
+        'with that Content-ID; inline CSS only listed properties with plain values (no `url()`, ' +
+        '`expression()`, `position`); elements nested deeper than 128 levels are flattened.',
+    }),
+  images: z
+    .enum(['keep', 'block'])
+    .optional()
+    .openapi({
+      default: 'block',
+      example: 'keep',
+      description:
+        'With `html=safe`, remote (http/https) images: `block` removes their source (no tracking pixel ' +
+        'loads) and counts them in `imagesBlocked`; `keep` leaves them. Ignored with `html=raw`.',
+    }),
+  headers: z.enum(['decoded', 'raw']).optional().openapi({
+    default: 'decoded',
+    example: 'raw',
+    description: '`decoded`: RFC 2047 encoded words in `headers[]` values decoded. `raw`: values as written.',
+  }),
 });
