@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../log/create-logger.js';
 import { ConfigurationError } from '../mail/errors.js';
+import type { Logger } from '../mail/logger.js';
 import {
   createDeliveryHandler,
   createPollerHandler,
@@ -27,6 +28,8 @@ function required(backends: WebhookBackends | undefined): WebhookBackends {
 export interface PollerLambdaOptions extends Omit<LambdaDepsOptions, 'admin'> {
   /** Only for tests in-process. */
   now?: PollerDeps['now'];
+  /** Only for tests in-process: instead of the JSON logger on stdout. */
+  logger?: Logger;
   /** Only for tests in-process. */
   pollerOptions?: Omit<NonNullable<PollerDeps['options']>, 'connectionsPerAccount'>;
 }
@@ -45,7 +48,7 @@ export function createPollerLambdaHandler(options: PollerLambdaOptions = {}) {
     wakeUps,
     credentials: deps.credentials,
     stores: deps.stores,
-    logger: deps.logger,
+    logger: options.logger ?? deps.logger,
     ...(options.now === undefined ? {} : { now: options.now }),
     options: {
       ...options.pollerOptions,
@@ -64,6 +67,8 @@ export interface DeliveryLambdaOptions extends Pick<LambdaDepsOptions, 'env' | '
   now?: DeliveryDeps['now'];
   random?: DeliveryDeps['random'];
   deliveryOptions?: DeliveryDeps['options'];
+  /** Only for tests in-process: instead of the JSON logger on stdout. */
+  logger?: Logger;
 }
 
 /**
@@ -74,10 +79,12 @@ export interface DeliveryLambdaOptions extends Pick<LambdaDepsOptions, 'env' | '
 export function createDeliveryLambdaHandler(options: DeliveryLambdaOptions = {}) {
   const env = options.env ?? process.env;
   const config = loadConfig(env);
-  const logger = createLogger({
-    level: config.MAILGATE_LOG_LEVEL,
-    fields: { service: 'mailgate', function: env.AWS_LAMBDA_FUNCTION_NAME },
-  });
+  const logger =
+    options.logger ??
+    createLogger({
+      level: config.MAILGATE_LOG_LEVEL,
+      fields: { service: 'mailgate', function: env.AWS_LAMBDA_FUNCTION_NAME },
+    });
   const { repository, wakeUps } = required(webhookBackends(config, options.webhookClients));
   return createDeliveryHandler({
     repository,

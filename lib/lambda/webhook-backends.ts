@@ -20,6 +20,8 @@ export interface WebhookClients {
   /** Only for tests in-process; the deployed functions use the SDK's default clients (region from AWS_REGION). */
   dynamoClient?: DynamoDBClient;
   sqsClient?: SQSClient;
+  /** Only for tests in-process: the table's clock (the time it records and leases expire by). */
+  now?: () => Date;
 }
 
 export interface WebhookBackends {
@@ -71,7 +73,11 @@ export function webhookBackends(config: Config, clients: WebhookClients = {}): W
       clients.dynamoClient ??
         import('@aws-sdk/client-dynamodb').then(({ DynamoDBClient }) => new DynamoDBClient({})),
     ]);
-    return createDynamoWebhookRepository({ client, tableName });
+    return createDynamoWebhookRepository({
+      client,
+      tableName,
+      ...(clients.now === undefined ? {} : { now: clients.now }),
+    });
   });
   const sender = lazy(async () => {
     const [{ createSqsWakeUpSender }, client] = await Promise.all([

@@ -4,8 +4,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import type { LogFields, Logger } from '../../../lib/mail/logger.js';
 import type { LambdaContextLike } from '../../../lib/webhooks/aws/handlers.js';
-import type { ActiveWebhook, PollerWebhookRepository } from '../../../lib/webhooks/poller-repository.js';
-import type { WebhookRepository } from '../../../lib/webhooks/repository.js';
 
 /** Shared by the AWS webhook tests: the SQS client's transport, Lambda's context and event shapes, a log. */
 
@@ -144,53 +142,4 @@ export function recordingLogger(lines: LogLine[] = [], base: LogFields = {}): Lo
     error: at('error'),
     child: (fields) => recordingLogger(lines, { ...base, ...fields }),
   };
-}
-
-/**
- * The AWS extension over any store of the port, kept in memory: segments by
- * a hash of the account, leases in a map. For logic tests where the table
- * itself is not the subject.
- */
-export function withPollerExtension(
-  store: WebhookRepository,
-  now: () => Date = () => new Date(),
-): PollerWebhookRepository {
-  const leases = new Map<string, { owner: string; until: number }>();
-  const extension = {
-    async listActiveSegment(segment: number, segments: number): Promise<ActiveWebhook[]> {
-      const active = await store.listActive();
-      const mine = active.filter((webhook) => hash(webhook.account) % segments === segment);
-      return Promise.all(
-        mine.map(async (webhook) => {
-          const [head] = await store.listQueued(webhook.id, 1);
-          return {
-            webhook,
-            headDueAt: head === undefined ? null : (head.nextAttemptAt ?? head.queuedAt),
-          };
-        }),
-      );
-    },
-    async acquireDeliveryLease(webhookId: string, owner: string, until: Date): Promise<boolean> {
-      const held = leases.get(webhookId);
-      if (held && held.owner !== owner && held.until > now().getTime()) return false;
-      leases.set(webhookId, { owner, until: until.getTime() });
-      return true;
-    },
-    async releaseDeliveryLease(webhookId: string, owner: string): Promise<void> {
-      if (leases.get(webhookId)?.owner === owner) leases.delete(webhookId);
-    },
-  };
-  return new Proxy(store, {
-    get(target, key) {
-      if (key in extension) return extension[key as keyof typeof extension];
-      const value = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  }) as PollerWebhookRepository;
-}
-
-function hash(text: string): number {
-  let value = 0;
-  for (const char of text) value = (value * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-  return value;
 }

@@ -1,19 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ImapFlow } from 'imapflow';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { Account } from '../../../lib/credentials/account.js';
-import { createLambdaDeps } from '../../../lib/lambda/create-lambda-deps.js';
-import type { MailStoreFactory } from '../../../lib/mail/store.js';
-import { createDeliveryHandler, createPollerHandler } from '../../../lib/webhooks/aws/handlers.js';
-import { createSqsWakeUpSender, parseWakeUp } from '../../../lib/webhooks/aws/wake-up.js';
+import {
+  createDeliveryLambdaHandler,
+  createPollerLambdaHandler,
+} from '../../../lib/lambda/create-webhook-lambda-deps.js';
+import { parseWakeUp } from '../../../lib/webhooks/aws/wake-up.js';
+import { createDynamoWebhookRepository } from '../../../lib/webhooks/dynamo/index.js';
 import { createEvent, eventPayload, type WebhookEvent } from '../../../lib/webhooks/events.js';
-import { type LocalWebhookStore, openLocalWebhookStore } from '../../../lib/webhooks/local-store/index.js';
 import type { PollerWebhookRepository } from '../../../lib/webhooks/poller-repository.js';
 import type { WebhookRecord } from '../../../lib/webhooks/repository.js';
 import { createWebhookSecret } from '../../../lib/webhooks/signing.js';
+import { type DynaliteHandle, startDynalite } from '../../support/dynalite.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 import { createFakeSecretsTransport } from '../../unit/credentials/fake-secrets-transport.js';
 import { type Received, type Receiver, startReceiver } from '../../unit/webhooks/receiver.js';
@@ -25,16 +27,17 @@ import {
   recordingLogger,
   schedulerEvent,
   sqsEvent,
-  withPollerExtension,
 } from './aws-kit.js';
 
 /**
  * The poller and the delivery function as Lambda runs them: the handlers
- * invoked with EventBridge Scheduler's and SQS's event shapes, over the
- * credential store and mail store factory the API function builds
- * (Secrets Manager through a real client, its transport in-process), the
- * real SQS client (its transport capturing SendMessageBatch), Dovecot,
- * and a loopback receiver that checks signatures.
+ * the entry points build from their environment (lib/lambda), invoked
+ * with EventBridge Scheduler's and SQS's event shapes, over the DynamoDB
+ * table (the real client against dynalite), the credential store and mail
+ * store factory the API function builds (Secrets Manager through a real
+ * client, its transport in-process), the real SQS client (its transport
+ * capturing SendMessageBatch), Dovecot, and a loopback receiver that
+ * checks signatures.
  */
 
 const ACCOUNT = 'acc_aws_a';
@@ -44,88 +47,114 @@ let userA: MailUser;
 let userB: MailUser;
 let otherA: ImapFlow;
 let otherB: ImapFlow;
-let root: string;
-let store: LocalWebhookStore;
+let dynalite: DynaliteHandle;
+let secrets: ReturnType<typeof createFakeSecretsTransport>;
+let tableName: string;
 let repository: PollerWebhookRepository;
 let clockMs: number;
 const now = () => new Date(clockMs);
 let sqs: ReturnType<typeof createSqsCapture>;
 let lines: LogLine[];
 let receiver: Receiver;
-let opened: string[];
-let credentials: ReturnType<typeof createLambdaDeps>['credentials'];
-let stores: MailStoreFactory;
 
 beforeAll(async () => {
   [userA, userB] = await Promise.all([createMailUser('aws-poller-a'), createMailUser('aws-poller-b')]);
   [otherA, otherB] = await Promise.all([connectOther(userA), connectOther(userB)]);
-  const secrets = createFakeSecretsTransport({
+  secrets = createFakeSecretsTransport({
     [`mailgate/accounts/${ACCOUNT}`]: JSON.stringify(userA.account()),
     [`mailgate/accounts/${OTHER_ACCOUNT}`]: JSON.stringify(userB.account()),
   });
-  // The same credential store and store factory the API function builds.
-  const deps = createLambdaDeps({
-    env: {
-      MAILGATE_STORE: 'secretsmanager',
-      MAILGATE_SECRET_PREFIX: 'mailgate/',
-      MAILGATE_LOG_LEVEL: 'error',
-    },
-    secretsManagerClient: secrets.client,
-  });
-  credentials = deps.credentials;
-  // Counts the stores opened (each is one mail connection at most).
-  stores = {
-    capabilities: (account) => deps.stores.capabilities(account),
-    open: (account: Account, context) => {
-      opened.push(account.id);
-      return deps.stores.open(account, context);
-    },
-  };
+  dynalite = await startDynalite();
 });
 
 afterAll(async () => {
   await Promise.all([otherA?.logout(), otherB?.logout()]);
+  await dynalite?.close();
 });
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'mailgate-aws-webhooks-'));
   clockMs = Date.now();
-  store = await openLocalWebhookStore({ directory: join(root, 'webhooks'), now });
-  repository = withPollerExtension(store, now);
+  tableName = `webhooks-${randomUUID()}`;
+  await dynalite.createTable(tableName);
+  repository = createDynamoWebhookRepository({ client: dynalite.client, tableName, now });
   sqs = createSqsCapture();
   lines = [];
-  opened = [];
   receiver = await startReceiver();
 });
 
 afterEach(async () => {
   await receiver.close();
-  await store.close().catch(() => {});
-  await rm(root, { recursive: true, force: true });
 });
 
-function poller(options: { marginMs?: number; connectionsPerAccount?: number } = {}) {
-  return createPollerHandler({
-    repository,
-    credentials,
-    stores,
-    wakeUps: createSqsWakeUpSender({ client: sqs.client, queueUrl: sqs.queueUrl }),
-    logger: recordingLogger(lines),
+/** What the stack sets on the webhook functions (infra/webhooks.ts). */
+function environment(): Record<string, string> {
+  return {
+    MAILGATE_STORE: 'secretsmanager',
+    MAILGATE_SECRET_PREFIX: 'mailgate/',
+    MAILGATE_LOG_LEVEL: 'error',
+    MAILGATE_WEBHOOK_TABLE: tableName,
+    MAILGATE_WEBHOOK_QUEUE_URL: sqs.queueUrl,
+  };
+}
+
+/** IMAP sessions the user has had so far (Dovecot writes one rawlog `.in` file per session). */
+async function sessions(user: MailUser): Promise<number> {
+  const files = await readdir(join(user.server.stateDir, 'rawlog', user.user)).catch(() => [] as string[]);
+  return files.filter((file) => file.endsWith('.in')).length;
+}
+
+/**
+ * A DynamoDB client on the same table that fails every call naming
+ * `webhookId` as the service does when unavailable (a 503 the SDK does not retry here).
+ */
+function failingFor(webhookId: string): DynamoDBClient {
+  const client = new DynamoDBClient({
+    endpoint: dynalite.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (JSON.stringify(args.input).includes(webhookId)) {
+        throw Object.assign(new Error('Service unavailable'), {
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'failForWebhook' },
+  );
+  return client;
+}
+
+function poller(options: { marginMs?: number; connections?: number; dynamoClient?: DynamoDBClient } = {}) {
+  return createPollerLambdaHandler({
+    env: {
+      ...environment(),
+      ...(options.connections === undefined
+        ? {}
+        : { MAILGATE_WEBHOOK_ACCOUNT_CONNECTIONS: String(options.connections) }),
+    },
+    secretsManagerClient: secrets.client,
+    webhookClients: { dynamoClient: options.dynamoClient ?? dynalite.client, sqsClient: sqs.client, now },
     now,
-    options: { marginMs: 2_000, ...options },
+    pollerOptions: { marginMs: options.marginMs ?? 2_000 },
+    logger: recordingLogger(lines),
   });
 }
 
-function delivery(over: PollerWebhookRepository = repository) {
-  return createDeliveryHandler({
-    repository: over,
-    wakeUps: createSqsWakeUpSender({ client: sqs.client, queueUrl: sqs.queueUrl }),
-    logger: recordingLogger(lines),
+function delivery(dynamoClient: DynamoDBClient = dynalite.client) {
+  return createDeliveryLambdaHandler({
+    env: environment(),
+    webhookClients: { dynamoClient, sqsClient: sqs.client, now },
     // Loopback receivers: allowed here explicitly, never by the stack.
-    allowPrivate: true,
+    allowPrivateForTests: true,
     now,
     random: () => 0.5,
-    options: { marginMs: 2_000 },
+    deliveryOptions: { marginMs: 2_000 },
+    logger: recordingLogger(lines),
   });
 }
 
@@ -255,26 +284,13 @@ describe('the scheduled poller and the queue-driven delivery', () => {
     const broken = await createWebhook(OTHER_ACCOUNT);
     await repository.enqueue(good.id, [pingEvent(ACCOUNT)]);
     await repository.enqueue(broken.id, [pingEvent(OTHER_ACCOUNT)]);
-    const unavailable = new Proxy(repository, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target);
-        if (key === 'acquireDeliveryLease') {
-          return async (webhookId: string, owner: string, until: Date) => {
-            if (webhookId === broken.id)
-              throw Object.assign(new Error('unavailable'), { name: 'ServiceUnavailable' });
-            return (value as PollerWebhookRepository['acquireDeliveryLease'])(webhookId, owner, until);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }) as PollerWebhookRepository;
     const records = sqsEvent([
       JSON.stringify({ account: ACCOUNT, webhookId: good.id }),
       JSON.stringify({ account: OTHER_ACCOUNT, webhookId: broken.id }),
       '{"account": "x", "webhookId": "not-an-id"}',
       'not json',
     ]);
-    const answer = await delivery(unavailable)(records, lambdaContext());
+    const answer = await delivery(failingFor(broken.id))(records, lambdaContext());
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: records.Records[1]!.messageId }] });
     expect(receiver.requests).toHaveLength(1);
     expect(await repository.listQueued(good.id, 10)).toEqual([]);
@@ -331,17 +347,19 @@ describe('the scheduled poller and the queue-driven delivery', () => {
     const a1 = await createWebhook(ACCOUNT, ['~inbox', 'Projects']);
     const a2 = await createWebhook(ACCOUNT, ['Projects']);
     const b1 = await createWebhook(OTHER_ACCOUNT);
+    const before = [await sessions(userA), await sessions(userB)];
     const run = await poller()(schedulerEvent(0, 1), lambdaContext());
     expect(run).toMatchObject({ webhooks: 3, accounts: 2, checked: 4, failed: 0 });
-    expect(opened.sort()).toEqual([ACCOUNT, OTHER_ACCOUNT]);
+    // Four mailbox looks over one session per account.
+    expect([await sessions(userA), await sessions(userB)]).toEqual([before[0]! + 1, before[1]! + 1]);
 
     // Events queued without a wake-up (the one sent was lost): the next run sends one, as the head is due.
     await repository.enqueue(b1.id, [pingEvent(OTHER_ACCOUNT)]);
-    opened = [];
-    const next = await poller({ connectionsPerAccount: 2 })(schedulerEvent(0, 1), lambdaContext());
+    const between = [await sessions(userA), await sessions(userB)];
+    const next = await poller({ connections: 2 })(schedulerEvent(0, 1), lambdaContext());
     expect(next).toMatchObject({ checked: 4, queued: 0, wakeUps: 1 });
-    // Two connections for the account with three mailboxes to look at, one for the other.
-    expect(opened.sort()).toEqual([ACCOUNT, ACCOUNT, OTHER_ACCOUNT]);
+    // MAILGATE_WEBHOOK_ACCOUNT_CONNECTIONS=2: two sessions for the account with three mailboxes, one for the other.
+    expect([await sessions(userA), await sessions(userB)]).toEqual([between[0]! + 2, between[1]! + 1]);
     expect(sqs.take().map((message) => parseWakeUp(message.body))).toEqual([
       { account: OTHER_ACCOUNT, webhookId: b1.id },
     ]);
@@ -367,9 +385,10 @@ describe('the scheduled poller and the queue-driven delivery', () => {
 
   test('with less than the margin left no check starts; the skipped ones are logged', async () => {
     const webhook = await createWebhook(ACCOUNT);
+    const before = await sessions(userA);
     const run = await poller({ marginMs: 5_000 })(schedulerEvent(0, 1), lambdaContext(3_000));
     expect(run).toMatchObject({ checked: 0, skipped: 1 });
-    expect(opened).toEqual([]);
+    expect(await sessions(userA)).toBe(before);
     expect(await repository.getCursor(webhook.id, 'INBOX')).toBeUndefined();
     const skipped = lines.find((line) => line.message.includes('skipped'));
     expect(skipped?.fields).toMatchObject({ checks: [{ webhook: webhook.id, mailbox: '~inbox' }] });
