@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   createDynamoWebhookRepository,
   type DynamoWebhookRepository,
+  MAX_CURSOR_BYTES,
+  MAX_EVENT_BYTES,
+  WEBHOOK_TABLE_KEYS,
+  WebhookCommitTooLargeError,
+  webhookTableDefinition,
 } from '../../../lib/webhooks/dynamo/index.js';
 import { type DynaliteHandle, startDynalite } from '../../support/dynalite.js';
 import { describeWebhookRepositoryContract } from './repository-contract.js';
+import { buildCreated, buildNewWebhook } from './store-builders.js';
 
 let dynamo: DynaliteHandle | undefined;
 const server = async () => {
@@ -41,21 +47,434 @@ describeWebhookRepositoryContract('DynamoWebhookRepository on dynalite', async (
   };
 });
 
-describe('DynamoWebhookRepository: the table', () => {
-  let repo: DynamoWebhookRepository;
-  let table: string;
+const T0 = Date.parse('2026-05-01T12:00:00.000Z');
+
+/** A store on a fresh table, with a clock the test moves, and the table's items to count. */
+describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
   let handle: DynaliteHandle;
+  let table: string;
+  let clock: number;
+  let repo: DynamoWebhookRepository;
+  const opened: DynamoWebhookRepository[] = [];
+  const open = (client: DynamoDBClient = handle.client) => {
+    const store = createDynamoWebhookRepository({ client, tableName: table, now: () => new Date(clock) });
+    opened.push(store);
+    return store;
+  };
+  const at = (ms: number) => new Date(T0 + ms);
+
+  /** Every item's keys, read with a paginated Scan. */
+  const scanKeys = async (): Promise<Array<{ pk: string; sk: string }>> => {
+    const keys: Array<{ pk: string; sk: string }> = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await handle.client.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ProjectionExpression: 'pk, sk' }),
+      );
+      for (const item of page.Items ?? []) keys.push({ pk: item.pk!.S!, sk: item.sk!.S! });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return keys;
+  };
+  const kinds = async (webhookId: string) => {
+    const counts: Record<string, number> = {};
+    for (const { pk, sk } of await scanKeys()) {
+      if (pk !== `WEBHOOK#${webhookId}`) continue;
+      const kind = sk.split('#')[0]!;
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    return counts;
+  };
+
   beforeAll(async () => {
     handle = await server();
   });
   beforeEach(async () => {
     ({ name: table } = await freshTable());
-    repo = createDynamoWebhookRepository({ client: handle.client, tableName: table });
+    clock = T0;
+    repo = open();
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
   });
 
-  test('placeholder: the table is created and empty', async () => {
-    const page = await handle.client.send(new ScanCommand({ TableName: table }));
-    expect(page.Count).toBe(0);
-    expect(await repo.listActive()).toEqual([]);
+  test('the table definition is what the tests create: pk/sk strings and a sparse index of active webhooks by account', () => {
+    expect(WEBHOOK_TABLE_KEYS).toEqual({
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      activeIndex: 'active',
+      activeIndexPartitionKey: 'activeAccount',
+    });
+    const definition = webhookTableDefinition();
+    expect(definition.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(definition.GlobalSecondaryIndexes.map((index) => [index.IndexName, index.KeySchema])).toEqual([
+      [
+        'active',
+        [
+          { AttributeName: 'activeAccount', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      ],
+    ]);
+  });
+
+  test('segments 1, 3 and 7 each partition listActive exactly, every account whole in one segment', async () => {
+    const accounts = Array.from({ length: 40 }, (_, i) => `account-${i}`);
+    const disabled = new Set<string>();
+    let created = 0;
+    for (const [i, account] of accounts.entries()) {
+      for (let k = 0; k < 1 + (i % 3); k += 1) {
+        const webhook = await repo.create(buildNewWebhook({ account }));
+        created += 1;
+        if ((i + k) % 5 === 0) {
+          await repo.update(account, webhook.id, { status: 'disabled', disabledReason: 'paused' });
+          disabled.add(webhook.id);
+        }
+      }
+    }
+    const active = (await repo.listActive()).map((w) => w.id).sort();
+    expect(created).toBe(79);
+    expect(active.length).toBe(created - disabled.size);
+    for (const id of disabled) expect(active).not.toContain(id);
+    for (const segments of [1, 3, 7]) {
+      const parts = await Promise.all(
+        Array.from({ length: segments }, (_, segment) => repo.listActiveSegment(segment, segments)),
+      );
+      const ids = parts.flat().map((a) => a.webhook.id);
+      expect(ids.sort()).toEqual(active);
+      const segmentOf = new Map<string, number>();
+      for (const [segment, part] of parts.entries()) {
+        for (const { webhook } of part) {
+          expect(segmentOf.get(webhook.account) ?? segment).toBe(segment);
+          segmentOf.set(webhook.account, segment);
+        }
+      }
+      if (segments > 1) expect(parts.filter((part) => part.length > 0).length).toBeGreaterThan(1);
+    }
+    await expect(repo.listActiveSegment(3, 3)).rejects.toThrow(RangeError);
+    await expect(repo.listActiveSegment(0, 1001)).rejects.toThrow(RangeError);
+  });
+
+  test('listActiveSegment tells when each queue head is due: null when empty, queued time, then the retry', async () => {
+    const idle = await repo.create(buildNewWebhook());
+    const busy = await repo.create(buildNewWebhook());
+    const e1 = buildCreated(1);
+    clock += 100;
+    await repo.commitChanges(busy.id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] });
+    const dueAt = async () =>
+      Object.fromEntries((await repo.listActiveSegment(0, 1)).map((a) => [a.webhook.id, a.headDueAt]));
+    expect(await dueAt()).toEqual({ [idle.id]: null, [busy.id]: at(100).toISOString() });
+    await repo.markFailed(busy.id, e1.id, { error: 'HTTP 500', nextAttemptAt: at(9000) });
+    expect((await dueAt())[busy.id]).toBe(at(9000).toISOString());
+    await repo.markDelivered(busy.id, e1.id);
+    expect((await dueAt())[busy.id]).toBeNull();
+  });
+
+  test('a delivery lease: one owner at a time, extended by its owner, free once expired or released by it', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    expect(await repo.acquireDeliveryLease(id, 'a', at(30_000))).toBe(true);
+    expect(await repo.acquireDeliveryLease(id, 'b', at(30_000))).toBe(false);
+    expect(await repo.acquireDeliveryLease(id, 'a', at(60_000))).toBe(true);
+    clock = T0 + 45_000;
+    expect(await repo.acquireDeliveryLease(id, 'b', at(90_000))).toBe(false);
+    await repo.releaseDeliveryLease(id, 'b');
+    expect(await repo.acquireDeliveryLease(id, 'b', at(90_000))).toBe(false);
+    clock = T0 + 60_000;
+    expect(await repo.acquireDeliveryLease(id, 'b', at(90_000))).toBe(true);
+    expect(await repo.acquireDeliveryLease(id, 'a', at(120_000))).toBe(false);
+    await repo.releaseDeliveryLease(id, 'a');
+    expect(await repo.acquireDeliveryLease(id, 'a', at(120_000))).toBe(false);
+    await repo.releaseDeliveryLease(id, 'b');
+    expect(await repo.acquireDeliveryLease(id, 'a', at(120_000))).toBe(true);
+    // Two owners at once from two stores: exactly one gets it.
+    const other = open();
+    await repo.releaseDeliveryLease(id, 'a');
+    const results = await Promise.all([
+      repo.acquireDeliveryLease(id, 'x', at(200_000)),
+      other.acquireDeliveryLease(id, 'y', at(200_000)),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await repo.acquireDeliveryLease('wh_000000000000000000000000', 'a', at(1))).toBe(false);
+    await repo.releaseDeliveryLease('wh_000000000000000000000000', 'a');
+    // The lease does not touch the record.
+    expect(await repo.get('acme', id)).toMatchObject({ status: 'active', updatedAt: at(0).toISOString() });
+    await repo.delete('acme', id);
+    expect(await repo.acquireDeliveryLease(id, 'x', at(300_000))).toBe(false);
+  });
+
+  test('an event or cursor no item can hold is refused, and nothing of the commit is written', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    await repo.commitChanges(id, 'INBOX', {
+      expectedState: null,
+      nextState: 's1',
+      events: [buildCreated(1)],
+    });
+    const before = await scanKeys();
+    const huge = buildCreated(2);
+    (huge.data as { message: { subject: string } }).message.subject = 'x'.repeat(MAX_EVENT_BYTES);
+    await expect(
+      repo.commitChanges(id, 'INBOX', {
+        expectedState: 's1',
+        nextState: 's2',
+        events: [buildCreated(3), huge],
+      }),
+    ).rejects.toThrow(WebhookCommitTooLargeError);
+    await expect(repo.enqueue(id, [huge])).rejects.toThrow(/over the 350000 bytes one queue item holds/);
+    await expect(
+      repo.commitChanges(id, 'INBOX', {
+        expectedState: 's1',
+        nextState: 'y'.repeat(MAX_CURSOR_BYTES),
+        events: [buildCreated(3)],
+      }),
+    ).rejects.toThrow(WebhookCommitTooLargeError);
+    expect(await scanKeys()).toEqual(before);
+    expect(await repo.getCursor(id, 'INBOX')).toBe('s1');
+    expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toHaveLength(1);
+  });
+
+  test('a page of 1,500 events (about 3 MB) is one commit, queued in order across many items', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const events = Array.from({ length: 1500 }, (_, i) => {
+      const event = buildCreated(i + 1);
+      (event.data as { message: { subject: string } }).message.subject = `${i} ${'s'.repeat(1800)}`;
+      return event;
+    });
+    expect(await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 'big', events })).toBe(
+      true,
+    );
+    const queued = await repo.listQueued(id, 2000);
+    expect(queued.map((q) => q.event)).toEqual(events);
+    expect((await kinds(id)).QUEUE).toBeGreaterThan(50);
+    expect((await kinds(id)).STAGE).toBeUndefined();
+  });
+
+  test('a cursor of about 300 KB round-trips and is compared whole', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const large = `state:${'0123456789abcdef'.repeat(300 * 64)}`;
+    expect(Buffer.byteLength(large)).toBeGreaterThan(300_000);
+    expect(await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: large, events: [] })).toBe(
+      true,
+    );
+    expect(await repo.getCursor(id, 'INBOX')).toBe(large);
+    expect(await repo.listCursors(id)).toEqual({ INBOX: large });
+    expect(
+      await repo.commitChanges(id, 'INBOX', { expectedState: `${large}x`, nextState: 's', events: [] }),
+    ).toBe(false);
+    expect(
+      await repo.commitChanges(id, 'INBOX', { expectedState: large, nextState: `${large}!`, events: [] }),
+    ).toBe(true);
+    expect(await repo.getCursor(id, 'INBOX')).toBe(`${large}!`);
+    expect((await kinds(id)).CURSOR).toBe(1);
+  });
+
+  test('two watchers (two stores) committing from the same cursor at once: exactly one wins, every round', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const other = open();
+    let state = 's0';
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: state, events: [] });
+    const winners: string[] = [];
+    for (let round = 1; round <= 10; round += 1) {
+      const change = (watcher: string) => ({
+        expectedState: state,
+        nextState: `${watcher}${round}`,
+        events: [buildCreated(round * 10 + (watcher === 'a' ? 1 : 2))],
+      });
+      const [a, b] = await Promise.all([
+        repo.commitChanges(id, 'INBOX', change('a')),
+        other.commitChanges(id, 'INBOX', change('b')),
+      ]);
+      expect([a, b].filter(Boolean)).toHaveLength(1);
+      state = a ? `a${round}` : `b${round}`;
+      winners.push(a ? 'a' : 'b');
+      expect(await other.getCursor(id, 'INBOX')).toBe(state);
+    }
+    const queued = await repo.listQueued(id, 100);
+    expect(queued.map((q) => (q.event.data as { state: string }).state)).toEqual(
+      winners.map((w, i) => `s${(i + 1) * 10 + (w === 'a' ? 1 : 2)}`),
+    );
+    // The losers left nothing behind: one cursor record, no staged chunks.
+    expect(await kinds(id)).toEqual({ META: 1, CURSOR: 1, QUEUE: 10 });
+  });
+
+  test('concurrent commits to two mailboxes from two stores keep one total order and lose no event', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const other = open();
+    const chain = async (store: DynamoWebhookRepository, mailbox: string) => {
+      let state: string | null = null;
+      for (let n = 1; n <= 12; n += 1) {
+        const ok = await store.commitChanges(id, mailbox, {
+          expectedState: state,
+          nextState: `s${n}`,
+          events: [buildCreated(2 * n - 1, mailbox), buildCreated(2 * n, mailbox)],
+        });
+        expect(ok).toBe(true);
+        state = `s${n}`;
+      }
+    };
+    await Promise.all([chain(repo, 'INBOX'), chain(other, 'Sent')]);
+    const queued = await repo.listQueued(id, 100);
+    expect(queued).toHaveLength(48);
+    expect((await other.listQueued(id, 100)).map((q) => q.event.id)).toEqual(queued.map((q) => q.event.id));
+    for (const mailbox of ['INBOX', 'Sent']) {
+      const uids = queued
+        .map((q) => q.event.data as { mailbox: string; message: { uid: number } })
+        .filter((data) => data.mailbox === mailbox)
+        .map((data) => data.message.uid);
+      expect(uids).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    }
+    // Delivered head by head, in that order, until nothing is left.
+    for (const { event } of queued) {
+      const [due] = await other.nextDue(new Date(clock), 10);
+      expect(due!.queued.event.id).toBe(event.id);
+      expect(await repo.markDelivered(id, event.id)).toBe(true);
+    }
+    expect(await repo.listQueued(id, 10)).toEqual([]);
+    expect(await kinds(id)).toEqual({ META: 1, CURSOR: 2 });
+  });
+
+  test('re-enabling resets every queued event and makes the head due; a plain update resets nothing', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const events = [buildCreated(1), buildCreated(2), buildCreated(3)];
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's3', events });
+    clock += 1000;
+    await repo.markFailed(id, events[0]!.id, { error: 'HTTP 500', nextAttemptAt: at(6000) });
+    await repo.update('acme', id, { url: 'https://other.example.com/hook' });
+    expect((await repo.listQueued(id, 1))[0]).toMatchObject({
+      attempts: 1,
+      nextAttemptAt: at(6000).toISOString(),
+    });
+    await repo.update('acme', id, { status: 'failing' });
+    expect((await repo.listQueued(id, 1))[0]).toMatchObject({ attempts: 1 });
+    clock += 86_400_000;
+    await repo.markFailed(id, events[0]!.id, { disable: 'Deliveries failed for 24 hours.' });
+    expect(await repo.listActiveSegment(0, 1)).toEqual([]);
+    clock += 1000;
+    const enabled = await repo.update('acme', id, { status: 'active' });
+    expect(enabled).toMatchObject({
+      status: 'active',
+      lastError: null,
+      nextRetryAt: null,
+      disabledReason: null,
+    });
+    expect(await repo.listQueued(id, 10)).toEqual(
+      events.map((event) => ({
+        event,
+        attempts: 0,
+        firstFailureAt: null,
+        nextAttemptAt: null,
+        queuedAt: at(0).toISOString(),
+      })),
+    );
+    expect(await repo.listActiveSegment(0, 1)).toEqual([
+      { webhook: enabled, headDueAt: at(0).toISOString() },
+    ]);
+  });
+
+  test('delete removes every item of a webhook with 1,000 queued events, and only its items', async () => {
+    const keep = await repo.create(buildNewWebhook({ account: 'globex' }));
+    await repo.commitChanges(keep.id, 'INBOX', {
+      expectedState: null,
+      nextState: 'k',
+      events: [buildCreated(1)],
+    });
+    const kept = await scanKeys();
+    const { id } = await repo.create(buildNewWebhook());
+    for (let page = 0; page < 4; page += 1) {
+      const events = Array.from({ length: 250 }, (_, i) => buildCreated(page * 250 + i + 1));
+      await repo.commitChanges(id, 'INBOX', {
+        expectedState: page === 0 ? null : `p${page}`,
+        nextState: `p${page + 1}`,
+        events,
+      });
+    }
+    await repo.commitChanges(id, 'Sent', { expectedState: null, nextState: 'x', events: [] });
+    expect(await repo.listQueued(id, 2000)).toHaveLength(1000);
+    expect((await scanKeys()).length).toBeGreaterThan(kept.length + 20);
+    expect(await repo.delete('acme', id)).toBe(true);
+    expect(await scanKeys()).toEqual(kept);
+    expect(await repo.delete('acme', id)).toBe(false);
+    expect(await repo.commitChanges(id, 'INBOX', { expectedState: 'p4', nextState: 'p5', events: [] })).toBe(
+      false,
+    );
+    expect(await scanKeys()).toEqual(kept);
+  });
+
+  test('a commit after the webhook is deleted is refused and leaves nothing behind', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const other = open();
+    await other.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [] });
+    expect(await repo.delete('acme', id)).toBe(true);
+    // `other` still knows the webhook's account: its commit gets as far as the webhook item.
+    expect(
+      await other.commitChanges(id, 'INBOX', {
+        expectedState: 's1',
+        nextState: 's2',
+        events: [buildCreated(2)],
+      }),
+    ).toBe(false);
+    expect(await other.enqueue(id, [buildCreated(3)])).toBe(false);
+    expect(await scanKeys()).toEqual([]);
+  });
+
+  test('close waits for writes in flight, refuses later calls, and leaves the client to its owner', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    let settled = false;
+    const commit = repo
+      .commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [buildCreated(1)] })
+      .finally(() => {
+        settled = true;
+      });
+    await repo.close();
+    expect(settled).toBe(true);
+    expect(await commit).toBe(true);
+    await expect(repo.get('acme', id)).rejects.toThrow(/closed/);
+    await expect(repo.enqueue(id, [])).rejects.toThrow(/closed/);
+    const again = open();
+    expect(await again.getCursor(id, 'INBOX')).toBe('s1');
+  });
+
+  test('a commit whose answer is lost and whose retry is refused is reported made, once', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    // A client whose first answer to a commit's conditional update is lost after the table applied it,
+    // so the SDK sends it again and the table refuses the repeat.
+    const lossy = new DynamoDBClient({
+      endpoint: handle.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    let lost = 0;
+    lossy.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const input = (args as { input?: { UpdateExpression?: string } }).input;
+        if (
+          context.commandName === 'UpdateItemCommand' &&
+          input?.UpdateExpression?.includes('pendId') &&
+          lost === 0
+        ) {
+          lost += 1;
+          throw Object.assign(new Error('the answer was lost'), { name: 'TimeoutError', $metadata: {} });
+        }
+        return result;
+      },
+      { step: 'finalizeRequest', name: 'loseOneAnswer', priority: 'low' },
+    );
+    const store = open(lossy);
+    try {
+      const e1 = buildCreated(1);
+      expect(
+        await store.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] }),
+      ).toBe(true);
+      expect(lost).toBe(1);
+      expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e1.id]);
+      expect(await repo.getCursor(id, 'INBOX')).toBe('s1');
+      expect(await kinds(id)).toEqual({ META: 1, CURSOR: 1, QUEUE: 1 });
+    } finally {
+      await store.close();
+      lossy.destroy();
+    }
   });
 });
