@@ -101,6 +101,7 @@ export async function checkMailbox(input: CheckMailboxInput): Promise<CheckMailb
       webhookId: webhook.id,
       account: webhook.account,
       mailbox: path,
+      total: status.total,
       cursor,
       wanted,
       logger,

@@ -5,7 +5,12 @@ import { isAcceptedUidl } from '../mail/pop3-uidl.js';
 import type { MailStore } from '../mail/store.js';
 import type { MessageSummary } from '../mail/types.js';
 import { createEvent, type EventType, type WebhookEvent } from './events.js';
-import { decodePop3Cursor, encodePop3Cursor } from './pop3-cursor.js';
+import {
+  decodePop3Cursor,
+  encodePop3Cursor,
+  MAX_POP3_WATCHED_MESSAGES,
+  Pop3CursorTooLargeError,
+} from './pop3-cursor.js';
 import type { WebhookRepository } from './repository.js';
 import type { CheckMailboxResult } from './watch-mailbox.js';
 
@@ -39,6 +44,8 @@ export interface CheckPop3Input {
   account: string;
   /** The mailbox's path (POP3 has only INBOX). */
   mailbox: string;
+  /** Messages in the maildrop (STAT), as getMailbox reported them: past the cap the UIDLs are not even read. */
+  total: number;
   /** The stored cursor, read before the listing; undefined when none is stored yet. */
   cursor: string | undefined;
   wanted: ReadonlySet<EventType>;
@@ -71,6 +78,12 @@ type Change = { kind: 'gone'; uid: string } | { kind: 'arrived'; uid: string; nu
  */
 export async function checkPop3Mailbox(input: CheckPop3Input): Promise<CheckMailboxResult> {
   const { repository, store, webhookId, mailbox, logger } = input;
+  if (input.total > MAX_POP3_WATCHED_MESSAGES) {
+    throw new Pop3CursorTooLargeError(
+      input.total,
+      `more than the ${MAX_POP3_WATCHED_MESSAGES} a watched POP3 mailbox may hold`,
+    );
+  }
   const current = currentUidls(await store.uidlListing(), logger);
 
   if (input.cursor === undefined) {

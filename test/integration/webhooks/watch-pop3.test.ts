@@ -21,6 +21,7 @@ import { type LocalWebhookStore, openLocalWebhookStore } from '../../../lib/webh
 import {
   decodePop3Cursor,
   encodePop3Cursor,
+  MAX_POP3_WATCHED_MESSAGES,
   Pop3CursorTooLargeError,
 } from '../../../lib/webhooks/pop3-cursor.js';
 import type { CursorChange, WebhookRecord, WebhookRepository } from '../../../lib/webhooks/repository.js';
@@ -630,6 +631,28 @@ describe('checkMailbox on POP3: what Dovecot cannot produce on demand (a scripte
     await expect(check(account, webhook)).rejects.toBeInstanceOf(Pop3CursorTooLargeError);
     expect(await repository.getCursor(webhook.id, 'INBOX')).toBe(cursor);
     expect(await queued(webhook)).toEqual([]);
+  });
+
+  test('a maildrop of more than 100,000 messages is refused from its STAT, without reading its UIDL listing', async () => {
+    const raw = Buffer.from('Subject: many\r\n\r\nmany\r\n');
+    const server = await fakeServer(
+      Array.from({ length: MAX_POP3_WATCHED_MESSAGES + 1 }, (_, i) => ({ uid: `m${i}`, raw })),
+    );
+    const account = fakeAccount(server);
+    const webhook = await createWebhook();
+
+    const failure = check(account, webhook);
+    await expect(failure).rejects.toBeInstanceOf(Pop3CursorTooLargeError);
+    await expect(failure).rejects.toThrow(/100001 messages/);
+    const commands = server.sessions.flatMap((session) => session.commands);
+    expect(commands).toContain('STAT');
+    expect(commands).not.toContain('UIDL');
+    expect(await repository.listCursors(webhook.id)).toEqual({});
+
+    // One fewer is watched.
+    server.maildrop.pop();
+    expect(await check(account, webhook)).toEqual({ committed: 0, reset: false });
+    expect(await cursorUidls(webhook)).toHaveLength(MAX_POP3_WATCHED_MESSAGES);
   });
 
   test('bounded work: 20,000 new messages are read a page at a time, at most maxPages pages a look', async () => {
