@@ -62,8 +62,9 @@ beforeAll(async () => {
   await gateway.addAccount('alpha', user.account());
   await gateway.addAccount('beta', user.account());
   await gateway.addAccount('capped', user.account());
+  await gateway.addAccount('racy', user.account());
   await gateway.addAccount('pop', user.account({ protocol: 'pop3', port: user.server.ports.pop3s }));
-  write = await gateway.token(['alpha', 'beta', 'capped', 'pop'], 'write');
+  write = await gateway.token(['alpha', 'beta', 'capped', 'racy', 'pop'], 'write');
   read = await gateway.token(['alpha', 'beta', 'capped', 'pop'], 'read');
   const created = await send('POST', '/v1/accounts/alpha/mailboxes', { path: 'Hooked' });
   expect(created.status).toBe(201);
@@ -396,6 +397,42 @@ describe('webhook routes: what they refuse', () => {
     expect((await send('DELETE', `/v1/accounts/capped/webhooks/${ids[0]}`)).status).toBe(204);
     await create('capped', { url: HOOK_URL });
     expect((await store.list('capped')).length).toBe(25);
+  });
+});
+
+describe('webhook routes: the cap under concurrent creates', () => {
+  it('creates exactly up to the cap when creates race, and refuses the rest with nothing left behind', async () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwABCDEFGHIJK=';
+    for (let i = 0; i < 22; i += 1) {
+      await store.create({ account: 'racy', url: HOOK_URL, mailboxes: ['~inbox'], events: ['ping'], secret });
+    }
+    const before = changes.length;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => send('POST', '/v1/accounts/racy/webhooks', { url: HOOK_URL })),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([201, 201, 201, 409, 409, 409]);
+    const listed = await store.list('racy');
+    expect(listed.length).toBe(25);
+    const created = await Promise.all(
+      answers
+        .filter((answer) => answer.status === 201)
+        .map(async (answer) => ((await answer.json()) as WebhookJson).id),
+    );
+    expect(
+      listed
+        .slice(22)
+        .map((webhook) => webhook.id)
+        .sort(),
+    ).toEqual(created.sort());
+    // Only the kept ones were announced.
+    expect(
+      changes
+        .slice(before)
+        .filter(([, what]) => what === 'created')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(created.sort());
   });
 });
 

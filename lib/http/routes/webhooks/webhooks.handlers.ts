@@ -158,6 +158,13 @@ async function announce(
   }
 }
 
+function limitReached(): WebhookLimitError {
+  return new WebhookLimitError(
+    `This account already has ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks, the most one account may have. ` +
+      'Delete one first.',
+  );
+}
+
 export const createWebhookHandler: RouteHandler<typeof createWebhook, AppEnv> = async (c) => {
   const deps = webhookDeps(c);
   const { account: accountId } = c.req.valid('param');
@@ -165,13 +172,7 @@ export const createWebhookHandler: RouteHandler<typeof createWebhook, AppEnv> = 
   const account = await resolveAccount(c, accountId);
   const events = eventsFor(c, account, body.events);
   await checkUrl(c, deps, body.url);
-  const existing = await deps.repository.list(account.id);
-  if (existing.length >= MAX_WEBHOOKS_PER_ACCOUNT) {
-    throw new WebhookLimitError(
-      `This account already has ${existing.length} webhooks, the most one account may have ` +
-        `(${MAX_WEBHOOKS_PER_ACCOUNT}). Delete one first.`,
-    );
-  }
+  if ((await deps.repository.list(account.id)).length >= MAX_WEBHOOKS_PER_ACCOUNT) throw limitReached();
   await checkMailboxes(c, account, body.mailboxes);
   const secret = createWebhookSecret();
   const record = await deps.repository.create({
@@ -181,6 +182,12 @@ export const createWebhookHandler: RouteHandler<typeof createWebhook, AppEnv> = 
     events,
     secret,
   });
+  // Creates that raced past the first check: the ones beyond the cap, in creation order, are taken back.
+  const order = (await deps.repository.list(account.id)).findIndex((webhook) => webhook.id === record.id);
+  if (order >= MAX_WEBHOOKS_PER_ACCOUNT) {
+    await deps.repository.delete(account.id, record.id);
+    throw limitReached();
+  }
   await announce(c, deps, record.id, 'created');
   c.header('Location', webhookLocation(account.id, record.id));
   return c.json({ ...present(record), secret: record.secret }, 201);
