@@ -285,3 +285,38 @@ describe('/openapi.json for the account API', () => {
     expect(propertyNames(schemas.CreatedToken)).toContain('token');
   });
 });
+
+describe('/openapi.json for the webhook routes', () => {
+  it('documents them with operation ids, 403/404/501, the secret on the create answer only, and their codes', async () => {
+    const document = (await fetchDocument()) as unknown as Document & {
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const ids: Record<string, string> = {
+      [`post ${WEBHOOKS}`]: 'createWebhook',
+      [`get ${WEBHOOKS}`]: 'listWebhooks',
+      [`get ${WEBHOOK}`]: 'getWebhook',
+      [`patch ${WEBHOOK}`]: 'updateWebhook',
+      [`delete ${WEBHOOK}`]: 'deleteWebhook',
+      [`post ${WEBHOOK}/test`]: 'testWebhook',
+    };
+    for (const [key, id] of Object.entries(ids)) {
+      const [method, path] = key.split(' ') as [string, string];
+      const operation = document.paths[path]?.[method] as Operation & { operationId?: string };
+      expect(operation?.operationId, key).toBe(id);
+      for (const status of ['401', '403', '404', '501']) {
+        expect(operation.responses[status]?.content, `${key} ${status}`).toHaveProperty([
+          'application/problem+json',
+        ]);
+      }
+    }
+    expect(Object.keys(document.paths[WEBHOOKS]!.post!.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '404', '409', '413', '415']),
+    );
+    expect(Object.keys(document.paths[`${WEBHOOK}/test`]!.post!.responses)).toContain('202');
+    const { schemas } = document.components;
+    expect(Object.keys(schemas.Webhook?.properties ?? {})).not.toContain('secret');
+    expect(Object.keys(schemas.CreatedWebhook?.properties ?? {})).toContain('secret');
+    const codes = (schemas.Problem?.properties?.code as { enum: string[] }).enum;
+    expect(codes).toEqual(expect.arrayContaining(['webhook_not_found', 'webhook_limit_reached']));
+  });
+});
