@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <name>…]`: runs each benchmark in a fresh process (so one
  * does not warm or bloat the next) and prints their tables. Names: imap,
- * pop3, bundles, latency (`--rtt <ms>`); all by default.
+ * pop3, bundles, latency (`--rtt <ms>`), webhooks (`--appends <n>`); all by default.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   pop3: 'pop3-list.ts',
   bundles: 'bundles.ts',
   latency: 'latency.ts',
+  webhooks: 'webhook-latency.ts',
 };
 
 // Options pass through to every benchmark; a numeric word after one is its value (`--rtt 50`).
