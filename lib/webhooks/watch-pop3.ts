@@ -73,8 +73,9 @@ type Change = { kind: 'gone'; uid: string } | { kind: 'arrived'; uid: string; nu
  * A UIDL the server lists twice counts once (RFC 1939 §7 says they are
  * unique; the first message with it stands for both).
  * @throws UnsupportedOperationError without UIDL, for a UIDL no message id
- *   can carry, or when the UIDLs do not fit in a cursor (Pop3CursorTooLargeError);
- *   nothing is committed then
+ *   can carry, or when the UIDLs do not fit in a cursor (Pop3CursorTooLargeError,
+ *   checked on the message count and on where the pages lead before the
+ *   first commit, and on each page's cursor before it is written)
  */
 export async function checkPop3Mailbox(input: CheckPop3Input): Promise<CheckMailboxResult> {
   const { repository, store, webhookId, mailbox, logger } = input;
@@ -113,10 +114,11 @@ export async function checkPop3Mailbox(input: CheckPop3Input): Promise<CheckMail
   // Where the pages lead must fit in a cursor before any of them is committed.
   encodePop3Cursor(current.keys());
 
+  const pageSize = Math.max(1, Math.floor(input.maxChanges));
   let cursor = input.cursor;
   let committed = 0;
   for (let page = 0, start = 0; page < input.maxPages && start < changes.length; page += 1) {
-    const slice = changes.slice(start, start + input.maxChanges);
+    const slice = changes.slice(start, start + pageSize);
     start += slice.length;
     const gone = slice.filter((change) => change.kind === 'gone').map((change) => change.uid);
     const arrived = slice.filter((change) => change.kind === 'arrived');
