@@ -5,10 +5,8 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Account } from '../../../lib/credentials/account.js';
 import { createImapStoreFactory } from '../../../lib/imap/index.js';
-import { UnsupportedOperationError } from '../../../lib/mail/errors.js';
 import { silentLogger } from '../../../lib/mail/logger.js';
 import type { MailStore } from '../../../lib/mail/store.js';
-import { createPop3StoreFactory } from '../../../lib/pop3/index.js';
 import {
   DEFAULT_EVENT_TYPES,
   type EventDataByType,
@@ -21,9 +19,8 @@ import { type CheckMailboxResult, checkMailbox } from '../../../lib/webhooks/wat
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 import { buildMessage, connectOther } from '../imap-sync/sync-test-kit.js';
 
-// The store factories as the local server builds them (lib/local/create-local-deps.ts).
+// The IMAP store factory as the local server builds it (lib/local/create-local-deps.ts); POP3 looks are in watch-pop3.test.ts.
 const imapStores = createImapStoreFactory();
-const pop3Stores = createPop3StoreFactory();
 
 let user: MailUser;
 let other: ImapFlow;
@@ -47,16 +44,8 @@ function imapAccount(): Account {
   return { id: 'acc_watch', ...user.account() } as Account;
 }
 
-function pop3Account(): Account {
-  return {
-    id: 'acc_watch_pop',
-    ...user.account({ protocol: 'pop3', port: user.server.ports.pop3s, tls: 'implicit' }),
-  } as Account;
-}
-
 async function withStore<T>(account: Account, work: (store: MailStore) => Promise<T>): Promise<T> {
-  const factory = account.protocol === 'pop3' ? pop3Stores : imapStores;
-  const store = factory.open(account, { signal: new AbortController().signal, logger: silentLogger });
+  const store = imapStores.open(account, { signal: new AbortController().signal, logger: silentLogger });
   try {
     return await work(store);
   } finally {
@@ -311,17 +300,5 @@ describe('checkMailbox on IMAP', () => {
       commits[2]!.next,
     ]);
     expect(await repository.getCursor(webhook.id, 'Many')).toBe(await stateOf('Many'));
-  });
-});
-
-describe('checkMailbox on POP3', () => {
-  test('POP3 has no change state: the look is refused and no cursor is stored', async () => {
-    const webhook = await createWebhook('~inbox');
-    expect(pop3Stores.capabilities(pop3Account()).changes).toBe(false);
-    await expect(check(webhook, '~inbox', { account: pop3Account() })).rejects.toBeInstanceOf(
-      UnsupportedOperationError,
-    );
-    expect(await repository.listCursors(webhook.id)).toEqual({});
-    expect(await queued(webhook)).toEqual([]);
   });
 });
