@@ -316,7 +316,7 @@ describe('/openapi.json for the webhook routes', () => {
     const { schemas } = document.components;
     expect(Object.keys(schemas.Webhook?.properties ?? {})).not.toContain('secret');
     expect(Object.keys(schemas.CreatedWebhook?.properties ?? {})).toContain('secret');
-    const codes = (schemas.Problem?.properties?.code as { enum: string[] }).enum;
+    const codes = (schemas.Problem!.properties!.code as { enum: string[] }).enum;
     expect(codes).toEqual(expect.arrayContaining(['webhook_not_found', 'webhook_limit_reached']));
   });
 });
