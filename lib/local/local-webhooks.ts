@@ -6,7 +6,11 @@ import type { Logger } from '../mail/logger.js';
 import type { MailStoreFactory } from '../mail/store.js';
 import type { AccessTokenSource } from '../oauth2/access-token-source.js';
 import { type Deliverer, startDeliverer } from '../webhooks/deliverer.js';
-import { DEFAULT_WEBHOOK_STORE_DIRECTORY, openLocalWebhookStore } from '../webhooks/local-store/index.js';
+import {
+  DEFAULT_WEBHOOK_STORE_DIRECTORY,
+  type LocalWebhookStore,
+  openLocalWebhookStore,
+} from '../webhooks/local-store/index.js';
 import { startWatcher, type Watcher, type WatcherOptions } from '../webhooks/watcher/index.js';
 
 /** The deliverer's longest sleep between two looks at the queue (it is woken when events are queued). */
@@ -17,6 +21,7 @@ export interface LocalWebhooks {
   deps: WebhookDeps;
   /** The store's directory, absolute. */
   directory: string;
+  repository: LocalWebhookStore;
   watcher: Watcher;
   deliverer: Deliverer;
   /** Stops the watcher (its connections and checks) and the deliverer (its deliveries in flight), then closes the store. */
@@ -65,6 +70,7 @@ export async function startLocalWebhooks(input: LocalWebhooksInput): Promise<Loc
   let stopping: Promise<void> | undefined;
   return {
     directory,
+    repository,
     watcher,
     deliverer,
     deps: {

@@ -9,6 +9,11 @@ import type { WebhookChange } from '../../lib/http/app-env.js';
 import { startNodeServer } from '../../lib/http/node-server.js';
 import { poolOptionsFromEnv } from '../../lib/imap/index.js';
 import { createLocalDeps } from '../../lib/local/create-local-deps.js';
+import {
+  type LocalWebhooks,
+  type LocalWebhooksInput,
+  startLocalWebhooks,
+} from '../../lib/local/local-webhooks.js';
 import { createLogger } from '../../lib/log/create-logger.js';
 import { type LocalWebhookStore, openLocalWebhookStore } from '../../lib/webhooks/local-store/index.js';
 import type { Resolver } from '../../lib/webhooks/url-guard.js';
@@ -25,6 +30,8 @@ export interface Gateway {
   get(path: string, token: string | null, init?: RequestInit): Promise<Response>;
   /** The webhook store the routes write (`webhooks` option); undefined without it. */
   webhooks: LocalWebhookStore | undefined;
+  /** The watcher and deliverer on that store (`webhooks.watch`); undefined without it. */
+  watching: LocalWebhooks | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +51,13 @@ export interface GatewayOptions {
         resolve?: Resolver;
         /** The routes' `changed` hook. */
         onWebhookChange?: (id: string, what: WebhookChange) => Promise<void> | void;
+        /**
+         * Run the watcher and the deliverer on the store, as `npm start`
+         * does (lib/local/local-webhooks.ts): the routes' `changed` resyncs
+         * the watcher and wakes the deliverer (and then calls
+         * `onWebhookChange`). An object tunes the watcher (`notify: false`: IDLE).
+         */
+        watch?: boolean | LocalWebhooksInput['watch'];
       };
 }
 
@@ -75,16 +89,38 @@ export async function startGateway(
   });
   const { pool } = deps;
   let webhooks: LocalWebhookStore | undefined;
+  let watching: LocalWebhooks | undefined;
   if (options.webhooks) {
     const hooks = options.webhooks === true ? {} : options.webhooks;
-    webhooks = await openLocalWebhookStore({ directory: join(dir, 'webhooks') });
     const onChange = hooks.onWebhookChange;
-    deps.webhooks = {
-      repository: webhooks,
-      allowPrivate: fullConfig.MAILGATE_WEBHOOK_ALLOW_PRIVATE === true,
-      ...(hooks.resolve === undefined ? {} : { resolve: hooks.resolve }),
-      ...(onChange === undefined ? {} : { changed: (id, what) => onChange(id, what) }),
-    };
+    if (hooks.watch) {
+      watching = await startLocalWebhooks({
+        config: { ...fullConfig, MAILGATE_WEBHOOK_DIR: join(dir, 'webhooks') },
+        logger: deps.logger,
+        credentials,
+        stores: deps.stores,
+        tokens: deps.tokens,
+        ...(hooks.watch === true ? {} : { watch: hooks.watch }),
+      });
+      webhooks = watching.repository;
+      const own = watching.deps.changed;
+      deps.webhooks = {
+        ...watching.deps,
+        ...(hooks.resolve === undefined ? {} : { resolve: hooks.resolve }),
+        async changed(id, what) {
+          await own?.(id, what);
+          await onChange?.(id, what);
+        },
+      };
+    } else {
+      webhooks = await openLocalWebhookStore({ directory: join(dir, 'webhooks') });
+      deps.webhooks = {
+        repository: webhooks,
+        allowPrivate: fullConfig.MAILGATE_WEBHOOK_ALLOW_PRIVATE === true,
+        ...(hooks.resolve === undefined ? {} : { resolve: hooks.resolve }),
+        ...(onChange === undefined ? {} : { changed: (id, what) => onChange(id, what) }),
+      };
+    }
   }
   const running = await startNodeServer(deps, { hostname: '127.0.0.1', port: 0 });
   const { url } = running;
@@ -93,6 +129,7 @@ export async function startGateway(
     logs,
     credentials,
     webhooks,
+    watching,
     addAccount: (id, document) => credentials.putAccount(id, document),
     async token(accounts, scope = 'write') {
       return (await credentials.createToken({ accounts, scope })).token;
@@ -106,7 +143,8 @@ export async function startGateway(
       // Keep-alive sockets from fetch are closed too.
       await running.close();
       pool?.close();
-      await webhooks?.close();
+      if (watching) await watching.stop();
+      else await webhooks?.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
