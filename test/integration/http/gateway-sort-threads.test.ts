@@ -71,12 +71,23 @@ describe('sort and threads through the gateway', () => {
     await proxy?.close();
   });
 
-  const tags = (body: { messages: Array<{ messageId: string }> }) =>
+  const tags = (body: Pick<Body, 'messages'>) =>
     body.messages.map((m) => m.messageId.replace('@example.org', ''));
 
-  async function json(path: string, status = 200) {
+  /** The fields these tests read, from a page, an account, a thread list or detail, or a problem. */
+  interface Body {
+    messages: Array<{ id: string; messageId: string }>;
+    nextCursor: string | null;
+    total: number | null;
+    partial?: boolean;
+    code: string;
+    capabilities: { sort: string[]; threads: boolean };
+    threads: Array<{ threadId: string; count: number; messageIds: string[]; latest: { messageId: string } }>;
+  }
+
+  async function json(path: string, status = 200): Promise<Body> {
     const response = await gateway.get(path, token);
-    const body = await response.json();
+    const body = (await response.json()) as Body;
     expect(response.status, JSON.stringify(body)).toBe(status);
     return body;
   }
@@ -179,13 +190,13 @@ describe('sort and threads through the gateway', () => {
       expect([...first.threads, ...rest.threads].map((t: { threadId: string }) => t.threadId)).toEqual(
         page.threads.map((t: { threadId: string }) => t.threadId),
       );
-      const detail = await json(`${threads}/${encodeURIComponent(page.threads[0].threadId)}`);
+      const detail = await json(`${threads}/${encodeURIComponent(page.threads[0]!.threadId)}`);
       expect(detail.messages.map((m: { messageId: string }) => m.messageId)).toEqual([
         'a@example.org',
         'b@example.org',
         'c@example.org',
       ]);
-      expect(detail.messages.map((m: { id: string }) => m.id)).toEqual(page.threads[0].messageIds);
+      expect(detail.messages.map((m: { id: string }) => m.id)).toEqual(page.threads[0]!.messageIds);
       const missing = await json(`${threads}/t1.bm90aGluZw`, 404);
       expect(missing.code).toBe('thread_not_found');
       expect((await json(`${threads}?limit=0`, 400)).code).toBe('invalid_request');
