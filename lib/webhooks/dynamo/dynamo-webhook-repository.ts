@@ -248,7 +248,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           }
         }
         write.condition('attribute_exists(#pk)');
-        if (await this.#conditional(write.command(this.#table, webhookKey(account, id)))) {
+        if (await this.#revise(write, webhookKey(account, id))) {
           return structuredClone(record);
         }
         await backoff(attempt);
@@ -259,7 +259,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
 
   delete(account: string, id: string): Promise<boolean> {
     return this.#op(async () => {
-      const deleted = await this.#conditional(
+      const deleted = await this.#attempt(
         new DeleteItemCommand({
           TableName: this.#table,
           Key: webhookKey(account, id),
@@ -267,10 +267,12 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           ExpressionAttributeNames: { '#pk': PK },
         }),
       );
-      if (!deleted) {
-        // A delete cut short before its items were removed: finish it, still answering false.
-        if ((await this.#accountOf(id)) === account) await this.#purge(id);
-        return false;
+      if (deleted !== 'applied') {
+        // A delete cut short before its items were removed is finished here. Refused on the client's retry
+        // (`uncertain`), the first try most likely removed it: true, as no other caller will say it.
+        const owned = (await this.#accountOf(id)) === account;
+        if (owned) await this.#purge(id);
+        return owned && deleted === 'uncertain';
       }
       await this.#purge(id);
       return true;
@@ -428,7 +430,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           if (next === undefined) continue;
           write.set('headDueAt', s(next.queuedAt));
         }
-        if (await this.#conditional(write.command(this.#table, webhookKey(row.record.account, webhookId)))) {
+        if (await this.#revise(write, webhookKey(row.record.account, webhookId))) {
           if (nextSeq !== row.headSeq) {
             // A chunk left behind is below the head, where nothing reads; deleting the webhook removes it.
             await this.#deleteKeys(webhookId, [queueSortKey(row.headSeq)]).catch(() => undefined);
@@ -459,7 +461,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         write.setOrRemove('headNextAttemptAt', failure.head.nextAttemptAt);
         write.set('headDueAt', s(failure.head.nextAttemptAt ?? chunk.queuedAt));
         write.condition('attribute_exists(#pk)');
-        if (await this.#conditional(write.command(this.#table, webhookKey(row.record.account, webhookId)))) {
+        if (await this.#revise(write, webhookKey(row.record.account, webhookId))) {
           return true;
         }
         await backoff(attempt);
@@ -891,15 +893,28 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
    * request sent; `uncertain`: it failed on a retry the client made, so an
    * earlier try may have been applied without its answer arriving.
    */
-  async #attempt(command: UpdateItemCommand): Promise<Attempt> {
+  async #attempt(command: UpdateItemCommand | DeleteItemCommand): Promise<Attempt> {
     try {
-      await this.#client.send(command);
+      if (command instanceof UpdateItemCommand) await this.#client.send(command);
+      else await this.#client.send(command);
       return 'applied';
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
       return attempts > 1 ? 'uncertain' : 'rejected';
     }
+  }
+
+  /**
+   * Sends a revision of the webhook item (`setRecord`): true when it was
+   * made, including when the client's retry was refused because its first
+   * try had been (the item then carries this write's id).
+   */
+  async #revise(write: UpdateBuilder, key: Item): Promise<boolean> {
+    const result = await this.#attempt(write.command(this.#table, key));
+    if (result !== 'uncertain') return result === 'applied';
+    const item = await this.#get(key[PK]!.S!, key[SK]!.S!);
+    return item?.writeId?.S === write.writeId;
   }
 
   #op<T>(run: () => Promise<T>): Promise<T> {
@@ -916,6 +931,8 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
 
 /** Builds one UpdateItem: SET/REMOVE clauses, a condition, and their placeholders. */
 class UpdateBuilder {
+  /** Stored by `setRecord`, so a write whose answer was lost can be recognised as made. */
+  readonly writeId = randomBytes(12).toString('hex');
   readonly #sets: string[] = [];
   readonly #removes: string[] = [];
   readonly #conditions: string[] = [];
@@ -957,6 +974,7 @@ class UpdateBuilder {
   setRecord(record: WebhookRecord, rev: number): void {
     this.set('rec', s(JSON.stringify(record)));
     this.set('rev', n(rev + 1));
+    this.set('writeId', s(this.writeId));
     this.condition(`rev = ${this.value(n(rev))}`);
     this.name('#active', ACTIVE);
     if (record.status === 'disabled') this.remove('#active');

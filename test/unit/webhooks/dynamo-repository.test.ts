@@ -436,25 +436,23 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     expect(await again.getCursor(id, 'INBOX')).toBe('s1');
   });
 
-  test('a commit whose answer is lost and whose retry is refused is reported made, once', async () => {
-    const { id } = await repo.create(buildNewWebhook());
-    // A client whose first answer to a commit's conditional update is lost after the table applied it,
-    // so the SDK sends it again and the table refuses the repeat.
-    const lossy = new DynamoDBClient({
+  /**
+   * A store on a client that loses the table's answer to the first request
+   * `matches` picks after the table applied it, so the SDK sends the request
+   * again and the table refuses the repeat (a fault dynalite cannot make).
+   */
+  const lossyStore = (matches: (command: string, input: Record<string, unknown>) => boolean) => {
+    const client = new DynamoDBClient({
       endpoint: handle.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
     let lost = 0;
-    lossy.middlewareStack.add(
+    client.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
-        const input = (args as { input?: { UpdateExpression?: string } }).input;
-        if (
-          context.commandName === 'UpdateItemCommand' &&
-          input?.UpdateExpression?.includes('pendId') &&
-          lost === 0
-        ) {
+        const input = (args as unknown as { input?: Record<string, unknown> }).input ?? {};
+        if (lost === 0 && matches(context.commandName ?? '', input)) {
           lost += 1;
           throw Object.assign(new Error('the answer was lost'), { name: 'TimeoutError', $metadata: {} });
         }
@@ -462,19 +460,83 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
       },
       { step: 'finalizeRequest', name: 'loseOneAnswer', priority: 'low' },
     );
-    const store = open(lossy);
+    const store = open(client);
+    return {
+      store,
+      lost: () => lost,
+      async dispose() {
+        await store.close();
+        client.destroy();
+      },
+    };
+  };
+  const updating = (fragment: string) => (command: string, input: Record<string, unknown>) =>
+    command === 'UpdateItemCommand' && String(input.UpdateExpression).includes(fragment);
+
+  test('a commit whose answer is lost and whose retry is refused is reported made, once', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const lossy = lossyStore(updating('pendId'));
     try {
       const e1 = buildCreated(1);
       expect(
-        await store.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] }),
+        await lossy.store.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] }),
       ).toBe(true);
-      expect(lost).toBe(1);
+      expect(lossy.lost()).toBe(1);
       expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e1.id]);
       expect(await repo.getCursor(id, 'INBOX')).toBe('s1');
       expect(await kinds(id)).toEqual({ META: 1, CURSOR: 1, QUEUE: 1 });
     } finally {
-      await store.close();
-      lossy.destroy();
+      await lossy.dispose();
+    }
+  });
+
+  test('a cursor-only commit whose answer is lost is reported made', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [] });
+    const lossy = lossyStore(updating('cur.'));
+    try {
+      expect(
+        await lossy.store.commitChanges(id, 'INBOX', { expectedState: 's1', nextState: 's2', events: [] }),
+      ).toBe(true);
+      expect(lossy.lost()).toBe(1);
+      expect(await repo.getCursor(id, 'INBOX')).toBe('s2');
+      expect(await repo.listQueued(id, 10)).toEqual([]);
+    } finally {
+      await lossy.dispose();
+    }
+  });
+
+  test('a failure, an update and a delete whose answers are lost are reported made and applied once', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const e1 = buildCreated(1);
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] });
+    clock += 1000;
+    const failing = lossyStore(updating('headAttempts'));
+    try {
+      expect(await failing.store.markFailed(id, e1.id, { error: 'HTTP 500', nextAttemptAt: at(6000) })).toBe(
+        true,
+      );
+      expect(failing.lost()).toBe(1);
+      expect((await repo.listQueued(id, 1))[0]).toMatchObject({ attempts: 1 });
+    } finally {
+      await failing.dispose();
+    }
+    const updating_ = lossyStore(updating('rec'));
+    try {
+      const updated = await updating_.store.update('acme', id, { url: 'https://other.example.com/' });
+      expect(updating_.lost()).toBe(1);
+      expect(updated).toMatchObject({ url: 'https://other.example.com/' });
+      expect(await repo.get('acme', id)).toEqual(updated);
+    } finally {
+      await updating_.dispose();
+    }
+    const deleting = lossyStore((command) => command === 'DeleteItemCommand');
+    try {
+      expect(await deleting.store.delete('acme', id)).toBe(true);
+      expect(deleting.lost()).toBe(1);
+      expect(await scanKeys()).toEqual([]);
+    } finally {
+      await deleting.dispose();
     }
   });
 });
