@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   bundles: 'bundles.ts',
   latency: 'latency.ts',
   webhooks: 'webhook-latency.ts',
+  'webhook-poller': 'webhook-poller.ts',
 };
 
 // Options pass through to every benchmark; a numeric word after one is its value (`--rtt 50`).

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Account } from '../../credentials/account.js';
 import type { CredentialStore } from '../../credentials/store.js';
 import { isMailgateError } from '../../mail/errors.js';
@@ -109,6 +110,8 @@ export async function pollSegment(options: PollSegmentOptions): Promise<PollSegm
 
   // Checks still running when half the margin remains are cut, so the wake-ups below still go out.
   const abort = new AbortController();
+  // Every store of the run listens on it: as many listeners as connections.
+  setMaxListeners(0, abort.signal);
   const hardStop = setTimeout(
     () => abort.abort(new Error('the invocation is about to end')),
     Math.max(0, options.remainingMs() - marginMs / 2),
