@@ -98,4 +98,34 @@ export const threadDetailSchema = z
       .openapi({ description: "The thread's summaries, oldest first, each with its `threadId`." }),
     partial,
   })
-  .openapi('ThreadDetail');
+  .openapi('ThreadDetail', {
+    example: {
+      threadId: 't1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo',
+      messages: [
+        {
+          id: 'iAQAAAABAAAAAUlOQk9Y',
+          mailbox: 'INBOX',
+          uid: 1,
+          flags: ['\\Seen'],
+          seen: true,
+          flagged: false,
+          answered: true,
+          draft: false,
+          receivedAt: '2026-12-02T16:40:00.000Z',
+          date: '2026-12-02T16:39:57.000Z',
+          size: 1830,
+          subject: 'Quarterly report',
+          from: { name: 'Alice', address: 'alice@example.com' },
+          to: [{ name: 'Bob', address: 'bob@example.com' }],
+          cc: [],
+          bcc: [],
+          replyTo: [],
+          messageId: 'report@example.com',
+          inReplyTo: null,
+          references: [],
+          hasAttachments: true,
+          threadId: 't1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo',
+        },
+      ],
+    },
+  });
