@@ -45,11 +45,14 @@ export const messageSummarySchema = z
     references: z.array(z.string()),
     hasAttachments: z.boolean(),
     emailId: z.string().optional(),
-    threadId: z.string().optional().openapi({
-      description:
-        "The thread the server gives the message (RFC 8474 THREADID, Gmail's X-GM-THRID), where it has one. " +
-        "In the threads routes' answers, the gateway's thread id (as in `GET …/threads/{threadId}`).",
-    }),
+    threadId: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "The thread the server gives the message (RFC 8474 THREADID, Gmail's X-GM-THRID), where it has one. " +
+          "In the threads routes' answers, the gateway's thread id (as in `GET …/threads/{threadId}`).",
+      }),
   })
   .openapi('MessageSummary');
 
