@@ -335,6 +335,48 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     expect(await kinds(id)).toEqual({ META: 1, CURSOR: 2 });
   });
 
+  test('deliveries racing commits: every event delivered once, in order, and the head due time kept exact', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const deliverer = open();
+    const committed: string[] = [];
+    let committing = true;
+    const watcher = (async () => {
+      let state: string | null = null;
+      for (let n = 1; n <= 25; n += 1) {
+        const event = buildCreated(n);
+        expect(
+          await repo.commitChanges(id, 'INBOX', {
+            expectedState: state,
+            nextState: `s${n}`,
+            events: [event],
+          }),
+        ).toBe(true);
+        committed.push(event.id);
+        state = `s${n}`;
+      }
+      committing = false;
+    })();
+    const delivered: string[] = [];
+    const dueAt = async () => (await deliverer.listActiveSegment(0, 1))[0]!.headDueAt;
+    while (committing || delivered.length < 25) {
+      const [due] = await deliverer.nextDue(new Date(clock), 1);
+      if (due === undefined) {
+        // Nothing was due: the queue was empty. Only this loop removes events, so a queue
+        // found holding one now holds it still, and must show a due time.
+        if ((await deliverer.listQueued(id, 1)).length > 0) expect(await dueAt()).not.toBeNull();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        continue;
+      }
+      expect(await deliverer.markDelivered(id, due.queued.event.id)).toBe(true);
+      delivered.push(due.queued.event.id);
+    }
+    await watcher;
+    expect(delivered).toEqual(committed);
+    expect(await dueAt()).toBeNull();
+    expect(await repo.listQueued(id, 10)).toEqual([]);
+    expect(await kinds(id)).toEqual({ META: 1, CURSOR: 1 });
+  });
+
   test('re-enabling resets every queued event and makes the head due; a plain update resets nothing', async () => {
     const { id } = await repo.create(buildNewWebhook());
     const events = [buildCreated(1), buildCreated(2), buildCreated(3)];
