@@ -88,14 +88,11 @@ export const messageSchema = messageSummarySchema
       description:
         'The plain-text body; for a message with only HTML, text made from the HTML (`textFromHtml`).',
     }),
-    textFromHtml: z
-      .boolean()
-      .optional()
-      .openapi({
-        description:
-          'The message has no plain-text body and `text` was made from its HTML: block structure as line ' +
-          'breaks, links as `text [url]`, images left out.',
-      }),
+    textFromHtml: z.boolean().openapi({
+      description:
+        'The message has no plain-text body and `text` was made from its HTML: block structure as line ' +
+        'breaks, links as `text [url]`, images left out.',
+    }),
     html: z.string().nullable().openapi({
       description:
         'The HTML body: as the sender wrote it (`html=raw`, the default) or sanitised (`html=safe`).',
