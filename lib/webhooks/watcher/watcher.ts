@@ -1,5 +1,6 @@
 import type { Account } from '../../credentials/account.js';
 import type { CredentialStore } from '../../credentials/store.js';
+import { MailboxNotFoundError } from '../../mail/errors.js';
 import type { Logger } from '../../mail/logger.js';
 import { silentLogger } from '../../mail/logger.js';
 import type { MailStoreFactory } from '../../mail/store.js';
@@ -181,6 +182,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     const log = logger.child({ account: entry.id });
     const store = stores.open(entry.account, { signal: controller.signal, logger: log });
     let queued = 0;
+    let replaced = false;
     try {
       for (const webhook of [...mailbox.webhooks.values()]) {
         if (stopped) break;
@@ -193,7 +195,9 @@ export function startWatcher(options: WatcherOptions): Watcher {
             logger: log,
           });
           queued += result.committed;
+          if (result.reset) replaced = true;
         } catch (error) {
+          if (error instanceof MailboxNotFoundError) replaced = true;
           log.warn('webhook mailbox check failed', { webhook: webhook.id, ...errorFields(error) });
         }
       }
@@ -202,6 +206,9 @@ export function startWatcher(options: WatcherOptions): Watcher {
       await store.close().catch(() => undefined);
     }
     if (queued > 0) options.onQueued?.();
+    // The mailbox was deleted (and maybe created again): an IDLE on the old one may hear nothing
+    // more (Dovecot tells it only at its next command), so that connection starts over.
+    if (replaced) void entry.idleRunners.get(mailbox.path)?.current?.close();
   };
 
   // ---- connections ----------------------------------------------------------

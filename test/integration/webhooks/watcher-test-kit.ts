@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { Account } from '../../../lib/credentials/account.js';
 import { createImapStoreFactory } from '../../../lib/imap/index.js';
-import { type Logger, silentLogger } from '../../../lib/mail/logger.js';
+import type { Logger } from '../../../lib/mail/logger.js';
 import { type Deliverer, startDeliverer } from '../../../lib/webhooks/deliverer.js';
 import { DEFAULT_EVENT_TYPES, type EventType } from '../../../lib/webhooks/events.js';
 import { type LocalWebhookStore, openLocalWebhookStore } from '../../../lib/webhooks/local-store/index.js';
@@ -25,6 +25,8 @@ export interface WatchRig {
   deliverer: Deliverer;
   watcher: Watcher;
   proxy: FaultProxy;
+  /** What the watcher and the deliverer logged (every level). */
+  logs: string[];
   /** Registers a user as account `id` (plain IMAP through the proxy). */
   addAccount(id: string, user: MailUser): Account;
   createWebhook(
@@ -48,13 +50,21 @@ export interface Delivery {
   data: Record<string, unknown>;
 }
 
-const debugLogger: Logger = {
-  debug: (m, f) => console.log(Date.now() % 100000, 'debug', m, JSON.stringify(f)),
-  info: (m, f) => console.log(Date.now() % 100000, 'info', m, JSON.stringify(f)),
-  warn: (m, f) => console.log(Date.now() % 100000, 'warn', m, JSON.stringify(f)),
-  error: (m, f) => console.log(Date.now() % 100000, 'error', m, JSON.stringify(f)),
-  child: () => debugLogger,
-};
+/** Every line the watcher and the deliverer log, as text (printed too with WATCH_DEBUG=1). */
+function recordingLogger(lines: string[], fields: Record<string, unknown> = {}): Logger {
+  const write = (level: string) => (message: string, more?: Record<string, unknown>) => {
+    const line = `${level} ${message} ${JSON.stringify({ ...fields, ...more })}`;
+    lines.push(line);
+    if (process.env.WATCH_DEBUG) console.log(Date.now() % 100_000, line);
+  };
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: (more) => recordingLogger(lines, { ...fields, ...more }),
+  };
+}
 
 export async function startRig(
   options: Partial<WatcherOptions> = {},
@@ -64,6 +74,8 @@ export async function startRig(
   const repository = await openLocalWebhookStore({ directory });
   const receiver = await startReceiver();
   const accounts = new Map<string, Account>();
+  const logs: string[] = [];
+  const logger = recordingLogger(logs);
   const proxy = await startFaultProxy({
     target: { host: '127.0.0.1', port: mailServer().ports.imap },
     ...faults,
@@ -72,14 +84,16 @@ export async function startRig(
     repository,
     allowPrivate: true,
     pollMs: 500,
-    logger: process.env.WATCH_DEBUG ? debugLogger : silentLogger,
+    logger,
   });
   const watcher = startWatcher({
     repository,
     accounts: { getAccount: async (id) => accounts.get(id) },
     stores: createImapStoreFactory(),
-    logger: process.env.WATCH_DEBUG ? debugLogger : silentLogger,
+    logger,
     onQueued: () => deliverer.wake(),
+    // A NOOP every 2 s: an IDLE on a mailbox deleted under it hears of it at the next command.
+    keepaliveMs: 2_000,
     reconnectBaseMs: 100,
     reconnectMaxMs: 1_000,
     ...options,
@@ -90,6 +104,7 @@ export async function startRig(
     deliverer,
     watcher,
     proxy,
+    logs,
     addAccount(id, user) {
       const account = {
         id,

@@ -103,6 +103,33 @@ describe.each([
     expect(await rig.repository.getCursor(webhook.id, 'Reborn')).not.toBe(before);
   });
 
+  test("one webhook's mailbox deleted does not stop the account's other webhooks", async () => {
+    await other.mailboxCreate('Doomed');
+    await other.mailboxCreate('Survivor');
+    const doomed = await rig.createWebhook(account, ['Doomed'], '/doomed');
+    const survivor = await rig.createWebhook(account, ['Survivor'], '/survivor');
+    await rig.watcher.resync();
+    await rig.started(doomed, ['Doomed']);
+    await rig.started(survivor, ['Survivor']);
+    const failuresBefore = rig.logs.filter((line) => line.includes('webhook mailbox check failed')).length;
+
+    await other.mailboxDelete('Doomed');
+    // A resync after the delete: the check of the missing mailbox fails and is logged by code.
+    await other.append('Survivor', buildMessage('still watched'));
+    await until(() => rig.deliveries(survivor, '/survivor').length >= 1);
+    expect(rig.deliveries(survivor, '/survivor')[0]).toMatchObject({
+      type: 'message.created',
+      data: { mailbox: 'Survivor', message: { subject: 'still watched' } },
+    });
+    await until(
+      () => rig.logs.filter((line) => line.includes('webhook mailbox check failed')).length > failuresBefore,
+    );
+    const failure = rig.logs.filter((line) => line.includes('webhook mailbox check failed')).at(-1)!;
+    expect(failure).toContain(doomed.id);
+    expect(failure).toContain('mailbox_not_found');
+    expect(rig.deliveries(doomed, '/doomed')).toEqual([]);
+  });
+
   test('a connection the server drops comes back, and the next APPEND is delivered', async () => {
     await other.mailboxCreate('Kicked');
     const webhook = await rig.createWebhook(account, ['Kicked'], '/kicked');
@@ -130,6 +157,14 @@ describe.each([
       data: { mailbox: 'Kicked', message: { subject: 'after the drop' } },
     });
     other = await connectOther(user);
+  });
+
+  test('nothing logged carries a webhook URL, a signing secret or a password', async () => {
+    expect(rig.logs.length).toBeGreaterThan(0);
+    const text = rig.logs.join('\n');
+    expect(text).not.toContain(`127.0.0.1:${rig.receiver.port}`);
+    expect(text).not.toContain('whsec_');
+    expect(text).not.toContain(user.password);
   });
 
   test('a webhook deleted from the store stops being watched: its connections close', async () => {
