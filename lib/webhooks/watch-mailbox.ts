@@ -3,6 +3,7 @@ import type { Logger } from '../mail/logger.js';
 import type { MailStore } from '../mail/store.js';
 import { MAILBOX_ROLES, type MailboxRef, type MailboxRole } from '../mail/types.js';
 import type { ChangeSet } from '../mail/writes.js';
+import type { CheckMailboxResult } from './check-result.js';
 import { createEvent, type EventType, type WebhookEvent } from './events.js';
 import type { WebhookRecord, WebhookRepository } from './repository.js';
 import { checkPop3Mailbox, hasUidlListing } from './watch-pop3.js';
@@ -38,12 +39,7 @@ export interface CheckMailboxInput {
   now?: () => Date;
 }
 
-export interface CheckMailboxResult {
-  /** Events queued by this call (after filtering by the webhook's `events`). */
-  committed: number;
-  /** Whether the stored state was found expired and a `mailbox.reset` step committed. */
-  reset: boolean;
-}
+export type { CheckMailboxResult } from './check-result.js';
 
 /** A webhook's mailbox entry as a reference: `~role`, `~~path` for a path starting with `~`, else a path. */
 export function webhookMailboxRef(name: string): MailboxRef {

@@ -4,6 +4,7 @@ import type { Logger } from '../mail/logger.js';
 import { isAcceptedUidl } from '../mail/pop3-uidl.js';
 import type { MailStore } from '../mail/store.js';
 import type { MessageSummary } from '../mail/types.js';
+import type { CheckMailboxResult } from './check-result.js';
 import { createEvent, type EventType, type WebhookEvent } from './events.js';
 import {
   decodePop3Cursor,
@@ -12,7 +13,6 @@ import {
   Pop3CursorTooLargeError,
 } from './pop3-cursor.js';
 import type { WebhookRepository } from './repository.js';
-import type { CheckMailboxResult } from './watch-mailbox.js';
 
 /**
  * Watching a POP3 maildrop: POP3 has no change state (RFC 1939), so a look
