@@ -835,7 +835,8 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
 
   /** Removes every item of the webhook's partition, its locator last (so a cut-short delete can be finished). */
   async #purge(id: string): Promise<void> {
-    for (;;) {
+    let startKey: Item | undefined;
+    do {
       const page = await this.#client.send(
         new QueryCommand({
           TableName: this.#table,
@@ -844,12 +845,13 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           ProjectionExpression: '#pk, #sk',
           ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
           ExpressionAttributeValues: { ':pk': s(webhookPartition(id)) },
+          ExclusiveStartKey: startKey,
         }),
       );
       const keys = (page.Items ?? []).map((item) => item[SK]!.S!).filter((sk) => sk !== LOCATOR_SORT_KEY);
-      if (keys.length === 0 && page.LastEvaluatedKey === undefined) break;
       await this.#deleteKeys(id, keys);
-    }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
     await this.#deleteKeys(id, [LOCATOR_SORT_KEY]);
     this.#accounts.delete(id);
   }

@@ -425,7 +425,12 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     const kept = await scanKeys();
     const { id } = await repo.create(buildNewWebhook());
     for (let page = 0; page < 4; page += 1) {
-      const events = Array.from({ length: 250 }, (_, i) => buildCreated(page * 250 + i + 1));
+      // About 2 KB each: the webhook's items take more than one 1 MB page to list.
+      const events = Array.from({ length: 250 }, (_, i) => {
+        const event = buildCreated(page * 250 + i + 1);
+        (event.data as { message: { subject: string } }).message.subject = 'd'.repeat(1500);
+        return event;
+      });
       await repo.commitChanges(id, 'INBOX', {
         expectedState: page === 0 ? null : `p${page}`,
         nextState: `p${page + 1}`,
