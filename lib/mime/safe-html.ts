@@ -292,10 +292,15 @@ const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
 
 // CSS values: no parentheses but rgb()/hsl() colours, no backslash escapes,
 // no quotes but in font names, so no url(), expression(), var() or attr().
-const NUMBER = String.raw`-?(\d+\.?\d*|\.\d+)`;
-const LENGTH = `(0|${NUMBER}(px|pt|pc|em|rem|ex|ch|%|vw|vh|cm|mm|in)|auto)`;
+// Box sizes and margins are never negative: a negative margin would move the
+// message over whatever the app shows around it.
+const NUMBER = String.raw`(\d+\.?\d*|\.\d+)`;
+const UNITS = '(px|pt|pc|em|rem|ex|ch|%|vw|vh|cm|mm|in)';
+const LENGTH = `(0|${NUMBER}${UNITS}|auto)`;
+const SIGNED_LENGTH = `(0|-?${NUMBER}${UNITS})`;
 const LENGTHS = new RegExp(String.raw`^${LENGTH}(\s+${LENGTH}){0,3}$`, 'i');
 const ONE_LENGTH = new RegExp(`^(${LENGTH}|normal|inherit|initial)$`, 'i');
+const ONE_SIGNED_LENGTH = new RegExp(`^(${SIGNED_LENGTH}|normal|inherit|initial)$`, 'i');
 const COLOR_TEXT = String.raw`(#[0-9a-f]{3,8}|(rgb|rgba|hsl|hsla)\(\s*[-\d.%\s,/deg]+\)|[a-z]+)`;
 const COLOR = new RegExp(`^${COLOR_TEXT}$`, 'i');
 const BORDER = new RegExp(
@@ -315,15 +320,15 @@ const ALLOWED_STYLES: Record<string, RegExp[]> = {
   'font-style': keywords('normal', 'italic', 'oblique'),
   'font-variant': keywords('normal', 'small-caps'),
   'line-height': [ONE_LENGTH, new RegExp(`^${NUMBER}$`)],
-  'letter-spacing': [ONE_LENGTH],
-  'word-spacing': [ONE_LENGTH],
+  'letter-spacing': [ONE_SIGNED_LENGTH],
+  'word-spacing': [ONE_SIGNED_LENGTH],
   'text-align': keywords('left', 'right', 'center', 'justify', 'start', 'end'),
   'text-decoration': [
     /^(none|underline|overline|line-through)(\s+(none|underline|overline|line-through))*$/i,
   ],
   'text-transform': keywords('none', 'uppercase', 'lowercase', 'capitalize'),
-  'text-indent': [ONE_LENGTH],
-  'vertical-align': [ONE_LENGTH, /^(baseline|top|middle|bottom|text-top|text-bottom|sub|super)$/i],
+  'text-indent': [ONE_SIGNED_LENGTH],
+  'vertical-align': [ONE_SIGNED_LENGTH, /^(baseline|top|middle|bottom|text-top|text-bottom|sub|super)$/i],
   'white-space': keywords('normal', 'nowrap', 'pre', 'pre-wrap', 'pre-line'),
   'word-break': keywords('normal', 'break-all', 'keep-all', 'break-word'),
   'word-wrap': keywords('normal', 'break-word'),

@@ -216,6 +216,23 @@ describe('sanitizeMessageHtml', () => {
     ]);
   });
 
+  it('keeps each CSS property only with a plain value: no negative box sizes, no positioning, no functions', () => {
+    const style = (css: string) =>
+      parse(sanitizeMessageHtml(`<p style="${css}">x</p>`, options).html)[0]!.attribs.style;
+    expect(style('margin:-500px 0 0 0;padding:4px;text-indent:-9999px;letter-spacing:-1px')).toBe(
+      'padding:4px;text-indent:-9999px;letter-spacing:-1px',
+    );
+    expect(style('width:100%;height:-1px;max-width:600px;position:absolute;z-index:10;top:0')).toBe(
+      'width:100%;max-width:600px',
+    );
+    expect(
+      style('color:var(--x);background-color:attr(x);font-family:a\\62 c;color:expression(1)'),
+    ).toBeUndefined();
+    expect(
+      style('color:#ABCDEF;border:1px solid rgb(0, 0, 0);font-weight:700;text-decoration:underline'),
+    ).toBe('color:#ABCDEF;border:1px solid rgb(0, 0, 0);font-weight:700;text-decoration:underline');
+  });
+
   it('drops <style> blocks and relative or script URLs in links', () => {
     const safe = sanitizeMessageHtml(
       '<style>p{color:red}</style><p><a href="/account">a</a><a href="#top">b</a><a href="vbscript:x">c</a></p>',
