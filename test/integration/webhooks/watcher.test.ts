@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { withoutCapability } from '../../support/fault-proxy.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 import { buildMessage, connectOther } from '../imap-sync/sync-test-kit.js';
 import { startRig, until, type WatchRig } from './watcher-test-kit.js';
@@ -189,5 +190,45 @@ describe.each([
     await rig.watcher.resync();
     expect(rig.proxy.commands.length).toBe(commandsBefore);
     expect(rig.deliveries(webhook, '/gone')).toEqual([]);
+  });
+});
+
+describe('a server with neither NOTIFY nor IDLE', () => {
+  let user: MailUser;
+  let other: ImapFlow;
+  let rig: WatchRig;
+
+  beforeAll(async () => {
+    user = await createMailUser('watcher-poll');
+    other = await connectOther(user);
+    const hideNotify = withoutCapability('NOTIFY');
+    const hideIdle = withoutCapability('IDLE');
+    rig = await startRig(
+      { pollMs: 300 },
+      { transformToClient: (chunk, index) => hideIdle(hideNotify(chunk, index), index) },
+    );
+    rig.addAccount('acc_poll', user);
+  });
+
+  afterAll(async () => {
+    await rig?.stop();
+    await other?.logout();
+  });
+
+  test('is polled with CONDSTORE at the interval: no connection is held, changes are delivered', async () => {
+    await other.mailboxCreate('Polled');
+    const webhook = await rig.createWebhook('acc_poll', ['Polled'], '/polled');
+    await rig.watcher.resync();
+    await rig.started(webhook, ['Polled']);
+    await until(() => rig.watcher.status().accounts[0]?.mode === 'poll');
+
+    await other.append('Polled', buildMessage('found by polling'));
+    await until(() => rig.deliveries(webhook, '/polled').length >= 1);
+    expect(rig.deliveries(webhook, '/polled')[0]).toMatchObject({
+      type: 'message.created',
+      data: { mailbox: 'Polled', message: { subject: 'found by polling' } },
+    });
+    expect(rig.watcher.status().accounts[0]?.connections).toBe(0);
+    expect(rig.connectionsThatSent(/^\S+ (NOTIFY|IDLE)/i).size).toBe(0);
   });
 });
