@@ -25,6 +25,7 @@ export function createSqsCapture() {
   const operations: string[] = [];
   let calls = 0;
   let failNext = 0;
+  let failEntries = 0;
   const handler = {
     async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
       const operation = String(request.headers['x-amz-target'] ?? '').replace('AmazonSQS.', '');
@@ -46,17 +47,20 @@ export function createSqsCapture() {
         };
       }
       const call = calls++;
-      for (const entry of input.Entries) {
+      const refused = input.Entries.slice(0, failEntries);
+      failEntries -= refused.length;
+      const accepted = input.Entries.slice(refused.length);
+      for (const entry of accepted) {
         sent.push({ body: entry.MessageBody, delaySeconds: entry.DelaySeconds ?? 0, call });
       }
       const answer = {
-        Successful: input.Entries.map((entry) => ({
+        Failed: refused.map((entry) => ({ Id: entry.Id, SenderFault: false, Code: 'InternalError' })),
+        Successful: accepted.map((entry) => ({
           Id: entry.Id,
           MessageId: randomUUID(),
           // The client checks it against the body it sent.
           MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex'),
         })),
-        Failed: [],
       };
       return {
         response: new HttpResponse({
@@ -83,8 +87,13 @@ export function createSqsCapture() {
     calls: () => calls,
     /** Takes the messages sent so far. */
     take: (): SentMessage[] => sent.splice(0),
+    /** The next `count` calls fail as a whole (a 500). */
     failNextCalls(count: number) {
       failNext = count;
+    },
+    /** The next `count` entries are answered as Failed (the queue's fault), the rest of their batch sent. */
+    failNextEntries(count: number) {
+      failEntries = count;
     },
   };
 }

@@ -145,7 +145,7 @@ function poller(options: { marginMs?: number; connections?: number; dynamoClient
   });
 }
 
-function delivery(dynamoClient: DynamoDBClient = dynalite.client) {
+function delivery(dynamoClient: DynamoDBClient = dynalite.client, eventsPerWebhook?: number) {
   return createDeliveryLambdaHandler({
     env: environment(),
     webhookClients: { dynamoClient, sqsClient: sqs.client, now },
@@ -153,7 +153,7 @@ function delivery(dynamoClient: DynamoDBClient = dynalite.client) {
     allowPrivateForTests: true,
     now,
     random: () => 0.5,
-    deliveryOptions: { marginMs: 2_000 },
+    deliveryOptions: { marginMs: 2_000, ...(eventsPerWebhook === undefined ? {} : { eventsPerWebhook }) },
     logger: recordingLogger(lines),
   });
 }
@@ -404,6 +404,47 @@ describe('the scheduled poller and the queue-driven delivery', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(2);
     await expect(poller()({ segment: 4, segments: 4 }, lambdaContext())).rejects.toThrow(RangeError);
     await expect(poller()({}, lambdaContext())).rejects.toThrow(RangeError);
+  });
+
+  test('past its budget an invocation leaves a wake-up for the rest, which the next one sends in order', async () => {
+    const webhook = await createWebhook(ACCOUNT);
+    const events = [
+      pingEvent(ACCOUNT, webhook.id),
+      pingEvent(ACCOUNT, webhook.id),
+      pingEvent(ACCOUNT, webhook.id),
+    ];
+    await repository.enqueue(webhook.id, events);
+    const wake = JSON.stringify({ account: ACCOUNT, webhookId: webhook.id });
+    expect(await delivery(dynalite.client, 2)(sqsEvent([wake]), lambdaContext())).toEqual({
+      batchItemFailures: [],
+    });
+    expect(ids(receiver.requests)).toEqual(events.slice(0, 2).map((event) => event.id));
+    const rest = sqs.take();
+    expect(rest).toHaveLength(1);
+    expect(rest[0]).toMatchObject({ body: wake, delaySeconds: 0 });
+    // The lease was given back: the next invocation takes it at once.
+    await delivery(dynalite.client, 2)(sqsEvent([rest[0]!.body]), lambdaContext());
+    expect(ids(receiver.requests)).toEqual(events.map((event) => event.id));
+    expect(sqs.take()).toEqual([]);
+    verified(webhook, receiver.requests);
+  });
+
+  test('wake-ups the queue refused are logged, and the next run sends them (the heads are due)', async () => {
+    const webhook = await createWebhook(ACCOUNT);
+    await poller()(schedulerEvent(0, 1), lambdaContext());
+    await append(otherA, 'INBOX', ['lost-wake-up']);
+    sqs.failNextCalls(1);
+    const run = await poller()(schedulerEvent(0, 1), lambdaContext());
+    expect(run).toMatchObject({ queued: 1, wakeUps: 0, wakeUpsFailed: 1 });
+    expect(sqs.sent).toEqual([]);
+    expect(lines.find((line) => line.message.includes('wake-ups could not be sent'))?.fields).toMatchObject({
+      webhooks: [webhook.id],
+    });
+    const next = await poller()(schedulerEvent(0, 1), lambdaContext());
+    expect(next).toMatchObject({ queued: 0, wakeUps: 1, wakeUpsFailed: 0 });
+    expect(sqs.take().map((message) => parseWakeUp(message.body))).toEqual([
+      { account: ACCOUNT, webhookId: webhook.id },
+    ]);
   });
 });
 
