@@ -93,10 +93,17 @@ export const messageSchema = messageSummarySchema
         'The message has no plain-text body and `text` was made from its HTML: block structure as line ' +
         'breaks, links as `text [url]`, images left out.',
     }),
-    html: z.string().nullable().openapi({
-      description:
-        'The HTML body: as the sender wrote it (`html=raw`, the default) or sanitised (`html=safe`).',
-    }),
+    html: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'The HTML body: as the sender wrote it (`html=raw`, the default) or sanitised (`html=safe`).',
+        example:
+          '<p>Our <a href="https://shop.example/sale" rel="noopener noreferrer" target="_blank">spring sale</a> ' +
+          'is on.</p><img alt="logo" src="https://mail.example.com/v1/accounts/alice/messages/SU5CT1g.1.42/attachments/2" />' +
+          '<img alt="banner" data-image-blocked="remote" />',
+      }),
     imagesBlocked: z
       .number()
       .int()
