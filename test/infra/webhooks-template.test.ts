@@ -254,10 +254,17 @@ describe('the webhook resources', () => {
     expect(delivery!.props.VpcConfig).toBeUndefined();
   });
 
-  it('refuses segments, connections and timeouts outside their ranges', () => {
+  it('refuses segments and connections outside their ranges; takes them from context', () => {
     expect(() => buildTemplate({ webhooks: true, webhookSegments: 0 })).toThrow(/segments/);
     expect(() => buildTemplate({ webhooks: true, webhookSegments: 1001 })).toThrow(/segments/);
     expect(() => buildTemplate({ webhooks: true, webhookConnectionsPerAccount: 0 })).toThrow(/connections/);
     expect(() => buildTemplateFromContext({ webhooks: 'maybe' })).toThrow(/webhooks/);
+    const fromContext = buildTemplateFromContext({
+      webhooks: 'true',
+      webhookSegments: '2',
+      webhookConnectionsPerAccount: '3',
+    });
+    expect(Object.keys(fromContext.findResources('AWS::Scheduler::Schedule'))).toHaveLength(2);
+    expect(environmentOf(functionsOf(fromContext).poller).MAILGATE_WEBHOOK_ACCOUNT_CONNECTIONS).toBe('3');
   });
 });

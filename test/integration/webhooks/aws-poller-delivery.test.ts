@@ -429,6 +429,19 @@ describe('the scheduled poller and the queue-driven delivery', () => {
     verified(webhook, receiver.requests);
   });
 
+  test('with less than the margin left an invocation sends nothing and leaves a wake-up', async () => {
+    const webhook = await createWebhook(ACCOUNT);
+    await repository.enqueue(webhook.id, [pingEvent(ACCOUNT, webhook.id)]);
+    const wake = JSON.stringify({ account: ACCOUNT, webhookId: webhook.id });
+    // The margin is 2 s; 1.5 s remain.
+    expect(await delivery()(sqsEvent([wake]), lambdaContext(1_500))).toEqual({ batchItemFailures: [] });
+    expect(receiver.requests).toEqual([]);
+    expect(sqs.take()).toMatchObject([{ body: wake, delaySeconds: 0 }]);
+    expect(await repository.listQueued(webhook.id, 10)).toHaveLength(1);
+    // And the lease was released for the invocation that message wakes.
+    expect(await repository.acquireDeliveryLease(webhook.id, 'next', new Date(clockMs + 60_000))).toBe(true);
+  });
+
   test('wake-ups the queue refused are logged, and the next run sends them (the heads are due)', async () => {
     const webhook = await createWebhook(ACCOUNT);
     await poller()(schedulerEvent(0, 1), lambdaContext());
