@@ -235,6 +235,20 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toHaveLength(1);
   });
 
+  test('the largest event and the largest cursor the limits allow are stored and read back whole', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const largest = buildCreated(1);
+    const padding = MAX_EVENT_BYTES - (Buffer.byteLength(JSON.stringify(largest)) + 1);
+    (largest.data as { message: { subject: string } }).message.subject += 'x'.repeat(padding);
+    expect(Buffer.byteLength(JSON.stringify(largest)) + 1).toBe(MAX_EVENT_BYTES);
+    const state = 'c'.repeat(MAX_CURSOR_BYTES - Buffer.byteLength('INBOX'));
+    expect(
+      await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: state, events: [largest] }),
+    ).toBe(true);
+    expect((await repo.listQueued(id, 10)).map((q) => q.event)).toEqual([largest]);
+    expect(await repo.getCursor(id, 'INBOX')).toBe(state);
+  });
+
   test('a page of 1,500 events (about 3 MB) is one commit, queued in order across many items', async () => {
     const { id } = await repo.create(buildNewWebhook());
     const events = Array.from({ length: 1500 }, (_, i) => {
