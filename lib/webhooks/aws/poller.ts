@@ -113,7 +113,12 @@ export async function pollSegment(options: PollSegmentOptions): Promise<PollSegm
   // Every store of the run listens on it: as many listeners as connections.
   setMaxListeners(0, abort.signal);
   const hardStop = setTimeout(
-    () => abort.abort(new Error('the invocation is about to end')),
+    () => {
+      logger.warn('webhook mailbox checks still running are cut: the invocation is about to end', {
+        code: 'invocation_ending',
+      });
+      abort.abort(new Error('the invocation is about to end'));
+    },
     Math.max(0, options.remainingMs() - marginMs / 2),
   );
   hardStop.unref?.();

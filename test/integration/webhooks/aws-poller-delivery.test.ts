@@ -17,6 +17,7 @@ import type { WebhookRecord } from '../../../lib/webhooks/repository.js';
 import { createWebhookSecret } from '../../../lib/webhooks/signing.js';
 import { type DynaliteHandle, startDynalite } from '../../support/dynalite.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
+import { startNeverGreetServer } from '../../support/never-greet-server.js';
 import { createFakeSecretsTransport } from '../../unit/credentials/fake-secrets-transport.js';
 import { type Received, type Receiver, startReceiver } from '../../unit/webhooks/receiver.js';
 import { buildMessage, connectOther } from '../imap-sync/sync-test-kit.js';
@@ -440,6 +441,37 @@ describe('the scheduled poller and the queue-driven delivery', () => {
     expect(await repository.listQueued(webhook.id, 10)).toHaveLength(1);
     // And the lease was released for the invocation that message wakes.
     expect(await repository.acquireDeliveryLease(webhook.id, 'next', new Date(clockMs + 60_000))).toBe(true);
+  });
+
+  test('checks still running when half the margin remains are cut, and the wake-ups still go out', async () => {
+    const stalled = await startNeverGreetServer();
+    try {
+      secrets.secrets.set(
+        'mailgate/accounts/acc_aws_stall',
+        JSON.stringify(userA.account({ host: '127.0.0.1', port: stalled.port })),
+      );
+      const fine = await createWebhook(ACCOUNT);
+      await poller()(schedulerEvent(0, 1), lambdaContext());
+      await append(otherA, 'INBOX', ['before-the-end']);
+      const stuck = await createWebhook('acc_aws_stall');
+      // 5 s left, margin 2 s: checks start, and whatever still runs at 4 s is aborted (the connect timeout is 10 s).
+      const run = await poller({ marginMs: 2_000 })(schedulerEvent(0, 1), lambdaContext(5_000));
+      expect(run).toMatchObject({ checked: 1, failed: 1, queued: 1, wakeUps: 1 });
+      expect(sqs.take().map((message) => parseWakeUp(message.body))).toEqual([
+        { account: ACCOUNT, webhookId: fine.id },
+      ]);
+      expect(stalled.totalConnections).toBe(1);
+      // The cut connection was closed by the client.
+      expect(lines.filter((line) => line.fields.code === 'invocation_ending')).toHaveLength(1);
+      for (let i = 0; i < 100 && stalled.openSockets > 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(stalled.openSockets).toBe(0);
+      expect(lines.find((line) => line.message === 'webhook mailbox check failed')?.fields).toMatchObject({
+        account: 'acc_aws_stall',
+        webhook: stuck.id,
+      });
+    } finally {
+      await stalled.close();
+    }
   });
 
   test('wake-ups the queue refused are logged, and the next run sends them (the heads are due)', async () => {
