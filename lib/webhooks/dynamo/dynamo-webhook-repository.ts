@@ -100,6 +100,9 @@ interface WebhookRow {
   pending: Pending | null;
 }
 
+/** What the `active` index gives of a webhook item: all it must project besides its keys. */
+type ActiveRow = Pick<WebhookRow, 'record' | 'headDueAt' | 'headNextAttemptAt'>;
+
 const PATCHABLE = [
   'url',
   'mailboxes',
@@ -784,8 +787,9 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
     return out;
   }
 
-  async #scanActive(segment: number, segments: number): Promise<WebhookRow[]> {
-    const rows: WebhookRow[] = [];
+  /** The `active` index, which needs to project only `ACTIVE_INDEX_ATTRIBUTES`. */
+  async #scanActive(segment: number, segments: number): Promise<ActiveRow[]> {
+    const rows: ActiveRow[] = [];
     let startKey: Item | undefined;
     do {
       const page = await this.#client.send(
@@ -796,7 +800,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) rows.push(parseRow(item));
+      for (const item of page.Items ?? []) rows.push(parseActive(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return rows.filter((row) => row.record.status !== 'disabled');
@@ -1048,6 +1052,14 @@ function queueItem(id: string, seq: number, events: string, queuedAt: string): I
   return { [PK]: s(webhookPartition(id)), [SK]: s(queueSortKey(seq)), ev: s(events), at: s(queuedAt) };
 }
 
+function parseActive(item: Item): ActiveRow {
+  return {
+    record: JSON.parse(item.rec!.S!) as WebhookRecord,
+    headDueAt: optionalString(item.headDueAt),
+    headNextAttemptAt: optionalString(item.headNextAttemptAt),
+  };
+}
+
 function parseChunk(item: Item): Chunk {
   return { events: JSON.parse(item.ev!.S!) as WebhookEvent[], queuedAt: item.at!.S! };
 }
@@ -1056,7 +1068,7 @@ function isEmpty(row: WebhookRow): boolean {
   return row.headSeq > row.seq;
 }
 
-function isDue(row: WebhookRow, at: string): boolean {
+function isDue(row: ActiveRow, at: string): boolean {
   if (row.headDueAt === null) return false;
   return row.headNextAttemptAt === null || Date.parse(row.headNextAttemptAt) <= Date.parse(at);
 }

@@ -10,6 +10,7 @@ export {
 } from './dynamo-webhook-repository.js';
 export { WebhookCommitTooLargeError, WebhookStoreContentionError, WebhookStoreError } from './errors.js';
 export {
+  ACTIVE_INDEX_ATTRIBUTES,
   WEBHOOK_TABLE_KEYS,
   type WebhookTableDefinition,
   webhookTableDefinition,

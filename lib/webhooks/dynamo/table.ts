@@ -38,6 +38,13 @@ export interface WebhookTableDefinition {
   BillingMode: BillingMode;
 }
 
+/**
+ * The attributes the store reads from the `active` index besides the keys:
+ * an index projecting only these (INCLUDE) is written to only when a
+ * webhook's record or head due time changes, not at every commit.
+ */
+export const ACTIVE_INDEX_ATTRIBUTES = ['rec', 'headDueAt', 'headNextAttemptAt'] as const;
+
 /** What CreateTable takes (without the name): the same for the CDK construct and the tests. */
 export function webhookTableDefinition(): WebhookTableDefinition {
   const { partitionKey, sortKey, activeIndex, activeIndexPartitionKey } = WEBHOOK_TABLE_KEYS;

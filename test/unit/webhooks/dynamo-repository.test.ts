@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
+  ACTIVE_INDEX_ATTRIBUTES,
   createDynamoWebhookRepository,
   type DynamoWebhookRepository,
   MAX_CURSOR_BYTES,
@@ -119,6 +125,42 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
         ],
       ],
     ]);
+  });
+
+  test('an active index projecting only ACTIVE_INDEX_ATTRIBUTES serves listActive, segments and nextDue', async () => {
+    const definition = webhookTableDefinition();
+    const narrow = `narrow-${randomBytes(6).toString('hex')}`;
+    await handle.client.send(
+      new CreateTableCommand({
+        TableName: narrow,
+        ...definition,
+        GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes.map((index) => ({
+          ...index,
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ACTIVE_INDEX_ATTRIBUTES] },
+        })),
+      }),
+    );
+    const store = createDynamoWebhookRepository({
+      client: handle.client,
+      tableName: narrow,
+      now: () => new Date(clock),
+    });
+    opened.push(store);
+    const one = await store.create(buildNewWebhook());
+    const two = await store.create(buildNewWebhook({ account: 'globex' }));
+    const e1 = buildCreated(1);
+    await store.commitChanges(one.id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] });
+    await store.markFailed(one.id, e1.id, { error: 'HTTP 500', nextAttemptAt: at(5000) });
+    const failing = await store.get('acme', one.id);
+    expect((await store.listActive()).map((w) => w.id)).toEqual([one.id, two.id]);
+    expect(await store.listActiveSegment(0, 1)).toEqual(
+      expect.arrayContaining([
+        { webhook: failing, headDueAt: at(5000).toISOString() },
+        { webhook: two, headDueAt: null },
+      ]),
+    );
+    expect(await store.nextDue(at(4999), 10)).toEqual([]);
+    expect((await store.nextDue(at(5000), 10)).map((d) => d.queued.event.id)).toEqual([e1.id]);
   });
 
   test('segments 1, 3 and 7 each partition listActive exactly, every account whole in one segment', async () => {
