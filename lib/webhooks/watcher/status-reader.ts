@@ -1,7 +1,8 @@
 /**
  * A small reader of the untagged `STATUS` responses a NOTIFY connection
  * receives (RFC 5465 §5.1: a change in a mailbox that is not selected is
- * told as `* STATUS <mailbox> (…)`). It sees the same bytes imapflow reads,
+ * told as `* STATUS <mailbox> (…)`), and of its `LIST` responses (§5.4: a
+ * watched mailbox deleted or created again). It sees the same bytes imapflow reads,
  * after login, and only frames lines: imapflow keeps no handler for a
  * STATUS that no command asked for, so these lines would otherwise be lost.
  *
@@ -80,8 +81,14 @@ export class StatusReader {
     }
     const literal = /\{(\d{1,10})\+?\}$/.exec(line);
     if (literal) this.#literal = Number(literal[1]);
-    if (!/^\* STATUS /i.test(line)) return;
-    const name = statusMailbox(line.slice('* STATUS '.length));
+    let rest: string | null = null;
+    if (/^\* STATUS /i.test(line)) rest = line.slice('* STATUS '.length);
+    else if (/^\* LIST /i.test(line)) {
+      // MailboxName (RFC 5465 §5.4): `* LIST (\NonExistent) "/" Name` when a mailbox is deleted, created or renamed.
+      const list = /^\* LIST \([^)]*\) (?:NIL|"(?:[^"\\]|\\.)*") /i.exec(line);
+      rest = list ? line.slice(list[0].length) : '';
+    } else return;
+    const name = statusMailbox(rest);
     if (name === null) this.#listener.unknown();
     else this.#listener.mailbox(name);
   }

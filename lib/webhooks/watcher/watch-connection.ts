@@ -122,7 +122,7 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => vo
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export const NOTIFY_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange'] as const;
+export const NOTIFY_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange', 'MailboxName'] as const;
 
 /**
  * CONDSTORE on (so a flag change in a mailbox that is not selected is told
@@ -157,6 +157,12 @@ export async function setNotify(
 }
 
 /** INBOX is case-insensitive (RFC 9051 §5.1); every other name compares exactly. */
+/** The server answered the command NO or BAD (it does not take it), as opposed to a lost connection. */
+export function isRefusal(error: unknown): boolean {
+  const status = (error as { responseStatus?: unknown } | null)?.responseStatus;
+  return status === 'NO' || status === 'BAD';
+}
+
 export function wireKey(name: string): string {
   return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
 }

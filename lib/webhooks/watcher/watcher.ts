@@ -10,6 +10,7 @@ import { checkMailbox, webhookMailboxRef } from '../watch-mailbox.js';
 import { reconnectDelay, Semaphore, sleep } from './limits.js';
 import { StatusReader } from './status-reader.js';
 import {
+  isRefusal,
   openWatchConnection,
   readStatuses,
   setNotify,
@@ -27,8 +28,11 @@ import {
  * How a mailbox is watched, per account:
  * - IMAP with NOTIFY (RFC 5465): one connection for all of the account's
  *   watched mailboxes, `NOTIFY SET (mailboxes (…) (MessageNew
- *   MessageExpunge FlagChange))`; each untagged STATUS names the mailbox to
- *   check. A keep-alive NOOP every `keepaliveMs`.
+ *   MessageExpunge FlagChange MailboxName))`; each untagged STATUS (or
+ *   LIST, for a mailbox deleted or created) names the mailbox to check; a
+ *   refused NOTIFY SET falls back to IDLE. A keep-alive NOOP every
+ *   `keepaliveMs`. A changed watched set takes a new connection (Dovecot
+ *   2.3 holds the notifications after a second NOTIFY SET).
  * - IMAP with IDLE (or NOTIFY turned off): one connection per mailbox,
  *   EXAMINE and IDLE (renewed every `keepaliveMs`); EXISTS, EXPUNGE and
  *   FETCH trigger the check.
@@ -50,6 +54,8 @@ export const DEFAULT_KEEPALIVE_MS = 25_000;
 export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
 /** An IDLE the server ended sooner than this is restarted only after the rest of it (no hot loop). */
 const MIN_IDLE_MS = 1_000;
+/** The least time between the end of one check of a mailbox and the start of the next. */
+const MIN_CHECK_GAP_MS = 200;
 
 export interface WatcherOptions {
   repository: WebhookRepository;
@@ -138,6 +144,8 @@ export function startWatcher(options: WatcherOptions): Watcher {
   /** Checks and connection loops in flight, for stop(). */
   const background = new Set<Promise<unknown>>();
   let stopped = false;
+  /** Aborted by stop(): ends the waits between checks. */
+  const halt = new AbortController();
 
   const track = (work: Promise<unknown>): void => {
     const settled = work.catch(() => undefined).finally(() => background.delete(settled));
@@ -154,13 +162,17 @@ export function startWatcher(options: WatcherOptions): Watcher {
       mailbox.pending = true;
       return;
     }
-    const run = globalChecks
-      .run(() =>
+    const run = (async () => {
+      await globalChecks.run(() =>
         entry.checks.run(async () => {
           mailbox.pending = false;
           if (!stopped && entry.mailboxes.get(path) === mailbox) await check(entry, mailbox);
         }),
-      )
+      );
+      // Changes told during the check get one more, after a breath: a server that never stops
+      // notifying costs a check every MIN_CHECK_GAP_MS at most, not a loop.
+      if (mailbox.pending) await sleep(MIN_CHECK_GAP_MS, halt.signal);
+    })()
       .catch((error: unknown) =>
         logger.error('webhook check failed', { account: entry.id, ...errorFields(error) }),
       )
@@ -313,7 +325,13 @@ export function startWatcher(options: WatcherOptions): Watcher {
           // imapflow's own socket (STARTTLS) cannot be read beside it: watch with IDLE instead.
           if (!readStatuses(watch, reader)) return switchMode(entry, 'idle');
           const watched = pathsKey(entry);
-          byWire = await setNotify(watch, [...entry.mailboxes.keys()]);
+          try {
+            byWire = await setNotify(watch, [...entry.mailboxes.keys()]);
+          } catch (error) {
+            // A server that advertises NOTIFY but refuses this request is watched with IDLE.
+            if (isRefusal(error)) return switchMode(entry, watch.has('IDLE') ? 'idle' : 'poll');
+            throw error;
+          }
           logger.debug('webhook watch by NOTIFY', { account: entry.id, mailboxes: entry.mailboxes.size });
           triggerAll(entry);
           while (!signal.aborted && !watch.isClosed) {
@@ -344,7 +362,13 @@ export function startWatcher(options: WatcherOptions): Watcher {
         runner,
         async (watch) => {
           if (!watch.has('IDLE')) return switchMode(entry, 'poll');
-          await watch.command((client) => client.mailboxOpen(path, { readOnly: true }));
+          try {
+            await watch.command((client) => client.mailboxOpen(path, { readOnly: true }));
+          } catch (error) {
+            // Gone or unreadable: a check tells each webhook on it why (and queues a reset once it is back).
+            trigger(entry, path);
+            throw error;
+          }
           const changed = () => trigger(entry, path);
           watch.client.on('exists', changed);
           watch.client.on('expunge', changed);
@@ -585,6 +609,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     async stop() {
       if (stopped) return;
       stopped = true;
+      halt.abort();
       clearInterval(resyncTimer);
       for (const entry of [...accounts.values()]) dropAccount(entry);
       while (background.size > 0) await Promise.all([...background]);

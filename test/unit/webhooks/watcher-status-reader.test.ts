@@ -30,6 +30,17 @@ describe('StatusReader', () => {
     expect(whole.unknown()).toBe(0);
   });
 
+  test('names the mailbox of a MailboxName LIST (deleted, created), with a quoted or NIL delimiter', () => {
+    const { r, seen, unknown } = reader();
+    r.push(
+      Buffer.from(
+        '* LIST (\\NonExistent) "/" Foo\r\n* LIST () "/" "Sp ace"\r\n* LIST (\\HasNoChildren) NIL INBOX\r\n',
+      ),
+    );
+    expect(seen).toEqual(['Foo', 'Sp ace', 'INBOX']);
+    expect(unknown()).toBe(0);
+  });
+
   test('skips literals by count, and a STATUS naming its mailbox by literal is an unknown change', () => {
     const { r, seen, unknown } = reader();
     r.push(Buffer.from('* 1 FETCH (BODY[] {28}\r\n* STATUS Fake (MESSAGES 1)\r\n)\r\n'));
