@@ -413,9 +413,9 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         }
         const at = this.#now().toISOString();
         const status = afterDelivery(row.record, at);
-        const record = status ? { ...row.record, ...status } : row.record;
         const write = new UpdateBuilder();
-        write.setRecord(record, row.rev);
+        if (status) write.setRecord({ ...row.record, ...status }, row.rev);
+        else write.revise(row.rev);
         write.set('headSeq', n(nextSeq));
         write.set('headIndex', n(nextIndex));
         write.set('headAttempts', n(0));
@@ -976,15 +976,20 @@ class UpdateBuilder {
     this.#conditions.push(`(${expression})`);
   }
 
-  /** The record, its revision (conditioned on the one read), and its place in the `active` index. */
+  /** The record, a new revision (conditioned on the one read), and its place in the `active` index. */
   setRecord(record: WebhookRecord, rev: number): void {
     this.set('rec', s(JSON.stringify(record)));
-    this.set('rev', n(rev + 1));
-    this.set('writeId', s(this.writeId));
-    this.condition(`rev = ${this.value(n(rev))}`);
+    this.revise(rev);
     this.name('#active', ACTIVE);
     if (record.status === 'disabled') this.remove('#active');
     else this.set('#active', s(record.account));
+  }
+
+  /** A new revision (conditioned on the one read) that leaves the record as it is. */
+  revise(rev: number): void {
+    this.set('rev', n(rev + 1));
+    this.set('writeId', s(this.writeId));
+    this.condition(`rev = ${this.value(n(rev))}`);
   }
 
   hasChanges(): boolean {
