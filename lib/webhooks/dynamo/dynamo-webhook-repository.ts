@@ -135,6 +135,22 @@ const {
  * sequence numbers in the queue and the pending mark cleared, by the
  * committer or by whoever meets the mark first (a copy is idempotent).
  * Reads see staged chunks of a pending commit as the queue's tail.
+ *
+ * The head's retry state lives on the webhook item (only the head is ever
+ * attempted), with `headDueAt`, present exactly while the queue holds
+ * events, so the poller's Scan tells what is due without reading queues.
+ * Deliveries, failures and updates are conditioned on the webhook item's
+ * revision; a delivery that empties the queue also on its sequence, so a
+ * commit landing meanwhile keeps its due time.
+ *
+ * A conditional write the client retried and the table then refused may
+ * have been made by the first try: a commit checks for its own pointer,
+ * pending mark or staged items, a revision for its write id, before
+ * calling it lost. Left behind, and removed only with the webhook: staged
+ * items of a committer that stopped before its commit point or whose
+ * commit point got no answer, a chunk copied again below the head by a
+ * late roll-forward, and a cursor record or emptied chunk whose removal
+ * (tidying after the change is made) failed.
  */
 export class DynamoWebhookRepository implements PollerWebhookRepository {
   readonly #client: DynamoDBClient;
