@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Gateway, startGateway } from '../../support/gateway.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
+import { createOAuthMailUser } from '../../support/oauth-account.js';
 import { type Receiver, startReceiver } from '../../unit/webhooks/receiver.js';
 import { buildMessage, connectOther } from '../imap-sync/sync-test-kit.js';
 import { until } from './watcher-test-kit.js';
@@ -133,5 +134,40 @@ describe('webhooks created through the routes', () => {
 
     expect((await send('DELETE', `/v1/accounts/alpha-pop/webhooks/${id}`)).status).toBe(204);
     await until(() => watchedAccounts().length === 0);
+  });
+
+  test('on an OAuth2 account log in with the token manager: an expired stored token is refreshed first', async () => {
+    const oauthUser = await createOAuthMailUser('watcher-oauth');
+    const { id: _id, ...document } = oauthUser.oauthAccount(
+      {},
+      { expiresAt: new Date(Date.now() - 60_000).toISOString() },
+    );
+    await gateway.addAccount('alpha-oauth', document);
+    const oauthToken = await gateway.token(['alpha-oauth'], 'write');
+    const created = await gateway.get('/v1/accounts/alpha-oauth/webhooks', oauthToken, {
+      method: 'POST',
+      body: JSON.stringify({ url: receiver.url('/oauth') }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(created.status).toBe(201);
+    const { id, secret } = (await created.json()) as { id: string; secret: string };
+    await until(async () => (await gateway.webhooks!.getCursor(id, 'INBOX')) !== undefined);
+    await until(() => watchedAccounts().find((account) => account.id === 'alpha-oauth')?.connections === 1);
+    const refreshes = (await oauthUser.idp.stats(oauthUser.clientId)).refreshGrants;
+    expect(refreshes).toBeGreaterThanOrEqual(1);
+
+    const sender = await connectOther(oauthUser);
+    try {
+      await sender.append('INBOX', buildMessage('through an OAuth2 login'));
+    } finally {
+      await sender.logout();
+    }
+    await until(() => deliveries('/oauth', secret).length >= 1);
+    expect(deliveries('/oauth', secret)[0]).toMatchObject({
+      type: 'message.created',
+      data: { mailbox: 'INBOX', message: { subject: 'through an OAuth2 login' } },
+    });
+    // The refreshed token is reused: no refresh per connection or per check.
+    expect((await oauthUser.idp.stats(oauthUser.clientId)).refreshGrants).toBe(refreshes);
   });
 });
