@@ -10,6 +10,7 @@ import type { MailStoreFactory } from '../mail/store.js';
 import type { OAuth2TokenManager } from '../oauth2/token-manager.js';
 import { writesBackTokens } from '../oauth2/write-back-policy.js';
 import { POP3_CAPABILITIES } from '../pop3/store-capabilities.js';
+import type { UidlListingSource } from '../webhooks/watch-pop3.js';
 import { type Lazy, lazy } from './lazy.js';
 import { createLazyAdminCredentialStore } from './lazy-admin-credential-store.js';
 import { createLazyCredentialStore, createLazyTokenWriter } from './lazy-credential-store.js';
@@ -131,6 +132,8 @@ function lazyStores(tokens: Lazy<OAuth2TokenManager>): MailStoreFactory {
         return createPop3StoreFactory({ tokens: manager });
       },
       () => POP3_CAPABILITIES,
+      // The webhook poller diffs a maildrop's UIDLs (lib/webhooks/watch-pop3.ts).
+      ['uidlListing', 'summariesByNumber'] satisfies ReadonlyArray<keyof UidlListingSource>,
     ),
   });
 }

@@ -1,9 +1,9 @@
 import type { Account } from '../credentials/account.js';
+import { UnsupportedOperationError } from '../mail/errors.js';
 import {
   MAIL_STORE_OPERATIONS,
   type MailStore,
   type MailStoreFactory,
-  type MailStoreOperation,
   type StoreContext,
 } from '../mail/store.js';
 import type { StoreCapabilities } from '../mail/types.js';
@@ -15,16 +15,26 @@ import { lazy } from './lazy.js';
  * port is forwarded by name (MAIL_STORE_OPERATIONS), so a new operation
  * needs nothing here.
  */
-function createLazyMailStore(capabilities: StoreCapabilities, open: () => Promise<MailStore>): MailStore {
+function createLazyMailStore(
+  capabilities: StoreCapabilities,
+  open: () => Promise<MailStore>,
+  extraOperations: readonly string[],
+): MailStore {
   let opened: Promise<MailStore> | undefined;
   const forward =
-    (name: MailStoreOperation) =>
+    (name: string) =>
     async (...args: unknown[]): Promise<unknown> => {
       opened ??= open();
       const store = await opened;
-      return (store[name] as (...given: unknown[]) => Promise<unknown>).apply(store, args);
+      const method = (store as unknown as Record<string, unknown>)[name];
+      if (typeof method !== 'function') {
+        throw new UnsupportedOperationError(`This mail store has no ${name} operation.`);
+      }
+      return (method as (...given: unknown[]) => Promise<unknown>).apply(store, args);
     };
-  const operations = Object.fromEntries(MAIL_STORE_OPERATIONS.map((name) => [name, forward(name)]));
+  const operations = Object.fromEntries(
+    [...MAIL_STORE_OPERATIONS, ...extraOperations].map((name) => [name, forward(name)]),
+  );
   return {
     ...operations,
     capabilities,
@@ -44,10 +54,14 @@ function createLazyMailStore(capabilities: StoreCapabilities, open: () => Promis
  *
  * @param capabilities What the adapter's stores report without connecting
  *   (must equal the real factory's answer: routes check it before opening).
+ * @param extraOperations Methods the adapter's stores have beyond the port,
+ *   forwarded too (the POP3 store's UIDL listing, which the webhook watcher
+ *   looks for on the store it is given).
  */
 export function createLazyStoreFactory(
   load: () => Promise<MailStoreFactory>,
   capabilities: (account: Account) => StoreCapabilities,
+  extraOperations: readonly string[] = [],
 ): MailStoreFactory {
   const lazyFactory = lazy(load);
   const factory = () => lazyFactory.get();
@@ -59,7 +73,11 @@ export function createLazyStoreFactory(
     open(account: Account, context: StoreContext): MailStore {
       const loaded = lazyFactory.current();
       if (loaded) return loaded.open(account, context);
-      return createLazyMailStore(capabilities(account), async () => (await factory()).open(account, context));
+      return createLazyMailStore(
+        capabilities(account),
+        async () => (await factory()).open(account, context),
+        extraOperations,
+      );
     },
   };
 }

@@ -474,6 +474,35 @@ describe('the scheduled poller and the queue-driven delivery', () => {
     }
   });
 
+  test('a POP3 account is polled by its UIDLs (through the lazily loaded adapter of a cold instance): a new message is one message.created, delivered', async () => {
+    secrets.secrets.set(
+      'mailgate/accounts/acc_aws_pop',
+      JSON.stringify(userB.account({ protocol: 'pop3', port: userB.server.ports.pop3s, tls: 'implicit' })),
+    );
+    const webhook = await repository.create({
+      account: 'acc_aws_pop',
+      url: receiver.url('/pop'),
+      mailboxes: ['INBOX'],
+      events: ['message.created', 'message.deleted'],
+      secret: createWebhookSecret(),
+    });
+    const firstLook = await poller()(schedulerEvent(0, 1), lambdaContext());
+    expect(firstLook).toMatchObject({ checked: 1, failed: 0 });
+    await append(otherB, 'INBOX', ['pop-new']);
+    const run = await poller()(schedulerEvent(0, 1), lambdaContext());
+    expect(run).toMatchObject({ checked: 1, failed: 0, queued: 1, wakeUps: 1 });
+    await delivery()(sqsEvent(sqs.take().map((message) => message.body)), lambdaContext());
+    const [body] = verified(webhook, receiver.requests) as Array<{
+      type: string;
+      data: { account: string; message: { subject: string } };
+    }>;
+    expect(body).toMatchObject({
+      type: 'message.created',
+      data: { account: 'acc_aws_pop', message: { subject: 'pop-new' } },
+    });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   test('wake-ups the queue refused are logged, and the next run sends them (the heads are due)', async () => {
     const webhook = await createWebhook(ACCOUNT);
     await poller()(schedulerEvent(0, 1), lambdaContext());
