@@ -5,6 +5,7 @@ import type { Download } from '../mail/types.js';
 import type { AppEnv } from './app-env.js';
 import { oversizeDownloadResponse } from './buffered-limit.js';
 import { contentDisposition, safeContentType } from './content-disposition.js';
+import { IMMUTABLE_CACHE_CONTROL, noneMatchFails } from './etag.js';
 import { exactLength } from './exact-length.js';
 import { openStore } from './store-session.js';
 
@@ -49,14 +50,30 @@ export function streamClosingStore(
 }
 
 /**
- * Opens a store, asks it for a download and answers with the bytes streamed.
- * The request deadline covers `open` (up to the headers) but not the transfer.
+ * The answer to a conditional download whose If-None-Match holds `etag` (or
+ * `*`): 304 with the validators a 200 would carry, and no store opened,
+ * once `check` (what can be told of the id without the server) passed.
+ * Null when the request is not answered that way.
+ * @throws whatever `check` throws
+ */
+export function notModifiedDownload(c: Context<AppEnv>, etag: string, check: () => void): Response | null {
+  if (!noneMatchFails(c.req.header('If-None-Match'), etag)) return null;
+  check();
+  return c.body(null, 304, { ETag: etag, 'Cache-Control': IMMUTABLE_CACHE_CONTROL });
+}
+
+/**
+ * Opens a store, asks it for a download and answers with the bytes streamed,
+ * tagged `etag` (strong) and cacheable for a year: a message id never names
+ * other bytes. The request deadline covers `open` (up to the headers) but
+ * not the transfer.
  * @throws whatever domain error `open` throws; the store is closed first.
  */
 export async function respondWithDownload(
   c: Context<AppEnv>,
   account: Parameters<typeof openStore>[1],
   open: (store: MailStore) => Promise<Download>,
+  etag: string,
 ): Promise<Response> {
   const { store, close } = openStore(c, account);
   let download: Download;
@@ -84,7 +101,8 @@ export async function respondWithDownload(
     // The bytes come from strangers: never let a browser sniff or run them under our origin.
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "sandbox; default-src 'none'",
-    'Cache-Control': 'private, no-store',
+    'Cache-Control': IMMUTABLE_CACHE_CONTROL,
+    ETag: etag,
   };
   // A declared length is enforced, not trusted: the body is cut off and the response aborted when it differs.
   let body = download.body;
