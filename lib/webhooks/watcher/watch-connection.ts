@@ -39,7 +39,7 @@ export interface WatchConnection {
   /** Runs one command; past `COMMAND_TIMEOUT_MS` the connection is closed and this rejects. */
   command<T>(run: (client: ImapFlow) => Promise<T>, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
-  /** The raw bytes imapflow reads, for the NOTIFY reader; null when the transport is imapflow's own (STARTTLS). */
+  /** The client and the socket under it (whose bytes the NOTIFY reader sees; null for STARTTLS, imapflow's own). */
   readonly connection: PooledConnection;
 }
 
