@@ -147,6 +147,7 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     });
     opened.push(store);
     const one = await store.create(buildNewWebhook());
+    clock += 1;
     const two = await store.create(buildNewWebhook({ account: 'globex' }));
     const e1 = buildCreated(1);
     await store.commitChanges(one.id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] });
@@ -469,6 +470,17 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     expect(await repo.listActiveSegment(0, 1)).toEqual([
       { webhook: enabled, headDueAt: at(0).toISOString() },
     ]);
+  });
+
+  test('re-enabling clears lastError, nextRetryAt and disabledReason unless the patch sets them', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    await repo.update('acme', id, { status: 'disabled', disabledReason: 'paused', lastError: 'HTTP 500' });
+    expect(await repo.update('acme', id, { status: 'active', lastError: 'kept by hand' })).toMatchObject({
+      status: 'active',
+      lastError: 'kept by hand',
+      disabledReason: null,
+      nextRetryAt: null,
+    });
   });
 
   test('delete removes every item of a webhook with 1,000 queued events, and only its items', async () => {
