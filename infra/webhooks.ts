@@ -7,7 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WEBHOOK_TABLE_KEYS } from '../lib/webhooks/dynamo/table.js';
+import { ACTIVE_INDEX_ATTRIBUTES, WEBHOOK_TABLE_KEYS } from '../lib/webhooks/dynamo/table.js';
 import { GatewayFunction } from './gateway-function.js';
 import { LAMBDA_MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS } from './timeouts.js';
 
@@ -105,7 +105,10 @@ export class WebhookResources extends Construct {
       indexName: activeIndex,
       partitionKey: { name: activeIndexPartitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
+      // Only what the store reads from it: the index is then rewritten when a record or head due time
+      // changes, not at every commit of events.
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...ACTIVE_INDEX_ATTRIBUTES],
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {

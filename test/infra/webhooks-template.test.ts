@@ -1,6 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT, WEBHOOK_TABLE_ACTIONS } from '../../infra/webhooks.js';
+import { ACTIVE_INDEX_ATTRIBUTES } from '../../lib/webhooks/dynamo/table.js';
 import {
   asList,
   buildTemplate,
@@ -89,7 +90,7 @@ describe('the webhook resources', () => {
     }
   });
 
-  it('keeps the table (on demand, point-in-time recovery, the adapter key schema and active index)', () => {
+  it('keeps the table (on demand, point-in-time recovery, the adapter key schema, the active index projecting what the store reads)', () => {
     const template = buildTemplate({ webhooks: true });
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table') as Resources);
     expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -107,7 +108,7 @@ describe('the webhook resources', () => {
             { AttributeName: 'activeAccount', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ACTIVE_INDEX_ATTRIBUTES] },
         },
       ],
     });

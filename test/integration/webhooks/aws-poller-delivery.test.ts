@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ImapFlow } from 'imapflow';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -10,7 +10,11 @@ import {
   createPollerLambdaHandler,
 } from '../../../lib/lambda/create-webhook-lambda-deps.js';
 import { parseWakeUp } from '../../../lib/webhooks/aws/wake-up.js';
-import { createDynamoWebhookRepository } from '../../../lib/webhooks/dynamo/index.js';
+import {
+  ACTIVE_INDEX_ATTRIBUTES,
+  createDynamoWebhookRepository,
+  webhookTableDefinition,
+} from '../../../lib/webhooks/dynamo/index.js';
 import { createEvent, eventPayload, type WebhookEvent } from '../../../lib/webhooks/events.js';
 import type { PollerWebhookRepository } from '../../../lib/webhooks/poller-repository.js';
 import type { WebhookRecord } from '../../../lib/webhooks/repository.js';
@@ -76,7 +80,18 @@ afterAll(async () => {
 beforeEach(async () => {
   clockMs = Date.now();
   tableName = `webhooks-${randomUUID()}`;
-  await dynalite.createTable(tableName);
+  // As the stack makes it (infra/webhooks.ts): the active index projects only what the store reads.
+  const definition = webhookTableDefinition();
+  await dynalite.client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      ...definition,
+      GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes.map((index) => ({
+        ...index,
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ACTIVE_INDEX_ATTRIBUTES] },
+      })),
+    }),
+  );
   repository = createDynamoWebhookRepository({ client: dynalite.client, tableName, now });
   sqs = createSqsCapture();
   lines = [];
