@@ -79,6 +79,11 @@ export interface MessageSummary {
   inReplyTo: string | null;
   references: string[];
   hasAttachments: boolean;
+  /**
+   * At most 200 characters of the message's text (its HTML's text when it
+   * has no plain text), whitespace collapsed; null when it has no text.
+   */
+  preview: string | null;
   emailId?: string;
   threadId?: string;
 }

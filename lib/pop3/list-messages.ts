@@ -5,7 +5,7 @@ import { parseHeaderBlock } from '../mime/index.js';
 import type { Pop3Client } from './client.js';
 import { decodePop3Cursor, encodePop3Cursor, pop3CursorScope, resumePoint } from './list-cursor.js';
 import { POP3_FILTERS } from './store-capabilities.js';
-import { buildPop3Summary, matchesPop3Filter } from './summary.js';
+import { buildPop3Summary, matchesPop3Filter, pop3Preview } from './summary.js';
 
 export interface ListOptions {
   /** Most messages whose headers a filtered listing reads per request before it answers `partial`. */
@@ -69,6 +69,7 @@ export async function listPop3Messages(
         encodePop3MessageId(info.uid),
         info.size,
         parseHeaderBlock(info.header).headers,
+        pop3Preview(info.header, info.size),
       );
       if (!filtered || matchesPop3Filter(summary, filter)) messages.push(summary);
     }

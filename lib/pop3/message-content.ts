@@ -11,6 +11,7 @@ import {
   parseMimeTree,
   selectBodies,
 } from '../mime/index.js';
+import { previewFromMessage } from '../mime/preview.js';
 import { buildPop3Summary } from './summary.js';
 
 interface BodyText {
@@ -48,7 +49,7 @@ export function buildPop3Message(raw: Buffer, id: string, size: number, options:
   const { headers } = parseHeaderBlock(raw);
   const selection = selectBodies(root);
   const summary: MessageSummary = {
-    ...buildPop3Summary(id, size, headers),
+    ...buildPop3Summary(id, size, headers, previewFromMessage(raw)),
     hasAttachments: selection.attachments.length > 0,
   };
   const wantText = options.body === 'text' || options.body === 'both';

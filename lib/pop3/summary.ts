@@ -1,13 +1,20 @@
 import { INBOX } from '../mail/mailbox-path.js';
 import type { MessageFilter, MessageSummary } from '../mail/types.js';
 import { getHeader, getHeaders, type HeaderField, parseHeaderDate, summarizeHeaders } from '../mime/index.js';
+import { previewFromMessage } from '../mime/preview.js';
 
 /**
- * A summary from a header block alone (what TOP n 0 returns). POP3 keeps no
- * flags and no arrival time: `receivedAt` is the date of the newest
- * Received: field, which the last relay put on top (RFC 5321 §4.4).
+ * A summary from a header block (what TOP returns) and a preview (see
+ * pop3Preview). POP3 keeps no flags and no arrival time: `receivedAt` is
+ * the date of the newest Received: field, which the last relay put on top
+ * (RFC 5321 §4.4).
  */
-export function buildPop3Summary(id: string, size: number, headers: readonly HeaderField[]): MessageSummary {
+export function buildPop3Summary(
+  id: string,
+  size: number,
+  headers: readonly HeaderField[],
+  preview: string | null,
+): MessageSummary {
   const received = getHeaders(headers, 'received')[0];
   const receivedDate =
     received === undefined ? null : parseHeaderDate(received.slice(received.lastIndexOf(';') + 1));
@@ -23,7 +30,18 @@ export function buildPop3Summary(id: string, size: number, headers: readonly Hea
     size,
     ...summarizeHeaders(headers),
     hasAttachments: mayHaveAttachments(getHeader(headers, 'content-type')),
+    preview,
   };
+}
+
+/**
+ * The preview from a TOP answer (the header and the first body lines) of a
+ * message of `size` octets: the first text part that starts within those
+ * lines, decoded as far as it was read. Text that starts further down (a
+ * long multipart preamble, an HTML head longer than the lines) gives null.
+ */
+export function pop3Preview(top: Buffer, size: number): string | null {
+  return previewFromMessage(top, top.length < size);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { MessageSummary } from '../mail/types.js';
 import { parseHeaderBlock } from '../mime/index.js';
 import type { Pop3Client } from './client.js';
 import type { MessageUid } from './commands/uidl.js';
-import { buildPop3Summary } from './summary.js';
+import { buildPop3Summary, pop3Preview } from './summary.js';
 
 /**
  * What a webhook watcher reads of a POP3 maildrop: POP3 has no change state,
@@ -36,7 +36,7 @@ export async function listUidls(client: Pop3Client): Promise<MessageUid[]> {
 
 /**
  * The summaries the message list gives for these messages (by number in the
- * session), in the order asked: UIDL n, LIST n and TOP n 0, pipelined.
+ * session), in the order asked: UIDL n, LIST n and TOP n 16, pipelined.
  * @throws MessageNotFoundError when one is no longer there
  */
 export async function summariesByNumber(
@@ -47,7 +47,12 @@ export async function summariesByNumber(
   for (let start = 0; start < numbers.length; start += SUMMARY_BATCH) {
     for (const info of await client.headers(numbers.slice(start, start + SUMMARY_BATCH))) {
       summaries.push(
-        buildPop3Summary(encodePop3MessageId(info.uid), info.size, parseHeaderBlock(info.header).headers),
+        buildPop3Summary(
+          encodePop3MessageId(info.uid),
+          info.size,
+          parseHeaderBlock(info.header).headers,
+          pop3Preview(info.header, info.size),
+        ),
       );
     }
   }

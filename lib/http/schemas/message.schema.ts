@@ -44,6 +44,19 @@ export const messageSummarySchema = z
     inReplyTo: z.string().nullable(),
     references: z.array(z.string()),
     hasAttachments: z.boolean(),
+    preview: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "At most 200 characters of the message's text (the text of its HTML when it has no plain text), " +
+          'whitespace collapsed; null when it has no text (only attachments, say). From the IMAP server where it ' +
+          'computes previews (RFC 8970 PREVIEW), else from the first 2 KiB of the body (IMAP) or its first ' +
+          '16 lines (POP3), read in the same request as the rest of the summary. In a message answer, from the ' +
+          'bodies it carries (null with `body=none` on IMAP).',
+        example:
+          'Hi Alice, the quarterly figures are in. Please review them before Friday; we meet at 10:00 in room 4.',
+      }),
     emailId: z.string().optional(),
     threadId: z
       .string()

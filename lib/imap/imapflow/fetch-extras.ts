@@ -4,7 +4,8 @@ import { type ExecFunction, internalsOf, type ParsedResponse } from './client-in
 /**
  * FETCH items imapflow's fetch query has no name for, added to the UID FETCH
  * it sends and read from the raw untagged rows before its answer shaping
- * drops them: `BINARY.SIZE[part]` (RFC 3516 §4.2, DECISIONS D16).
+ * drops them: `BINARY.SIZE[part]` (RFC 3516 §4.2, DECISIONS D16) and the
+ * summaries' `PREVIEW` (RFC 8970).
  */
 
 function atomValue(token: unknown): string | null {
@@ -36,40 +37,41 @@ function readBinarySizes(untagged: ParsedResponse, uid: number, sizes: Map<strin
   for (const [part, size] of found) sizes.set(part, size);
 }
 
+/** A FETCH data item in imapflow's compiler form: an atom (`PREVIEW`, `BINARY.SIZE[2]`) or a list of them. */
+export type FetchItem = { type: string; value: string; section?: unknown[] } | FetchItem[];
+
 /**
- * Runs `fetch`, which must send one imapflow UID FETCH of message `uid`, with
- * `BINARY.SIZE[part]` added to that command for each of `parts`, and returns
- * its result with the sizes the server reported. The items are appended to
- * the attribute list imapflow hands to `exec` (once, for the first UID
- * FETCH) and read from the raw untagged FETCH rows before imapflow formats
- * them. Sizes are only what the server stated: a part it did not answer for
- * is missing from the map. Null, with nothing sent, when `exec` is not
- * reachable; a refusal (NO/BAD) rejects as imapflow does.
+ * Runs `fetch`, which must send one imapflow FETCH or UID FETCH (as
+ * `commands` allows), with `items` appended to that command's attribute list
+ * (once, for the first such command), and hands every raw untagged FETCH row
+ * to `read` before imapflow formats it (imapflow's answer shaping drops items
+ * it does not know). Null, with nothing sent, when `exec` is not reachable;
+ * a refusal (NO/BAD) rejects as imapflow does. The one hook on imapflow's
+ * `exec` for FETCH items: BINARY.SIZE and the summaries' PREVIEW use it.
  */
-export async function fetchWithBinarySizes<T>(
+export async function fetchWithItems<T>(
   client: ImapFlow,
-  uid: number,
-  parts: readonly string[],
+  commands: ReadonlyArray<'FETCH' | 'UID FETCH'>,
+  items: readonly FetchItem[],
+  read: (untagged: ParsedResponse) => void,
   fetch: () => Promise<T>,
-): Promise<{ result: T; sizes: Map<string, number> } | null> {
+): Promise<{ result: T } | null> {
   const executor = internalsOf(client);
   const original = executor.exec;
   if (typeof original !== 'function') return null;
   // Another wrapper of this client's exec (an own property) is kept and called.
   const hadOwn = Object.hasOwn(executor, 'exec');
-  const sizes = new Map<string, number>();
-  const items = parts.map((part) => ({
-    type: 'ATOM',
-    value: 'BINARY.SIZE',
-    section: [{ type: 'ATOM', value: part }],
-  }));
   const restore = () => {
     if (executor.exec !== wrapper) return;
     if (hadOwn) executor.exec = original;
     else delete executor.exec;
   };
   const wrapper: ExecFunction = function (this: unknown, command, attributes, options) {
-    if (command !== 'UID FETCH' || !Array.isArray(attributes) || attributes.length < 2) {
+    if (
+      !(commands as readonly string[]).includes(command) ||
+      !Array.isArray(attributes) ||
+      attributes.length < 2
+    ) {
       return original.call(this, command, attributes, options);
     }
     restore();
@@ -84,7 +86,7 @@ export async function fetchWithBinarySizes<T>(
         untagged: {
           ...options?.untagged,
           FETCH: (untagged: ParsedResponse) => {
-            readBinarySizes(untagged, uid, sizes);
+            read(untagged);
             return onFetch?.(untagged);
           },
         },
@@ -93,8 +95,38 @@ export async function fetchWithBinarySizes<T>(
   };
   executor.exec = wrapper;
   try {
-    return { result: await fetch(), sizes };
+    return { result: await fetch() };
   } finally {
     restore();
   }
+}
+
+/**
+ * Runs `fetch`, which must send one imapflow UID FETCH of message `uid`, with
+ * `BINARY.SIZE[part]` added to that command for each of `parts`, and returns
+ * its result with the sizes the server reported (see fetchWithItems). Sizes
+ * are only what the server stated: a part it did not answer for is missing
+ * from the map. Null, with nothing sent, when `exec` is not reachable; a
+ * refusal (NO/BAD) rejects as imapflow does.
+ */
+export async function fetchWithBinarySizes<T>(
+  client: ImapFlow,
+  uid: number,
+  parts: readonly string[],
+  fetch: () => Promise<T>,
+): Promise<{ result: T; sizes: Map<string, number> } | null> {
+  const sizes = new Map<string, number>();
+  const items = parts.map((part) => ({
+    type: 'ATOM',
+    value: 'BINARY.SIZE',
+    section: [{ type: 'ATOM', value: part }],
+  }));
+  const answer = await fetchWithItems(
+    client,
+    ['UID FETCH'],
+    items,
+    (untagged) => readBinarySizes(untagged, uid, sizes),
+    fetch,
+  );
+  return answer ? { result: answer.result, sizes } : null;
 }

@@ -14,7 +14,7 @@ export {
   responseCodeOf,
   sendCommand,
 } from './exec.js';
-export { fetchWithBinarySizes } from './fetch-extras.js';
+export { type FetchItem, fetchWithBinarySizes, fetchWithItems } from './fetch-extras.js';
 export { findListedPath, listOneMailbox } from './list.js';
 export { isClosing, isQuiet } from './quiet-state.js';
 export {

@@ -2,6 +2,7 @@ import { MessageNotFoundError, UpstreamUnavailableError } from '../../mail/error
 import type { GetMessageOptions, Message, MessageScope } from '../../mail/types.js';
 import { describeAttachment } from '../../mime/describe-attachment.js';
 import { parseHeaderBlock } from '../../mime/headers.js';
+import { previewFromBodies } from '../../mime/preview.js';
 import { selectBodies } from '../../mime/select-bodies.js';
 import { isStructureTruncated } from '../../mime/truncated-structure.js';
 import type { MimeNode } from '../../mime/types.js';
@@ -72,6 +73,8 @@ export async function getMessage(
       textTruncated: text.truncated,
       htmlTruncated: html.truncated,
       encodingProblem: text.encodingProblem || html.encodingProblem,
+      // From the bodies this get read (none with body=none): no FETCH item of its own.
+      preview: previewFromBodies(text.text, html.text),
       attachments: selection.attachments.map((node) => describeAttachment(node, bodies.sizes.get(node.part))),
       structureTruncated: !row.bodyStructure || isStructureTruncated(tree),
     };

@@ -1,11 +1,13 @@
-import type { FetchMessageObject, FetchQueryObject, MessageAddressObject } from 'imapflow';
+import type { FetchMessageObject, FetchQueryObject, ImapFlow, MessageAddressObject } from 'imapflow';
 import { encodeImapMessageId } from '../../mail/ids.js';
 import type { Address, MessageSummary } from '../../mail/types.js';
 import { parseHeaderDate } from '../../mime/header-date.js';
 import { getHeader, parseHeaderBlock } from '../../mime/headers.js';
 import { parseMessageId, parseMessageIds } from '../../mime/message-ids.js';
+import { collapsePreview, PREVIEW_PREFIX_BYTES, previewFromBodyPrefix } from '../../mime/preview.js';
 import { hasAttachments } from '../../mime/select-bodies.js';
 import type { MimeNode } from '../../mime/types.js';
+import { type FetchItem, fetchWithItems, type ParsedResponse, type ResponseItem } from '../imapflow/index.js';
 import { toMimeTree } from './body-structure.js';
 
 /**
@@ -24,6 +26,106 @@ export const SUMMARY_QUERY: FetchQueryObject = {
   headers: ['references'],
   threadId: true,
 };
+
+/** A summary FETCH row with the preview the server computed (string or null), when it did. */
+export type SummaryRow = FetchMessageObject & { preview?: string | null };
+
+/** How the summaries' FETCH gets previews from this server. */
+type PreviewSource = 'preview' | 'snippet' | 'prefix';
+
+function previewSource(client: ImapFlow): PreviewSource {
+  if (client.capabilities.has('PREVIEW')) return 'preview';
+  // Dovecot before RFC 8970 was final (2.3.0 to 2.3.14): `SNIPPET (FUZZY)`.
+  if (client.capabilities.has('SNIPPET=FUZZY')) return 'snippet';
+  return 'prefix';
+}
+
+const PREVIEW_ITEMS: Record<'preview' | 'snippet', FetchItem[]> = {
+  preview: [{ type: 'ATOM', value: 'PREVIEW' }],
+  snippet: [{ type: 'ATOM', value: 'SNIPPET' }, [{ type: 'ATOM', value: 'FUZZY' }]],
+};
+
+/** The summaries' query where the server computes no preview: the body's first bytes ride along. */
+const PREFIX_QUERY: FetchQueryObject = {
+  ...SUMMARY_QUERY,
+  bodyParts: [{ key: 'TEXT', start: 0, maxLength: PREVIEW_PREFIX_BYTES }],
+};
+
+function nodeText(item: ResponseItem | undefined): string | null {
+  if (item === undefined || item === null) return null;
+  // `SNIPPET (FUZZY "text")`, and the draft's `PREVIEW (FUZZY "text")`: the text comes last.
+  if (Array.isArray(item)) return nodeText(item[item.length - 1]);
+  const value = item.value;
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return null;
+}
+
+/** `PREVIEW` (or `SNIPPET`) and `UID` of one raw untagged FETCH row into `previews`. */
+function readPreview(untagged: ParsedResponse, previews: Map<number, string | null>): void {
+  const attributes = Array.isArray(untagged.attributes) ? untagged.attributes : [];
+  const list: ResponseItem[] = Array.isArray(attributes[1]) ? attributes[1] : [];
+  let uid: number | null = null;
+  let preview: string | null | undefined;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const key = list[i];
+    const name = Array.isArray(key) || typeof key?.value !== 'string' ? '' : key.value.toUpperCase();
+    if (name === 'UID') {
+      const value = nodeText(list[i + 1]);
+      if (value !== null && /^\d{1,10}$/.test(value)) uid = Number(value);
+    } else if (name === 'PREVIEW' || name === 'SNIPPET') {
+      preview = nodeText(list[i + 1]);
+    }
+  }
+  if (uid !== null && preview !== undefined) previews.set(uid, preview);
+}
+
+/**
+ * The summary rows of `range` in ONE FETCH, each with its preview: the
+ * server's `PREVIEW` (RFC 8970) where it has it, else Dovecot's older
+ * `SNIPPET (FUZZY)`, else `BODY.PEEK[TEXT]<0.2048>` decoded here (see
+ * summaryPreview). PREVIEW is an item imapflow does not know: it goes
+ * through the FETCH hook (imapflow/fetch-extras.ts) and is read from the
+ * raw rows.
+ */
+export async function fetchSummaryRows(
+  client: ImapFlow,
+  range: string,
+  options: { uid: boolean },
+): Promise<SummaryRow[]> {
+  const source = previewSource(client);
+  if (source !== 'prefix') {
+    const previews = new Map<number, string | null>();
+    const answer = await fetchWithItems(
+      client,
+      [options.uid ? 'UID FETCH' : 'FETCH'],
+      PREVIEW_ITEMS[source],
+      (untagged) => readPreview(untagged, previews),
+      () => client.fetchAll(range, SUMMARY_QUERY, options),
+    );
+    if (answer) {
+      return answer.result.map((row) => Object.assign(row, { preview: previews.get(row.uid) ?? null }));
+    }
+  }
+  return client.fetchAll(range, PREFIX_QUERY, options);
+}
+
+/**
+ * A row's preview: the server's, collapsed and cut like ours; else from the
+ * body prefix of PREFIX_QUERY. That prefix is the body after the message's
+ * header: a single-part message's text itself, or a multipart's preamble and
+ * first parts, read with the boundary BODYSTRUCTURE gives (the part numbers
+ * are not known before the FETCH, which carries BODYSTRUCTURE itself). Text
+ * that starts past the first 2 KiB (a long preamble, a big first
+ * attachment, a multipart/related whose HTML is preceded by a large part)
+ * gives no preview: null.
+ */
+function summaryPreview(message: SummaryRow, tree: MimeNode | null): string | null {
+  if (message.preview !== undefined) return collapsePreview(message.preview);
+  const prefix = message.bodyParts?.get('text');
+  if (!prefix || !tree) return null;
+  return previewFromBodyPrefix(tree, prefix, prefix.length >= PREVIEW_PREFIX_BYTES);
+}
 
 function address(entry: MessageAddressObject | undefined): Address | null {
   if (!entry || (!entry.name && !entry.address)) return null;
@@ -50,7 +152,7 @@ export function referencesOf(headerBlock: Buffer | undefined): string[] {
  * converted the BODYSTRUCTURE.
  */
 export function toMessageSummary(
-  message: FetchMessageObject,
+  message: SummaryRow,
   mailboxPath: string,
   uidValidity: string,
   tree: MimeNode | null = message.bodyStructure ? toMimeTree(message.bodyStructure) : null,
@@ -81,6 +183,7 @@ export function toMessageSummary(
     inReplyTo: parseMessageId(envelope.inReplyTo),
     references: referencesOf(message.headers),
     hasAttachments: tree ? hasAttachments(tree) : false,
+    preview: summaryPreview(message, tree),
   };
   if (message.emailId) summary.emailId = message.emailId;
   if (message.threadId) summary.threadId = message.threadId;

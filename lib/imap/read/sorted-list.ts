@@ -9,7 +9,7 @@ import { sortUids } from '../imapflow/index.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { parseUidSet, type UidRange } from '../wire/uid-set.js';
 import { cursorScope } from './list-cursor.js';
-import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
+import { fetchSummaryRows, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 import { buildSearchQuery } from './search-query.js';
 import { decodeSortCursor, encodeSortCursor, SORT_CURSOR_ANCHORS } from './sort-cursor.js';
@@ -108,13 +108,13 @@ export async function listSortedMessages(
 async function fetchRows(client: ImapFlow, plan: SortedPlan): Promise<FetchMessageObject[]> {
   if (plan.window) {
     const { range, afterUid } = plan.window;
-    const rows = await client.fetchAll(range, SUMMARY_QUERY);
+    const rows = await fetchSummaryRows(client, range, { uid: false });
     return rows
       .filter((row) => row.uid > afterUid && row.envelope !== undefined)
       .sort((a, b) => a.uid - b.uid);
   }
   if (!plan.uids || plan.uids.length === 0) return [];
-  const rows = await client.fetchAll(plan.uids.join(','), SUMMARY_QUERY, { uid: true });
+  const rows = await fetchSummaryRows(client, plan.uids.join(','), { uid: true });
   const byUid = new Map(rows.filter((row) => row.envelope !== undefined).map((row) => [row.uid, row]));
   return plan.uids.map((uid) => byUid.get(uid)).filter((row): row is FetchMessageObject => row !== undefined);
 }

@@ -15,7 +15,7 @@ import { parseMessageId, parseMessageIds } from '../../mime/message-ids.js';
 import { threadUids } from '../imapflow/index.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { cursorScope } from './list-cursor.js';
-import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
+import { fetchSummaryRows, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 
 /**
@@ -133,7 +133,7 @@ async function fetchSummaries(
   mailbox: OpenedMailbox,
 ): Promise<Map<number, MessageSummary>> {
   if (uids.length === 0) return new Map();
-  const rows = await client.fetchAll(uids.join(','), SUMMARY_QUERY, { uid: true });
+  const rows = await fetchSummaryRows(client, uids.join(','), { uid: true });
   return new Map(
     rows
       .filter((row: FetchMessageObject) => row.envelope !== undefined)

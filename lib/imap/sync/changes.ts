@@ -3,7 +3,7 @@ import { UpstreamUnavailableError } from '../../mail/errors.js';
 import { encodeImapMessageId } from '../../mail/ids.js';
 import type { MailboxRef, MessageSummary } from '../../mail/types.js';
 import type { ChangeSet } from '../../mail/writes.js';
-import { SUMMARY_QUERY, toMessageSummary } from '../read/message-summary.js';
+import { fetchSummaryRows, toMessageSummary } from '../read/message-summary.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { chunkUidSet } from '../wire/uid-set.js';
 import { type ChangedRow, latestPerUid, planChangePage } from './change-page.js';
@@ -143,7 +143,7 @@ async function fetchSummaries(
   if (uids.length === 0) return [];
   const rows: FetchMessageObject[] = [];
   for (const set of chunkUidSet(uids)) {
-    rows.push(...(await session.run((client) => client.fetchAll(set, SUMMARY_QUERY, { uid: true }))));
+    rows.push(...(await session.run((client) => fetchSummaryRows(client, set, { uid: true }))));
   }
   return rows
     .filter((row) => row.envelope !== undefined)

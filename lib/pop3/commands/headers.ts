@@ -8,9 +8,20 @@ export interface MessageHeaderInfo {
   number: number;
   uid: string;
   size: number;
-  /** The header block and the blank line after it, byte-exact. */
+  /**
+   * The header block, the blank line after it and the first
+   * SUMMARY_BODY_LINES body lines (the preview's text), byte-exact after
+   * dot-unstuffing: the whole message when it is no longer.
+   */
   header: Buffer;
 }
+
+/**
+ * Body lines read with each header (`TOP n 16`) for the summary's preview:
+ * enough for a multipart preamble, the first part's header and a few hundred
+ * characters of text, about 1.2 KB a message where lines keep to 76 bytes.
+ */
+export const SUMMARY_BODY_LINES = 16;
 
 const BATCH = 100;
 
@@ -30,7 +41,7 @@ function valueFor(text: string, number: number, verb: string): string {
 }
 
 /**
- * UIDL n, LIST n and TOP n 0 for each message: what a summary needs. With
+ * UIDL n, LIST n and TOP n 16 for each message: what a summary needs. With
  * PIPELINING every command goes out in a few writes (RFC 2449 §6.6), so a
  * page of 50 costs about one round trip and no full listing of a big maildrop.
  * Each header block may be at most MAX_HEADER_BYTES, the batch's together
@@ -47,7 +58,7 @@ export async function fetchHeaders(
     single('UIDL', messageNumber(number)),
     single('LIST', number),
     {
-      line: `TOP ${number} 0`,
+      line: `TOP ${number} ${SUMMARY_BODY_LINES}`,
       verb: 'TOP',
       phase: 'transaction',
       multiline: true,

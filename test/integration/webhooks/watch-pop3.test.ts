@@ -327,10 +327,10 @@ describe('checkMailbox on POP3 (UIDL diff) against Dovecot', () => {
     expect(created.map((event) => event.type)).toEqual(['message.created', 'message.created']);
     expect(dataOf(created, 'message.created').map((data) => data.message.subject)).toEqual(['n1', 'n2']);
     expect(await cursorUidls(createdOnly)).toEqual(now);
-    // Headers of the two new messages only.
+    // Headers (and the preview's first body lines) of the two new messages only.
     expect(proxy.commands.filter((command) => command.line.startsWith('TOP ')).map((c) => c.line)).toEqual([
-      'TOP 1 0',
-      'TOP 2 0',
+      'TOP 1 16',
+      'TOP 2 16',
     ]);
   });
 

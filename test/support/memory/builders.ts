@@ -76,6 +76,7 @@ export function buildSummary(overrides: Partial<MessageSummary> = {}): MessageSu
     inReplyTo: null,
     references: [],
     hasAttachments: false,
+    preview: null,
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import {
   selectBodies,
   summarizeHeaders,
 } from '../../../lib/mime/index.js';
+import { previewFromMessage } from '../../../lib/mime/preview.js';
 
 /**
  * A message's content read from its RFC 5322 source with lib/mime, as the
@@ -47,6 +48,7 @@ export function parseRawMessage(raw: Buffer): RawContent {
     ...summarizeHeaders(headers),
     size: raw.byteLength,
     hasAttachments: selection.attachments.length > 0,
+    preview: previewFromMessage(raw),
     headers: headers.map(({ name, value }) => ({ name, value })),
     text: text.text,
     html: html.text,

@@ -34,6 +34,7 @@ function buildSummary(overrides: Partial<MessageSummary> = {}): MessageSummary {
     inReplyTo: null,
     references: [],
     hasAttachments: false,
+    preview: null,
     ...overrides,
   };
 }

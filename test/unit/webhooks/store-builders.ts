@@ -39,6 +39,7 @@ export function buildSummary(uid: number, mailbox = 'INBOX'): MessageSummary {
     inReplyTo: null,
     references: [],
     hasAttachments: false,
+    preview: null,
   };
 }
 
