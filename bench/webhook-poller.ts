@@ -147,6 +147,25 @@ async function measure(label: string, cold: () => Handler, table?: { calls: numb
       rate.toFixed(1),
     ]);
   }
+  // And one run with nothing new: what a quiet minute costs.
+  sqs.take();
+  if (table) table.calls = 0;
+  const quietHandler = cold();
+  const quietStarted = performance.now();
+  const quiet = await quietHandler(schedulerEvent(0, 1), lambdaContext(55_000));
+  const quietMs = performance.now() - quietStarted;
+  if (quiet.checked !== subscriptions || quiet.queued !== 0)
+    throw new Error(`${label}, quiet: ${JSON.stringify(quiet)}`);
+  rows.push([
+    `${label}, nothing new`,
+    '–',
+    String(quiet.checked),
+    '0',
+    String(quiet.wakeUps),
+    table ? String(table.calls) : '–',
+    quietMs.toFixed(0),
+    (subscriptions / (quietMs / 1000)).toFixed(1),
+  ]);
   printTable(
     ['store', 'run', 'checks', 'events queued', 'wake-ups', 'table calls', 'invocation ms', 'checks/s'],
     rows,
