@@ -181,4 +181,18 @@ export const messageQuery = z.object({
     example: 'raw',
     description: '`decoded`: RFC 2047 encoded words in `headers[]` values decoded. `raw`: values as written.',
   }),
+  fields: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({
+      example: 'subject,from,date,flags,preview',
+      description:
+        'Only these top-level fields of the answer, comma-separated (JMAP-style property selection); `id` ' +
+        'is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read ' +
+        'from the mail server: no body without `text`, `html` or a field about them, no BODYSTRUCTURE ' +
+        'without `attachments`, `hasAttachments` or a body, no header block without `headers`. Without a ' +
+        'flag field (`flags`, `seen`, `flagged`, `answered`, `draft`) the answer never changes, so a ' +
+        'conditional request is answered without the server.',
+    }),
 });

@@ -1,3 +1,4 @@
+import type { FetchQueryObject } from 'imapflow';
 import { MessageNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
 import type { GetMessageOptions, Message, MessageScope } from '../../mail/types.js';
 import { describeAttachment } from '../../mime/describe-attachment.js';
@@ -13,6 +14,40 @@ import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
 import { openMessage } from './open-message.js';
 import { structureFromSource } from './source-structure.js';
 import { decodeBody } from './text-bodies.js';
+
+declare module '../../mail/types.js' {
+  interface GetMessageOptions {
+    /**
+     * The message's keys the caller reads (`?fields=`); absent, all of them.
+     * What no listed key needs is not fetched, and its key comes back empty
+     * (null, false, 0, []). The bodies are chosen by `body` alone.
+     */
+    fields?: ReadonlySet<string>;
+  }
+}
+
+const ENVELOPE_KEYS = ['date', 'subject', 'from', 'to', 'cc', 'bcc', 'replyTo', 'messageId', 'inReplyTo'];
+const FLAG_KEYS = ['flags', 'seen', 'flagged', 'answered', 'draft'];
+const STRUCTURE_KEYS = ['hasAttachments', 'attachments', 'structureTruncated', 'preview'];
+
+/**
+ * The first FETCH of a get that reads only `fields`: UID always, each other
+ * item only when a field needs it; BODYSTRUCTURE also for the bodies.
+ * `fields` = {id, flags} is `UID FETCH <uid> (UID FLAGS)`.
+ */
+function partialQuery(fields: ReadonlySet<string>, options: GetMessageOptions): FetchQueryObject {
+  const wants = (keys: readonly string[]) => keys.some((key) => fields.has(key));
+  const query: FetchQueryObject = { uid: true };
+  if (wants(FLAG_KEYS) || options.markSeen) query.flags = true;
+  if (fields.has('receivedAt')) query.internalDate = true;
+  if (fields.has('size')) query.size = true;
+  if (wants(ENVELOPE_KEYS)) query.envelope = true;
+  if (wants(STRUCTURE_KEYS) || options.body !== 'none') query.bodyStructure = true;
+  if (fields.has('headers')) query.headers = true;
+  else if (fields.has('references')) query.headers = ['references'];
+  if (wants(['emailId', 'threadId'])) query.threadId = true;
+  return query;
+}
 
 function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
   const byPart = new Map<string, MimeNode>();
@@ -40,19 +75,26 @@ export async function getMessage(
   options: GetMessageOptions,
 ): Promise<Message> {
   const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
+  const { fields } = options;
+  const query = fields ? partialQuery(fields, options) : { ...SUMMARY_QUERY, headers: true };
   return session.run(async (client) => {
-    const row = await client.fetchOne(String(uid), { ...SUMMARY_QUERY, headers: true }, { uid: true });
+    const row = await client.fetchOne(String(uid), query, { uid: true });
     if (!row || row.uid !== uid) throw new MessageNotFoundError();
-    // Nested past imapflow's parser, BODYSTRUCTURE does not come back: describe what the source shows.
-    const tree = row.bodyStructure ? toMimeTree(row.bodyStructure) : await structureFromSource(client, uid);
-    if (!tree) throw new MessageNotFoundError();
-    const selection = selectBodies(tree);
+    let tree: MimeNode | null = null;
+    if (query.bodyStructure) {
+      // Nested past imapflow's parser, BODYSTRUCTURE does not come back: describe what the source shows.
+      tree = row.bodyStructure ? toMimeTree(row.bodyStructure) : await structureFromSource(client, uid);
+      if (!tree) throw new MessageNotFoundError();
+    }
+    const selection = tree ? selectBodies(tree) : { textBody: [], htmlBody: [], attachments: [] };
+    // Attachments are measured only for an answer that lists them.
+    const measured = !fields || fields.has('attachments') ? selection.attachments : [];
     const wanted = [
       options.body === 'text' || options.body === 'both' ? selection.textBody : [],
       options.body === 'html' || options.body === 'both' ? selection.htmlBody : [],
     ];
     const parts = uniqueTextParts(wanted);
-    const bodies = await fetchTextAndSizes(client, uid, parts, options.maxBodyBytes, selection.attachments);
+    const bodies = await fetchTextAndSizes(client, uid, parts, options.maxBodyBytes, measured);
     if (bodies === false) throw new MessageNotFoundError();
     const text = decodeBody(wanted[0]!, 'text/plain', bodies.bodyParts, options.maxBodyBytes);
     const html = decodeBody(wanted[1]!, 'text/html', bodies.bodyParts, options.maxBodyBytes);
@@ -76,7 +118,7 @@ export async function getMessage(
       // From the bodies this get read (none with body=none): no FETCH item of its own.
       preview: previewFromBodies(text.text, html.text),
       attachments: selection.attachments.map((node) => describeAttachment(node, bodies.sizes.get(node.part))),
-      structureTruncated: !row.bodyStructure || isStructureTruncated(tree),
+      structureTruncated: tree !== null && (!row.bodyStructure || isStructureTruncated(tree)),
     };
   });
 }

@@ -1,3 +1,4 @@
+import { InvalidRequestError } from '../../../mail/errors.js';
 import { boundedBodyBytes } from '../../../mail/read-limits.js';
 import type { BodySelection, Header } from '../../../mail/types.js';
 import { decodeHeaderValue } from '../../../mime/encoded-words.js';
@@ -85,4 +86,67 @@ export function displayMessage(message: LinkedMessage, options: DisplayOptions) 
     htmlTruncated,
     ...(imagesBlocked === undefined ? {} : { imagesBlocked }),
   };
+}
+
+/** Longest `fields` value looked at: every field name once, with room to spare. */
+export const MAX_FIELDS_CHARS = 1000;
+
+/** The flag fields: the only part of a message answer that changes while its id is valid. */
+const FLAG_FIELDS = ['flags', 'seen', 'flagged', 'answered', 'draft'];
+const TEXT_FIELDS = ['text', 'textTruncated', 'textFromHtml', 'encodingProblem', 'preview'];
+const HTML_FIELDS = ['html', 'htmlTruncated', 'imagesBlocked', 'encodingProblem', 'preview'];
+
+/**
+ * `?fields=` (JMAP-style property selection): a comma-separated list of the
+ * answer's top-level fields, `id` always added. Null when absent (every field).
+ * @throws InvalidRequestError for an empty list or an unknown field.
+ */
+export function parseFields(value: string | undefined, known: readonly string[]): ReadonlySet<string> | null {
+  if (value === undefined) return null;
+  const names = value.split(',').map((name) => name.trim());
+  if (value.length > MAX_FIELDS_CHARS || names.every((name) => name === '')) {
+    throw new InvalidRequestError('fields must name at least one field of the answer, separated by commas.');
+  }
+  const fields = new Set(['id']);
+  for (const name of names) {
+    if (name === '') continue;
+    if (!known.includes(name)) {
+      const shown = /^[A-Za-z]{1,40}$/.test(name) ? `"${name}"` : 'a name';
+      throw new InvalidRequestError(`fields lists ${shown} that is not a field of the answer.`);
+    }
+    fields.add(name);
+  }
+  return fields;
+}
+
+/** Whether an answer with these fields changes when the message's flags do. */
+export function dependsOnFlags(fields: ReadonlySet<string> | null): boolean {
+  return fields === null || FLAG_FIELDS.some((name) => fields.has(name));
+}
+
+/**
+ * What the store reads for `fields`: the bodies the client asked for, less
+ * those no listed field shows, and the message's keys the listed fields
+ * come from (safe HTML needs the attachments for its `cid:` links).
+ */
+export function storeRead(
+  fields: ReadonlySet<string> | null,
+  options: Pick<DisplayOptions, 'body' | 'html'>,
+): { body: BodySelection; fields?: ReadonlySet<string> } {
+  if (fields === null) return { body: storeBodySelection(options.body) };
+  const text = (options.body === 'text' || options.body === 'both') && TEXT_FIELDS.some((f) => fields.has(f));
+  const html = (options.body === 'html' || options.body === 'both') && HTML_FIELDS.some((f) => fields.has(f));
+  const body: BodySelection = text && html ? 'both' : text ? 'text' : html ? 'html' : 'none';
+  const read = new Set(fields);
+  if (html && options.html === 'safe') read.add('attachments');
+  return { body: storeBodySelection(body), fields: read };
+}
+
+/** The answer with only `fields` (all of it when null). */
+export function selectFields<T extends Record<string, unknown>>(
+  answer: T,
+  fields: ReadonlySet<string> | null,
+): Partial<T> {
+  if (fields === null) return answer;
+  return Object.fromEntries(Object.entries(answer).filter(([key]) => fields.has(key))) as Partial<T>;
 }

@@ -45,10 +45,49 @@ const getMessageSpec = {
   summary: 'One message: summary, headers, bodies and attachment metadata',
   description:
     'Reading never sets `\\Seen` unless `markSeen=true`, which needs a write token. Attachments are ' +
-    'described, not downloaded: follow each `downloadUrl`.',
+    'described, not downloaded: follow each `downloadUrl`.\n\n' +
+    'Caching: the answer carries a weak `ETag` over the message id, the query (`body`, `html`, `images`, ' +
+    '`headers`, `maxBodyBytes`, `fields`) and the flags, the only part of a message that changes. Send it ' +
+    'back in `If-None-Match`: on IMAP the gateway asks the server for the flags alone ' +
+    '(`UID FETCH <uid> (UID FLAGS)`) and answers 304 with no body when they are unchanged, else the full ' +
+    'answer with its new tag. An answer without flag fields (see `fields`) and a POP3 message never ' +
+    'change: a matching request is answered 304 without contacting the server.',
   security: bearerSecurity,
   responses: {
-    200: { description: 'The message.', content: { 'application/json': { schema: messageSchema } } },
+    200: {
+      description: 'The message (with `fields`, only those fields).',
+      headers: {
+        ETag: {
+          description: 'Weak: `W/"` and 27 base64url characters `"`. Names nothing it was made from.',
+          schema: { type: 'string' as const, example: 'W/"p1mQk0tqXzOq1w2cYcdcJ8m0FEa5Hs0"' },
+        },
+        'Cache-Control': {
+          description: '`private, no-cache`: keep it, but revalidate with `If-None-Match` before use.',
+          schema: { type: 'string' as const },
+        },
+      },
+      content: {
+        'application/json': {
+          schema: messageSchema,
+          examples: {
+            fields: {
+              summary: '`?fields=subject,from,flags`',
+              value: {
+                id: 'aQEAAAABAAAAKklOQk9Y',
+                subject: 'Quarterly figures',
+                from: { name: 'Bob', address: 'bob@example.com' },
+                flags: ['\\Seen'],
+              },
+            },
+          },
+        },
+      },
+    },
+    304: {
+      description:
+        '`If-None-Match` holds the current tag (or is `*`): no body, with the `ETag` and `Cache-Control` a 200 ' +
+        'would carry.',
+    },
     ...commonErrors,
     403: { ...commonErrors[403], description: '`markSeen=true` with a read-only token (`forbidden`).' },
     404: { ...commonErrors[404], description: 'No such account or message.' },
