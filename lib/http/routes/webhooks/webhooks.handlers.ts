@@ -7,11 +7,12 @@ import {
   WebhookLimitError,
   WebhookNotFoundError,
 } from '../../../mail/errors.js';
+import type { MailStore } from '../../../mail/store.js';
 import { createEvent, DEFAULT_EVENT_TYPES, type EventType } from '../../../webhooks/events.js';
 import { isWebhookId, type WebhookPatch, type WebhookRecord } from '../../../webhooks/repository.js';
 import { createWebhookSecret } from '../../../webhooks/signing.js';
 import { checkWebhookUrl } from '../../../webhooks/url-guard.js';
-import { webhookMailboxRef } from '../../../webhooks/watch-mailbox.js';
+import { checkMailbox, webhookMailboxRef } from '../../../webhooks/watch-mailbox.js';
 import { resolveAccount } from '../../account-access.js';
 import type { AppEnv, WebhookChange, WebhookDeps } from '../../app-env.js';
 import { withStore } from '../../store-session.js';
@@ -102,35 +103,71 @@ function eventsFor(c: Context<AppEnv>, account: Account, requested: EventType[] 
 }
 
 /**
- * Opens the account's mail store (within the request's deadline) and
- * resolves every mailbox named: each must exist, and no two may name the
- * same one (`INBOX` and `~inbox`), which would deliver each event twice.
+ * Resolves every mailbox named on the account's open store: each must
+ * exist, and no two may name the same one (`INBOX` and `~inbox`), which
+ * would deliver each event twice. The paths, in the order named.
  * @throws MailboxNotFoundError, InvalidRequestError, the store's upstream errors
  */
-async function checkMailboxes(c: Context<AppEnv>, account: Account, names: readonly string[]): Promise<void> {
-  await withStore(c, account, async (store) => {
-    const named = new Map<string, string>();
-    for (const name of names) {
-      let path: string;
-      try {
-        path = (await store.getMailbox(webhookMailboxRef(name))).path;
-      } catch (error) {
-        if (error instanceof MailboxNotFoundError) {
-          throw new MailboxNotFoundError(`The mailbox "${clip(name)}" was not found: ${error.detail}`, {
-            cause: error,
-          });
-        }
-        throw error;
+async function resolveMailboxes(store: MailStore, names: readonly string[]): Promise<string[]> {
+  const named = new Map<string, string>();
+  for (const name of names) {
+    let path: string;
+    try {
+      path = (await store.getMailbox(webhookMailboxRef(name))).path;
+    } catch (error) {
+      if (error instanceof MailboxNotFoundError) {
+        throw new MailboxNotFoundError(`The mailbox "${clip(name)}" was not found: ${error.detail}`, {
+          cause: error,
+        });
       }
-      const other = named.get(path);
-      if (other !== undefined) {
-        throw new InvalidRequestError(
-          `"${clip(other)}" and "${clip(name)}" name the same mailbox; name each mailbox once.`,
-        );
-      }
-      named.set(path, name);
+      throw error;
     }
-  });
+    const other = named.get(path);
+    if (other !== undefined) {
+      throw new InvalidRequestError(
+        `"${clip(other)}" and "${clip(name)}" name the same mailbox; name each mailbox once.`,
+      );
+    }
+    named.set(path, name);
+  }
+  return [...named.keys()];
+}
+
+/**
+ * The watcher's first look at each of `paths` for a stored webhook, on the
+ * request's store: the cursor starts at the mailbox's current state (POP3:
+ * its UIDL listing), so mail arriving once the request is answered is an
+ * event, however late the watcher first looks.
+ * @throws UnsupportedOperationError (a mailbox without a change state), the store's errors
+ */
+async function takeFirstLooks(
+  c: Context<AppEnv>,
+  deps: WebhookDeps,
+  store: MailStore,
+  webhook: WebhookRecord,
+  paths: readonly string[],
+): Promise<void> {
+  for (const path of paths) {
+    await checkMailbox({
+      repository: deps.repository,
+      store,
+      webhook,
+      mailbox: { kind: 'path', path },
+      logger: c.get('logger'),
+    });
+  }
+}
+
+/** Deletes a webhook the request stored but does not answer with; a failure is logged (ids only). */
+async function takeBack(c: Context<AppEnv>, deps: WebhookDeps, record: WebhookRecord): Promise<void> {
+  try {
+    await deps.repository.delete(record.account, record.id);
+  } catch (error) {
+    c.get('logger').warn('a webhook the request could not complete was not deleted', {
+      webhook: record.id,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+  }
 }
 
 /**
@@ -173,21 +210,28 @@ export const createWebhookHandler: RouteHandler<typeof createWebhook, AppEnv> = 
   const events = eventsFor(c, account, body.events);
   await checkUrl(c, deps, body.url);
   if ((await deps.repository.list(account.id)).length >= MAX_WEBHOOKS_PER_ACCOUNT) throw limitReached();
-  await checkMailboxes(c, account, body.mailboxes);
-  const secret = createWebhookSecret();
-  const record = await deps.repository.create({
-    account: account.id,
-    url: body.url,
-    mailboxes: [...body.mailboxes],
-    events,
-    secret,
+  const record = await withStore(c, account, async (store) => {
+    const paths = await resolveMailboxes(store, body.mailboxes);
+    const stored = await deps.repository.create({
+      account: account.id,
+      url: body.url,
+      mailboxes: [...body.mailboxes],
+      events,
+      secret: createWebhookSecret(),
+    });
+    // Nothing is left stored unless the answer is the 201.
+    try {
+      // Creates that raced past the first check: the ones beyond the cap, in creation order, are taken back.
+      const order = (await deps.repository.list(account.id)).findIndex((webhook) => webhook.id === stored.id);
+      if (order >= MAX_WEBHOOKS_PER_ACCOUNT) throw limitReached();
+      // After it is stored, so the cursors can be committed; before the answer, so no mail is missed.
+      await takeFirstLooks(c, deps, store, stored, paths);
+    } catch (error) {
+      await takeBack(c, deps, stored);
+      throw error;
+    }
+    return stored;
   });
-  // Creates that raced past the first check: the ones beyond the cap, in creation order, are taken back.
-  const order = (await deps.repository.list(account.id)).findIndex((webhook) => webhook.id === record.id);
-  if (order >= MAX_WEBHOOKS_PER_ACCOUNT) {
-    await deps.repository.delete(account.id, record.id);
-    throw limitReached();
-  }
   await announce(c, deps, record.id, 'created');
   c.header('Location', webhookLocation(account.id, record.id));
   return c.json({ ...present(record), secret: record.secret }, 201);
@@ -212,7 +256,7 @@ export const updateWebhookHandler: RouteHandler<typeof updateWebhook, AppEnv> = 
   const params = c.req.valid('param');
   const body = c.req.valid('json');
   const account = await resolveAccount(c, params.account);
-  await findWebhook(deps, account, params.id);
+  const current = await findWebhook(deps, account, params.id);
   const patch: WebhookPatch = {};
   if (body.events !== undefined) patch.events = eventsFor(c, account, body.events);
   if (body.url !== undefined) {
@@ -220,7 +264,13 @@ export const updateWebhookHandler: RouteHandler<typeof updateWebhook, AppEnv> = 
     patch.url = body.url;
   }
   if (body.mailboxes !== undefined) {
-    await checkMailboxes(c, account, body.mailboxes);
+    await withStore(c, account, async (store) => {
+      const paths = await resolveMailboxes(store, body.mailboxes!);
+      // Mailboxes added: their first look before the answer. Those kept go on from their cursors.
+      const cursors = await deps.repository.listCursors(current.id);
+      const added = paths.filter((path) => cursors[path] === undefined);
+      await takeFirstLooks(c, deps, store, current, added);
+    });
     patch.mailboxes = [...body.mailboxes];
   }
   if (body.status !== undefined) patch.status = body.status;

@@ -1,0 +1,179 @@
+import type { ImapFlow } from 'imapflow';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { silentLogger } from '../../lib/mail/logger.js';
+import type { WebhookRecord } from '../../lib/webhooks/repository.js';
+import { checkMailbox } from '../../lib/webhooks/watch-mailbox.js';
+import { buildMessage, connectOther, openStore } from '../integration/imap-sync/sync-test-kit.js';
+import { until } from '../integration/webhooks/watcher-test-kit.js';
+import { type FakeImapServer, startFakeImapServer } from '../support/fake-imap-server.js';
+import { type Gateway, startGateway } from '../support/gateway.js';
+import { readProblem } from '../support/http-helpers.js';
+import { createMailUser, type MailUser } from '../support/mail-server.js';
+import { type Receiver, startReceiver } from '../unit/webhooks/receiver.js';
+
+/**
+ * A webhook's life through the routes against Dovecot: the first look is
+ * taken before the create (or the PATCH adding a mailbox) is answered, so
+ * mail arriving right after the answer is never lost; a mailbox removed by
+ * PATCH loses its cursor (added again, it starts from then); deleting the
+ * account deletes its webhooks; a failing receiver shows in GET; a
+ * re-enable after the mailbox's state expired sends `mailbox.reset`.
+ *
+ * `plain` serves the routes on a store nothing watches, so what the route
+ * itself stored is observed without racing a watcher (the test takes the
+ * watcher's look with `checkMailbox`); `watched` runs the watcher and the
+ * deliverer as `npm start` does.
+ */
+
+let plain: Gateway;
+let watched: Gateway;
+let receiver: Receiver;
+let user: MailUser;
+let other: ImapFlow;
+let plainToken: string;
+let watchedToken: string;
+/** An IMAP server without CONDSTORE: its mailboxes have no change state to watch. */
+let stateless: FakeImapServer;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  receiver.handle = (request, response) => {
+    response.statusCode = request.url?.startsWith('/failing') ? 500 : 200;
+    response.end('ok');
+  };
+  plain = await startGateway({ MAILGATE_WEBHOOK_ALLOW_PRIVATE: true }, { webhooks: true });
+  watched = await startGateway(
+    { MAILGATE_WEBHOOK_ALLOW_PRIVATE: true },
+    { webhooks: { watch: { pollMs: 300 } } },
+  );
+  user = await createMailUser('webhook-lifecycle');
+  other = await connectOther(user);
+  for (const path of ['Early', 'Keep', 'Gone', 'Watched', 'Reborn']) await other.mailboxCreate(path);
+  await plain.addAccount('alpha', user.account());
+  await watched.addAccount('alpha', user.account());
+  stateless = await startFakeImapServer({ mailboxes: { INBOX: ['one'] } });
+  await plain.addAccount('stateless', {
+    protocol: 'imap',
+    host: '127.0.0.1',
+    port: stateless.port,
+    tls: 'none',
+    allowPlaintext: true,
+    user: 'alice',
+    password: 'secret',
+  });
+  plainToken = await plain.token(['alpha', 'stateless'], 'write');
+  watchedToken = await watched.token(['alpha'], 'write');
+});
+
+afterAll(async () => {
+  await plain?.close();
+  await watched?.close();
+  await receiver?.close();
+  await other?.logout();
+  await stateless?.close();
+});
+
+function send(gateway: Gateway, token: string, method: string, path: string, body?: unknown) {
+  return gateway.get(path, token, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+  });
+}
+
+async function createOn(
+  gateway: Gateway,
+  token: string,
+  account: string,
+  body: Record<string, unknown>,
+): Promise<WebhookRecord> {
+  const response = await send(gateway, token, 'POST', `/v1/accounts/${account}/webhooks`, body);
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as WebhookRecord;
+}
+
+/** The watcher's look at one mailbox, taken by the test on the plain gateway's store. */
+async function look(webhookId: string, mailbox: string) {
+  const webhook = (await plain.webhooks!.get('alpha', webhookId))!;
+  const store = openStore(user);
+  try {
+    return await checkMailbox({ repository: plain.webhooks!, store, webhook, mailbox, logger: silentLogger });
+  } finally {
+    await store.close();
+  }
+}
+
+async function queuedSubjects(webhookId: string): Promise<string[]> {
+  const queued = await plain.webhooks!.listQueued(webhookId, 100);
+  return queued.map(({ event }) => {
+    const data = event.data as { message?: { subject?: string } };
+    return `${event.type}:${data.message?.subject ?? ''}`;
+  });
+}
+
+function deliveries(path: string, secret: string) {
+  return receiver.requests
+    .filter((request) => request.path === path)
+    .map(
+      (request) =>
+        new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as {
+          type: string;
+          data: { mailbox: string; message?: { subject: string } };
+        },
+    );
+}
+
+describe('the first look is taken before the create is answered', () => {
+  test('the cursor exists when the 201 arrives, so mail appended at once is an event', async () => {
+    const created = await createOn(plain, plainToken, 'alpha', {
+      url: receiver.url('/early'),
+      mailboxes: ['Early'],
+    });
+    // Stored by the route itself: nothing watches this gateway's store.
+    const cursor = await plain.webhooks!.getCursor(created.id, 'Early');
+    expect(cursor).toEqual(expect.any(String));
+
+    await other.append('Early', buildMessage('right after the 201'));
+    expect(await look(created.id, 'Early')).toEqual({ committed: 1, reset: false });
+    expect(await queuedSubjects(created.id)).toEqual(['message.created:right after the 201']);
+  });
+
+  test('with the watcher and deliverer running, mail appended right after the 201 is delivered', async () => {
+    const response = await send(watched, watchedToken, 'POST', '/v1/accounts/alpha/webhooks', {
+      url: receiver.url('/watched'),
+      mailboxes: ['Watched'],
+    });
+    expect(response.status).toBe(201);
+    const { id, secret } = (await response.json()) as { id: string; secret: string };
+    expect(await watched.webhooks!.getCursor(id, 'Watched')).toEqual(expect.any(String));
+    await other.append('Watched', buildMessage('no waiting for the watcher'));
+    await until(() => deliveries('/watched', secret).length >= 1);
+    expect(deliveries('/watched', secret)).toEqual([
+      expect.objectContaining({
+        type: 'message.created',
+        data: expect.objectContaining({
+          mailbox: 'Watched',
+          message: expect.objectContaining({ subject: 'no waiting for the watcher' }),
+        }),
+      }),
+    ]);
+    expect((await send(watched, watchedToken, 'DELETE', `/v1/accounts/alpha/webhooks/${id}`)).status).toBe(
+      204,
+    );
+  });
+});
+
+describe('a first look that fails', () => {
+  test('answers the error and leaves nothing stored (IMAP without CONDSTORE)', async () => {
+    const response = await send(plain, plainToken, 'POST', '/v1/accounts/stateless/webhooks', {
+      url: receiver.url('/stateless'),
+    });
+    expect(response.status).toBe(501);
+    expect((await readProblem(response)).code).toBe('unsupported_operation');
+    expect(await plain.webhooks!.list('stateless')).toEqual([]);
+    const listed = await send(plain, plainToken, 'GET', '/v1/accounts/stateless/webhooks');
+    expect(await listed.json()).toEqual({ webhooks: [] });
+  });
+});
