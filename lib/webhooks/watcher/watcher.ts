@@ -41,7 +41,8 @@ import {
  * Checks are coalesced per (account, mailbox): at most one runs and one
  * more is pending, however many notifications arrive; at most
  * `maxChecksPerAccount` per account and `maxChecks` in all run at once, each
- * under `checkTimeoutMs`. A dropped connection comes back after a capped,
+ * under `checkTimeoutMs`; a check takes its account's slot before a shared
+ * one, so one account's hanging checks cannot hold every shared slot. A dropped connection comes back after a capped,
  * jittered backoff, and each (re)connect checks every mailbox it watches
  * (what changed while away). The watched set follows the store: `resync()`
  * (the routes' `changed`) and every `resyncMs`. Logs carry account and
@@ -163,8 +164,10 @@ export function startWatcher(options: WatcherOptions): Watcher {
       return;
     }
     const run = (async () => {
-      await globalChecks.run(() =>
-        entry.checks.run(async () => {
+      // The account's slot first, then a shared one: an account whose checks hang holds at most
+      // its own share of the shared slots, never all of them.
+      await entry.checks.run(() =>
+        globalChecks.run(async () => {
           mailbox.pending = false;
           if (!stopped && entry.mailboxes.get(path) === mailbox) await check(entry, mailbox);
         }),
