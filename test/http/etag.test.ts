@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../lib/credentials/account.js';
 import { downloadEtag, messageEtag, noneMatchFails, parseIfNoneMatch } from '../../lib/http/etag.js';
+import { buildTestApp } from '../support/http-helpers.js';
 
 const account: Account = {
   id: 'a',
@@ -79,5 +80,40 @@ describe('entity tags', () => {
       tag('q', 'https://g', null),
     ];
     expect(new Set([seen, ...others]).size).toBe(others.length + 1);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  type Operation = {
+    parameters?: Array<{ name: string; in: string; example?: unknown; schema?: { example?: unknown } }>;
+    responses: Record<
+      string,
+      { headers?: Record<string, unknown>; content?: Record<string, { examples?: object }> }
+    >;
+  };
+
+  it('documents ETag, If-None-Match and 304 on the downloads and the message read, and fields with an example', async () => {
+    const { request } = buildTestApp();
+    const response = await request('/openapi.json', { token: null });
+    const document = (await response.json()) as { paths: Record<string, Record<string, Operation>> };
+    const message = '/v1/accounts/{account}/messages/{id}';
+    for (const path of [message, `${message}/raw`, `${message}/attachments/{attachmentId}`]) {
+      const operation = document.paths[path]?.get;
+      expect(operation, path).toBeDefined();
+      expect(Object.keys(operation!.responses[200]?.headers ?? {}), path).toEqual(
+        expect.arrayContaining(['ETag', 'Cache-Control']),
+      );
+      expect(operation!.responses[304], path).toBeDefined();
+      expect(
+        operation!.parameters?.some((p) => p.in === 'header' && p.name === 'if-none-match'),
+        path,
+      ).toBe(true);
+    }
+    const fields = document.paths[message]!.get!.parameters!.find((p) => p.name === 'fields');
+    expect(fields?.in).toBe('query');
+    expect(fields?.example ?? fields?.schema?.example).toEqual(expect.stringContaining(','));
+    expect(
+      document.paths[message]!.get!.responses[200]!.content!['application/json']!.examples,
+    ).toHaveProperty('fields');
   });
 });

@@ -17,7 +17,43 @@ const tags = ['Downloads'];
 
 const binary = z.string().openapi({ format: 'binary' });
 
+const cacheHeaders = {
+  ETag: {
+    description:
+      'Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an ' +
+      'attachment) its id; it names nothing it was made from. A message id never names other bytes (it ' +
+      'binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL.',
+    schema: { type: 'string' as const, example: '"Xq3v1GHbK0t5mZ9pQe2WcA7yLrN4sJd"' },
+  },
+  'Cache-Control': {
+    description: '`private, max-age=31536000, immutable`: keep it for a year, never in a shared cache.',
+    schema: { type: 'string' as const },
+  },
+};
+
+/** If-None-Match on the downloads: answered without contacting the mail server. */
+const conditionalRequest = z.object({
+  'if-none-match': z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). ' +
+        "When it holds this download's tag the answer is 304, with no connection to the mail server: " +
+        'the token is checked as always, the message is not (a deleted message still answers 304).',
+      example: '"Xq3v1GHbK0t5mZ9pQe2WcA7yLrN4sJd"',
+    }),
+});
+
+const notModified = {
+  304: {
+    description: "`If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`.",
+    headers: cacheHeaders,
+  },
+};
+
 const downloadHeaders = {
+  ...cacheHeaders,
   'Content-Disposition': {
     description: "RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`.",
     schema: { type: 'string' as const },
@@ -40,6 +76,7 @@ const getRawSpec = {
       headers: downloadHeaders,
       content: { 'message/rfc822': { schema: binary } },
     },
+    ...notModified,
     ...commonErrors,
     404: { ...commonErrors[404], description: 'No such account or message.' },
     ...conflictError,
@@ -49,13 +86,13 @@ const getRawSpec = {
 export const getRaw = createRoute({
   ...getRawSpec,
   path: `${ACCOUNT_MESSAGE_PATH}/raw`,
-  request: { params: messageParams },
+  request: { params: messageParams, headers: conditionalRequest },
 });
 
 export const getRawInMailbox = createRoute({
   ...aliasOf(getRawSpec, `${ACCOUNT_MESSAGE_PATH}/raw`),
   path: `${NESTED_MESSAGE_PATH}/raw`,
-  request: { params: nestedMessageParams },
+  request: { params: nestedMessageParams, headers: conditionalRequest },
 });
 
 const getAttachmentSpec = {
@@ -72,6 +109,7 @@ const getAttachmentSpec = {
       headers: downloadHeaders,
       content: { '*/*': { schema: binary } },
     },
+    ...notModified,
     ...commonErrors,
     404: { ...commonErrors[404], description: 'No such account, message or attachment.' },
     ...conflictError,
@@ -84,11 +122,11 @@ const ATTACHMENT_SUFFIX = '/attachments/{attachmentId}';
 export const getAttachment = createRoute({
   ...getAttachmentSpec,
   path: `${ACCOUNT_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`,
-  request: { params: attachmentParams },
+  request: { params: attachmentParams, headers: conditionalRequest },
 });
 
 export const getAttachmentInMailbox = createRoute({
   ...aliasOf(getAttachmentSpec, `${ACCOUNT_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`),
   path: `${NESTED_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`,
-  request: { params: nestedAttachmentParams },
+  request: { params: nestedAttachmentParams, headers: conditionalRequest },
 });

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { listQuerySchema } from '../../list-query.js';
 import { mailboxParams } from '../../schemas/mailbox.schema.js';
 import {
@@ -37,6 +37,19 @@ export const listMessages = createRoute({
     404: { ...commonErrors[404], description: 'No such account or mailbox.' },
     ...unsupportedError,
   },
+});
+
+/** If-None-Match on a message read. */
+const conditionalRead = z.object({
+  'if-none-match': z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'The `ETag` of an earlier answer to the same query (or a list of tags, or `*`; `W/` is ignored, ' +
+        'RFC 9110 §13.1.2). 304 when it still holds: see Caching above.',
+      example: 'W/"p1mQk0tqXzOq1w2cYcdcJ8m0FEa5Hs0"',
+    }),
 });
 
 const getMessageSpec = {
@@ -99,11 +112,11 @@ const getMessageSpec = {
 export const getMessage = createRoute({
   ...getMessageSpec,
   path: ACCOUNT_MESSAGE_PATH,
-  request: { params: messageParams, query: messageQuery },
+  request: { params: messageParams, query: messageQuery, headers: conditionalRead },
 });
 
 export const getMessageInMailbox = createRoute({
   ...aliasOf(getMessageSpec, ACCOUNT_MESSAGE_PATH),
   path: NESTED_MESSAGE_PATH,
-  request: { params: nestedMessageParams, query: messageQuery },
+  request: { params: nestedMessageParams, query: messageQuery, headers: conditionalRead },
 });
