@@ -177,3 +177,34 @@ describe('a first look that fails', () => {
     expect(await listed.json()).toEqual({ webhooks: [] });
   });
 });
+
+describe('deleting an account', () => {
+  test('deletes its webhooks with their cursors, and succeeds when it had none', async () => {
+    await plain.addAccount('doomed', user.account());
+    await plain.addAccount('bystander', user.account());
+    const token = await plain.token(['doomed', 'bystander'], 'write');
+    const admin = await plain.token('*', 'admin');
+    const first = await createOn(plain, token, 'doomed', { url: receiver.url('/doomed-1') });
+    const second = await createOn(plain, token, 'doomed', {
+      url: receiver.url('/doomed-2'),
+      mailboxes: ['Keep'],
+    });
+    const kept = await createOn(plain, token, 'bystander', { url: receiver.url('/bystander') });
+
+    expect((await send(plain, admin, 'DELETE', '/v1/accounts/doomed')).status).toBe(204);
+    expect(await plain.webhooks!.list('doomed')).toEqual([]);
+    expect(await plain.webhooks!.get('doomed', first.id)).toBeUndefined();
+    expect(await plain.webhooks!.listCursors(second.id)).toEqual({});
+    // Another account's webhooks stay.
+    expect((await plain.webhooks!.list('bystander')).map((webhook) => webhook.id)).toEqual([kept.id]);
+
+    // The id used again for another mailbox: none of the old webhooks is there.
+    await plain.addAccount('doomed', user.account());
+    const listed = await send(plain, token, 'GET', '/v1/accounts/doomed/webhooks');
+    expect(await listed.json()).toEqual({ webhooks: [] });
+
+    expect((await send(plain, admin, 'DELETE', '/v1/accounts/bystander')).status).toBe(204);
+    expect(await plain.webhooks!.list('bystander')).toEqual([]);
+    expect((await send(plain, admin, 'DELETE', '/v1/accounts/doomed')).status).toBe(204);
+  });
+});

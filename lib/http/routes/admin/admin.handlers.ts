@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { ACCOUNT_ID_PATTERN, type AccountDocument } from '../../../credentials/account.js';
 import type { AdminCredentialStore, OAuth2TokenUpdate } from '../../../credentials/store.js';
 import { TOKEN_ID_PATTERN } from '../../../credentials/tokens.js';
@@ -56,14 +57,44 @@ export const putAccountHandler: RouteHandler<typeof putAccount, AppEnv> = async 
   return c.json(summariseAccount(account, verified?.probe), existed ? 200 : 201);
 };
 
+/**
+ * Deletes every webhook of the account, so none outlives it: an id used
+ * again for another mailbox must not send its mail to the old receivers.
+ * The watching side is told of each (a failure there is logged: the store
+ * holds the change). The number deleted.
+ */
+async function deleteAccountWebhooks(c: Context<AppEnv>, id: string): Promise<number> {
+  const webhooks = c.get('deps').webhooks;
+  if (webhooks === undefined) return 0;
+  let deleted = 0;
+  for (const record of await webhooks.repository.list(id)) {
+    if (!(await webhooks.repository.delete(id, record.id))) continue;
+    deleted += 1;
+    try {
+      await webhooks.changed?.(record.id, 'deleted');
+    } catch (error) {
+      c.get('logger').warn('webhook change could not be announced', {
+        webhook: record.id,
+        change: 'deleted',
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+  }
+  return deleted;
+}
+
 export const deleteAccountHandler: RouteHandler<typeof deleteAccount, AppEnv> = async (c) => {
   const { account: id } = c.req.valid('param');
   const store = adminStore(c);
-  if (!ACCOUNT_ID_PATTERN.test(id) || !(await store.removeAccount(id))) throw new AccountNotFoundError();
+  if (!ACCOUNT_ID_PATTERN.test(id) || !(await accountExists(store, id))) throw new AccountNotFoundError();
+  // Its webhooks first, so a failure leaves the account to delete again; again after, for a create that raced.
+  let webhooks = await deleteAccountWebhooks(c, id);
+  if (!(await store.removeAccount(id))) throw new AccountNotFoundError();
+  webhooks += await deleteAccountWebhooks(c, id);
   c.get('deps').credentials.invalidateAccount(id);
   // Its tokens (a rotated refresh token among them) are not kept past the account.
   c.get('deps').oauthTokens?.forget(id);
-  c.get('logger').info('account removed', { account: id });
+  c.get('logger').info('account removed', { account: id, webhooks });
   return c.body(null, 204);
 };
 
