@@ -53,6 +53,10 @@ export const DEFAULT_POLL_MS = 60_000;
 export const DEFAULT_RESYNC_MS = 60_000;
 export const DEFAULT_KEEPALIVE_MS = 25_000;
 export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
+export const DEFAULT_RESOLVE_TIMEOUT_MS = 10_000;
+/** After names of an account could not be resolved: the first wait before asking its server again, doubling to the max. */
+const RESOLVE_RETRY_MS = 60_000;
+const RESOLVE_RETRY_MAX_MS = 15 * 60_000;
 /** An IDLE the server ended sooner than this is restarted only after the rest of it (no hot loop). */
 const MIN_IDLE_MS = 1_000;
 /** The least time between the end of one check of a mailbox and the start of the next. */
@@ -78,12 +82,16 @@ export interface WatcherOptions {
   /** NOOP on a NOTIFY connection, IDLE renewal. */
   keepaliveMs?: number;
   checkTimeoutMs?: number;
+  /** Resolving an account's webhook mailbox names (`~inbox`, paths) on its server. */
+  resolveTimeoutMs?: number;
   maxChecks?: number;
   maxChecksPerAccount?: number;
   /** Reconnect backoff (ms): first wait about `reconnectBaseMs`, doubling up to `reconnectMaxMs`. */
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
   random?: () => number;
+  /** The clock (ms), for the back-offs. */
+  now?: () => number;
 }
 
 export type WatchMode = 'notify' | 'idle' | 'poll';
@@ -139,6 +147,13 @@ export function startWatcher(options: WatcherOptions): Watcher {
   const checkTimeoutMs = positive(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, 'checkTimeoutMs');
   const perAccount = options.maxChecksPerAccount ?? 2;
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const resolveTimeoutMs = positive(
+    options.resolveTimeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS,
+    'resolveTimeoutMs',
+  );
+  /** Accounts whose names could not be resolved (the server failed or timed out): when to ask again. */
+  const resolveBackoff = new Map<string, { failures: number; retryAt: number }>();
   const globalChecks = new Semaphore(options.maxChecks ?? 16);
 
   const accounts = new Map<string, AccountEntry>();
@@ -464,9 +479,11 @@ export function startWatcher(options: WatcherOptions): Watcher {
 
   // ---- the watched set ------------------------------------------------------
 
-  const resolveNames = async (entry: AccountEntry, names: string[]): Promise<void> => {
+  /** Resolves what it can; false when the server failed (not merely a mailbox that does not exist). */
+  const resolveNames = async (entry: AccountEntry, names: string[]): Promise<boolean> => {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), checkTimeoutMs);
+    const timer = setTimeout(() => controller.abort(), resolveTimeoutMs);
+    let answered = true;
     const store = stores.open(entry.account, {
       signal: controller.signal,
       logger: logger.child({ account: entry.id }),
@@ -477,16 +494,34 @@ export function startWatcher(options: WatcherOptions): Watcher {
           const status = await store.getMailbox(webhookMailboxRef(name));
           entry.resolved.set(name, status.path);
         } catch (error) {
+          if (!(error instanceof MailboxNotFoundError)) answered = false;
           logger.warn('webhook mailbox not watched: it could not be opened', {
             account: entry.id,
             ...errorFields(error),
           });
+          if (controller.signal.aborted) break;
         }
       }
     } finally {
       clearTimeout(timer);
       await store.close().catch(() => undefined);
     }
+    return answered;
+  };
+
+  /** Resolves the names not yet known, unless the account's server failed lately (then waits its back-off). */
+  const resolveUnknown = async (entry: AccountEntry, names: string[]): Promise<void> => {
+    const unresolved = names.filter((name) => !entry.resolved.has(name));
+    if (unresolved.length === 0) return;
+    const backoff = resolveBackoff.get(entry.id);
+    if (backoff && now() < backoff.retryAt) return;
+    if (await resolveNames(entry, unresolved)) {
+      resolveBackoff.delete(entry.id);
+      return;
+    }
+    const failures = (backoff?.failures ?? 0) + 1;
+    const wait = Math.min(RESOLVE_RETRY_MAX_MS, RESOLVE_RETRY_MS * 2 ** Math.min(10, failures - 1));
+    resolveBackoff.set(entry.id, { failures, retryAt: now() + wait });
   };
 
   const resyncOnce = async (): Promise<void> => {
@@ -499,75 +534,85 @@ export function startWatcher(options: WatcherOptions): Watcher {
       byAccount.set(webhook.account, list);
     }
     for (const entry of [...accounts.values()]) if (!byAccount.has(entry.id)) dropAccount(entry);
-    for (const [id, webhooks] of byAccount) {
-      if (stopped) return;
-      let account: Account | undefined;
-      try {
-        account = await options.accounts.getAccount(id);
-      } catch (error) {
-        logger.warn('webhook account could not be read', { account: id, ...errorFields(error) });
-        continue;
-      }
-      let entry = accounts.get(id);
-      if (!account) {
-        if (entry) dropAccount(entry);
-        logger.warn('webhook account not found; its webhooks are not watched', { account: id });
-        continue;
-      }
-      const fingerprint = JSON.stringify(account);
-      if (entry && entry.fingerprint !== fingerprint) {
-        dropAccount(entry);
-        entry = undefined;
-      }
-      if (!entry) {
-        entry = {
-          id,
-          account,
-          fingerprint,
-          mailboxes: new Map(),
-          resolved: new Map(),
-          mode: account.protocol === 'pop3' ? 'poll' : useNotify ? 'notify' : 'idle',
-          notifyRunner: null,
-          idleRunners: new Map(),
-          pollTimer: null,
-          checks: new Semaphore(perAccount),
-        };
-        accounts.set(id, entry);
-      }
-      const names = [...new Set(webhooks.flatMap((webhook) => webhook.mailboxes))];
-      const unresolved = names.filter((name) => !entry.resolved.has(name));
-      if (unresolved.length > 0) await resolveNames(entry, unresolved);
-      if (stopped || accounts.get(id) !== entry) continue;
+    for (const id of [...resolveBackoff.keys()]) if (!byAccount.has(id)) resolveBackoff.delete(id);
+    // Each account on its own: a server that hangs delays only its own account's webhooks.
+    await Promise.all(
+      [...byAccount].map(([id, webhooks]) =>
+        syncAccount(id, webhooks).catch((error: unknown) =>
+          logger.error('webhook account watch could not be set up', { account: id, ...errorFields(error) }),
+        ),
+      ),
+    );
+  };
 
-      const desired = new Map<string, Map<string, WebhookRecord>>();
-      for (const webhook of webhooks) {
-        for (const name of webhook.mailboxes) {
-          const path = entry.resolved.get(name);
-          if (path === undefined) continue;
-          const hooks = desired.get(path) ?? new Map<string, WebhookRecord>();
-          hooks.set(webhook.id, webhook);
-          desired.set(path, hooks);
-        }
-      }
-      if (desired.size === 0) {
-        dropAccount(entry);
-        continue;
-      }
-      const fresh: string[] = [];
-      for (const [path, hooks] of desired) {
-        let mailbox = entry.mailboxes.get(path);
-        if (!mailbox) {
-          mailbox = { path, webhooks: new Map(), running: null, pending: false };
-          entry.mailboxes.set(path, mailbox);
-        }
-        for (const webhookId of hooks.keys()) if (!mailbox.webhooks.has(webhookId)) fresh.push(path);
-        mailbox.webhooks = hooks;
-      }
-      for (const path of [...entry.mailboxes.keys()]) if (!desired.has(path)) entry.mailboxes.delete(path);
-      applyConnections(entry);
-      // A webhook new to a mailbox (created, re-enabled): its first look, or what it missed while disabled.
-      for (const path of new Set(fresh)) trigger(entry, path);
+  /** Brings one account's watch in line with its active webhooks. */
+  const syncAccount = async (id: string, webhooks: WebhookRecord[]): Promise<void> => {
+    if (stopped) return;
+    let account: Account | undefined;
+    try {
+      account = await options.accounts.getAccount(id);
+    } catch (error) {
+      logger.warn('webhook account could not be read', { account: id, ...errorFields(error) });
+      return;
     }
+    let entry = accounts.get(id);
+    if (!account) {
+      if (entry) dropAccount(entry);
+      logger.warn('webhook account not found; its webhooks are not watched', { account: id });
+      return;
+    }
+    const fingerprint = JSON.stringify(account);
+    if (entry && entry.fingerprint !== fingerprint) {
+      dropAccount(entry);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = {
+        id,
+        account,
+        fingerprint,
+        mailboxes: new Map(),
+        resolved: new Map(),
+        mode: account.protocol === 'pop3' ? 'poll' : useNotify ? 'notify' : 'idle',
+        notifyRunner: null,
+        idleRunners: new Map(),
+        pollTimer: null,
+        checks: new Semaphore(perAccount),
+      };
+      accounts.set(id, entry);
+    }
+    const names = [...new Set(webhooks.flatMap((webhook) => webhook.mailboxes))];
+    await resolveUnknown(entry, names);
+    if (stopped || accounts.get(id) !== entry) return;
+
+    const desired = new Map<string, Map<string, WebhookRecord>>();
+    for (const webhook of webhooks) {
+      for (const name of webhook.mailboxes) {
+        const path = entry.resolved.get(name);
+        if (path === undefined) continue;
+        const hooks = desired.get(path) ?? new Map<string, WebhookRecord>();
+        hooks.set(webhook.id, webhook);
+        desired.set(path, hooks);
+      }
+    }
+    if (desired.size === 0) {
+      dropAccount(entry);
+      return;
+    }
+    const fresh: string[] = [];
+    for (const [path, hooks] of desired) {
+      let mailbox = entry.mailboxes.get(path);
+      if (!mailbox) {
+        mailbox = { path, webhooks: new Map(), running: null, pending: false };
+        entry.mailboxes.set(path, mailbox);
+      }
+      for (const webhookId of hooks.keys()) if (!mailbox.webhooks.has(webhookId)) fresh.push(path);
+      mailbox.webhooks = hooks;
+    }
+    for (const path of [...entry.mailboxes.keys()]) if (!desired.has(path)) entry.mailboxes.delete(path);
+    applyConnections(entry);
+    // A webhook new to a mailbox (created, re-enabled): its first look, or what it missed while disabled.
+    for (const path of new Set(fresh)) trigger(entry, path);
   };
 
   let running: Promise<void> | null = null;
