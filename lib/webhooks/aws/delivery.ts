@@ -1,6 +1,7 @@
 import type { Logger } from '../../mail/logger.js';
 import { type AttemptOptions, attemptDelivery, errorFields } from '../attempt-delivery.js';
 import type { PollerWebhookRepository } from '../poller-repository.js';
+import type { WebhookRecord } from '../repository.js';
 import { delayUntil, parseWakeUp, type WakeUp, type WakeUpSender } from './wake-up.js';
 
 /**
@@ -95,7 +96,9 @@ export async function deliverBatch(
 }
 
 /**
- * Serves one webhook under its lease.
+ * Serves one webhook under its lease. The webhook is read again before
+ * every head, so a PATCH (a new URL, disabling) or
+ * a delete takes effect from the next event on.
  * @throws when the store or the queue failed: the message should come back.
  */
 export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOptions): Promise<void> {
@@ -104,15 +107,19 @@ export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOption
   const marginMs = options.marginMs ?? DEFAULT_DELIVERY_MARGIN_MS;
   const budget = options.eventsPerWebhook ?? DEFAULT_EVENTS_PER_WEBHOOK;
   const logger = options.logger.child({ account: wakeUp.account, webhook: wakeUp.webhookId });
-  const webhook = await repository.get(wakeUp.account, wakeUp.webhookId);
-  if (webhook === undefined) {
-    logger.info('webhook wake-up dropped: no such webhook');
-    return;
-  }
-  if (webhook.status === 'disabled') {
-    logger.info('webhook wake-up dropped: the webhook is disabled');
-    return;
-  }
+  const servable = (webhook: WebhookRecord | undefined): webhook is WebhookRecord => {
+    if (webhook === undefined) {
+      logger.info('webhook wake-up dropped: no such webhook');
+      return false;
+    }
+    if (webhook.status === 'disabled') {
+      logger.info('webhook wake-up dropped: the webhook is disabled');
+      return false;
+    }
+    return true;
+  };
+  let webhook = await repository.get(wakeUp.account, wakeUp.webhookId);
+  if (!servable(webhook)) return;
   // The lease lasts as long as this invocation can; a crashed holder's lease ends with it.
   const until = new Date(now().getTime() + Math.max(0, options.remainingMs()) + 1_000);
   if (!(await repository.acquireDeliveryLease(webhook.id, owner, until))) {
@@ -122,6 +129,11 @@ export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOption
   try {
     let sent = 0;
     for (;;) {
+      if (sent > 0) {
+        // The record may have changed since the last head (a PATCH, a delete).
+        webhook = await repository.get(wakeUp.account, wakeUp.webhookId);
+        if (!servable(webhook)) return;
+      }
       const [head] = await repository.listQueued(webhook.id, 1);
       if (head === undefined) return;
       if (sent >= budget || options.remainingMs() < marginMs) {
@@ -144,7 +156,7 @@ export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOption
       if (result.outcome === 'disabled') return;
     }
   } finally {
-    await repository.releaseDeliveryLease(webhook.id, owner).catch((error: unknown) => {
+    await repository.releaseDeliveryLease(wakeUp.webhookId, owner).catch((error: unknown) => {
       // It expires with the invocation anyway.
       logger.warn('webhook delivery lease could not be released', errorFields(error));
     });
