@@ -50,7 +50,17 @@ export type WebhookPatch = Partial<
     WebhookRecord,
     'url' | 'mailboxes' | 'events' | 'status' | 'lastError' | 'nextRetryAt' | 'disabledReason'
   >
->;
+> & {
+  /**
+   * Mailbox paths whose cursors stay; every other cursor of the webhook is
+   * dropped in the same change (its queued events stay). Given with new
+   * `mailboxes` (the paths they resolve to), so a mailbox removed and later
+   * named again starts from then instead of replaying what arrived in
+   * between. Not a field of the record; a patch with nothing else changes
+   * only cursors and leaves the record (and `updatedAt`) as it was.
+   */
+  keepCursors?: readonly string[];
+};
 
 /** An event in a webhook's queue. */
 export interface QueuedEvent {

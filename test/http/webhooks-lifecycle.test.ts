@@ -208,3 +208,38 @@ describe('deleting an account', () => {
     expect((await send(plain, admin, 'DELETE', '/v1/accounts/doomed')).status).toBe(204);
   });
 });
+
+describe('a PATCH changing mailboxes', () => {
+  test('drops the cursor of a mailbox it removes: named again, the mailbox starts from then, with no replay', async () => {
+    const created = await createOn(plain, plainToken, 'alpha', {
+      url: receiver.url('/patched'),
+      mailboxes: ['Keep', 'Gone'],
+    });
+    const before = await plain.webhooks!.listCursors(created.id);
+    expect(Object.keys(before).sort()).toEqual(['Gone', 'Keep']);
+
+    const removed = await send(plain, plainToken, 'PATCH', `/v1/accounts/alpha/webhooks/${created.id}`, {
+      mailboxes: ['Keep'],
+    });
+    expect(removed.status).toBe(200);
+    expect(await plain.webhooks!.listCursors(created.id)).toEqual({ Keep: before.Keep });
+
+    await other.append('Gone', buildMessage('while not watched'));
+    const added = await send(plain, plainToken, 'PATCH', `/v1/accounts/alpha/webhooks/${created.id}`, {
+      mailboxes: ['Keep', 'Gone'],
+    });
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ mailboxes: ['Keep', 'Gone'] });
+    // The first look was taken by the PATCH, after the message arrived.
+    const after = await plain.webhooks!.listCursors(created.id);
+    expect(after.Keep).toBe(before.Keep);
+    expect(after.Gone).toEqual(expect.any(String));
+    expect(after.Gone).not.toBe(before.Gone);
+
+    expect(await look(created.id, 'Gone')).toEqual({ committed: 0, reset: false });
+    await other.append('Gone', buildMessage('after naming it again'));
+    expect(await look(created.id, 'Gone')).toEqual({ committed: 1, reset: false });
+    expect(await look(created.id, 'Keep')).toEqual({ committed: 0, reset: false });
+    expect(await queuedSubjects(created.id)).toEqual(['message.created:after naming it again']);
+  });
+});

@@ -243,19 +243,35 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
       const changes: WebhookPatch = {};
       for (const key of PATCHABLE)
         if (patch[key] !== undefined) Object.assign(changes, { [key]: patch[key] });
+      const keep =
+        patch.keepCursors === undefined
+          ? undefined
+          : new Set(patch.keepCursors.map((path) => mailboxKey(path)));
+      const onlyCursors = keep !== undefined && Object.keys(changes).length === 0;
       for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
         const row = await this.#row(account, id);
         if (row === undefined) return undefined;
         const current = row.record;
+        // Cursors of other mailboxes: each pointer removed if it still names the record read.
+        const dropped =
+          keep === undefined ? [] : Object.entries(row.cursors).filter(([key]) => !keep.has(key));
+        if (onlyCursors && dropped.length === 0) return structuredClone(current);
         const restart = changes.status === 'active' && current.status !== 'active';
-        const record: WebhookRecord = {
-          ...current,
-          ...(restart ? { lastError: null, nextRetryAt: null, disabledReason: null } : {}),
-          ...structuredClone(changes),
-          updatedAt: this.#now().toISOString(),
-        };
+        const record: WebhookRecord = onlyCursors
+          ? current
+          : {
+              ...current,
+              ...(restart ? { lastError: null, nextRetryAt: null, disabledReason: null } : {}),
+              ...structuredClone(changes),
+              updatedAt: this.#now().toISOString(),
+            };
         const write = new UpdateBuilder();
         write.setRecord(record, row.rev);
+        dropped.forEach(([key, commit], index) => {
+          write.name(`#drop${index}`, key);
+          write.remove(`cur.#drop${index}`);
+          write.condition(`cur.#drop${index} = ${write.value(s(commit))}`);
+        });
         if (restart) {
           // Queued events start afresh: only the head has ever been attempted.
           write.set('headAttempts', n(0));
@@ -268,6 +284,9 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         }
         write.condition('attribute_exists(#pk)');
         if (await this.#revise(write, webhookKey(account, id))) {
+          // Tidying: nothing points at these records any more; one left behind goes with the webhook.
+          const obsolete = dropped.map(([, commit]) => cursorSortKey(commit));
+          if (obsolete.length > 0) await this.#deleteKeys(id, obsolete).catch(() => undefined);
           return structuredClone(record);
         }
         await backoff(attempt);

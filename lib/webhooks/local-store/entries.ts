@@ -14,8 +14,11 @@ import type { QueuedEvent, WebhookRecord } from '../repository.js';
  */
 
 export type Entry =
-  /** A webhook created or changed, whole. `restart` re-enables: its queued events start afresh. */
-  | { op: 'put'; webhook: WebhookRecord; restart?: true }
+  /**
+   * A webhook created or changed, whole. `restart` re-enables: its queued events start afresh.
+   * `dropCursors`: mailbox paths whose cursors are removed with the change.
+   */
+  | { op: 'put'; webhook: WebhookRecord; restart?: true; dropCursors?: string[] }
   | { op: 'delete'; id: string }
   /** Events appended, and the mailbox's cursor set when `mailbox` is given. */
   | { op: 'commit'; id: string; mailbox?: string; state?: string; events: QueuedEvent[] }

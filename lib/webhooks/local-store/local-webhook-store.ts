@@ -90,18 +90,30 @@ export class LocalWebhookStore implements WebhookRepository {
 
   async update(account: string, id: string, patch: WebhookPatch): Promise<WebhookRecord | undefined> {
     this.#journal.assertOpen();
-    const current = this.#owned(account, id)?.record;
-    if (current === undefined) return undefined;
+    const slot = this.#owned(account, id);
+    if (slot === undefined) return undefined;
+    const current = slot.record;
     const changes: WebhookPatch = {};
     for (const key of PATCHABLE) if (patch[key] !== undefined) Object.assign(changes, { [key]: patch[key] });
+    const keep = patch.keepCursors === undefined ? undefined : new Set(patch.keepCursors);
+    const dropCursors = keep === undefined ? [] : [...slot.cursors.keys()].filter((path) => !keep.has(path));
+    const onlyCursors = keep !== undefined && Object.keys(changes).length === 0;
+    if (onlyCursors && dropCursors.length === 0) return structuredClone(current);
     const restart = changes.status === 'active' && current.status !== 'active';
-    const webhook: WebhookRecord = {
-      ...current,
-      ...(restart ? { lastError: null, nextRetryAt: null, disabledReason: null } : {}),
-      ...structuredClone(changes),
-      updatedAt: this.#now().toISOString(),
-    };
-    await this.#change(restart ? { op: 'put', webhook, restart } : { op: 'put', webhook });
+    const webhook: WebhookRecord = onlyCursors
+      ? structuredClone(current)
+      : {
+          ...current,
+          ...(restart ? { lastError: null, nextRetryAt: null, disabledReason: null } : {}),
+          ...structuredClone(changes),
+          updatedAt: this.#now().toISOString(),
+        };
+    await this.#change({
+      op: 'put',
+      webhook,
+      ...(restart ? { restart } : {}),
+      ...(dropCursors.length > 0 ? { dropCursors } : {}),
+    });
     return structuredClone(webhook);
   }
 

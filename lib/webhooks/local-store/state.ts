@@ -40,6 +40,7 @@ export class WebhookState {
           return;
         }
         slot.record = entry.webhook;
+        for (const mailbox of entry.dropCursors ?? []) slot.cursors.delete(mailbox);
         if (entry.restart) {
           for (const queued of slot.queue) {
             queued.attempts = 0;

@@ -196,6 +196,53 @@ export function describeWebhookRepositoryContract(name: string, factory: Reposit
         expect(await repo.listCursors(two.id)).toEqual({ INBOX: 'c' });
       });
 
+      test('update with keepCursors drops every other cursor of the webhook, with the patch, and keeps its queue', async () => {
+        const one = await repo.create(buildNewWebhook({ mailboxes: ['INBOX', 'Sent', 'Archive'] }));
+        const two = await repo.create(buildNewWebhook());
+        await repo.commitChanges(one.id, 'INBOX', { expectedState: null, nextState: 'a', events: [] });
+        await repo.commitChanges(one.id, 'Sent', {
+          expectedState: null,
+          nextState: 'b',
+          events: [buildCreated(1, 'Sent')],
+        });
+        await repo.commitChanges(one.id, 'Archive', { expectedState: null, nextState: 'c', events: [] });
+        await repo.commitChanges(two.id, 'Sent', { expectedState: null, nextState: 'd', events: [] });
+        clock += 1000;
+        const updated = await repo.update('acme', one.id, { mailboxes: ['INBOX'], keepCursors: ['INBOX'] });
+        expect(updated).toMatchObject({ mailboxes: ['INBOX'], updatedAt: at(1000).toISOString() });
+        expect(updated).not.toHaveProperty('keepCursors');
+        expect(await repo.get('acme', one.id)).toEqual(updated);
+        expect(await repo.listCursors(one.id)).toEqual({ INBOX: 'a' });
+        expect(await repo.getCursor(one.id, 'Sent')).toBeUndefined();
+        // What was queued stays; another webhook's cursors stay.
+        expect((await repo.listQueued(one.id, 10)).map((q) => q.event.data)).toMatchObject([
+          { mailbox: 'Sent' },
+        ]);
+        expect(await repo.listCursors(two.id)).toEqual({ Sent: 'd' });
+        // A dropped cursor starts again with no state expected.
+        expect(
+          await repo.commitChanges(one.id, 'Sent', { expectedState: 'b', nextState: 'e', events: [] }),
+        ).toBe(false);
+        expect(
+          await repo.commitChanges(one.id, 'Sent', { expectedState: null, nextState: 'e', events: [] }),
+        ).toBe(true);
+        expect(await (await reopen()).listCursors(one.id)).toEqual({ INBOX: 'a', Sent: 'e' });
+      });
+
+      test('update with only keepCursors drops cursors and leaves the record as it was', async () => {
+        const created = await repo.create(buildNewWebhook());
+        await repo.commitChanges(created.id, 'INBOX', { expectedState: null, nextState: 'a', events: [] });
+        await repo.commitChanges(created.id, 'Sent', { expectedState: null, nextState: 'b', events: [] });
+        clock += 1000;
+        expect(await repo.update('acme', created.id, { keepCursors: ['Sent'] })).toEqual(created);
+        expect(await repo.get('acme', created.id)).toEqual(created);
+        expect(await repo.listCursors(created.id)).toEqual({ Sent: 'b' });
+        expect(await repo.update('acme', created.id, { keepCursors: [] })).toEqual(created);
+        expect(await repo.listCursors(created.id)).toEqual({});
+        expect(await repo.update('globex', created.id, { keepCursors: [] })).toBeUndefined();
+        expect(await (await reopen()).get('acme', created.id)).toEqual(created);
+      });
+
       test('of many concurrent commits from one state, exactly one wins and only its events are queued', async () => {
         const { id } = await repo.create(buildNewWebhook());
         await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's0', events: [] });

@@ -264,14 +264,23 @@ export const updateWebhookHandler: RouteHandler<typeof updateWebhook, AppEnv> = 
     patch.url = body.url;
   }
   if (body.mailboxes !== undefined) {
-    await withStore(c, account, async (store) => {
-      const paths = await resolveMailboxes(store, body.mailboxes!);
+    const paths = await withStore(c, account, async (store) => {
+      const resolved = await resolveMailboxes(store, body.mailboxes!);
       // Mailboxes added: their first look before the answer. Those kept go on from their cursors.
       const cursors = await deps.repository.listCursors(current.id);
-      const added = paths.filter((path) => cursors[path] === undefined);
-      await takeFirstLooks(c, deps, store, current, added);
+      const added = resolved.filter((path) => cursors[path] === undefined);
+      try {
+        await takeFirstLooks(c, deps, store, current, added);
+      } catch (error) {
+        // Nothing of a refused PATCH stays: the cursors its first looks started are dropped again.
+        await deps.repository.update(account.id, current.id, { keepCursors: Object.keys(cursors) });
+        throw error;
+      }
+      return resolved;
     });
     patch.mailboxes = [...body.mailboxes];
+    // Mailboxes no longer named lose their cursors: named again later, they start from then.
+    patch.keepCursors = paths;
   }
   if (body.status !== undefined) patch.status = body.status;
   const updated = await deps.repository.update(account.id, params.id, patch);
