@@ -561,11 +561,13 @@ export function startWatcher(options: WatcherOptions): Watcher {
       logger.warn('webhook account not found; its webhooks are not watched', { account: id });
       return;
     }
-    const fingerprint = JSON.stringify(account);
+    const fingerprint = connectionFingerprint(account);
     if (entry && entry.fingerprint !== fingerprint) {
       dropAccount(entry);
       entry = undefined;
     }
+    // Refreshed tokens (same fingerprint) are taken by the next connection and check.
+    if (entry) entry.account = account;
     if (!entry) {
       entry = {
         id,
@@ -663,6 +665,16 @@ export function startWatcher(options: WatcherOptions): Watcher {
       while (background.size > 0) await Promise.all([...background]);
     },
   };
+}
+
+/**
+ * What decides how the account connects: a change here starts its watch again. The OAuth2
+ * tokens and their expiry are left out, so a refreshed token written back does not.
+ */
+function connectionFingerprint(account: Account): string {
+  if (!account.oauth2) return JSON.stringify(account);
+  const { accessToken: _a, expiresAt: _e, refreshToken: _r, ...client } = account.oauth2;
+  return JSON.stringify({ ...account, oauth2: client });
 }
 
 function pathsKey(entry: AccountEntry): string {
