@@ -98,7 +98,9 @@ export async function deliverBatch(
 /**
  * Serves one webhook under its lease. The webhook is read again before
  * every head, so a PATCH (a new URL, disabling) or
- * a delete takes effect from the next event on.
+ * a delete takes effect from the next event on. A wake-up for the rest is
+ * sent only after the lease is given back, so the invocation it wakes finds
+ * the lease free.
  * @throws when the store or the queue failed: the message should come back.
  */
 export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOptions): Promise<void> {
@@ -126,6 +128,8 @@ export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOption
     logger.info('webhook wake-up dropped: another invocation holds the delivery lease');
     return;
   }
+  /** The delay of the wake-up to leave for what is left, sent once the lease is given back. */
+  let again: number | undefined;
   try {
     let sent = 0;
     for (;;) {
@@ -138,19 +142,19 @@ export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOption
       if (head === undefined) return;
       if (sent >= budget || options.remainingMs() < marginMs) {
         // What is left goes to the next invocation.
-        await options.wakeUps.send([wakeUp]);
+        again = 0;
         logger.info('webhook delivery continues in another invocation', { sent });
         return;
       }
       const at = now();
       if (head.nextAttemptAt !== null && Date.parse(head.nextAttemptAt) > at.getTime()) {
-        await options.wakeUps.send([wakeUp], delayUntil(new Date(head.nextAttemptAt), at));
+        again = delayUntil(new Date(head.nextAttemptAt), at);
         return;
       }
       const result = await attemptDelivery({ webhook, queued: head }, { ...options, repository, logger });
       sent += 1;
       if (result.outcome === 'retry') {
-        await options.wakeUps.send([wakeUp], delayUntil(result.retryAt, now()));
+        again = delayUntil(result.retryAt, now());
         return;
       }
       if (result.outcome === 'disabled') return;
@@ -160,5 +164,7 @@ export async function deliverWebhook(wakeUp: WakeUp, options: DeliverBatchOption
       // It expires with the invocation anyway.
       logger.warn('webhook delivery lease could not be released', errorFields(error));
     });
+    // Not reached when the store threw: the message then comes back from the queue as it is.
+    if (again !== undefined) await options.wakeUps.send([wakeUp], again);
   }
 }

@@ -164,3 +164,66 @@ describe('the delivery function follows the webhook record between heads', () =>
     expect(sent).toEqual([]);
   });
 });
+
+describe('the lease is given back before a wake-up is left for the rest', () => {
+  test('past the budget: release, then the wake-up', async () => {
+    const webhook = await createWebhook(first.url('/one'));
+    await repository.enqueue(webhook.id, pings(webhook, 3));
+    const calls: string[] = [];
+    const { store, wakeUps } = recorded(calls);
+    await deliverWebhook(
+      { account: ACCOUNT, webhookId: webhook.id },
+      options(store, wakeUps, { eventsPerWebhook: 2 }),
+    );
+    expect(first.requests).toHaveLength(2);
+    expect(calls.slice(-2)).toEqual(['releaseDeliveryLease', 'send(0)']);
+  });
+
+  test('less than the margin left: release, then the wake-up', async () => {
+    const webhook = await createWebhook(first.url('/one'));
+    await repository.enqueue(webhook.id, pings(webhook, 1));
+    const calls: string[] = [];
+    const { store, wakeUps } = recorded(calls);
+    await deliverWebhook(
+      { account: ACCOUNT, webhookId: webhook.id },
+      options(store, wakeUps, { remainingMs: 1_500 }),
+    );
+    expect(first.requests).toEqual([]);
+    expect(calls.slice(-2)).toEqual(['releaseDeliveryLease', 'send(0)']);
+  });
+
+  test('a failed attempt: release, then the wake-up delayed to the retry', async () => {
+    first.handle = (_request, response) => {
+      response.statusCode = 503;
+      response.end();
+    };
+    const webhook = await createWebhook(first.url('/one'));
+    await repository.enqueue(webhook.id, pings(webhook, 1));
+    const calls: string[] = [];
+    const { store, wakeUps, sent } = recorded(calls);
+    await deliverWebhook({ account: ACCOUNT, webhookId: webhook.id }, options(store, wakeUps));
+    expect(first.requests).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.delaySeconds).toBeGreaterThan(0);
+    expect(calls.slice(-2)).toEqual(['releaseDeliveryLease', `send(${sent[0]!.delaySeconds})`]);
+  });
+
+  test('a head not due yet: release, then the wake-up delayed to it; a due one is sent at once by the next', async () => {
+    first.handle = (_request, response) => {
+      response.statusCode = 503;
+      response.end();
+    };
+    const webhook = await createWebhook(first.url('/one'));
+    await repository.enqueue(webhook.id, pings(webhook, 1));
+    await deliverWebhook(
+      { account: ACCOUNT, webhookId: webhook.id },
+      options(recorded([]).store, recorded([]).wakeUps),
+    );
+    const calls: string[] = [];
+    const { store, wakeUps, sent } = recorded(calls);
+    await deliverWebhook({ account: ACCOUNT, webhookId: webhook.id }, options(store, wakeUps));
+    expect(first.requests).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+    expect(calls.slice(-2)).toEqual(['releaseDeliveryLease', `send(${sent[0]!.delaySeconds})`]);
+  });
+});
