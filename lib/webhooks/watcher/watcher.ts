@@ -1,6 +1,6 @@
 import type { Account } from '../../credentials/account.js';
 import type { CredentialStore } from '../../credentials/store.js';
-import { MailboxNotFoundError } from '../../mail/errors.js';
+import { AccountNotFoundError, MailboxNotFoundError } from '../../mail/errors.js';
 import type { Logger } from '../../mail/logger.js';
 import { silentLogger } from '../../mail/logger.js';
 import type { MailStoreFactory } from '../../mail/store.js';
@@ -154,6 +154,12 @@ export function startWatcher(options: WatcherOptions): Watcher {
   );
   /** Accounts whose names could not be resolved (the server failed or timed out): when to ask again. */
   const resolveBackoff = new Map<string, { failures: number; retryAt: number }>();
+  /**
+   * Accounts that do not exist, not watched: → null when the credential store has none (watched
+   * again once it has), → the fingerprint when a check or login was told so (watched again once the
+   * stored account changes). Warned of once.
+   */
+  const missing = new Map<string, string | null>();
   const globalChecks = new Semaphore(options.maxChecks ?? 16);
 
   const accounts = new Map<string, AccountEntry>();
@@ -227,6 +233,10 @@ export function startWatcher(options: WatcherOptions): Watcher {
           queued += result.committed;
           if (result.reset) replaced = true;
         } catch (error) {
+          if (isAccountNotFound(error)) {
+            accountGone(entry);
+            break;
+          }
           if (error instanceof MailboxNotFoundError) replaced = true;
           log.warn('webhook mailbox check failed', { webhook: webhook.id, ...errorFields(error) });
         }
@@ -305,6 +315,10 @@ export function startWatcher(options: WatcherOptions): Watcher {
           logger.info('webhook watch connection closed; reconnecting', { account: entry.id, ...what });
         }
       } catch (error) {
+        if (isAccountNotFound(error)) {
+          accountGone(entry);
+          break;
+        }
         if (!signal.aborted) {
           logger.warn('webhook watch connection failed', {
             account: entry.id,
@@ -466,6 +480,16 @@ export function startWatcher(options: WatcherOptions): Watcher {
     }
   };
 
+  /** The account does not exist: its watch stops (one warning) until the stored account changes. */
+  const accountGone = (entry: AccountEntry): void => {
+    if (accounts.get(entry.id) !== entry) return;
+    if (!missing.has(entry.id)) {
+      logger.warn('webhook account not found; its webhooks are not watched', { account: entry.id });
+    }
+    missing.set(entry.id, entry.fingerprint);
+    dropAccount(entry);
+  };
+
   const dropAccount = (entry: AccountEntry): void => {
     if (accounts.get(entry.id) === entry) accounts.delete(entry.id);
     entry.mailboxes.clear();
@@ -535,6 +559,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     }
     for (const entry of [...accounts.values()]) if (!byAccount.has(entry.id)) dropAccount(entry);
     for (const id of [...resolveBackoff.keys()]) if (!byAccount.has(id)) resolveBackoff.delete(id);
+    for (const id of [...missing.keys()]) if (!byAccount.has(id)) missing.delete(id);
     // Each account on its own: a server that hangs delays only its own account's webhooks.
     await Promise.all(
       [...byAccount].map(([id, webhooks]) =>
@@ -552,16 +577,24 @@ export function startWatcher(options: WatcherOptions): Watcher {
     try {
       account = await options.accounts.getAccount(id);
     } catch (error) {
-      logger.warn('webhook account could not be read', { account: id, ...errorFields(error) });
-      return;
+      if (!isAccountNotFound(error)) {
+        logger.warn('webhook account could not be read', { account: id, ...errorFields(error) });
+        return;
+      }
     }
     let entry = accounts.get(id);
     if (!account) {
       if (entry) dropAccount(entry);
-      logger.warn('webhook account not found; its webhooks are not watched', { account: id });
+      if (!missing.has(id)) {
+        logger.warn('webhook account not found; its webhooks are not watched', { account: id });
+      }
+      missing.set(id, null);
       return;
     }
     const fingerprint = connectionFingerprint(account);
+    const gone = missing.get(id);
+    if (gone === fingerprint) return;
+    missing.delete(id);
     if (entry && entry.fingerprint !== fingerprint) {
       dropAccount(entry);
       entry = undefined;
@@ -675,6 +708,13 @@ function connectionFingerprint(account: Account): string {
   if (!account.oauth2) return JSON.stringify(account);
   const { accessToken: _a, expiresAt: _e, refreshToken: _r, ...client } = account.oauth2;
   return JSON.stringify({ ...account, oauth2: client });
+}
+
+function isAccountNotFound(error: unknown): boolean {
+  return (
+    error instanceof AccountNotFoundError ||
+    (error as { code?: unknown } | null)?.code === 'account_not_found'
+  );
 }
 
 function pathsKey(entry: AccountEntry): string {
