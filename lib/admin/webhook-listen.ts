@@ -40,6 +40,8 @@ export interface WebhookListenOptions {
   stderr: PromptOutput;
   /** Stops listening: the webhook is deleted and the promise resolves. */
   signal: AbortSignal;
+  /** How long each call to the gateway may take (default 30 s). */
+  gatewayTimeoutMs?: number;
 }
 
 interface GatewayAnswer {
@@ -120,12 +122,21 @@ export async function webhookListen(options: WebhookListenOptions): Promise<numb
 
   const port = (server.address() as AddressInfo).port;
   const receiverUrl = `http://127.0.0.1:${port}${path}`;
+  const timeoutMs = options.gatewayTimeoutMs ?? GATEWAY_TIMEOUT_MS;
   try {
     if (signal.aborted) return 0;
-    const created = await callGateway(collection, 'POST', options.token, {
-      url: receiverUrl,
-      ...(options.mailbox === undefined ? {} : { mailboxes: [options.mailbox] }),
-    });
+    let created: GatewayAnswer;
+    try {
+      created = await callGateway(collection, 'POST', options.token, timeoutMs, {
+        url: receiverUrl,
+        ...(options.mailbox === undefined ? {} : { mailboxes: [options.mailbox] }),
+      });
+    } catch (error) {
+      // The gateway may have stored the webhook without the answer arriving.
+      stderr.write(`mailgate: ${error instanceof Error ? error.message : String(error)}\n`);
+      await deleteLeftBehind(collection, receiverUrl, options.token, timeoutMs, stderr);
+      return 1;
+    }
     if (created.status !== 201) {
       stderr.write(`mailgate: the gateway refused the webhook: ${explainRefusal(created)}\n`);
       return 1;
@@ -134,13 +145,15 @@ export async function webhookListen(options: WebhookListenOptions): Promise<numb
     const secret = created.body?.secret;
     if (!/^wh_[0-9a-f]{24}$/.test(id) || typeof secret !== 'string') {
       stderr.write('mailgate: the gateway answered 201 without a webhook id and secret.\n');
+      if (/^wh_[0-9a-f]{24}$/.test(id)) await deleteWebhook(collection, id, options.token, timeoutMs, stderr);
+      else await deleteLeftBehind(collection, receiverUrl, options.token, timeoutMs, stderr);
       return 1;
     }
     try {
       verifier = new Webhook(secret);
     } catch {
       stderr.write('mailgate: the gateway answered a signing secret that is not a Standard Webhooks key.\n');
-      await deleteWebhook(collection, id, options.token, stderr);
+      await deleteWebhook(collection, id, options.token, timeoutMs, stderr);
       return 1;
     }
     const mailboxes = Array.isArray(created.body?.mailboxes) ? created.body.mailboxes.join(', ') : '';
@@ -153,7 +166,7 @@ export async function webhookListen(options: WebhookListenOptions): Promise<numb
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    return (await deleteWebhook(collection, id, options.token, stderr)) ? 0 : 1;
+    return (await deleteWebhook(collection, id, options.token, timeoutMs, stderr)) ? 0 : 1;
   } catch (error) {
     stderr.write(`mailgate: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
@@ -273,13 +286,19 @@ async function readCapped(request: IncomingMessage, limit: number): Promise<stri
 }
 
 /** One call to the gateway; the answer read up to MAX_ANSWER_BYTES. */
-async function callGateway(url: URL, method: string, token: string, body?: unknown): Promise<GatewayAnswer> {
+async function callGateway(
+  url: URL,
+  method: string,
+  token: string,
+  timeoutMs: number,
+  body?: unknown,
+): Promise<GatewayAnswer> {
   let response: Response;
   try {
     response = await fetch(url, {
       method,
       redirect: 'manual',
-      signal: AbortSignal.timeout(GATEWAY_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
       headers: {
         Authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
@@ -337,16 +356,52 @@ function explainRefusal(answer: GatewayAnswer): string {
   return said;
 }
 
+/**
+ * After a register call whose answer did not name the webhook (no answer in
+ * time, a body that is not the webhook): the account's webhook whose URL is
+ * exactly this listener's (a random path, so no other client's) is deleted
+ * if the gateway stored it. A message says what to check when that fails.
+ */
+async function deleteLeftBehind(
+  collection: URL,
+  receiverUrl: string,
+  token: string,
+  timeoutMs: number,
+  stderr: PromptOutput,
+): Promise<void> {
+  let answer: GatewayAnswer;
+  try {
+    answer = await callGateway(collection, 'GET', token, timeoutMs);
+  } catch {
+    answer = { status: 0, body: undefined };
+  }
+  const listed = answer.status === 200 ? answer.body?.webhooks : undefined;
+  if (!Array.isArray(listed)) {
+    stderr.write(
+      `mailgate: could not check whether the gateway stored the webhook; look for one delivering to ${receiverUrl} ` +
+        `(GET ${collection.pathname}) and delete it.\n`,
+    );
+    return;
+  }
+  for (const webhook of listed as Array<Record<string, unknown> | null>) {
+    const id = webhook?.id;
+    if (webhook?.url === receiverUrl && typeof id === 'string' && /^wh_[0-9a-f]{24}$/.test(id)) {
+      await deleteWebhook(collection, id, token, timeoutMs, stderr);
+    }
+  }
+}
+
 /** Deletes the webhook; false (with a message) when that failed, so the user deletes it by hand. */
 async function deleteWebhook(
   collection: URL,
   id: string,
   token: string,
+  timeoutMs: number,
   stderr: PromptOutput,
 ): Promise<boolean> {
   const url = new URL(id, `${collection.href}/`);
   try {
-    const answer = await callGateway(url, 'DELETE', token);
+    const answer = await callGateway(url, 'DELETE', token, timeoutMs);
     if (answer.status === 204 || answer.status === 404) {
       stderr.write(`Deleted webhook ${id}.\n`);
       return true;
