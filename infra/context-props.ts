@@ -24,6 +24,11 @@ function boolean(read: ContextReader, key: string): boolean | undefined {
   throw new Error(`context ${key} must be true or false (got ${JSON.stringify(value)})`);
 }
 
+function text(read: ContextReader, key: string): string | undefined {
+  const value = read(key);
+  return value === undefined || value === '' ? undefined : String(value);
+}
+
 function list(read: ContextReader, key: string): string[] | undefined {
   const value = read(key);
   if (value === undefined || value === '') return undefined;
@@ -81,5 +86,6 @@ export function gatewayPropsFromContext(scope: Construct, read: ContextReader): 
     webhooks: boolean(read, 'webhooks'),
     webhookSegments: integer(read, 'webhookSegments'),
     webhookConnectionsPerAccount: integer(read, 'webhookConnectionsPerAccount'),
+    webhookAlarmTopicArn: text(read, 'webhookAlarmTopicArn'),
   };
 }

@@ -107,6 +107,8 @@ export interface MailGatewayProps {
   webhookSegments?: number;
   /** Mail connections the poller holds per account at once. Default 1. */
   webhookConnectionsPerAccount?: number;
+  /** An existing SNS topic (ARN) the webhook dead-letter alarm notifies. Default none. */
+  webhookAlarmTopicArn?: string;
 }
 
 /**
@@ -216,6 +218,7 @@ export class MailGateway extends Construct {
       this.webhooks = new WebhookResources(this, 'Webhooks', {
         segments: props.webhookSegments,
         connectionsPerAccount: props.webhookConnectionsPerAccount,
+        alarmTopicArn: props.webhookAlarmTopicArn,
         memorySize,
         logRetention,
         sourceMapStackTraces: props.sourceMapStackTraces,

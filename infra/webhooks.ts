@@ -1,10 +1,12 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACTIVE_INDEX_ATTRIBUTES, WEBHOOK_TABLE_KEYS } from '../lib/webhooks/dynamo/table.js';
@@ -16,22 +18,45 @@ import { LAMBDA_MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS } from './timeouts.js';
  * delivery queues; the delivery queue (wake-up messages that only name a
  * webhook) with its dead-letter queue and an alarm on it; the scheduled
  * poller (one EventBridge Scheduler schedule per segment, every minute);
- * the delivery function, the queue's consumer. Least privilege: the
- * table's item actions for the three functions that use it, sending to the
- * queue for them too, the mail secrets for the poller only (it reads mail),
- * nothing of Secrets Manager for the delivery function.
+ * the delivery function, the queue's consumer. Least privilege: each of
+ * the three functions that use the table gets the item actions its calls
+ * of the DynamoDB adapter (lib/webhooks/dynamo) make, and sending to the
+ * queue; the mail secrets for the poller only besides the API function (it
+ * reads mail), nothing of Secrets Manager for the delivery function.
  */
 
-/** The item actions the DynamoDB adapter calls (lib/webhooks/dynamo): no table administration. */
-export const WEBHOOK_TABLE_ACTIONS = [
+/**
+ * The API function's table actions: the routes create (PutItem), read and
+ * list (GetItem, Query), change and test (UpdateItem, staged chunks in
+ * BatchWriteItem) and delete (DeleteItem, then the webhook's items).
+ */
+export const WEBHOOK_API_TABLE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+/** The poller's: scan its segment of the active index, read cursors, commit events with the cursor. */
+export const WEBHOOK_POLLER_TABLE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
   'dynamodb:Scan',
   'dynamodb:UpdateItem',
 ] as const;
+/** The delivery function's: read the record and queue, lease, record outcomes, roll commits forward. */
+export const WEBHOOK_DELIVERY_TABLE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+
+/** Segments at most: each is a schedule resource, and a stack holds at most 500 resources. */
+export const MAX_WEBHOOK_SEGMENTS = 100;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /** AWS's guidance for a Lambda consumer: the queue's visibility timeout at least six times the function's. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -39,8 +64,10 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 export const MAX_RECEIVE_COUNT = 5;
 
 export interface WebhookResourcesProps {
-  /** Segments the active webhooks are split into, one poller invocation (and schedule) each. Default 1; at most 1000. */
+  /** Segments the active webhooks are split into, one poller invocation (and schedule) each. Default 1; at most 100. */
   segments?: number;
+  /** An existing SNS topic (its ARN) the dead-letter alarm notifies. Default none: the alarm only shows in CloudWatch. */
+  alarmTopicArn?: string;
   /** Mail connections the poller holds per account at once (MAILGATE_WEBHOOK_ACCOUNT_CONNECTIONS). Default 1. */
   connectionsPerAccount?: number;
   /** The poller's timeout; a minute at most, as it runs every minute. Default 55 s. */
@@ -69,8 +96,15 @@ export class WebhookResources extends Construct {
   constructor(scope: Construct, id: string, props: WebhookResourcesProps) {
     super(scope, id);
     const segments = props.segments ?? 1;
-    if (!(Number.isInteger(segments) && segments >= 1 && segments <= 1000)) {
-      throw new RangeError(`webhook segments must be a whole number from 1 to 1000 (got ${segments})`);
+    if (!(Number.isInteger(segments) && segments >= 1 && segments <= MAX_WEBHOOK_SEGMENTS)) {
+      throw new RangeError(
+        `webhook segments must be a whole number from 1 to ${MAX_WEBHOOK_SEGMENTS} (got ${segments})`,
+      );
+    }
+    if (props.alarmTopicArn !== undefined && !SNS_TOPIC_ARN.test(props.alarmTopicArn)) {
+      throw new RangeError(
+        `webhookAlarmTopicArn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>; got ${JSON.stringify(props.alarmTopicArn)})`,
+      );
     }
     const connections = props.connectionsPerAccount ?? 1;
     if (!(Number.isInteger(connections) && connections >= 1 && connections <= 20)) {
@@ -132,6 +166,11 @@ export class WebhookResources extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.alarmTopicArn !== undefined) {
+      this.deadLetterAlarm.addAlarmAction(
+        new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)),
+      );
+    }
 
     const environment = {
       ...props.environment,
@@ -150,7 +189,10 @@ export class WebhookResources extends Construct {
       environment: { ...environment, MAILGATE_WEBHOOK_ACCOUNT_CONNECTIONS: String(connections) },
     });
     props.grantMailAccess(this.poller.role);
-    this.grantTableAndSend(this.poller.role);
+    this.#grantTableAndSend(this.poller.role, WEBHOOK_POLLER_TABLE_ACTIONS, true);
+    // The schedule is the only retry: a failed or timed-out run is not run again by Lambda (it would
+    // overlap the next scheduled one, two pollers on one segment), and a run older than a minute is dropped.
+    this.poller.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
 
     this.delivery = new GatewayFunction(this, 'Delivery', {
       entry: 'functions/lambda-webhook-delivery.ts',
@@ -163,7 +205,7 @@ export class WebhookResources extends Construct {
       sourceMapStackTraces: props.sourceMapStackTraces,
       environment,
     });
-    this.grantTableAndSend(this.delivery.role);
+    this.#grantTableAndSend(this.delivery.role, WEBHOOK_DELIVERY_TABLE_ACTIONS, false);
     this.delivery.function.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
@@ -200,13 +242,17 @@ export class WebhookResources extends Construct {
     );
   }
 
-  /** The table's item actions and sending wake-ups: what the API function gets, too. */
+  /** What the API function gets: the routes' table actions (not the index) and sending wake-ups. */
   grantTableAndSend(grantee: iam.IGrantable): void {
+    this.#grantTableAndSend(grantee, WEBHOOK_API_TABLE_ACTIONS, false);
+  }
+
+  #grantTableAndSend(grantee: iam.IGrantable, actions: readonly string[], index: boolean): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'UseWebhookTable',
-        actions: [...WEBHOOK_TABLE_ACTIONS],
-        resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+        actions: [...actions],
+        resources: index ? [this.table.tableArn, `${this.table.tableArn}/index/*`] : [this.table.tableArn],
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(

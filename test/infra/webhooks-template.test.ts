@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MAX_RECEIVE_COUNT, WEBHOOK_TABLE_ACTIONS } from '../../infra/webhooks.js';
+import { MAX_RECEIVE_COUNT, MAX_WEBHOOK_SEGMENTS } from '../../infra/webhooks.js';
 import { ACTIVE_INDEX_ATTRIBUTES } from '../../lib/webhooks/dynamo/table.js';
 import {
   asList,
@@ -188,12 +188,11 @@ describe('the webhook resources', () => {
     expect(asList(statements[0]!.Resource)).toEqual([{ 'Fn::GetAtt': [poller!.id, 'Arn'] }]);
   });
 
-  it('grants least privilege: table items and SendMessage to all three; secrets read to the API and the poller only; none to delivery', () => {
+  it('grants least privilege: each function the table actions its store calls need and SendMessage; secrets read to the API and the poller only; none to delivery', () => {
     const template = buildTemplate({ webhooks: true });
     const { api, poller, delivery } = functionsOf(template);
     const tableId = logicalId(template, 'AWS::DynamoDB::Table', () => true);
     const queueId = logicalId(template, 'AWS::SQS::Queue', (props) => props.RedrivePolicy !== undefined);
-    const tableActions = [...WEBHOOK_TABLE_ACTIONS].sort();
     const secretsRead = ['secretsmanager:GetSecretValue'];
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     const consume = [
@@ -203,14 +202,38 @@ describe('the webhook resources', () => {
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
     ];
+    // The routes create (PutItem), list (Query), change, test and delete (DeleteItem, then the webhook's items in batches).
+    const apiTable = [
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ];
+    // The poller scans its segment of the active index, reads cursors and commits (staged chunks, one update).
+    const pollerTable = [
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ];
+    // Delivery reads the record and the queue, takes the lease, records outcomes, rolls commits forward.
+    const deliveryTable = [
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ];
     expect(actionsOf(template, roleOf(api))).toEqual(
-      [...logs, ...secretsRead, ...tableActions, 'sqs:SendMessage'].sort(),
+      [...logs, ...secretsRead, ...apiTable, 'sqs:SendMessage'].sort(),
     );
     expect(actionsOf(template, roleOf(poller))).toEqual(
-      [...logs, ...secretsRead, ...tableActions, 'sqs:SendMessage'].sort(),
+      [...logs, ...secretsRead, ...pollerTable, 'sqs:SendMessage'].sort(),
     );
     expect(actionsOf(template, roleOf(delivery))).toEqual(
-      [...logs, ...tableActions, 'sqs:SendMessage', ...consume].sort(),
+      [...logs, ...deliveryTable, 'sqs:SendMessage', ...consume].sort(),
     );
     // No table administration anywhere.
     for (const statement of policyStatements(template)) {
@@ -223,7 +246,10 @@ describe('the webhook resources', () => {
     for (const fn of [api, poller, delivery]) {
       const statements = statementsOf(template, roleOf(fn));
       const table = statements.find((s) => asList(s.Action).includes('dynamodb:GetItem'));
-      expect(asList(table!.Resource).map(render)).toEqual([`{${tableId}.Arn}`, `{${tableId}.Arn}/index/*`]);
+      // Only the poller reads the index.
+      expect(asList(table!.Resource).map(render)).toEqual(
+        fn === poller ? [`{${tableId}.Arn}`, `{${tableId}.Arn}/index/*`] : [`{${tableId}.Arn}`],
+      );
       const send = statements.find((s) => asList(s.Action).includes('sqs:SendMessage'));
       expect(asList(send!.Action)).toEqual(['sqs:SendMessage']);
       expect(asList(send!.Resource).map(render)).toEqual([`{${queueId}.Arn}`]);
@@ -235,6 +261,35 @@ describe('the webhook resources', () => {
         expect(secrets.flatMap((s) => asList(s.Resource)).map(render)).toEqual([SECRETS_ARN]);
       }
     }
+  });
+
+  it('invokes the poller asynchronously without Lambda retries and drops a run older than a minute, so a failed run never overlaps the next', () => {
+    const template = buildTemplate({ webhooks: true });
+    const { poller } = functionsOf(template);
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig') as Resources);
+    expect(configs).toHaveLength(1);
+    expect(configs[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: poller!.id },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
+  it('sends the dead-letter alarm to an SNS topic when one is given (prop or context), to none otherwise', () => {
+    const topic = 'arn:aws:sns:eu-west-1:111122223333:mailgate-alarms';
+    const alarmOf = (template: Template) =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)[0]!.Properties!;
+    expect(alarmOf(buildTemplate({ webhooks: true })).AlarmActions).toBeUndefined();
+    for (const template of [
+      buildTemplate({ webhooks: true, webhookAlarmTopicArn: topic }),
+      buildTemplateFromContext({ webhooks: 'true', webhookAlarmTopicArn: topic }),
+    ]) {
+      expect(alarmOf(template).AlarmActions).toEqual([topic]);
+      expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual([]);
+    }
+    expect(() => buildTemplate({ webhooks: true, webhookAlarmTopicArn: 'mailgate-alarms' })).toThrow(
+      /webhookAlarmTopicArn/,
+    );
   });
 
   it('gives the functions the table and the queue, never MAILGATE_WEBHOOK_ALLOW_PRIVATE; the poller its connections per account', () => {
@@ -257,7 +312,15 @@ describe('the webhook resources', () => {
 
   it('refuses segments and connections outside their ranges; takes them from context', () => {
     expect(() => buildTemplate({ webhooks: true, webhookSegments: 0 })).toThrow(/segments/);
-    expect(() => buildTemplate({ webhooks: true, webhookSegments: 1001 })).toThrow(/segments/);
+    // Each segment is a schedule resource: a stack holds at most 500 resources.
+    expect(MAX_WEBHOOK_SEGMENTS).toBe(100);
+    expect(() => buildTemplate({ webhooks: true, webhookSegments: 101 })).toThrow(/segments.*100/);
+    expect(() => buildTemplateFromContext({ webhooks: 'true', webhookSegments: '101' })).toThrow(
+      /segments.*100/,
+    );
+    const most = buildTemplate({ webhooks: true, webhookSegments: 100 });
+    expect(Object.keys(most.findResources('AWS::Scheduler::Schedule'))).toHaveLength(100);
+    expect(Object.keys(most.toJSON().Resources as Resources).length).toBeLessThanOrEqual(500);
     expect(() => buildTemplate({ webhooks: true, webhookConnectionsPerAccount: 0 })).toThrow(/connections/);
     expect(() => buildTemplateFromContext({ webhooks: 'maybe' })).toThrow(/webhooks/);
     const fromContext = buildTemplateFromContext({
