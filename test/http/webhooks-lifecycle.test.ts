@@ -243,3 +243,74 @@ describe('a PATCH changing mailboxes', () => {
     expect(await queuedSubjects(created.id)).toEqual(['message.created:after naming it again']);
   });
 });
+
+describe('delivery state through the routes', () => {
+  test('GET shows failing with lastError and nextRetryAt after a failed delivery', async () => {
+    const created = await createOn(watched, watchedToken, 'alpha', {
+      url: receiver.url('/failing'),
+      mailboxes: ['Keep'],
+    });
+    const started = Date.now();
+    const queued = await send(
+      watched,
+      watchedToken,
+      'POST',
+      `/v1/accounts/alpha/webhooks/${created.id}/test`,
+    );
+    expect(queued.status).toBe(202);
+    await until(() => receiver.requests.some((request) => request.path === '/failing'));
+    let shown: Record<string, unknown> = {};
+    await until(async () => {
+      const got = await send(watched, watchedToken, 'GET', `/v1/accounts/alpha/webhooks/${created.id}`);
+      shown = (await got.json()) as Record<string, unknown>;
+      return shown.status === 'failing';
+    });
+    expect(shown).toMatchObject({
+      status: 'failing',
+      lastError: 'The receiver answered 500.',
+      disabledReason: null,
+    });
+    // The first retry is about 5 s after the failure (±20 %).
+    const retryAt = Date.parse(String(shown.nextRetryAt));
+    expect(retryAt).toBeGreaterThan(started + 3_000);
+    expect(retryAt).toBeLessThan(Date.now() + 7_000);
+    expect(receiver.requests.filter((request) => request.path === '/failing')).toHaveLength(1);
+    expect(
+      (await send(watched, watchedToken, 'DELETE', `/v1/accounts/alpha/webhooks/${created.id}`)).status,
+    ).toBe(204);
+  });
+
+  test('re-enabling after the stored state expired (mailbox deleted and made again) sends mailbox.reset', async () => {
+    const response = await send(watched, watchedToken, 'POST', '/v1/accounts/alpha/webhooks', {
+      url: receiver.url('/reborn'),
+      mailboxes: ['Reborn'],
+    });
+    expect(response.status).toBe(201);
+    const { id, secret } = (await response.json()) as { id: string; secret: string };
+    const before = await watched.webhooks!.getCursor(id, 'Reborn');
+    expect(before).toEqual(expect.any(String));
+
+    // Disabled (as the deliverer does after a day of failures), then the mailbox's UIDVALIDITY changes.
+    await watched.webhooks!.update('alpha', id, { status: 'disabled', disabledReason: 'test' });
+    await watched.watching!.watcher.resync();
+    await other.mailboxDelete('Reborn');
+    await other.mailboxCreate('Reborn');
+    await other.append('Reborn', buildMessage('in the new mailbox'));
+    expect(deliveries('/reborn', secret)).toEqual([]);
+
+    const patched = await send(watched, watchedToken, 'PATCH', `/v1/accounts/alpha/webhooks/${id}`, {
+      status: 'active',
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ status: 'active', disabledReason: null });
+    await until(() => deliveries('/reborn', secret).length >= 1);
+    expect(deliveries('/reborn', secret)[0]).toMatchObject({
+      type: 'mailbox.reset',
+      data: { mailbox: 'Reborn' },
+    });
+    const after = await watched.webhooks!.getCursor(id, 'Reborn');
+    expect(after).not.toBe(before);
+    // The reset replaces the history: the message already there is not sent as created.
+    expect(deliveries('/reborn', secret).map((delivery) => delivery.type)).toEqual(['mailbox.reset']);
+  });
+});
