@@ -7,12 +7,25 @@
  *
  * Commands are counted on a plaintext connection through a recording proxy;
  * round trips and latency on implicit TLS through a counting proxy.
+ *
+ * Previews: list 50 newsletters (15 KB, multipart/alternative) with the
+ * server's PREVIEW, with 2 KiB body prefixes (PREVIEW and SNIPPET hidden on
+ * the way) and without previews (the prefix item also taken out of the FETCH
+ * on its way to the server), on plaintext connections: round trips and bytes
+ * through the recording proxy, time through a bare pipe, runs interleaved.
  */
 
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { buildBigMessage } from '../lib/devmail/big-message.js';
 import { startDovecot } from '../lib/devmail/dovecot.js';
 import { seedMessages } from '../lib/devmail/seed.js';
-import { startFaultProxy } from '../test/support/fault-proxy.js';
+import { newsletter } from '../test/integration/preview/preview-messages.js';
+import {
+  type ChunkTransform,
+  startFaultProxy,
+  transformLines,
+  withoutCapability,
+} from '../test/support/fault-proxy.js';
 import { startGateway } from '../test/support/gateway.js';
 import { median, option, printTable } from './bench-util.js';
 
@@ -132,7 +145,135 @@ try {
   );
   await tlsProxy.close();
   await plainProxy.close();
+
+  await seedMessages(
+    target,
+    'Digest',
+    Array.from({ length: 50 }, (_, i) => ({ raw: newsletter(i) })),
+  );
+  const hide = (): ChunkTransform => {
+    // Made once per proxy: it holds a partial line between chunks.
+    const previews = withoutCapability('PREVIEW');
+    const snippets = withoutCapability('SNIPPET=FUZZY');
+    return (chunk, index) => snippets(previews(chunk, index), index);
+  };
+  const stripPrefix = (line: string) => line.replace(' BODY.PEEK[TEXT]<0.2048>', '');
+  const variants: Array<{ name: string; hide: boolean; strip: boolean }> = [
+    { name: 'without previews', hide: true, strip: true },
+    { name: 'with PREVIEW (server)', hide: false, strip: false },
+    { name: 'with 2 KiB prefixes', hide: true, strip: false },
+  ];
+  const measured = [];
+  for (const [i, variant] of variants.entries()) {
+    // Round trips and bytes through the recording proxy, time through a bare pipe (the recording
+    // proxy scans every line it forwards, in this process, which would bill the bytes-heavy variant).
+    const proxy = await startFaultProxy({
+      target: { host: dovecot.host, port: dovecot.ports.imap },
+      protocol: 'imap',
+      transformToClient: variant.hide ? hide() : undefined,
+      transformToServer: variant.strip ? transformLines(stripPrefix) : undefined,
+    });
+    const pipe = await startRewritingPipe(
+      dovecot.host,
+      dovecot.ports.imap,
+      variant.hide,
+      variant.strip ? stripPrefix : null,
+    );
+    await gateway.addAccount(`c${i}`, { ...account, port: proxy.port, tls: 'none', allowPlaintext: true });
+    await gateway.addAccount(`t${i}`, { ...account, port: pipe.port, tls: 'none', allowPlaintext: true });
+    measured.push({ ...variant, i, proxy, pipe, times: [] as number[], flights: 0, bytes: 0, previews: 0 });
+  }
+  const listPath = (account: string) => `/v1/accounts/${account}/mailboxes/Digest/messages?limit=50`;
+  for (const m of measured) {
+    // Dovecot computes each preview once and caches it: one list first, not counted.
+    await (await gateway.get(listPath(`c${m.i}`), token)).arrayBuffer();
+    m.proxy.reset();
+    const page = (await (await gateway.get(listPath(`c${m.i}`), token)).json()) as {
+      messages: Array<{ preview: string | null }>;
+    };
+    await m.proxy.whenIdle();
+    m.flights = m.proxy.flights.total;
+    m.bytes = m.proxy.bytes.toClient;
+    m.previews = page.messages.filter((message) => message.preview !== null).length;
+    const timed = (await (await gateway.get(listPath(`t${m.i}`), token)).json()) as typeof page;
+    if (timed.messages.filter((message) => message.preview !== null).length !== m.previews) {
+      throw new Error(`${m.name}: the timed pipe does not list as the counted proxy does`);
+    }
+  }
+  // Interleaved, so drift on a shared machine touches every variant alike.
+  for (let i = 0; i < runs * 2; i++) {
+    for (const m of measured) {
+      const started = performance.now();
+      const response = await gateway.get(listPath(`t${m.i}`), token);
+      await response.arrayBuffer();
+      m.times.push(performance.now() - started);
+      if (response.status !== 200) throw new Error(`${m.name}: HTTP ${response.status}`);
+    }
+  }
+  const base = measured[0]!;
+  console.log('');
+  printTable(
+    ['list 50 newsletters (15 KB)', 'previews', 'round trips', 'median ms', 'x time', 'bytes from server'],
+    measured.map((m) => [
+      m.name,
+      String(m.previews),
+      String(m.flights),
+      median(m.times).toFixed(1),
+      (median(m.times) / median(base.times)).toFixed(2),
+      String(m.bytes),
+    ]),
+  );
+  for (const m of measured) {
+    await m.proxy.close();
+    await m.pipe.close();
+  }
 } finally {
   await gateway.close();
   await dovecot.stop();
+}
+
+/**
+ * A bare TCP pipe to the server: server chunks holding CAPABILITY lose PREVIEW
+ * and SNIPPET=FUZZY (`hide`), client chunks go through `rewrite` (whole
+ * commands arrive in one chunk on loopback); every other byte passes as is.
+ */
+async function startRewritingPipe(
+  host: string,
+  port: number,
+  hide: boolean,
+  rewrite: ((text: string) => string) | null,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(port, host);
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(rewrite ? Buffer.from(rewrite(chunk.toString('latin1')), 'latin1') : chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (hide && chunk.includes('CAPABILITY')) {
+        const text = chunk.toString('latin1').replace(/ (PREVIEW|SNIPPET=FUZZY)(?=[ \]\r])/g, '');
+        client.write(Buffer.from(text, 'latin1'));
+      } else {
+        client.write(chunk);
+      }
+    });
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      a.on('end', () => b.end());
+      a.on('error', () => b.destroy());
+      a.on('close', () => sockets.delete(a));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

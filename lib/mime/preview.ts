@@ -56,18 +56,23 @@ const htmlToPreviewText = compile({
  */
 export function collapsePreview(text: string | null | undefined): string | null {
   if (typeof text !== 'string') return null;
-  const collapsed = text
-    .slice(0, MAX_SOURCE_CHARS)
-    .replace(INVISIBLE, '')
-    .replace(CONTROLS, ' ')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  // Only the start is needed: a window four times as long as needed, grown while padding eats it.
+  let window = PREVIEW_CHARS * 4;
+  let collapsed = collapse(text.slice(0, window));
+  while (collapsed.length < PREVIEW_CHARS && window < Math.min(text.length, MAX_SOURCE_CHARS)) {
+    window *= 4;
+    collapsed = collapse(text.slice(0, window));
+  }
   if (collapsed === '') return null;
   if (collapsed.length <= PREVIEW_CHARS) return collapsed;
   let end = PREVIEW_CHARS;
   const last = collapsed.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return collapsed.slice(0, end).trimEnd();
+}
+
+function collapse(text: string): string {
+  return text.replace(INVISIBLE, '').replace(CONTROLS, ' ').replace(/\s+/gu, ' ').trim();
 }
 
 /** Text of an HTML body or fragment (tags, styles, scripts, images and link targets left out). */
@@ -95,6 +100,19 @@ export interface BodyFormat {
   encoding?: string | null;
 }
 
+/** Drops a UTF-8 sequence cut short at the end of a prefix, so the rest decodes strictly (and fast). */
+function trimCutUtf8(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if (byte < 0x80) return bytes;
+    if (byte >= 0xc0) {
+      const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      return length > back ? bytes.subarray(0, bytes.length - back) : bytes;
+    }
+  }
+  return bytes;
+}
+
 /** Drops a quoted-printable escape or soft break cut short at the end of a prefix. */
 function trimCutEscape(bytes: Buffer): Buffer {
   const tail = bytes.subarray(Math.max(0, bytes.length - 2)).toString('latin1');
@@ -115,9 +133,15 @@ export function previewFromBody(bytes: Uint8Array, format: BodyFormat, cut = fal
     const encoding = (format.encoding ?? '7bit').toLowerCase();
     let raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (cut && encoding === 'quoted-printable') raw = trimCutEscape(raw);
-    let { text } = decodeText(decodeTransfer(raw, encoding), format.charset ?? null);
-    // A character cut at the end of a prefix decodes as U+FFFD: drop it.
-    if (cut) text = text.replace(/\ufffd+$/, '');
+    let decoded = decodeTransfer(raw, encoding);
+    if (cut && /^utf-?8$/i.test(format.charset ?? '')) decoded = trimCutUtf8(decoded);
+    let { text } = decodeText(decoded, format.charset ?? null);
+    // A character cut at the end of a prefix in another charset decodes as U+FFFD: drop it.
+    if (cut) {
+      let end = text.length;
+      while (end > 0 && text.charCodeAt(end - 1) === 0xfffd) end--;
+      text = text.slice(0, end);
+    }
     return type === 'text/html' ? previewFromHtml(text) : collapsePreview(text);
   } catch {
     return null;

@@ -135,3 +135,70 @@ export const PREVIEW_CASES: PreviewCase[] = [
     expected: 'best-effort',
   },
 ];
+
+/**
+ * A newsletter as mail clients send them: multipart/alternative, a 3 KB
+ * quoted-printable text part and a 10 KB HTML part, so a 2 KiB body prefix
+ * is read in full. The list-cost test and the benchmark use it.
+ */
+export function newsletter(i: number): Buffer {
+  const boundary = `=_digest_${i}_b0undary`;
+  const qp = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => {
+        const tokens = Buffer.from(line)
+          .toString('latin1')
+          .split('')
+          .map((ch) =>
+            /[=\u0080-\u00ff]/.test(ch) ? `=${ch.charCodeAt(0).toString(16).toUpperCase()}` : ch,
+          );
+        const wrapped: string[] = [''];
+        for (const token of tokens) {
+          if (wrapped[wrapped.length - 1]!.length + token.length > 75) wrapped.push('');
+          wrapped[wrapped.length - 1] += token;
+        }
+        return wrapped.join('=\r\n');
+      })
+      .join('\r\n');
+  const paragraph = (n: number) =>
+    `Paragraph ${n} of issue ${i}: the café on Main Street reopens next week with a new menu, longer hours and a terrace.`;
+  const text = Array.from({ length: 28 }, (_, n) => paragraph(n + 1)).join('\n\n');
+  const html = `<html><head><style>body{font-family:sans-serif} .x{color:#333}</style></head><body>${Array.from(
+    { length: 60 },
+    (_, n) => `<p class="x">${paragraph(n + 1)} <a href="https://example.com/${i}/${n}">Read more</a></p>`,
+  ).join('\n')}</body></html>`;
+  return Buffer.from(
+    [
+      `From: Digest ${i} <digest@example.com>`,
+      'To: reader@example.org',
+      `Subject: Weekly digest ${i}`,
+      'Date: Tue, 03 Nov 2026 10:00:00 +0000',
+      `Message-ID: <digest-${i}@example.com>`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/alternative; boundary="${boundary}"`,
+      '',
+      'This is a multi-part message in MIME format.',
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      qp(text),
+      `--${boundary}`,
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      qp(html),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+}
+
+/** The preview `newsletter(i)` has. */
+export function newsletterPreview(i: number): string {
+  const text = `Paragraph 1 of issue ${i}: the café on Main Street reopens next week with a new menu, longer hours and a terrace. Paragraph 2 of issue ${i}: the café on Main Street reopens next week with a new menu, longer hours and a terrace.`;
+  return text.slice(0, 200).trimEnd();
+}
