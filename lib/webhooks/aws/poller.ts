@@ -12,7 +12,8 @@ import { distinctWakeUps, type WakeUp, type WakeUpSender } from './wake-up.js';
 
 /**
  * The scheduled poller's one run over one segment: every active webhook's
- * mailboxes are looked at once (`checkMailbox`: changes since the stored
+ * mailboxes (as a consistent read of the webhook gives them, not the
+ * eventually consistent index) are looked at once (`checkMailbox`: changes since the stored
  * cursor become queued events, committed with the cursor by a
  * compare-and-set), then the delivery queue gets a wake-up for every
  * webhook that has something due: events queued by this run, or a head
@@ -107,6 +108,8 @@ export async function pollSegment(options: PollSegmentOptions): Promise<PollSegm
   };
   /** Webhooks this run queued events for. */
   const queuedFor = new Set<string>();
+  /** Webhooks the index listed that are disabled or deleted by now. */
+  const gone = new Set<string>();
 
   // Checks still running when half the margin remains are cut, so the wake-ups below still go out.
   const abort = new AbortController();
@@ -124,22 +127,55 @@ export async function pollSegment(options: PollSegmentOptions): Promise<PollSegm
   hardStop.unref?.();
   const timeLeft = () => options.remainingMs() >= marginMs && !abort.signal.aborted;
 
-  const pollAccount = async (accountId: string, webhooks: ActiveWebhook[]): Promise<void> => {
-    const checks: Check[] = webhooks.flatMap(({ webhook }) =>
-      webhook.mailboxes.map((mailbox) => ({ webhook, mailbox })),
+  /**
+   * The index is eventually consistent: each webhook is read again (a
+   * consistent read) and acted on as it is now; one disabled or deleted
+   * meanwhile is left alone (no check, no wake-up).
+   */
+  const readAgain = async (listed: ActiveWebhook[], accountLogger: Logger): Promise<WebhookRecord[]> => {
+    const current = await Promise.all(
+      listed.map(async ({ webhook }) => {
+        try {
+          const fresh = await repository.get(webhook.account, webhook.id);
+          if (fresh === undefined || fresh.status === 'disabled') {
+            gone.add(webhook.id);
+            accountLogger.debug('webhook left alone: disabled or deleted since the index was read', {
+              webhook: webhook.id,
+            });
+            return undefined;
+          }
+          return fresh;
+        } catch (error) {
+          result.failed += webhook.mailboxes.length;
+          accountLogger.error('webhook could not be read', { webhook: webhook.id, ...codeOf(error) });
+          return undefined;
+        }
+      }),
     );
+    return current.filter((webhook): webhook is WebhookRecord => webhook !== undefined);
+  };
+
+  const pollAccount = async (accountId: string, listed: ActiveWebhook[]): Promise<void> => {
     const accountLogger = logger.child({ account: accountId });
     if (!timeLeft()) {
-      skip(accountLogger, checks);
+      skip(
+        accountLogger,
+        listed.flatMap(({ webhook }) => webhook.mailboxes.map((mailbox) => ({ webhook, mailbox }))),
+      );
       return;
     }
+    const webhooks = await readAgain(listed, accountLogger);
+    if (webhooks.length === 0) return;
+    const checks: Check[] = webhooks.flatMap((webhook) =>
+      webhook.mailboxes.map((mailbox) => ({ webhook, mailbox })),
+    );
     let account: Account | undefined;
     try {
       account = await options.credentials.getAccount(accountId);
     } catch (error) {
       result.failed += checks.length;
       accountLogger.error('webhook account could not be read', {
-        webhooks: webhooks.map(({ webhook }) => webhook.id),
+        webhooks: webhooks.map((webhook) => webhook.id),
         ...codeOf(error),
       });
       return;
@@ -148,7 +184,7 @@ export async function pollSegment(options: PollSegmentOptions): Promise<PollSegm
       result.failed += checks.length;
       accountLogger.warn('webhook account is not stored', {
         code: 'account_not_found',
-        webhooks: webhooks.map(({ webhook }) => webhook.id),
+        webhooks: webhooks.map((webhook) => webhook.id),
       });
       return;
     }
@@ -222,7 +258,8 @@ export async function pollSegment(options: PollSegmentOptions): Promise<PollSegm
     active
       .filter(
         ({ webhook, headDueAt }) =>
-          queuedFor.has(webhook.id) || (headDueAt !== null && Date.parse(headDueAt) <= at),
+          !gone.has(webhook.id) &&
+          (queuedFor.has(webhook.id) || (headDueAt !== null && Date.parse(headDueAt) <= at)),
       )
       .map(({ webhook }) => ({ account: webhook.account, webhookId: webhook.id })),
   );
