@@ -3,18 +3,25 @@
  * the gateway, with round trips counted on the wire and median latency.
  *
  *   npx tsx bench/pop3-list.ts [--runs 9] [--messages 10000]
+ *
+ * Previews: list 50 newsletters (15 KB, multipart/alternative) as it is
+ * (`TOP n 16`, the preview read from those lines) and with the proxy turning
+ * each TOP back into `TOP n 0` (no preview): bytes from the server and
+ * median latency, on plaintext POP3.
  */
 
 import { startDovecot } from '../lib/devmail/dovecot.js';
 import { deliverToMaildir } from '../lib/devmail/maildir.js';
-import { startFaultProxy } from '../test/support/fault-proxy.js';
+import { newsletter } from '../test/integration/preview/preview-messages.js';
+import { startFaultProxy, transformLines } from '../test/support/fault-proxy.js';
 import { startGateway } from '../test/support/gateway.js';
 import { median, option, printTable } from './bench-util.js';
 
 const runs = Number(option('--runs') ?? 9);
 const count = Number(option('--messages') ?? 10_000);
 const user = { user: 'bench', password: 'bench-password' };
-const dovecot = await startDovecot({ users: [user] });
+const digest = { user: 'digest', password: 'digest-password' };
+const dovecot = await startDovecot({ users: [user, digest] });
 const gateway = await startGateway({ MAILGATE_LOG_LEVEL: 'silent' });
 try {
   const started = Date.now();
@@ -65,6 +72,83 @@ try {
     await proxy.close();
   }
   printTable([`list 50 newest of ${count}`, 'round trips (incl. TLS)', 'median ms'], rows);
+
+  await deliverToMaildir(
+    dovecot.stateDir,
+    digest.user,
+    Array.from({ length: 50 }, (_, i) => newsletter(i)),
+  );
+  const variants = [
+    {
+      name: 'TOP n 0 (no previews)',
+      toServer: transformLines((line) => line.replace(/^(TOP \d+) \d+$/i, '$1 0')),
+    },
+    { name: 'TOP n 16 (previews)', toServer: undefined },
+  ];
+  const measured: Array<
+    (typeof variants)[number] & {
+      i: number;
+      proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+      times: number[];
+      flights: number;
+      bytes: number;
+      previews: number;
+    }
+  > = [];
+  for (const [i, variant] of variants.entries()) {
+    const proxy = await startFaultProxy({
+      target: { host: dovecot.host, port: dovecot.ports.pop3 },
+      protocol: 'pop3',
+      transformToServer: variant.toServer,
+    });
+    await gateway.addAccount(`d${i}`, {
+      protocol: 'pop3',
+      host: '127.0.0.1',
+      port: proxy.port,
+      tls: 'none',
+      allowPlaintext: true,
+      user: digest.user,
+      password: digest.password,
+    });
+    measured.push({ ...variant, i, proxy, times: [], flights: 0, bytes: 0, previews: 0 });
+  }
+  const token = await gateway.token('*', 'read');
+  const listPath = (i: number) => `/v1/accounts/d${i}/mailboxes/INBOX/messages?limit=50`;
+  for (const m of measured) await (await gateway.get(listPath(m.i), token)).arrayBuffer();
+  for (let run = 0; run < runs * 2; run++) {
+    for (const m of measured) {
+      m.proxy.reset();
+      const t0 = performance.now();
+      const response = await gateway.get(listPath(m.i), token);
+      const page = (await response.json()) as { messages: Array<{ preview: string | null }> };
+      m.times.push(performance.now() - t0);
+      if (response.status !== 200) throw new Error(`${m.name}: HTTP ${response.status}`);
+      await m.proxy.whenIdle();
+      m.flights = m.proxy.flights.total;
+      m.bytes = m.proxy.bytes.toClient;
+      m.previews = page.messages.filter((message) => message.preview !== null).length;
+    }
+  }
+  console.log('');
+  printTable(
+    [
+      'list 50 newsletters (15 KB), POP3',
+      'previews',
+      'round trips',
+      'median ms',
+      'x time',
+      'bytes from server',
+    ],
+    measured.map((m) => [
+      m.name,
+      String(m.previews),
+      String(m.flights),
+      median(m.times).toFixed(1),
+      (median(m.times) / median(measured[0]!.times)).toFixed(2),
+      String(m.bytes),
+    ]),
+  );
+  for (const m of measured) await m.proxy.close();
 } finally {
   await gateway.close();
   await dovecot.stop();
