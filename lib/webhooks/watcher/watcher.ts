@@ -35,7 +35,10 @@ import {
  *   2.3 holds the notifications after a second NOTIFY SET).
  * - IMAP with IDLE (or NOTIFY turned off): one connection per mailbox,
  *   EXAMINE and IDLE (renewed every `keepaliveMs`); EXISTS, EXPUNGE and
- *   FETCH trigger the check.
+ *   FETCH trigger the check. At most `maxIdlePerAccount` per account (INBOX
+ *   first, then by name): servers cap a user's connections; the account's
+ *   other mailboxes are polled every `pollMs`. After a refused NOTIFY SET,
+ *   NOTIFY is tried again every `notifyRetryMs`.
  * - IMAP with neither, and POP3: a check of every mailbox every `pollMs`.
  *
  * Checks are coalesced per (account, mailbox): at most one runs and one
@@ -54,6 +57,10 @@ export const DEFAULT_RESYNC_MS = 60_000;
 export const DEFAULT_KEEPALIVE_MS = 25_000;
 export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
 export const DEFAULT_RESOLVE_TIMEOUT_MS = 10_000;
+/** IDLE connections per account: servers cap a user's connections (Dovecot 10 per user and address, Gmail about 15). */
+export const DEFAULT_MAX_IDLE_PER_ACCOUNT = 5;
+/** After a server refused NOTIFY SET: how long the account is watched with IDLE before NOTIFY is tried again. */
+export const DEFAULT_NOTIFY_RETRY_MS = 3_600_000;
 /** After names of an account could not be resolved: the first wait before asking its server again, doubling to the max. */
 const RESOLVE_RETRY_MS = 60_000;
 const RESOLVE_RETRY_MAX_MS = 15 * 60_000;
@@ -79,6 +86,13 @@ export interface WatcherOptions {
   pollMs?: number;
   /** How often the watched set is read again from the store. */
   resyncMs?: number;
+  /**
+   * IDLE connections per account (default 5): INBOX first, then the other mailboxes by name; the
+   * rest are polled every `pollMs`.
+   */
+  maxIdlePerAccount?: number;
+  /** After a refused NOTIFY SET, the account is watched with IDLE this long, then NOTIFY is tried again. */
+  notifyRetryMs?: number;
   /** NOOP on a NOTIFY connection, IDLE renewal. */
   keepaliveMs?: number;
   checkTimeoutMs?: number;
@@ -133,6 +147,8 @@ interface AccountEntry {
   notifyRunner: Runner | null;
   idleRunners: Map<string, Runner>;
   pollTimer: NodeJS.Timeout | null;
+  /** After a refused NOTIFY SET: when NOTIFY is tried again. */
+  notifyRetry: NodeJS.Timeout | null;
   checks: Semaphore;
 }
 
@@ -147,6 +163,10 @@ export function startWatcher(options: WatcherOptions): Watcher {
   const checkTimeoutMs = positive(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, 'checkTimeoutMs');
   const perAccount = options.maxChecksPerAccount ?? 2;
   const random = options.random ?? Math.random;
+  const maxIdle = options.maxIdlePerAccount ?? DEFAULT_MAX_IDLE_PER_ACCOUNT;
+  if (!(Number.isInteger(maxIdle) && maxIdle >= 1))
+    throw new RangeError('maxIdlePerAccount must be an integer above 0');
+  const notifyRetryMs = positive(options.notifyRetryMs ?? DEFAULT_NOTIFY_RETRY_MS, 'notifyRetryMs');
   const now = options.now ?? Date.now;
   const resolveTimeoutMs = positive(
     options.resolveTimeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS,
@@ -360,8 +380,11 @@ export function startWatcher(options: WatcherOptions): Watcher {
           try {
             byWire = await setNotify(watch, [...entry.mailboxes.keys()]);
           } catch (error) {
-            // A server that advertises NOTIFY but refuses this request is watched with IDLE.
-            if (isRefusal(error)) return switchMode(entry, watch.has('IDLE') ? 'idle' : 'poll');
+            // A server that advertises NOTIFY but refuses this request is watched with IDLE for a while.
+            if (isRefusal(error)) {
+              retryNotifyLater(entry);
+              return switchMode(entry, watch.has('IDLE') ? 'idle' : 'poll');
+            }
             throw error;
           }
           logger.debug('webhook watch by NOTIFY', { account: entry.id, mailboxes: entry.mailboxes.size });
@@ -446,36 +469,61 @@ export function startWatcher(options: WatcherOptions): Watcher {
     return 'switched';
   };
 
+  /** NOTIFY was refused: after `notifyRetryMs` the account tries it again (on a new connection). */
+  const retryNotifyLater = (entry: AccountEntry): void => {
+    if (entry.notifyRetry) clearTimeout(entry.notifyRetry);
+    entry.notifyRetry = setTimeout(() => {
+      entry.notifyRetry = null;
+      if (accounts.get(entry.id) !== entry || stopped || entry.mode === 'notify') return;
+      entry.mode = 'notify';
+      applyConnections(entry);
+    }, notifyRetryMs);
+    entry.notifyRetry.unref();
+  };
+
+  /** The mailboxes that get an IDLE connection: INBOX first, then by name, `maxIdle` at most. */
+  const idlePaths = (entry: AccountEntry): Set<string> =>
+    new Set(
+      [...entry.mailboxes.keys()]
+        .sort(
+          (a, b) =>
+            Number(wireKey(b) === 'INBOX') - Number(wireKey(a) === 'INBOX') || (a < b ? -1 : a > b ? 1 : 0),
+        )
+        .slice(0, maxIdle),
+    );
+
+  /** Every mailbox without a connection of its own that tells of changes (all of them in poll mode). */
+  const pollUnwatched = (entry: AccountEntry): void => {
+    for (const path of entry.mailboxes.keys()) if (!entry.idleRunners.has(path)) trigger(entry, path);
+  };
+
   /** Starts and stops connections and timers so they match the account's mode and mailboxes. */
   const applyConnections = (entry: AccountEntry): void => {
     if (entry.mode !== 'notify') {
       stopRunner(entry.notifyRunner);
       entry.notifyRunner = null;
     }
-    if (entry.mode !== 'idle') {
-      for (const runner of entry.idleRunners.values()) stopRunner(runner);
-      entry.idleRunners.clear();
+    const idling = entry.mode === 'idle' ? idlePaths(entry) : new Set<string>();
+    for (const [path, runner] of entry.idleRunners) {
+      if (!idling.has(path)) {
+        stopRunner(runner);
+        entry.idleRunners.delete(path);
+      }
     }
-    if (entry.mode !== 'poll' && entry.pollTimer) {
+    const polled = entry.mode === 'poll' || (entry.mode === 'idle' && entry.mailboxes.size > idling.size);
+    if (!polled && entry.pollTimer) {
       clearInterval(entry.pollTimer);
       entry.pollTimer = null;
     }
     if (entry.mode === 'notify') {
       if (entry.notifyRunner) entry.notifyRunner.kick();
       else entry.notifyRunner = startNotify(entry);
-    } else if (entry.mode === 'idle') {
-      for (const [path, runner] of entry.idleRunners) {
-        if (!entry.mailboxes.has(path)) {
-          stopRunner(runner);
-          entry.idleRunners.delete(path);
-        }
-      }
-      for (const path of entry.mailboxes.keys()) {
-        if (!entry.idleRunners.has(path)) entry.idleRunners.set(path, startIdle(entry, path));
-      }
-    } else if (!entry.pollTimer) {
-      triggerAll(entry);
-      entry.pollTimer = setInterval(() => triggerAll(entry), pollMs);
+    }
+    for (const path of idling)
+      if (!entry.idleRunners.has(path)) entry.idleRunners.set(path, startIdle(entry, path));
+    if (polled && !entry.pollTimer) {
+      pollUnwatched(entry);
+      entry.pollTimer = setInterval(() => pollUnwatched(entry), pollMs);
       entry.pollTimer.unref();
     }
   };
@@ -499,6 +547,8 @@ export function startWatcher(options: WatcherOptions): Watcher {
     entry.idleRunners.clear();
     if (entry.pollTimer) clearInterval(entry.pollTimer);
     entry.pollTimer = null;
+    if (entry.notifyRetry) clearTimeout(entry.notifyRetry);
+    entry.notifyRetry = null;
   };
 
   // ---- the watched set ------------------------------------------------------
@@ -612,6 +662,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
         notifyRunner: null,
         idleRunners: new Map(),
         pollTimer: null,
+        notifyRetry: null,
         checks: new Semaphore(perAccount),
       };
       accounts.set(id, entry);

@@ -7,13 +7,19 @@ import { startRig, until, type WatchRig } from './watcher-test-kit.js';
 
 /**
  * What the watcher holds and how it copes with a flood: 100 watched
- * mailboxes over 10 accounts take 10 connections with NOTIFY and 100 with
- * IDLE (counted as TCP connections through a proxy), and a server that
- * floods notifications causes a handful of checks, not one per line.
+ * mailboxes over 10 accounts take 10 connections with NOTIFY and 50 with
+ * IDLE (5 per account, the other mailboxes polled; counted as TCP
+ * connections through a proxy), and a server that floods notifications
+ * causes a handful of checks, not one per line.
  */
 
 const ACCOUNTS = 10;
 const MAILBOXES = ['INBOX', ...Array.from({ length: 9 }, (_, i) => `Box${i + 1}`)];
+/** The watcher's default IDLE connections per account. */
+const IDLE_PER_ACCOUNT = 5;
+/** The mailboxes that get them: INBOX first, then by name. */
+const IDLING = MAILBOXES.slice(0, IDLE_PER_ACCOUNT);
+const TARGET = IDLING.at(-1)!;
 
 let users: MailUser[] = [];
 const clients: ImapFlow[] = [];
@@ -37,7 +43,7 @@ afterAll(async () => {
 
 describe.each([
   { mode: 'notify', notify: true, expected: ACCOUNTS },
-  { mode: 'idle', notify: false, expected: ACCOUNTS * MAILBOXES.length },
+  { mode: 'idle', notify: false, expected: ACCOUNTS * IDLE_PER_ACCOUNT },
 ])('100 mailboxes over 10 accounts with $mode', ({ mode, notify, expected }) => {
   let rig: WatchRig;
   afterAll(async () => rig?.stop());
@@ -62,10 +68,15 @@ describe.each([
     const notifying = rig.connectionsThatSent(/^\S+ NOTIFY SET /i);
     const idling = rig.connectionsThatSent(/^\S+ IDLE$/i);
     expect(notifying.size).toBe(notify ? ACCOUNTS : 0);
-    expect(idling.size).toBe(notify ? 0 : ACCOUNTS * MAILBOXES.length);
+    expect(idling.size).toBe(notify ? 0 : ACCOUNTS * IDLE_PER_ACCOUNT);
+    const examined = rig.proxy.commands
+      .filter((entry) => idling.has(entry.connection) && /^\S+ EXAMINE /i.test(entry.line))
+      .map((entry) => entry.line.replace(/^\S+ EXAMINE "?([^" ]+)"?.*$/i, '$1'));
+    expect(new Set(examined)).toEqual(new Set(notify ? [] : IDLING));
 
-    // One APPEND into the last mailbox of every account reaches that account's webhook.
-    await Promise.all(clients.map((client, i) => client.append('Box9', buildMessage(`scale ${mode} ${i}`))));
+    // One APPEND into the last mailbox with IDLE of every account reaches that account's webhook
+    // (the polled ones are covered in watcher-fallbacks.test.ts).
+    await Promise.all(clients.map((client, i) => client.append(TARGET, buildMessage(`scale ${mode} ${i}`))));
     for (const [i, webhook] of webhooks.entries()) {
       await until(() => rig.deliveries(webhook, `/${mode}/${i}`).length >= 1, 20_000);
     }
@@ -73,7 +84,7 @@ describe.each([
       const [delivery] = rig.deliveries(webhook, `/${mode}/${i}`);
       expect(delivery).toMatchObject({
         type: 'message.created',
-        data: { account: `acc_${i}`, mailbox: 'Box9' },
+        data: { account: `acc_${i}`, mailbox: TARGET },
       });
     }
     expect(rig.proxy.connections).toBe(expected);
