@@ -124,3 +124,16 @@ export function noneMatchFails(header: string | undefined, etag: string): boolea
   const current = opaque(etag);
   return tags.some((tag) => opaque(tag) === current);
 }
+
+const OUR_TAG = /^(?:W\/)?"[A-Za-z0-9_-]{27}"$/;
+
+/**
+ * Whether If-None-Match could hold a tag of ours (or is `*`): when it cannot,
+ * a conditional request is answered like a plain one, without first asking
+ * the server for what the tag would be.
+ */
+export function mayHoldOurTag(header: string | undefined): boolean {
+  const tags = parseIfNoneMatch(header);
+  if (tags === null) return false;
+  return tags === '*' || tags.some((tag) => OUR_TAG.test(tag));
+}

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../lib/credentials/account.js';
-import { downloadEtag, messageEtag, noneMatchFails, parseIfNoneMatch } from '../../lib/http/etag.js';
+import {
+  downloadEtag,
+  mayHoldOurTag,
+  messageEtag,
+  noneMatchFails,
+  parseIfNoneMatch,
+} from '../../lib/http/etag.js';
 import { buildTestApp } from '../support/http-helpers.js';
 
 const account: Account = {
@@ -25,6 +31,16 @@ describe('If-None-Match', () => {
       expect(parseIfNoneMatch(header), String(header)).toBeNull();
     }
     expect(parseIfNoneMatch(`"${'x'.repeat(8200)}"`)).toBeNull();
+  });
+
+  it('tells whether a header could hold one of our tags', () => {
+    const ours = '"abcdefghijklmnopqrstuvwxyz0"';
+    expect(mayHoldOurTag('*')).toBe(true);
+    expect(mayHoldOurTag(`"x", W/${ours}`)).toBe(true);
+    expect(mayHoldOurTag(ours)).toBe(true);
+    for (const header of [undefined, '"x"', '"abc", W/"def"', `${ours};`, '"abcdefghijklmnopqrstuvwxyz0+"']) {
+      expect(mayHoldOurTag(header), String(header)).toBe(false);
+    }
   });
 
   it('compares weakly: W/ on either side is ignored', () => {

@@ -157,6 +157,13 @@ describe('conditional message reads and fields', () => {
     expect(imap.flights.total).toBe(8);
   });
 
+  it('reads a message once when If-None-Match cannot hold a tag of the gateway', async () => {
+    fresh(imap);
+    const answer = await get(path(), { 'If-None-Match': '"not-one-of-ours"' });
+    expect(answer.status).toBe(200);
+    expect(imap.commands.some((c) => / UID FETCH \d+ \(UID FLAGS\)$/.test(c.line))).toBe(false);
+  });
+
   it('answers 200 with a new tag after a flag change, then 304 for that tag', async () => {
     const before = await tagOf(path());
     const patch = await gateway.get(path(), token, {

@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requireWriteScope, resolveAccount } from '../../account-access.js';
 import type { AppEnv } from '../../app-env.js';
-import { messageEtag, noneMatchFails, REVALIDATE_CACHE_CONTROL } from '../../etag.js';
+import { mayHoldOurTag, messageEtag, noneMatchFails, REVALIDATE_CACHE_CONTROL } from '../../etag.js';
 import { isTrue } from '../../input-limits.js';
 import { messageScope } from '../../mailbox-ref.js';
 import { messageSchema } from '../../schemas/message.schema.js';
@@ -59,7 +59,7 @@ export const getMessageHandler = (async (c) => {
   const tagFor = (flags: readonly string[]) =>
     messageEtag(account, scope, params.id, canonicalQuery, base, withFlags ? flags : null);
   const ifNoneMatch = c.req.header('If-None-Match');
-  const conditional = ifNoneMatch !== undefined && !markSeen;
+  const conditional = !markSeen && mayHoldOurTag(ifNoneMatch);
 
   if (conditional && !withFlags && noneMatchFails(ifNoneMatch, tagFor([]))) {
     checkIdOffline(account, scope, params.id);
