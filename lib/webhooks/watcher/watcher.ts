@@ -47,7 +47,8 @@ import {
  * under `checkTimeoutMs`; a check takes its account's slot before a shared
  * one, so one account's hanging checks cannot hold every shared slot. A dropped connection comes back after a capped,
  * jittered backoff, and each (re)connect checks every mailbox it watches
- * (what changed while away). The watched set follows the store: `resync()`
+ * (what changed while away); the back-off starts over only after a
+ * connection was held `reconnectResetMs`. The watched set follows the store: `resync()`
  * (the routes' `changed`) and every `resyncMs`. Logs carry account and
  * webhook ids and error codes, never URLs, secrets or server text.
  */
@@ -66,6 +67,8 @@ const RESOLVE_RETRY_MS = 60_000;
 const RESOLVE_RETRY_MAX_MS = 15 * 60_000;
 /** An IDLE the server ended sooner than this is restarted only after the rest of it (no hot loop). */
 const MIN_IDLE_MS = 1_000;
+/** A watch connection held at least this long starts the reconnect back-off over when it closes. */
+export const DEFAULT_RECONNECT_RESET_MS = 30_000;
 /** The least time between the end of one check of a mailbox and the start of the next. */
 const MIN_CHECK_GAP_MS = 200;
 
@@ -103,6 +106,8 @@ export interface WatcherOptions {
   /** Reconnect backoff (ms): first wait about `reconnectBaseMs`, doubling up to `reconnectMaxMs`. */
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
+  /** The back-off starts over only after a connection was held this long (default 30 s). */
+  reconnectResetMs?: number;
   random?: () => number;
   /** The clock (ms), for the back-offs. */
   now?: () => number;
@@ -168,6 +173,10 @@ export function startWatcher(options: WatcherOptions): Watcher {
     throw new RangeError('maxIdlePerAccount must be an integer above 0');
   const notifyRetryMs = positive(options.notifyRetryMs ?? DEFAULT_NOTIFY_RETRY_MS, 'notifyRetryMs');
   const now = options.now ?? Date.now;
+  const reconnectResetMs = positive(
+    options.reconnectResetMs ?? DEFAULT_RECONNECT_RESET_MS,
+    'reconnectResetMs',
+  );
   const resolveTimeoutMs = positive(
     options.resolveTimeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS,
     'resolveTimeoutMs',
@@ -328,9 +337,12 @@ export function startWatcher(options: WatcherOptions): Watcher {
         });
         runner.current = watch;
         if (signal.aborted) break;
+        const began = now();
         const held = await hold(watch);
         if (held === 'switched') return;
-        attempt = held === 'again' ? -1 : 0;
+        // A server that drops each connection soon after it is set up keeps the back-off growing.
+        if (held === 'again') attempt = -1;
+        else if (now() - began >= reconnectResetMs) attempt = 0;
         if (!signal.aborted && held === 'closed') {
           logger.info('webhook watch connection closed; reconnecting', { account: entry.id, ...what });
         }
@@ -354,6 +366,12 @@ export function startWatcher(options: WatcherOptions): Watcher {
       attempt += 1;
       if (attempt === 0) continue;
       const wait = reconnectDelay(attempt, random, options.reconnectBaseMs, options.reconnectMaxMs);
+      logger.debug('webhook watch reconnecting', {
+        account: entry.id,
+        ...what,
+        attempt: String(attempt),
+        waitMs: wait,
+      });
       await sleep(wait, signal);
     }
   };
