@@ -53,3 +53,40 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Wakes a loop that waits for something besides its other timers (the
+ * watched set changed). `next()` is one promise until the loop `take()`s
+ * the wake, so a wake that comes while the loop is busy (its wait lost a
+ * race) is seen at its next wait, and waiting round after round adds no
+ * handler.
+ */
+export class Wakeup {
+  #woken = false;
+  #promise: Promise<void> | null = null;
+  #resolve: (() => void) | null = null;
+
+  wake(): void {
+    this.#woken = true;
+    this.#resolve?.();
+  }
+
+  /** Resolves at the next wake, or at once when one came since the last `take()`. */
+  next(): Promise<void> {
+    if (!this.#promise) {
+      this.#promise = this.#woken
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#resolve = resolve;
+          });
+    }
+    return this.#promise;
+  }
+
+  /** The loop acts on the wake: `next()` waits for a new one. */
+  take(): void {
+    this.#woken = false;
+    this.#promise = null;
+    this.#resolve = null;
+  }
+}

@@ -7,7 +7,7 @@ import type { MailStoreFactory } from '../../mail/store.js';
 import { type AccessTokenSource, storedAccessTokenSource } from '../../oauth2/access-token-source.js';
 import type { WebhookRecord, WebhookRepository } from '../repository.js';
 import { checkMailbox, webhookMailboxRef } from '../watch-mailbox.js';
-import { reconnectDelay, Semaphore, sleep } from './limits.js';
+import { reconnectDelay, Semaphore, sleep, Wakeup } from './limits.js';
 import { StatusReader } from './status-reader.js';
 import {
   isRefusal,
@@ -282,32 +282,14 @@ export function startWatcher(options: WatcherOptions): Watcher {
 
   // ---- connections ----------------------------------------------------------
 
-  const newRunner = (loop: (runner: Runner, kicked: () => Promise<void>) => Promise<void>): Runner => {
-    let wake: () => void = () => undefined;
-    let kickedFlag = false;
+  const newRunner = (loop: (runner: Runner, kicks: Wakeup) => Promise<void>): Runner => {
+    const kicks = new Wakeup();
     const runner: Runner = {
       abort: new AbortController(),
       current: null,
-      kick() {
-        kickedFlag = true;
-        wake();
-      },
+      kick: () => kicks.wake(),
     };
-    // Resolves at the next kick (at once if one came since the last wait).
-    const kicked = () =>
-      new Promise<void>((resolve) => {
-        if (kickedFlag) {
-          kickedFlag = false;
-          resolve();
-          return;
-        }
-        wake = () => {
-          kickedFlag = false;
-          wake = () => undefined;
-          resolve();
-        };
-      });
-    track(loop(runner, kicked));
+    track(loop(runner, kicks));
     return runner;
   };
 
@@ -377,7 +359,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
   };
 
   const startNotify = (entry: AccountEntry): Runner =>
-    newRunner(async (runner, kicked) => {
+    newRunner(async (runner, kicks) => {
       const signal = runner.abort.signal;
       await connectionLoop(
         entry,
@@ -407,19 +389,28 @@ export function startWatcher(options: WatcherOptions): Watcher {
           }
           logger.debug('webhook watch by NOTIFY', { account: entry.id, mailboxes: entry.mailboxes.size });
           triggerAll(entry);
+          // One handler each for the whole connection, not one per round.
+          const closed = watch.closed.then(() => 'closed' as const);
+          let kicked = kicks.next().then(() => 'kicked' as const);
           while (!signal.aborted && !watch.isClosed) {
             const timer = new AbortController();
             const woke = await Promise.race([
-              watch.closed.then(() => 'closed' as const),
-              kicked().then(() => 'kicked' as const),
+              closed,
+              kicked,
               sleep(keepaliveMs, timer.signal).then(() => 'keepalive' as const),
             ]);
             timer.abort();
             if (woke === 'closed' || signal.aborted) break;
-            if (woke === 'keepalive') await watch.command((client) => client.noop());
+            // A kick during the NOOP stays pending in `kicked`: the next round sees it at once.
+            if (woke === 'keepalive') {
+              await watch.command((client) => client.noop());
+              continue;
+            }
+            kicks.take();
+            kicked = kicks.next().then(() => 'kicked' as const);
             // A new set on a fresh connection: Dovecot (2.3) answers a second NOTIFY SET with OK but
             // then holds its notifications until the next command.
-            else if (pathsKey(entry) !== watched) return 'again';
+            if (pathsKey(entry) !== watched) return 'again';
           }
           return 'closed';
         },
@@ -447,6 +438,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
           watch.client.on('expunge', changed);
           watch.client.on('flags', changed);
           trigger(entry, path);
+          const closed = watch.closed.then(() => 'closed' as const);
           try {
             while (!signal.aborted && !watch.isClosed) {
               const began = performance.now();
@@ -454,7 +446,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
               const timer = new AbortController();
               const woke = await Promise.race([
                 idling.then(() => 'ended' as const),
-                watch.closed.then(() => 'closed' as const),
+                closed,
                 sleep(keepaliveMs, timer.signal).then(() => 'renew' as const),
               ]);
               timer.abort();
