@@ -47,6 +47,8 @@ export interface OpenWatchOptions {
   logger: Logger;
   tokens: AccessTokenSource;
   timeoutMs?: number;
+  /** Abandons the open (the watch is stopped): the socket is closed and the open rejects. */
+  signal?: AbortSignal;
 }
 
 export async function openWatchConnection(
@@ -54,16 +56,26 @@ export async function openWatchConnection(
   options: OpenWatchOptions,
 ): Promise<WatchConnection> {
   const timeoutMs = options.timeoutMs ?? OPEN_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
-  if (!account.oauth2) return open(account, options.logger, {}, timeoutMs);
+  const stop = options.signal;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+  if (!account.oauth2) return open(account, options.logger, {}, timeoutMs, stop);
   const token = await options.tokens.accessToken(account, signal);
   try {
-    return await open(account, options.logger, { accessToken: token }, timeoutMs);
+    return await open(account, options.logger, { accessToken: token }, timeoutMs, stop);
   } catch (error) {
-    if (!isLoginRefusal(error)) throw error;
+    if (!isLoginRefusal(error) || stop?.aborted) throw error;
     const retry = await options.tokens.afterRefusal(account, token, signal);
     if (retry === undefined || retry === token) throw error;
-    return open(account, options.logger, { accessToken: retry }, timeoutMs);
+    return open(account, options.logger, { accessToken: retry }, timeoutMs, stop);
+  }
+}
+
+export class WatchAbortedError extends Error {
+  readonly code = 'watch_stopped';
+  constructor() {
+    super('The watch was stopped.');
+    this.name = 'WatchAbortedError';
   }
 }
 
@@ -72,14 +84,27 @@ async function open(
   logger: Logger,
   credentials: { accessToken?: string },
   timeoutMs: number,
+  stop: AbortSignal | undefined,
 ): Promise<WatchConnection> {
+  if (stop?.aborted) throw new WatchAbortedError();
   const opening = openImapConnection(account, logger, credentials);
   const pooled = opening.connection;
+  let onStop: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    onStop = () => {
+      void closeFully(pooled);
+      reject(new WatchAbortedError());
+    };
+    stop?.addEventListener('abort', onStop, { once: true });
+  });
+  stopped.catch(() => undefined);
   try {
-    await withTimeout(opening.ready, timeoutMs, () => void closeFully(pooled));
+    await withTimeout(Promise.race([opening.ready, stopped]), timeoutMs, () => void closeFully(pooled));
   } catch (error) {
     await closeFully(pooled).catch(() => undefined);
     throw error;
+  } finally {
+    if (onStop) stop?.removeEventListener('abort', onStop);
   }
   return wrap(pooled);
 }

@@ -245,7 +245,9 @@ export function startWatcher(options: WatcherOptions): Watcher {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), checkTimeoutMs);
     const log = logger.child({ account: entry.id });
-    const store = stores.open(entry.account, { signal: controller.signal, logger: log });
+    // stop() abandons the check too.
+    const signal = AbortSignal.any([controller.signal, halt.signal]);
+    const store = stores.open(entry.account, { signal, logger: log });
     let queued = 0;
     let replaced = false;
     try {
@@ -316,6 +318,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
         watch = await openWatchConnection(entry.account, {
           logger: logger.child({ account: entry.id }),
           tokens,
+          signal,
         });
         runner.current = watch;
         if (signal.aborted) break;
@@ -568,8 +571,9 @@ export function startWatcher(options: WatcherOptions): Watcher {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), resolveTimeoutMs);
     let answered = true;
+    const signal = AbortSignal.any([controller.signal, halt.signal]);
     const store = stores.open(entry.account, {
-      signal: controller.signal,
+      signal,
       logger: logger.child({ account: entry.id }),
     });
     try {
@@ -583,7 +587,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
             account: entry.id,
             ...errorFields(error),
           });
-          if (controller.signal.aborted) break;
+          if (signal.aborted) break;
         }
       }
     } finally {
