@@ -214,6 +214,12 @@ export interface GetMessageOptions {
   maxBodyBytes: number | null;
   /** Set `\Seen` as part of the read (needs a write token; checked by the HTTP layer). */
   markSeen: boolean;
+  /**
+   * The message's keys the caller reads (`?fields=`); absent, all of them.
+   * What no listed key needs is not fetched, and its key comes back empty
+   * (null, false, 0, []). The bodies are chosen by `body` alone.
+   */
+  fields?: ReadonlySet<string>;
 }
 
 /** A download handed from a store to the HTTP layer, which closes the store when `body` ends. */

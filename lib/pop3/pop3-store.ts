@@ -80,6 +80,19 @@ function assertInScope(scope: MessageScope): void {
  * each call that names a message first maps its UIDL to the session's
  * message number; a UIDL the server no longer lists is `message_not_found`.
  */
+/** A message's keys that only its whole source gives: the rest come from its header block. */
+const WHOLE_MESSAGE_KEYS = [
+  'hasAttachments',
+  'attachments',
+  'structureTruncated',
+  'preview',
+  'encodingProblem',
+];
+
+function needsWholeMessage(fields: ReadonlySet<string>): boolean {
+  return WHOLE_MESSAGE_KEYS.some((key) => fields.has(key));
+}
+
 export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   readonly capabilities = POP3_CAPABILITIES;
   private readonly account: Account;
@@ -259,7 +272,15 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
     assertInScope(scope);
     if (options.markSeen)
       throw new UnsupportedOperationError('POP3 has no flags: a message cannot be marked seen.');
-    const raw = await this.readWhole(await this.session(), id);
+    const client = await this.session();
+    if (options.body === 'none' && options.fields && !needsWholeMessage(options.fields)) {
+      // Only header fields: the header block (TOP n 0), and the size from LIST n when asked.
+      const number = await this.locate(client, id);
+      const header = await client.top(number, 0);
+      const size = options.fields.has('size') ? (await client.listOne(number)).size : 0;
+      return buildPop3Message(header, id, size, { ...options, maxBodyBytes: null });
+    }
+    const raw = await this.readWhole(client, id);
     return buildPop3Message(raw, id, raw.length, {
       ...options,
       maxBodyBytes: boundedBodyBytes(options.maxBodyBytes),

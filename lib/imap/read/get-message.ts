@@ -15,17 +15,6 @@ import { openMessage } from './open-message.js';
 import { structureFromSource } from './source-structure.js';
 import { decodeBody } from './text-bodies.js';
 
-declare module '../../mail/types.js' {
-  interface GetMessageOptions {
-    /**
-     * The message's keys the caller reads (`?fields=`); absent, all of them.
-     * What no listed key needs is not fetched, and its key comes back empty
-     * (null, false, 0, []). The bodies are chosen by `body` alone.
-     */
-    fields?: ReadonlySet<string>;
-  }
-}
-
 const ENVELOPE_KEYS = ['date', 'subject', 'from', 'to', 'cc', 'bcc', 'replyTo', 'messageId', 'inReplyTo'];
 const FLAG_KEYS = ['flags', 'seen', 'flagged', 'answered', 'draft'];
 const STRUCTURE_KEYS = ['hasAttachments', 'attachments', 'structureTruncated', 'preview'];
