@@ -278,7 +278,10 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           write.remove('headFirstFailureAt', 'headNextAttemptAt');
           if (!isEmpty(row)) {
             const chunk = await this.#chunk(id, row, row.headSeq);
-            if (chunk === undefined) continue;
+            if (chunk === undefined) {
+              await this.#settlePending(id, row);
+              continue;
+            }
             write.set('headDueAt', s(chunk.queuedAt));
           }
         }
@@ -347,6 +350,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         const cursor = await this.#cursorRecord(webhookId, commit);
         // Missing: the cursor moved on and its old record was removed; read again.
         if (cursor !== undefined) return cursor.state;
+        await this.#dropDanglingCursor(webhookId, mailboxKey(mailbox), commit);
       }
       throw contention('getCursor');
     });
@@ -362,6 +366,11 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         );
         if (records.every((record) => record !== undefined)) {
           return Object.fromEntries(records.map((record) => [record!.mailbox, record!.state]));
+        }
+        const entries = Object.entries(row.cursors);
+        for (const [index, record] of records.entries()) {
+          if (record === undefined)
+            await this.#dropDanglingCursor(webhookId, entries[index]![0], entries[index]![1]);
         }
       }
       throw contention('listCursors');
@@ -397,6 +406,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         if (row === undefined || wanted === 0 || isEmpty(row)) return [];
         const queued = await this.#readQueue(webhookId, row, wanted);
         if (queued !== undefined) return queued;
+        await this.#settlePending(webhookId, row);
       }
       throw contention('listQueued');
     });
@@ -487,7 +497,10 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         const row = await this.#rowById(webhookId);
         if (row === undefined || isEmpty(row)) return false;
         const chunk = await this.#chunk(webhookId, row, row.headSeq);
-        if (chunk === undefined) continue;
+        if (chunk === undefined) {
+          await this.#settlePending(webhookId, row);
+          continue;
+        }
         const event = chunk.events[row.headIndex];
         if (event?.id !== eventId) return false;
         const head = headQueued(row, event, chunk.queuedAt);
@@ -578,15 +591,41 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         queueItem(id, from + index, JSON.stringify(chunkEvents), queuedAt),
       );
       const obsolete = previous === undefined ? [] : [cursorSortKey(previous)];
-      await this.#rollForward(id, { commit, from, count: chunks.length }, queue, obsolete).catch(
+      const marker = chunks.length === 0 ? undefined : stagedItem(id, commit, 0, chunks[0]!, queuedAt);
+      await this.#rollForward(id, { commit, from, count: chunks.length }, { queue, marker }, obsolete).catch(
         () => undefined,
       );
       return true;
     };
-    /** After an uncertain commit point: whether it was made after all (its staged marker is gone). */
-    const madeUnheard = async (): Promise<boolean> => {
-      if (!uncertain) return false;
-      return (await this.#get(webhookPartition(id), stagedKeys[0]!)) === undefined;
+    /**
+     * After an uncertain commit point: whether it was made after all. The
+     * webhook item is read first: the pending mark or the cursor pointer is
+     * this commit's. Else the staged marker (the first staged item, or the
+     * cursor record of a commit without events), read after it, is gone or
+     * marked done: a roll-forward marks it before it clears the pending
+     * mark, and removes it only after; a cursor record is removed only once
+     * a later commit replaced it. Nothing of this commit is removed once it
+     * was uncertain, so a marker that is there and not done means not made.
+     */
+    const madeUnheard = async (read?: WebhookRow): Promise<boolean> => {
+      if (!uncertain || stagedKeys.length === 0) return false;
+      const row = read ?? (await this.#rowById(id));
+      if (row === undefined) return false;
+      if (row.pending?.commit === commit) {
+        // Its chunks start where the pending mark says.
+        await done(row.pending.from, undefined);
+        return true;
+      }
+      if (key !== undefined && row.cursors[key] === commit) {
+        made = true;
+        return true;
+      }
+      const marker = await this.#get(webhookPartition(id), stagedKeys[0]!);
+      if (marker === undefined || marker.done?.BOOL === true) {
+        made = true;
+        return true;
+      }
+      return false;
     };
     try {
       for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
@@ -609,14 +648,12 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         if (cursor) {
           const stored = previous === undefined ? null : (await this.#cursorRecord(id, previous))?.state;
           // Undefined: the record moved on while being read; read again.
-          if (stored === undefined) continue;
-          if (stored !== cursor.expected) {
-            if (await madeUnheard()) {
-              made = true;
-              return true;
-            }
-            return false;
+          if (stored === undefined) {
+            if (previous !== undefined && key !== undefined)
+              await this.#dropDanglingCursor(id, key, previous);
+            continue;
           }
+          if (stored !== cursor.expected) return await madeUnheard();
         }
         if (!staged) {
           staged = true;
@@ -654,14 +691,15 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         if (result === 'uncertain') uncertain = true;
         await backoff(attempt);
       }
-      if (await madeUnheard()) {
-        made = true;
-        return true;
-      }
+      if (await madeUnheard()) return true;
       throw contention('commitChanges');
     } finally {
-      // A commit point that may still land keeps what it names; otherwise what was staged is removed.
-      if (staged && !made && !unanswered) await this.#deleteKeys(id, stagedKeys).catch(() => undefined);
+      // What a commit point names is removed only when no attempt at it may have been applied: one
+      // that may still land (no answer) or may have landed unheard (uncertain) keeps it, as a made
+      // commit whose staged items were gone would leave its pending mark and cursor pointing at nothing.
+      if (staged && !made && !unanswered && !uncertain) {
+        await this.#deleteKeys(id, stagedKeys).catch(() => undefined);
+      }
     }
   }
 
@@ -673,12 +711,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
     chunks: WebhookEvent[][],
     queuedAt: string,
   ): Promise<void> {
-    const items: Item[] = chunks.map((events, index) => ({
-      [PK]: s(webhookPartition(id)),
-      [SK]: s(stagedSortKey(commit, index)),
-      ev: s(JSON.stringify(events)),
-      at: s(queuedAt),
-    }));
+    const items: Item[] = chunks.map((events, index) => stagedItem(id, commit, index, events, queuedAt));
     if (cursor) {
       items.push({
         [PK]: s(webhookPartition(id)),
@@ -692,14 +725,22 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
 
   /**
    * Copies a made commit's staged chunks to their places in the queue
-   * (`queue`: the copies, when the caller has them) and clears the pending
-   * mark, then removes the staged chunks and `obsolete` items. Anyone may do
-   * it, any number of times: the copies are the same, and staged chunks are
-   * removed only after the mark, so missing ones mean another caller
-   * finished (or the webhook was deleted).
+   * (`given.queue`: the copies, when the caller has them, with the first
+   * staged item as it is: `given.marker`), marks the first staged item done,
+   * clears the pending mark, then removes the staged chunks and `obsolete`
+   * items. Anyone may do it, any number of times: the copies are the same,
+   * and staged chunks are removed only after the mark, so missing ones mean
+   * another caller finished (or the webhook was deleted); see #healPending
+   * for a mark whose staged chunks are gone.
    */
-  async #rollForward(id: string, pending: Pending, queue?: Item[], obsolete: string[] = []): Promise<void> {
-    let copies = queue;
+  async #rollForward(
+    id: string,
+    pending: Pending,
+    given?: { queue: Item[]; marker: Item | undefined },
+    obsolete: string[] = [],
+  ): Promise<void> {
+    let copies = given?.queue;
+    let marker = given?.marker;
     if (copies === undefined) {
       const staged = await this.#query({
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
@@ -709,11 +750,17 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
           ':prefix': s(stagedPrefix(pending.commit)),
         },
       });
-      if (staged.length !== pending.count) return;
+      if (staged.length !== pending.count) {
+        await this.#healPending(id, pending);
+        return;
+      }
       copies = staged.map((item, index) => queueItem(id, pending.from + index, item.ev!.S!, item.at!.S!));
+      marker = staged[0];
     }
     if (pending.count > 0) {
-      await this.#batchWrite(copies.map((Item) => ({ PutRequest: { Item } })));
+      // The marker tells a committer whose answer was lost that its commit was made (see #append).
+      const done = marker === undefined ? [] : [{ ...marker, done: { BOOL: true } }];
+      await this.#batchWrite([...copies, ...done].map((Item) => ({ PutRequest: { Item } })));
       const account = await this.#accountOf(id);
       if (account !== undefined) {
         await this.#conditional(
@@ -729,6 +776,76 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
     }
     const staged = Array.from({ length: pending.count }, (_, index) => stagedSortKey(pending.commit, index));
     await this.#deleteKeys(id, [...staged, ...obsolete]);
+  }
+
+  /**
+   * After a read found a chunk missing: a pending commit is rolled forward
+   * (or healed), as a roll-forward that removed staged chunks between the
+   * reads, or lost ones, would otherwise make every read try again.
+   */
+  async #settlePending(id: string, row: WebhookRow): Promise<void> {
+    if (row.pending !== null) await this.#rollForward(id, row.pending);
+  }
+
+  /**
+   * A pending mark whose staged chunks are not all there. Staged chunks go
+   * only after the mark is cleared, so normally someone copied them and
+   * cleared it meanwhile (the writes below are conditioned on the mark and
+   * then change nothing). If the copies are all in the queue, the mark is
+   * cleared. If they are not, the chunks are lost (a committer that removed
+   * what it staged after its commit point was applied unheard, before that
+   * was prevented): the mark is cleared and the sequence given back, so the
+   * webhook is not blocked; its other events and later commits go on.
+   */
+  async #healPending(id: string, pending: Pending): Promise<void> {
+    const row = await this.#rowById(id);
+    if (row === undefined || row.pending?.commit !== pending.commit) return;
+    const last = pending.from + pending.count - 1;
+    const copied = await this.#query({
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: {
+        ':pk': s(webhookPartition(id)),
+        ':first': s(queueSortKey(pending.from)),
+        ':last': s(queueSortKey(last)),
+      },
+      ProjectionExpression: '#pk, #sk',
+    });
+    const write = new UpdateBuilder();
+    write.remove('pendId', 'pendFrom', 'pendN');
+    write.condition(`pendId = ${write.value(s(pending.commit))}`);
+    if (copied.length !== pending.count) {
+      write.name('#seq', 'seq');
+      write.condition(`#seq = ${write.value(n(last))}`);
+      write.set('#seq', n(pending.from - 1));
+      if (row.headSeq >= pending.from) {
+        // The queue held nothing before this commit: it is empty again.
+        write.condition(`headSeq = ${write.value(n(row.headSeq))}`);
+        write.remove('headDueAt');
+      }
+    }
+    await this.#attempt(write.command(this.#table, webhookKey(row.record.account, id)));
+    await this.#deleteKeys(
+      id,
+      Array.from({ length: pending.count }, (_, index) => stagedSortKey(pending.commit, index)),
+    );
+  }
+
+  /**
+   * A cursor pointer whose record is gone. A record is removed only after
+   * its pointer moved on, so read again: if the pointer still names it, the
+   * record was lost (see #healPending) and the pointer is removed; the
+   * mailbox then starts afresh from its state at the next look.
+   */
+  async #dropDanglingCursor(id: string, key: string, commit: string): Promise<void> {
+    const row = await this.#rowById(id);
+    if (row === undefined || row.cursors[key] !== commit) return;
+    if ((await this.#cursorRecord(id, commit)) !== undefined) return;
+    const write = new UpdateBuilder();
+    write.name('#mailbox', key);
+    write.remove('cur.#mailbox');
+    write.condition(`cur.#mailbox = ${write.value(s(commit))}`);
+    await this.#attempt(write.command(this.#table, webhookKey(row.record.account, id)));
   }
 
   // --- reads ----------------------------------------------------------------
@@ -1102,6 +1219,22 @@ function parseActive(item: Item): ActiveRow {
 
 function parseChunk(item: Item): Chunk {
   return { events: JSON.parse(item.ev!.S!) as WebhookEvent[], queuedAt: item.at!.S! };
+}
+
+/** A staged chunk of commit `commit`: its events and their queued time. */
+function stagedItem(
+  id: string,
+  commit: string,
+  index: number,
+  events: WebhookEvent[],
+  queuedAt: string,
+): Item {
+  return {
+    [PK]: s(webhookPartition(id)),
+    [SK]: s(stagedSortKey(commit, index)),
+    ev: s(JSON.stringify(events)),
+    at: s(queuedAt),
+  };
 }
 
 function isEmpty(row: WebhookRow): boolean {

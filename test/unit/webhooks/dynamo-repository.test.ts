@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   CreateTableCommand,
   DynamoDBClient,
   ScanCommand,
@@ -653,5 +654,185 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     } finally {
       await deleting.dispose();
     }
+  });
+
+  /**
+   * A store whose client loses the table's answer to the first request
+   * `matches` picks (applied; the SDK's repeat is refused), then runs
+   * `afterLoss` (another party acting before the store hears back), and
+   * fails the next `failGets` GetItem requests outright.
+   */
+  const faultyStore = (
+    matches: (command: string, input: Record<string, unknown>) => boolean,
+    options: { afterLoss?: () => Promise<void>; failGets?: number } = {},
+  ) => {
+    const client = new DynamoDBClient({
+      endpoint: handle.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    let lost = 0;
+    let failGets = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const input = (args as unknown as { input?: Record<string, unknown> }).input ?? {};
+        if (lost === 0 && matches(context.commandName ?? '', input)) {
+          lost += 1;
+          await options.afterLoss?.();
+          failGets = options.failGets ?? 0;
+          throw Object.assign(new Error('the answer was lost'), { name: 'TimeoutError', $metadata: {} });
+        }
+        return result;
+      },
+      { step: 'finalizeRequest', name: 'loseOneAnswer', priority: 'low' },
+    );
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (failGets > 0 && context.commandName === 'GetItemCommand') {
+          failGets -= 1;
+          throw Object.assign(new Error('Service unavailable'), {
+            name: 'ValidationException',
+            $fault: 'client',
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failGets' },
+    );
+    const store = open(client);
+    return {
+      store,
+      lost: () => lost,
+      async dispose() {
+        await store.close();
+        client.destroy();
+      },
+    };
+  };
+
+  test('a commit point whose answer is lost, then a read that fails: the call fails, the commit stands whole and the webhook goes on', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const e1 = buildCreated(1);
+    const faulty = faultyStore(updating('pendId'), { failGets: 1 });
+    try {
+      await expect(
+        faulty.store.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] }),
+      ).rejects.toThrow();
+      expect(faulty.lost()).toBe(1);
+    } finally {
+      await faulty.dispose();
+    }
+    // The commit was made: its events and cursor are there, nothing of it was removed.
+    expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e1.id]);
+    expect(await repo.getCursor(id, 'INBOX')).toBe('s1');
+    expect(await repo.markDelivered(id, e1.id)).toBe(true);
+    const e2 = buildCreated(2);
+    expect(
+      await repo.commitChanges(id, 'INBOX', { expectedState: 's1', nextState: 's2', events: [e2] }),
+    ).toBe(true);
+    expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e2.id]);
+  });
+
+  test('a cursor-only commit point whose answer is lost, then a read that fails: the cursor stays readable', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [] });
+    const faulty = faultyStore(updating('cur.'), { failGets: 1 });
+    try {
+      await expect(
+        faulty.store.commitChanges(id, 'INBOX', { expectedState: 's1', nextState: 's2', events: [] }),
+      ).rejects.toThrow();
+    } finally {
+      await faulty.dispose();
+    }
+    expect(await repo.getCursor(id, 'INBOX')).toBe('s2');
+    expect(await repo.listCursors(id)).toEqual({ INBOX: 's2' });
+  });
+
+  test('a pending commit whose staged items are gone no longer blocks the webhook: the mark is cleared and the sequence given back', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const e1 = buildCreated(1);
+    const e2 = buildCreated(2);
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [e1] });
+    // A store whose roll-forward fails after the commit point: the commit stands, pending.
+    const client = new DynamoDBClient({
+      endpoint: handle.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    let pointMade = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args as unknown as { input?: Record<string, unknown> }).input ?? {};
+        if (pointMade && context.commandName === 'BatchWriteItemCommand')
+          throw new Error('table unavailable');
+        const result = await next(args);
+        if (updating('pendId')(context.commandName ?? '', input)) pointMade = true;
+        return result;
+      },
+      { step: 'initialize', name: 'failRollForward' },
+    );
+    const stalled = open(client);
+    expect(
+      await stalled.commitChanges(id, 'INBOX', { expectedState: 's1', nextState: 's2', events: [e2] }),
+    ).toBe(true);
+    // The staged items vanish (as a committer that removed them wrongly once left it).
+    const staged = (await scanKeys()).filter(
+      (key) => key.pk === `WEBHOOK#${id}` && key.sk.startsWith('STAGE#'),
+    );
+    expect(staged).toHaveLength(1);
+    await handle.client.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [table]: staged.map((key) => ({
+            DeleteRequest: { Key: { pk: { S: key.pk }, sk: { S: key.sk } } },
+          })),
+        },
+      }),
+    );
+    // Not blocked: the lost commit's event is gone, the one before it is delivered, new commits go on.
+    expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e1.id]);
+    expect(await repo.markDelivered(id, e1.id)).toBe(true);
+    expect(await repo.listQueued(id, 10)).toEqual([]);
+    const e3 = buildCreated(3);
+    expect(await repo.enqueue(id, [e3])).toBe(true);
+    expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e3.id]);
+    expect(await repo.markDelivered(id, e3.id)).toBe(true);
+    expect((await repo.listActiveSegment(0, 1)).find((each) => each.webhook.id === id)?.headDueAt).toBeNull();
+    client.destroy();
+  });
+
+  test('a cursor pointer whose record is gone no longer blocks the webhook: the mailbox starts afresh', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's1', events: [] });
+    await repo.commitChanges(id, 'Sent', { expectedState: null, nextState: 't1', events: [] });
+    const cursors = (await scanKeys()).filter(
+      (key) => key.pk === `WEBHOOK#${id}` && key.sk.startsWith('CURSOR#'),
+    );
+    expect(cursors).toHaveLength(2);
+    // The INBOX record vanishes (as a committer that removed it wrongly once left it).
+    const item = await handle.client.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: '#st = :s',
+        ExpressionAttributeNames: { '#st': 'state' },
+        ExpressionAttributeValues: { ':s': { S: 's1' } },
+      }),
+    );
+    expect(item.Items).toHaveLength(1);
+    await handle.client.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [table]: [{ DeleteRequest: { Key: { pk: item.Items![0]!.pk!, sk: item.Items![0]!.sk! } } }],
+        },
+      }),
+    );
+    expect(await repo.listCursors(id)).toEqual({ Sent: 't1' });
+    expect(await repo.getCursor(id, 'INBOX')).toBeUndefined();
+    expect(await repo.commitChanges(id, 'INBOX', { expectedState: null, nextState: 's5', events: [] })).toBe(
+      true,
+    );
+    expect(await repo.getCursor(id, 'INBOX')).toBe('s5');
   });
 });
