@@ -73,6 +73,8 @@ describe('webhooks created through the routes', () => {
     expect(created.status).toBe(201);
     const { id, secret } = (await created.json()) as { id: string; secret: string };
     await until(async () => (await gateway.webhooks!.getCursor(id, 'Routed')) !== undefined);
+    // The cursor is taken at create; the watch follows the routes' `changed`.
+    await until(() => watchedAccounts()[0]?.mailboxes.length === 1);
     expect(watchedAccounts()).toEqual([expect.objectContaining({ id: 'alpha', mailboxes: ['Routed'] })]);
 
     await other.append('Routed', buildMessage('first through the routes'));
@@ -86,8 +88,24 @@ describe('webhooks created through the routes', () => {
     await gateway.webhooks!.update('alpha', id, { status: 'disabled', disabledReason: 'test' });
     await gateway.watching!.watcher.resync();
     expect(watchedAccounts()).toEqual([]);
+    // A marker: another webhook of the account, told after the APPEND to the disabled one's mailbox.
+    await other.mailboxCreate('RoutedMarker');
+    const markerCreated = await send('POST', '/v1/accounts/alpha/webhooks', {
+      url: receiver.url('/routed-marker'),
+      mailboxes: ['RoutedMarker'],
+    });
+    expect(markerCreated.status).toBe(201);
+    const marker = (await markerCreated.json()) as { id: string; secret: string };
+    await until(async () => (await gateway.webhooks!.getCursor(marker.id, 'RoutedMarker')) !== undefined);
     await other.append('Routed', buildMessage('while disabled'));
+    await other.append('RoutedMarker', buildMessage('the marker'));
+    await until(() => deliveries('/routed-marker', marker.secret).length === 1);
+    expect(deliveries('/routed-marker', marker.secret)[0]).toMatchObject({
+      data: { mailbox: 'RoutedMarker', message: { subject: 'the marker' } },
+    });
     expect(deliveries('/routed', secret)).toHaveLength(1);
+    expect((await send('DELETE', `/v1/accounts/alpha/webhooks/${marker.id}`)).status).toBe(204);
+    await until(() => watchedAccounts().length === 0);
 
     // Re-enabled through the API: watched again from the stored state, so the message is not lost.
     const patched = await send('PATCH', `/v1/accounts/alpha/webhooks/${id}`, { status: 'active' });
@@ -113,6 +131,9 @@ describe('webhooks created through the routes', () => {
     expect(created.status).toBe(201);
     const { id, secret } = (await created.json()) as { id: string; secret: string };
     await until(async () => (await gateway.webhooks!.getCursor(id, 'INBOX')) !== undefined);
+    await until(
+      () => watchedAccounts()[0]?.id === 'alpha-pop' && watchedAccounts()[0]?.mailboxes.length === 1,
+    );
     expect(watchedAccounts()).toEqual([
       expect.objectContaining({ id: 'alpha-pop', mode: 'poll', mailboxes: ['INBOX'], connections: 0 }),
     ]);

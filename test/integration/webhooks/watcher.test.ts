@@ -186,9 +186,23 @@ describe.each([
     // Every connection through the proxy is closed: the watch connection and any check's.
     await until(() => rig.proxy.connections === 0);
     const commandsBefore = rig.proxy.commands.length;
-    await other.append('Gone', buildMessage('nobody listens'));
+
+    // A marker: another webhook of the account, on another mailbox, told after the unwatched APPEND.
+    await other.mailboxCreate('Marker');
+    const marker = await rig.createWebhook(account, ['Marker'], '/marker');
     await rig.watcher.resync();
-    expect(rig.proxy.commands.length).toBe(commandsBefore);
+    await rig.started(marker, ['Marker']);
+    await other.append('Gone', buildMessage('nobody listens'));
+    await other.append('Marker', buildMessage('the marker'));
+    await until(() => rig.deliveries(marker, '/marker').length >= 1);
+    expect(rig.deliveries(marker, '/marker')[0]).toMatchObject({
+      type: 'message.created',
+      data: { mailbox: 'Marker', message: { subject: 'the marker' } },
+    });
+    // By then nothing looked at the deleted webhook's mailbox, and nothing was sent for it.
+    const since = rig.proxy.commands.slice(commandsBefore).map((entry) => entry.line);
+    expect(since.some((line) => /Marker/.test(line))).toBe(true);
+    expect(since.filter((line) => /Gone/.test(line))).toEqual([]);
     expect(rig.deliveries(webhook, '/gone')).toEqual([]);
   });
 });
