@@ -631,15 +631,9 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
       for (let attempt = 0; attempt < MAX_CONDITIONAL_ATTEMPTS; attempt += 1) {
         const row = await this.#rowById(id);
         if (row === undefined) return false;
-        if (
-          uncertain &&
-          (row.pending?.commit === commit || (key !== undefined && row.cursors[key] === commit))
-        ) {
-          // Ours, applied by a request whose answer was lost. Its chunks start where the pending mark says.
-          if (row.pending?.commit === commit) return await done(row.pending.from, undefined);
-          made = true;
-          return true;
-        }
+        // A commit point that was uncertain is never applied again before it is known not made
+        // (applied again at a new sequence, its events would be queued twice).
+        if (await madeUnheard(row)) return true;
         if (chunks.length > 0 && row.pending !== null) {
           await this.#rollForward(id, row.pending);
           continue;
@@ -653,7 +647,8 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
               await this.#dropDanglingCursor(id, key, previous);
             continue;
           }
-          if (stored !== cursor.expected) return await madeUnheard();
+          // (Made unheard was ruled out above, on the row these were read from.)
+          if (stored !== cursor.expected) return false;
         }
         if (!staged) {
           staged = true;

@@ -749,6 +749,25 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
     expect(await repo.listCursors(id)).toEqual({ INBOX: 's2' });
   });
 
+  test('an enqueue whose commit point is rolled forward by a deliverer before its answer arrives is queued once', async () => {
+    const { id } = await repo.create(buildNewWebhook());
+    const e1 = buildCreated(1);
+    const other = open();
+    const faulty = faultyStore(updating('pendId'), {
+      // A deliverer meets the pending mark and rolls the commit forward.
+      afterLoss: async () => {
+        expect(await other.markDelivered(id, 'evt_not_the_head')).toBe(false);
+      },
+    });
+    try {
+      expect(await faulty.store.enqueue(id, [e1])).toBe(true);
+      expect(faulty.lost()).toBe(1);
+    } finally {
+      await faulty.dispose();
+    }
+    expect((await repo.listQueued(id, 10)).map((q) => q.event.id)).toEqual([e1.id]);
+  });
+
   test('a pending commit whose staged items are gone no longer blocks the webhook: the mark is cleared and the sequence given back', async () => {
     const { id } = await repo.create(buildNewWebhook());
     const e1 = buildCreated(1);
