@@ -145,12 +145,17 @@ const {
  *
  * A conditional write the client retried and the table then refused may
  * have been made by the first try: a commit checks for its own pointer,
- * pending mark or staged items, a revision for its write id, before
- * calling it lost. Left behind, and removed only with the webhook: staged
- * items of a committer that stopped before its commit point or whose
- * commit point got no answer, a chunk copied again below the head by a
- * late roll-forward, and a cursor record or emptied chunk whose removal
- * (tidying after the change is made) failed.
+ * pending mark or staged items (the first one marked done by the
+ * roll-forward before it clears the mark), a revision for its write id,
+ * before calling it lost, and before trying its commit point again; it
+ * then never removes what it staged. Left behind, and removed only with
+ * the webhook: staged items of a committer that stopped before its commit
+ * point, whose commit point got no answer or was refused after such a
+ * retry, a chunk copied again below the head by a late roll-forward, and a
+ * cursor record or emptied chunk whose removal (tidying after the change
+ * is made) failed. A pending mark whose staged chunks are gone, or a
+ * cursor pointer whose record is gone (left by earlier versions), is
+ * repaired by whoever meets it (#healPending, #dropDanglingCursor).
  */
 export class DynamoWebhookRepository implements PollerWebhookRepository {
   readonly #client: DynamoDBClient;
