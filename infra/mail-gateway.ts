@@ -262,6 +262,13 @@ export class MailGateway extends Construct {
         },
       });
       this.grantSecretsWrite(this.admin.role);
+      if (this.webhooks) {
+        // Removing an account deletes its webhooks, so an id used again never sends its mail to old receivers.
+        this.webhooks.grantAccountRemoval(this.admin.role);
+        for (const [key, value] of Object.entries(this.webhooks.apiEnvironment())) {
+          this.admin.function.addEnvironment(key, value);
+        }
+      }
       const admin = new HttpLambdaIntegration('Admin', this.admin.function, integrationOptions);
       routes.push(
         {

@@ -53,6 +53,17 @@ export const WEBHOOK_DELIVERY_TABLE_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ] as const;
+/**
+ * The account API's: removing an account deletes its webhooks (list them,
+ * delete each with its items in batches). It queues nothing, so it sends
+ * no wake-ups.
+ */
+export const WEBHOOK_ADMIN_TABLE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+] as const;
 
 /** Segments at most: each is a schedule resource, and a stack holds at most 500 resources. */
 export const MAX_WEBHOOK_SEGMENTS = 100;
@@ -247,7 +258,12 @@ export class WebhookResources extends Construct {
     this.#grantTableAndSend(grantee, WEBHOOK_API_TABLE_ACTIONS, false);
   }
 
-  #grantTableAndSend(grantee: iam.IGrantable, actions: readonly string[], index: boolean): void {
+  /** What the account API's function gets: deleting a removed account's webhooks, nothing on the queue. */
+  grantAccountRemoval(grantee: iam.IGrantable): void {
+    this.#grantTable(grantee, WEBHOOK_ADMIN_TABLE_ACTIONS, false);
+  }
+
+  #grantTable(grantee: iam.IGrantable, actions: readonly string[], index: boolean): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'UseWebhookTable',
@@ -255,6 +271,10 @@ export class WebhookResources extends Construct {
         resources: index ? [this.table.tableArn, `${this.table.tableArn}/index/*`] : [this.table.tableArn],
       }),
     );
+  }
+
+  #grantTableAndSend(grantee: iam.IGrantable, actions: readonly string[], index: boolean): void {
+    this.#grantTable(grantee, actions, index);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SendWebhookWakeUps',
@@ -264,7 +284,7 @@ export class WebhookResources extends Construct {
     );
   }
 
-  /** The environment the API function needs to reach the webhook store and queue. */
+  /** The environment the API and account API functions need to reach the webhook store and queue. */
   apiEnvironment(): Record<string, string> {
     return { MAILGATE_WEBHOOK_TABLE: this.table.tableName, MAILGATE_WEBHOOK_QUEUE_URL: this.queue.queueUrl };
   }

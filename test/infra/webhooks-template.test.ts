@@ -1,6 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MAX_RECEIVE_COUNT, MAX_WEBHOOK_SEGMENTS } from '../../infra/webhooks.js';
+import {
+  MAX_RECEIVE_COUNT,
+  MAX_WEBHOOK_SEGMENTS,
+  WEBHOOK_ADMIN_TABLE_ACTIONS,
+} from '../../infra/webhooks.js';
 import { ACTIVE_INDEX_ATTRIBUTES } from '../../lib/webhooks/dynamo/table.js';
 import {
   asList,
@@ -30,6 +34,7 @@ function functionsOf(template: Template) {
     api: find('JSON API'),
     poller: find('webhook poller'),
     delivery: find('webhook delivery'),
+    admin: find('account API'),
   };
 }
 
@@ -261,6 +266,24 @@ describe('the webhook resources', () => {
         expect(secrets.flatMap((s) => asList(s.Resource)).map(render)).toEqual([SECRETS_ARN]);
       }
     }
+  });
+
+  it("lets the account API delete a removed account's webhooks: the table and its settings, no index, no queue, no more secrets", () => {
+    const template = buildTemplate({ webhooks: true });
+    const { admin } = functionsOf(template);
+    const tableId = logicalId(template, 'AWS::DynamoDB::Table', () => true);
+    const role = roleOf(admin);
+    const statements = statementsOf(template, role);
+    const table = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(table.flatMap((s) => asList(s.Action)).sort()).toEqual([...WEBHOOK_ADMIN_TABLE_ACTIONS].sort());
+    expect(table.flatMap((s) => asList(s.Resource)).map(render)).toEqual([`{${tableId}.Arn}`]);
+    expect(actionsOf(template, role).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    expect(Object.keys(environmentOf(admin))).toEqual(
+      expect.arrayContaining(['MAILGATE_WEBHOOK_TABLE', 'MAILGATE_WEBHOOK_QUEUE_URL']),
+    );
+    // Without webhooks the account API has no table settings.
+    const plain = functionsOf(buildTemplate({}));
+    expect(Object.keys(environmentOf(plain.admin))).not.toContain('MAILGATE_WEBHOOK_TABLE');
   });
 
   it('invokes the poller asynchronously without Lambda retries and drops a run older than a minute, so a failed run never overlaps the next', () => {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WEBHOOK_ADMIN_TABLE_ACTIONS } from '../../../infra/webhooks.js';
 import { createApp } from '../../../lib/http/index.js';
 import { createAdminLambdaDeps, createLambdaDeps } from '../../../lib/lambda/create-lambda-deps.js';
 import { parseWakeUp } from '../../../lib/webhooks/aws/wake-up.js';
@@ -27,13 +29,15 @@ let tableName: string;
 let token: string;
 let app: ReturnType<typeof createApp>;
 let sqs: ReturnType<typeof createSqsCapture>;
+let secrets: ReturnType<typeof createFakeSecretsTransport>;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   const user = await createMailUser('aws-webhook-api');
-  const secrets = createFakeSecretsTransport({
+  secrets = createFakeSecretsTransport({
     [`mailgate/accounts/${ACCOUNT}`]: JSON.stringify(user.account()),
   });
-  const env = {
+  env = {
     MAILGATE_STORE: 'secretsmanager',
     MAILGATE_SECRET_PREFIX: 'mailgate/',
     MAILGATE_SECRET_CACHE_SECONDS: '0',
@@ -112,5 +116,62 @@ describe('the API function with webhooks on', () => {
     expect((await call('DELETE', `/webhooks/${webhook.id}`)).status).toBe(204);
     expect(sqs.take()).toEqual([]);
     expect(await table.get(ACCOUNT, webhook.id)).toBeUndefined();
+  });
+});
+
+describe('the admin function with webhooks on', () => {
+  test('removing an account deletes its webhooks from the table, with only the table actions the stack grants it', async () => {
+    // Its own client, to record what the admin function asks of the table.
+    const operations = new Set<string>();
+    const adminClient = new DynamoDBClient({
+      endpoint: dynalite.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    adminClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        operations.add(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    try {
+      const webhookEnv = {
+        ...env,
+        MAILGATE_WEBHOOK_TABLE: tableName,
+        MAILGATE_WEBHOOK_QUEUE_URL: sqs.queueUrl,
+      };
+      const adminDeps = createAdminLambdaDeps({
+        env: { ...webhookEnv, MAILGATE_SECRET_CACHE_SECONDS: '0' },
+        secretsManagerClient: secrets.client,
+        webhookClients: { dynamoClient: adminClient, sqsClient: sqs.client },
+      });
+      expect(adminDeps.webhooks).toBeDefined();
+      const adminApp = createApp(adminDeps);
+      const { token: adminToken } = await adminDeps.admin.createToken({ accounts: '*', scope: 'admin' });
+
+      const first = await call('POST', '/webhooks', { url: PUBLIC_URL });
+      const second = await call('POST', '/webhooks', { url: `${PUBLIC_URL}&n=2` });
+      expect([first.status, second.status]).toEqual([201, 201]);
+      const ids = [((await first.json()) as { id: string }).id, ((await second.json()) as { id: string }).id];
+      const table = createDynamoWebhookRepository({ client: dynalite.client, tableName });
+      expect((await table.list(ACCOUNT)).map((record) => record.id).sort()).toEqual([...ids].sort());
+
+      const removed = await adminApp.request(`https://api.example.com/v1/accounts/${ACCOUNT}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(removed.status).toBe(204);
+      expect(await table.list(ACCOUNT)).toEqual([]);
+      for (const id of ids) expect(await table.listCursors(id)).toEqual({});
+      expect(operations.size).toBeGreaterThan(0);
+      expect(
+        [...operations].filter((operation) => !WEBHOOK_ADMIN_TABLE_ACTIONS.includes(operation as never)),
+      ).toEqual([]);
+      // Deleting wakes nobody.
+      expect(sqs.take()).toEqual([]);
+    } finally {
+      adminClient.destroy();
+    }
   });
 });
