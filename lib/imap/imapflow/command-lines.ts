@@ -52,3 +52,17 @@ export function listAllCommandLine(): string {
 export function statusCommandLine(client: ImapFlow, path: string, query: StatusQuery): string | null {
   return compileLine('STATUS', [mailboxAttribute(client, path), buildStatusQueryAttributes(client, query)]);
 }
+
+/**
+ * The `UID FETCH <uid> (UID FLAGS)` line imapflow's `fetchOne(uid, {uid, flags}, {uid: true})`
+ * writes on a session with nothing enabled (no CONDSTORE: no MODSEQ item).
+ */
+export function uidFetchFlagsLine(uid: number): string | null {
+  return compileLine('UID FETCH', [
+    { type: 'SEQUENCE', value: String(uid) },
+    [
+      { type: 'ATOM', value: 'UID' },
+      { type: 'ATOM', value: 'FLAGS' },
+    ],
+  ]);
+}

@@ -6,7 +6,12 @@
  * imports these through this file only (test/unit/imap/imapflow-boundary.test.ts).
  */
 export type { ParsedResponse, ResponseItem, ResponseNode, UntaggedHandler } from './client-internals.js';
-export { listAllCommandLine, openCommandLine, statusCommandLine } from './command-lines.js';
+export {
+  listAllCommandLine,
+  openCommandLine,
+  statusCommandLine,
+  uidFetchFlagsLine,
+} from './command-lines.js';
 export {
   type CommandAttribute,
   mailboxArgument,

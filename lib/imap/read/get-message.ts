@@ -1,5 +1,6 @@
 import type { FetchQueryObject } from 'imapflow';
 import { MessageNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
+import { parseImapMessageId } from '../../mail/ids.js';
 import type { GetMessageOptions, Message, MessageScope } from '../../mail/types.js';
 import { describeAttachment } from '../../mime/describe-attachment.js';
 import { parseHeaderBlock } from '../../mime/headers.js';
@@ -38,6 +39,23 @@ function partialQuery(fields: ReadonlySet<string>, options: GetMessageOptions): 
   return query;
 }
 
+/** `UID FETCH <uid> (UID FLAGS)`: the query of a read of the flags alone. */
+function isFlagsQuery(query: FetchQueryObject): boolean {
+  const items = Object.entries(query).filter(([, wanted]) => wanted !== undefined && wanted !== false);
+  return items.length === 2 && query.uid === true && query.flags === true;
+}
+
+/** Tells the session which UID the FETCH after the open reads; a malformed id is refused by openMessage. */
+function announceFlagsFetch(session: ImapSession, id: string): void {
+  let uid: number;
+  try {
+    uid = parseImapMessageId(id).key.uid;
+  } catch {
+    return;
+  }
+  session.fetchFlagsAfterOpen(uid);
+}
+
 function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
   const byPart = new Map<string, MimeNode>();
   for (const node of lists.flat()) {
@@ -63,9 +81,11 @@ export async function getMessage(
   id: string,
   options: GetMessageOptions,
 ): Promise<Message> {
-  const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
   const { fields } = options;
   const query = fields ? partialQuery(fields, options) : { ...SUMMARY_QUERY, headers: true };
+  // The conditional read's flags: on a kept connection the FETCH travels with the EXAMINE.
+  if (isFlagsQuery(query) && !options.markSeen) announceFlagsFetch(session, id);
+  const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
   return session.run(async (client) => {
     const row = await client.fetchOne(String(uid), query, { uid: true });
     if (!row || row.uid !== uid) throw new MessageNotFoundError();

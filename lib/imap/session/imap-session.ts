@@ -12,8 +12,10 @@ import type { Logger } from '../../mail/logger.js';
 import type { AccessTokenSource } from '../../oauth2/access-token-source.js';
 import {
   enableExtensions,
+  openCommandLine,
   requestServerId,
   skipListBeforeSelect,
+  uidFetchFlagsLine,
   unselectMailbox,
 } from '../imapflow/index.js';
 import type { ImapConnectionPool } from '../pool/connection-pool.js';
@@ -75,6 +77,8 @@ export class ImapSession {
   #opened: OpenedMailbox | null = null;
   /** The commands the first operations send, pipelined with LOGIN when the connection allows. */
   #plan: PlannedCommand[] = [];
+  /** A UID whose flags the next operation fetches right after the next SELECT/EXAMINE (see `fetchFlagsAfterOpen`). */
+  #flagsAfterOpen: number | null = null;
   #closed = false;
   readonly #abortWaiters = new Set<(error: MailgateError) => void>();
   readonly #onAbort = () => this.#abort();
@@ -154,6 +158,9 @@ export class ImapSession {
    * @throws MailboxNotFoundError
    */
   async open(path: string, mode: MailboxMode, options: OpenOptions = {}): Promise<OpenedMailbox> {
+    // The announcement holds for this open only, whether or not it sends anything.
+    const flagsOf = this.#flagsAfterOpen;
+    this.#flagsAfterOpen = null;
     const current = this.#opened;
     const reuse = !options.refresh && !options.qresync;
     if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
@@ -163,6 +170,7 @@ export class ImapSession {
     return this.run(async (client) => {
       this.#opened = null;
       skipListBeforeSelect(client, path);
+      if (flagsOf !== null && !options.qresync) this.#pipelineFlagsFetch(client, path, mode, flagsOf);
       const mailbox = await client.mailboxOpen(path, {
         readOnly: mode === 'read',
         ...(options.qresync
@@ -193,6 +201,26 @@ export class ImapSession {
    */
   plan(commands: readonly PlannedCommand[]): void {
     if (!this.#connection.started) this.#plan = [...commands];
+  }
+
+  /**
+   * Announces that the operation after the next `open` starts with
+   * `UID FETCH <uid> (UID FLAGS)`: on a kept connection it travels in the
+   * SELECT/EXAMINE's flight (RFC 9051 §5.5), one round trip for both. Its
+   * answer is handed over only when the FETCH is then sent, that is after
+   * the caller checked the UIDVALIDITY the open reported; a failed open
+   * drops it. A cold connection pipelines the open with LOGIN instead.
+   */
+  fetchFlagsAfterOpen(uid: number): void {
+    this.#flagsAfterOpen = uid;
+  }
+
+  #pipelineFlagsFetch(client: ImapFlow, path: string, mode: MailboxMode, uid: number): void {
+    // CONDSTORE adds MODSEQ to every FETCH: the line would not be the one imapflow writes.
+    if (client.enabled.size > 0) return;
+    const open = openCommandLine(client, path, mode === 'read');
+    const fetch = uidFetchFlagsLine(uid);
+    if (open && fetch) this.#connection.pipelineAfter(open, [fetch]);
   }
 
   /**

@@ -132,6 +132,17 @@ export class SessionConnection {
     return this.#connecting;
   }
 
+  /**
+   * Sends `lines` in the flight of the next command imapflow writes, when it
+   * is exactly `trigger` (see PipeliningSocket.pipelineAfter). Only on a
+   * connection whose login pipeline is through (a kept one, or a fresh one
+   * past its LOGIN flight); otherwise nothing is pipelined.
+   */
+  pipelineAfter(trigger: string, lines: readonly string[]): void {
+    if (this.#released) return;
+    this.#connection?.socket?.pipelineAfter(trigger, lines);
+  }
+
   /** Returns the connection to the pool when `reusable` and it is idle and healthy, else closes it. Once. */
   release(reusable: boolean): void {
     if (this.#released) return;

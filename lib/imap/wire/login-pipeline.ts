@@ -26,6 +26,12 @@ import { MAX_RESPONSE_BYTES, WireLimitError } from './wire-limits.js';
  *   with nothing planned, so the connection is settled and may be kept.
  * - Once every prediction was answered and no answer is held, nothing is
  *   inspected any more (phase `through`).
+ * - On a kept connection, once `through`, the same is done after another
+ *   command than LOGIN (`plannedAfter`): the next line the client writes must
+ *   be exactly that command (a SELECT/EXAMINE), else nothing is pipelined;
+ *   the planned lines go out in its flight, and when it is answered other
+ *   than OK (a mailbox that is gone) their answers are dropped, as after a
+ *   refused LOGIN.
  */
 
 /** Commands the client may send while predictions wait: they neither depend on nor change the selected mailbox. */
@@ -53,6 +59,9 @@ export interface LoginPipelineState {
   readonly phase: 'armed' | 'pipelined' | 'through';
   /** The lines (untagged, no CRLF) to send with LOGIN. */
   readonly planned: readonly string[];
+  /** The command (untagged, no CRLF) the planned lines follow instead of LOGIN; null: LOGIN. */
+  readonly trigger: string | null;
+  /** The tag of the command the predictions travel with (LOGIN or the trigger). */
   readonly loginTag: string | null;
   readonly predictions: readonly Prediction[];
   /** Which command the server is answering: -1 LOGIN, then an index into `predictions`. */
@@ -67,6 +76,11 @@ export interface LoginPipelineState {
 export type LoginPipelineEvent =
   /** The lines to pipeline with LOGIN, handed down before LOGIN is written. */
   | { readonly type: 'planned'; readonly lines: readonly string[] }
+  /**
+   * On a connection already `through`: the lines to pipeline with the next
+   * command the client writes, when it is exactly `trigger`.
+   */
+  | { readonly type: 'plannedAfter'; readonly trigger: string; readonly lines: readonly string[] }
   /** One complete command line the client wrote, CRLF included. */
   | { readonly type: 'clientLine'; readonly line: Buffer }
   /** One complete response from the server: a line with its literals and continuation lines. */
@@ -93,6 +107,7 @@ export function initialLoginPipeline(options: { maxHeldBytes?: number } = {}): L
   return {
     phase: 'armed',
     planned: [],
+    trigger: null,
     loginTag: null,
     predictions: [],
     answering: -1,
@@ -115,7 +130,10 @@ export function stepLoginPipeline(state: LoginPipelineState, event: LoginPipelin
         state: state.phase === 'armed' ? { ...state, planned: usable(event.lines) } : state,
         actions: [],
       };
+    case 'plannedAfter':
+      return { state: plannedAfter(state, event.trigger, usable(event.lines)), actions: [] };
     case 'clientLine':
+      if (state.phase === 'armed' && state.trigger !== null) return triggerClientLine(state, event.line);
       if (state.phase === 'armed') return armedClientLine(state, event.line);
       if (state.phase === 'through' || state.writesThrough) return send(state, event.line);
       return settle(pipelinedClientLine(state, event.line));
@@ -124,6 +142,33 @@ export function stepLoginPipeline(state: LoginPipelineState, event: LoginPipelin
         return { state, actions: [{ type: 'deliver', bytes: event.response }] };
       return settle(pipelinedResponse(state, event.response));
   }
+}
+
+/** Arms a settled pipeline again, for the next command of a kept connection. */
+function plannedAfter(state: LoginPipelineState, trigger: string, lines: string[]): LoginPipelineState {
+  if (state.phase !== 'through' || state.writesThrough || lines.length === 0) return state;
+  if (/[\r\n]/.test(trigger) || trigger.length === 0 || LITERAL_AT_END.test(`${trigger}\r\n`)) return state;
+  return {
+    ...state,
+    phase: 'armed',
+    planned: lines,
+    trigger,
+    loginTag: null,
+    predictions: [],
+    answering: -1,
+    heldBytes: 0,
+  };
+}
+
+/** Armed after a command other than LOGIN: pipeline only when the client writes exactly it. */
+function triggerClientLine(state: LoginPipelineState, line: Buffer): LoginPipelineStep {
+  const tag = tagOf(line);
+  const text = line.toString('latin1');
+  const through = { ...state, phase: 'through' as const, planned: [], trigger: null };
+  if (tag.length === 0 || text !== `${tag} ${state.trigger}\r\n`) {
+    return { state: through, actions: [{ type: 'send', bytes: line }] };
+  }
+  return pipelineWith(state, line, tag);
 }
 
 /** The planned lines up to the first that could not travel as one line. */
@@ -146,7 +191,11 @@ function armedClientLine(state: LoginPipelineState, line: Buffer): LoginPipeline
       actions: [{ type: 'send', bytes: line }, { type: 'passThrough' }],
     };
   }
-  const loginTag = login[1]!;
+  return pipelineWith(state, line, login[1]!);
+}
+
+/** Sends `line` (tagged `loginTag`) and the planned lines after it, in one write. */
+function pipelineWith(state: LoginPipelineState, line: Buffer, loginTag: string): LoginPipelineStep {
   const prefix = tagPrefixAvoiding(loginTag);
   const predictions: Prediction[] = state.planned.map((command, i) => ({
     tag: `${prefix}${i + 1}`,
@@ -157,7 +206,7 @@ function armedClientLine(state: LoginPipelineState, line: Buffer): LoginPipeline
   }));
   const lines = predictions.map((p) => Buffer.from(`${p.tag} ${p.command}`, 'latin1'));
   return {
-    state: { ...state, phase: 'pipelined', planned: [], loginTag, predictions, answering: -1 },
+    state: { ...state, phase: 'pipelined', planned: [], trigger: null, loginTag, predictions, answering: -1 },
     actions: [{ type: 'send', bytes: Buffer.concat([line, ...lines]) }],
   };
 }

@@ -98,6 +98,21 @@ export class PipeliningSocket extends Duplex {
     this.#step({ type: 'planned', lines });
   }
 
+  /**
+   * On a kept connection with nothing in flight: the commands (untagged, no
+   * CRLF) to send in the flight of the next command imapflow writes, when
+   * that command is exactly `trigger` (a SELECT/EXAMINE line built with
+   * imapflow's compiler); otherwise nothing is pipelined. Their answers are
+   * held and handed over as after LOGIN; a trigger answered other than OK
+   * drops them. Ignored unless every earlier pipelined answer was delivered.
+   */
+  pipelineAfter(trigger: string, lines: readonly string[]): void {
+    if (this.#pipeline.phase !== 'through' || this.#pendingWrite.length > 0) return;
+    this.#step({ type: 'plannedAfter', trigger, lines });
+    // The server's bytes are scanned again, from a response boundary: nothing was in flight.
+    if (this.#pipeline.phase !== 'through') this.#readsThrough = false;
+  }
+
   /** True once no pipelined answer is pending or held: only then may another request use the connection. */
   get settled(): boolean {
     return this.#pipeline.phase === 'through';

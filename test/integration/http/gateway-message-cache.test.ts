@@ -7,7 +7,8 @@ import { createMailUser, type MailUser } from '../../support/mail-server.js';
  * The message answer's ETag and `?fields=` through the real gateway (IMAP
  * connections kept between requests, as `npm start` does) and Dovecot, every
  * IMAP command counted at a proxy: a conditional request costs one
- * `UID FETCH <uid> (UID FLAGS)` on a warm connection, a flag change shows as
+ * `UID FETCH <uid> (UID FLAGS)`, sent with the EXAMINE in one round trip on a
+ * warm connection, a flag change shows as
  * a new tag, an answer without flags (or a POP3 one) is revalidated without
  * the server, and fields leave unread what they do not show.
  */
@@ -147,14 +148,55 @@ describe('conditional message reads and fields', () => {
     }
     expect(imap.totalConnections).toBe(0);
     expect(imap.commands.some((c) => /^\S+ (LOGIN|AUTHENTICATE)/i.test(c.line))).toBe(false);
-    // Per request: the mailbox opened again (the pool trusts no selection across requests) and the flags.
+    // Per request: the mailbox opened again (the pool trusts no selection across requests) and the
+    // flags, both in one flight: one round trip each.
     const lines = imap.commands.map((c) => c.line.replace(/^\S+ /, ''));
     expect(lines).toEqual(
       Array(4)
         .fill(['EXAMINE "INBOX"', `UID FETCH ${uid} (UID FLAGS)`])
         .flat(),
     );
-    expect(imap.flights.total).toBe(8);
+    expect(imap.flights.total).toBe(4);
+  });
+
+  it('on a warm connection: a mailbox gone since is 404, a recreated one 409, and neither sees the pipelined FETCH', async () => {
+    await user.seed('Gone', [{ raw: MESSAGE }]);
+    await user.seed('Recreated', [{ raw: MESSAGE }]);
+    const listIn = async (mailbox: string) => {
+      const response = await gateway.get(`/v1/accounts/a/mailboxes/${mailbox}/messages`, token);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { messages: Array<{ id: string }> }).messages[0]!.id;
+    };
+    const goneId = await listIn('Gone');
+    const recreatedId = await listIn('Recreated');
+    const goneTag = await tagOf(path('a', '', goneId));
+    const recreatedTag = await tagOf(path('a', '', recreatedId));
+    await user.doveadm(['mailbox', 'delete', '-u', user.user, 'Gone']);
+    await user.doveadm(['mailbox', 'delete', '-u', user.user, 'Recreated']);
+    await user.seed('Recreated', [{ raw: MESSAGE }]);
+
+    fresh(imap);
+    const gone = await get(path('a', '', goneId), { 'If-None-Match': goneTag });
+    expect(gone.status, gone.text).toBe(404);
+    expect(gone.json.code).toBe('message_not_found');
+    // The FETCH went with the EXAMINE; the EXAMINE failed, so it was answered BAD and dropped.
+    expect(imap.commands.map((c) => c.line.replace(/^\S+ /, '')).slice(0, 2)).toEqual([
+      'EXAMINE "Gone"',
+      'UID FETCH 1 (UID FLAGS)',
+    ]);
+    expect(imap.totalConnections).toBe(0);
+
+    const plain = await get(path('a', '', recreatedId));
+    const recreated = await get(path('a', '', recreatedId), { 'If-None-Match': recreatedTag });
+    expect(recreated.status, recreated.text).toBe(plain.status);
+    expect(recreated.status).toBe(409);
+    expect(recreated.json.code).toBe('stale_message_id');
+
+    // The pool still answers the next conditional read in one round trip.
+    const tag = await tagOf(path());
+    fresh(imap);
+    expect((await get(path(), { 'If-None-Match': tag })).status).toBe(304);
+    expect(imap.flights.total).toBe(1);
   });
 
   it('reads a message once when If-None-Match cannot hold a tag of the gateway', async () => {
