@@ -149,6 +149,24 @@ export function createWebhookId(): string {
   return `wh_${randomBytes(12).toString('hex')}`;
 }
 
+/** A new webhook's record: active, no failures, created and updated `at` (ISO 8601). Every adapter's `create` makes it so. */
+export function newWebhookRecord(id: string, input: NewWebhook, at: string): WebhookRecord {
+  return {
+    id,
+    account: input.account,
+    url: input.url,
+    mailboxes: [...input.mailboxes],
+    events: [...input.events],
+    secret: input.secret,
+    status: 'active',
+    lastError: null,
+    nextRetryAt: null,
+    disabledReason: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
 /** Whether `value` has the form of a webhook id (a route's path parameter, before asking a store). */
 export function isWebhookId(value: string): boolean {
   return WEBHOOK_ID_PATTERN.test(value);

@@ -21,6 +21,7 @@ import {
   type DueDelivery,
   type FailureOutcome,
   type NewWebhook,
+  newWebhookRecord,
   type QueuedEvent,
   type WebhookPatch,
   type WebhookRecord,
@@ -189,20 +190,7 @@ export class DynamoWebhookRepository implements PollerWebhookRepository {
         if (attempt >= 3) throw new WebhookStoreError('could not find a free webhook id');
         id = createWebhookId();
       }
-      const record: WebhookRecord = {
-        id,
-        account: input.account,
-        url: input.url,
-        mailboxes: [...input.mailboxes],
-        events: [...input.events],
-        secret: input.secret,
-        status: 'active',
-        lastError: null,
-        nextRetryAt: null,
-        disabledReason: null,
-        createdAt: at,
-        updatedAt: at,
-      };
+      const record = newWebhookRecord(id, input, at);
       // Refused only when a retry of this put finds it made: the id is new (its locator was just placed).
       await this.#conditional(
         new PutItemCommand({

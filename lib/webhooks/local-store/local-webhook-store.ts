@@ -6,6 +6,7 @@ import {
   type DueDelivery,
   type FailureOutcome,
   type NewWebhook,
+  newWebhookRecord,
   type QueuedEvent,
   type WebhookPatch,
   type WebhookRecord,
@@ -58,20 +59,7 @@ export class LocalWebhookStore implements WebhookRepository {
     let id = createWebhookId();
     while (this.#state.slot(id)) id = createWebhookId();
     const at = this.#now().toISOString();
-    const webhook: WebhookRecord = {
-      id,
-      account: input.account,
-      url: input.url,
-      mailboxes: [...input.mailboxes],
-      events: [...input.events],
-      secret: input.secret,
-      status: 'active',
-      lastError: null,
-      nextRetryAt: null,
-      disabledReason: null,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const webhook = newWebhookRecord(id, input, at);
     await this.#change({ op: 'put', webhook });
     return structuredClone(webhook);
   }
