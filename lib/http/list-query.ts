@@ -20,6 +20,8 @@ import {
   queryBoolean,
   queryInteger,
 } from './input-limits.js';
+import { MAX_FIELDS_CHARS, parseFields } from './routes/messages/message-display.js';
+import { messageSummarySchema } from './schemas/message.schema.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const HEADER_FILTER_PREFIX = 'header.';
@@ -74,7 +76,24 @@ export const listQuerySchema = z.object({
         '`subject`. A cursor keeps the sort and order it was issued for: using it with another is 400.',
       example: 'desc',
     }),
+  fields: z
+    .string()
+    .max(MAX_FIELDS_CHARS)
+    .optional()
+    .openapi({
+      example: 'subject,from,date,seen,preview',
+      description:
+        'Only these fields of each summary, comma-separated (JMAP-style property selection); `id` is always ' +
+        'there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the ' +
+        'mail server: IMAP asks ENVELOPE only for `date`, `subject`, the addresses, `messageId` or ' +
+        '`inReplyTo`, BODYSTRUCTURE only for `hasAttachments` (or `preview` where the server has no ' +
+        'PREVIEW), the preview only for `preview`, FLAGS, INTERNALDATE, RFC822.SIZE, References and THREADID ' +
+        'only for their fields; POP3 reads only the header block (`TOP n 0`) without `preview`.',
+    }),
 });
+
+/** Every field of a summary, for `?fields=`. */
+export const SUMMARY_FIELDS: readonly string[] = Object.keys(messageSummarySchema.shape);
 
 /** The order a key lists in when `order` is not given: newest or largest first, names A to Z. */
 export function defaultOrder(key: SortKey): 'asc' | 'desc' {
@@ -132,7 +151,10 @@ export function headerFilters(queries: Record<string, string[]>): Header[] {
   return headers;
 }
 
-/** Turns the validated query string into the store's ListQuery. */
+/**
+ * Turns the validated query string into the store's ListQuery.
+ * @throws InvalidRequestError for an empty or unknown `fields` name
+ */
 export function buildListQuery(input: ListQueryInput, headers: Header[]): ListQuery {
   const filter: MessageFilter = {};
   for (const flag of ['seen', 'flagged', 'answered', 'draft'] as const) {
@@ -148,6 +170,8 @@ export function buildListQuery(input: ListQueryInput, headers: Header[]): ListQu
   if (headers.length > 0) filter.headers = headers;
   const query: ListQuery = { limit: input.limit ?? DEFAULT_PAGE_SIZE, filter };
   if (input.cursor !== undefined) query.cursor = input.cursor;
+  const fields = parseFields(input.fields, SUMMARY_FIELDS);
+  if (fields !== null) query.fields = fields;
   if (input.sort !== undefined || input.order !== undefined) {
     const key = input.sort ?? 'arrival';
     const sort: ListSort = { key, order: input.order ?? defaultOrder(key) };

@@ -195,6 +195,11 @@ export interface ListQuery {
   filter: MessageFilter;
   /** Absent: the default order (DEFAULT_SORT). */
   sort?: ListSort;
+  /**
+   * The summary keys the caller reads (`?fields=`); absent, all of them.
+   * What no listed key needs is not fetched, and its key comes back empty.
+   */
+  fields?: ReadonlySet<string>;
 }
 
 export interface MessagePage {

@@ -222,9 +222,12 @@ export class Pop3Client {
     return this.run((connection) => topMany(connection, numbers, lines));
   }
 
-  /** UIDL, size and header of each message, pipelined when possible. @throws MessageNotFoundError */
-  headers(numbers: number[]): Promise<MessageHeaderInfo[]> {
-    return this.run((connection) => fetchHeaders(connection, numbers));
+  /**
+   * UIDL, size and header (with `bodyLines` body lines, SUMMARY_BODY_LINES by
+   * default) of each message, pipelined when possible. @throws MessageNotFoundError
+   */
+  headers(numbers: number[], bodyLines?: number): Promise<MessageHeaderInfo[]> {
+    return this.run((connection) => fetchHeaders(connection, numbers, bodyLines));
   }
 
   /** The message, byte-exact, as a back-pressured stream. @throws MessageNotFoundError */

@@ -48,6 +48,8 @@ export async function listPop3Messages(
     else next = resumePoint(cursor, new Map((await client.uidl()).map(({ number, uid }) => [uid, number])));
   }
 
+  // Without a preview the header block alone is read (TOP n 0).
+  const withPreview = query.fields === undefined || query.fields.has('preview');
   const messages: MessageSummary[] = [];
   const budget = filtered ? Math.max(options.scanWindow, query.limit) : query.limit;
   let scanned = 0;
@@ -59,7 +61,7 @@ export async function listPop3Messages(
       ? Math.min(Math.max(query.limit, 50), budget - scanned)
       : query.limit + FALLBACK_ANCHORS;
     const numbers = range(next, Math.max(1, next - size + 1));
-    const infos = await client.headers(numbers);
+    const infos = await client.headers(numbers, withPreview ? undefined : 0);
     for (const info of infos) {
       if (messages.length >= query.limit) break;
       scanned += 1;
@@ -69,7 +71,7 @@ export async function listPop3Messages(
         encodePop3MessageId(info.uid),
         info.size,
         parseHeaderBlock(info.header).headers,
-        pop3Preview(info.header, info.size),
+        withPreview ? pop3Preview(info.header, info.size) : null,
       );
       if (!filtered || matchesPop3Filter(summary, filter)) messages.push(summary);
     }

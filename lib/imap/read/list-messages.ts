@@ -4,7 +4,7 @@ import { isDefaultSort, type ListQuery, type MailboxRef, type MessagePage } from
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { parseUidSet, takeBelow } from '../wire/uid-set.js';
 import { cursorScope, decodeListCursor, encodeListCursor } from './list-cursor.js';
-import { fetchSummaryRows, toMessageSummary } from './message-summary.js';
+import { fetchSummaryRows, isSummaryRow, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 import { buildSearchQuery } from './search-query.js';
 import { listSortedMessages } from './sorted-list.js';
@@ -63,9 +63,9 @@ export async function listMessages(
       ? await planFiltered(client, search, beforeUid, query.limit)
       : await planUnfiltered(client, mailbox, beforeUid, query.limit);
     if (plan.range === null) return { messages: [], nextCursor: null, total: plan.total };
-    const rows = await fetchSummaryRows(client, plan.range, { uid: plan.byUid });
+    const rows = await fetchSummaryRows(client, plan.range, { uid: plan.byUid, fields: query.fields });
     const messages = rows
-      .filter((row: FetchMessageObject) => row.uid < plan.beforeUid && row.envelope !== undefined)
+      .filter((row: FetchMessageObject) => row.uid < plan.beforeUid && isSummaryRow(row, query.fields))
       .sort((a, b) => b.uid - a.uid)
       .map((row) => toMessageSummary(row, path, mailbox.uidValidity));
     const lowest = messages[messages.length - 1]?.uid;

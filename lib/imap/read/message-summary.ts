@@ -27,6 +27,52 @@ export const SUMMARY_QUERY: FetchQueryObject = {
   threadId: true,
 };
 
+const FLAG_KEYS = ['flags', 'seen', 'flagged', 'answered', 'draft'];
+const ENVELOPE_KEYS = ['date', 'subject', 'from', 'to', 'cc', 'bcc', 'replyTo', 'messageId', 'inReplyTo'];
+
+/**
+ * The summary FETCH items the summary keys in `fields` need (all of them
+ * when absent): UID always; FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE,
+ * the References field and THREADID each only for their keys;
+ * BODYSTRUCTURE for `hasAttachments`, and for `preview` where the preview
+ * is read from a body prefix (it gives the boundary and encoding).
+ */
+export function summaryQuery(
+  fields: ReadonlySet<string> | undefined,
+  source: PreviewSource,
+): FetchQueryObject {
+  const base = source === 'prefix' ? PREFIX_QUERY : SUMMARY_QUERY;
+  if (!fields) return base;
+  const wants = (keys: readonly string[]) => keys.some((key) => fields.has(key));
+  const query: FetchQueryObject = { uid: true };
+  if (wants(FLAG_KEYS)) query.flags = true;
+  if (fields.has('receivedAt')) query.internalDate = true;
+  if (fields.has('size')) query.size = true;
+  if (wants(ENVELOPE_KEYS)) query.envelope = true;
+  if (fields.has('references')) query.headers = ['references'];
+  if (wants(['emailId', 'threadId'])) query.threadId = true;
+  if (fields.has('hasAttachments') || (fields.has('preview') && source === 'prefix')) {
+    query.bodyStructure = true;
+  }
+  if (fields.has('preview') && source === 'prefix') query.bodyParts = PREFIX_QUERY.bodyParts;
+  return query;
+}
+
+/**
+ * Whether a row of the summary FETCH for `fields` answers it: it carries the
+ * first item every such FETCH asks for beyond UID and FLAGS (an unsolicited
+ * FETCH of flag changes, which a server may send in between, carries none).
+ */
+export function isSummaryRow(row: FetchMessageObject, fields?: ReadonlySet<string>): boolean {
+  const query = summaryQuery(fields, 'preview');
+  if (query.envelope) return row.envelope !== undefined;
+  if (query.size) return row.size !== undefined;
+  if (query.internalDate) return row.internalDate !== undefined;
+  if (query.bodyStructure) return row.bodyStructure !== undefined;
+  if (query.headers) return row.headers !== undefined;
+  return row.uid !== undefined;
+}
+
 /** A summary FETCH row with the preview the server computed (string or null), when it did. */
 export type SummaryRow = FetchMessageObject & { preview?: string | null };
 
@@ -91,23 +137,26 @@ function readPreview(untagged: ParsedResponse, previews: Map<number, string | nu
 export async function fetchSummaryRows(
   client: ImapFlow,
   range: string,
-  options: { uid: boolean },
+  options: { uid: boolean; fields?: ReadonlySet<string> },
 ): Promise<SummaryRow[]> {
   const source = previewSource(client);
-  if (source !== 'prefix') {
+  const query = summaryQuery(options.fields, source);
+  const fetchOptions = { uid: options.uid };
+  if (source !== 'prefix' && (!options.fields || options.fields.has('preview'))) {
     const previews = new Map<number, string | null>();
     const answer = await fetchWithItems(
       client,
       [options.uid ? 'UID FETCH' : 'FETCH'],
       PREVIEW_ITEMS[source],
       (untagged) => readPreview(untagged, previews),
-      () => client.fetchAll(range, SUMMARY_QUERY, options),
+      () => client.fetchAll(range, query, fetchOptions),
     );
     if (answer) {
       return answer.result.map((row) => Object.assign(row, { preview: previews.get(row.uid) ?? null }));
     }
+    return client.fetchAll(range, summaryQuery(options.fields, 'prefix'), fetchOptions);
   }
-  return client.fetchAll(range, PREFIX_QUERY, options);
+  return client.fetchAll(range, query, fetchOptions);
 }
 
 /**

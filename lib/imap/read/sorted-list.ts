@@ -9,7 +9,7 @@ import { sortUids } from '../imapflow/index.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { parseUidSet, type UidRange } from '../wire/uid-set.js';
 import { cursorScope } from './list-cursor.js';
-import { fetchSummaryRows, toMessageSummary } from './message-summary.js';
+import { fetchSummaryRows, isSummaryRow, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 import { buildSearchQuery } from './search-query.js';
 import { decodeSortCursor, encodeSortCursor, SORT_CURSOR_ANCHORS } from './sort-cursor.js';
@@ -94,7 +94,7 @@ export async function listSortedMessages(
       }
       plan = await planServerSort(client, sort, search, anchors, query.limit);
     }
-    const rows = await fetchRows(client, plan);
+    const rows = await fetchRows(client, plan, query.fields);
     const messages = rows.map((row) => toMessageSummary(row, path, mailbox.uidValidity));
     const last = messages.slice(-SORT_CURSOR_ANCHORS).map((message) => message.uid!);
     const nextCursor =
@@ -105,17 +105,21 @@ export async function listSortedMessages(
   });
 }
 
-async function fetchRows(client: ImapFlow, plan: SortedPlan): Promise<FetchMessageObject[]> {
+async function fetchRows(
+  client: ImapFlow,
+  plan: SortedPlan,
+  fields: ReadonlySet<string> | undefined,
+): Promise<FetchMessageObject[]> {
   if (plan.window) {
     const { range, afterUid } = plan.window;
-    const rows = await fetchSummaryRows(client, range, { uid: false });
+    const rows = await fetchSummaryRows(client, range, { uid: false, fields });
     return rows
-      .filter((row) => row.uid > afterUid && row.envelope !== undefined)
+      .filter((row) => row.uid > afterUid && isSummaryRow(row, fields))
       .sort((a, b) => a.uid - b.uid);
   }
   if (!plan.uids || plan.uids.length === 0) return [];
-  const rows = await fetchSummaryRows(client, plan.uids.join(','), { uid: true });
-  const byUid = new Map(rows.filter((row) => row.envelope !== undefined).map((row) => [row.uid, row]));
+  const rows = await fetchSummaryRows(client, plan.uids.join(','), { uid: true, fields });
+  const byUid = new Map(rows.filter((row) => isSummaryRow(row, fields)).map((row) => [row.uid, row]));
   return plan.uids.map((uid) => byUid.get(uid)).filter((row): row is FetchMessageObject => row !== undefined);
 }
 

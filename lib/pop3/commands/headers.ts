@@ -41,7 +41,8 @@ function valueFor(text: string, number: number, verb: string): string {
 }
 
 /**
- * UIDL n, LIST n and TOP n 16 for each message: what a summary needs. With
+ * UIDL n, LIST n and TOP n 16 for each message: what a summary needs
+ * (`bodyLines` 0 when it needs no preview: the header block alone). With
  * PIPELINING every command goes out in a few writes (RFC 2449 §6.6), so a
  * page of 50 costs about one round trip and no full listing of a big maildrop.
  * Each header block may be at most MAX_HEADER_BYTES, the batch's together
@@ -51,6 +52,7 @@ function valueFor(text: string, number: number, verb: string): string {
 export async function fetchHeaders(
   connection: Pop3Connection,
   numbers: number[],
+  bodyLines = SUMMARY_BODY_LINES,
 ): Promise<MessageHeaderInfo[]> {
   // One header block, and all of them together, are capped: a server cannot make a page hold more.
   const budget: ByteBudget = { remaining: MAX_HEADER_BATCH_BYTES };
@@ -58,7 +60,7 @@ export async function fetchHeaders(
     single('UIDL', messageNumber(number)),
     single('LIST', number),
     {
-      line: `TOP ${number} ${SUMMARY_BODY_LINES}`,
+      line: `TOP ${number} ${bodyLines}`,
       verb: 'TOP',
       phase: 'transaction',
       multiline: true,

@@ -119,4 +119,120 @@ describe('fields on message reads and lists', () => {
       expect(commands).toContain('TOP');
     });
   });
+
+  describe('list', () => {
+    const list = (account: string, query: string) =>
+      get(`/v1/accounts/${account}/mailboxes/INBOX/messages${query}`);
+    /** The FETCH commands the IMAP server got since the last reset, without their tags. */
+    const fetches = () =>
+      imap.commands.map((c) => c.line.replace(/^\S+ /, '')).filter((line) => /^(UID )?FETCH /i.test(line));
+    const keysOf = (json: Json) => (json.messages as Json[]).map((message) => Object.keys(message).sort());
+
+    it('lists every field and fetches every summary item without fields', async () => {
+      imap.reset();
+      const answer = await list('a', '');
+      expect(answer.status).toBe(200);
+      const [message] = answer.json.messages as Json[];
+      expect(Object.keys(message!)).toEqual(
+        expect.arrayContaining(['subject', 'flags', 'hasAttachments', 'preview']),
+      );
+      const [fetch, ...others] = fetches();
+      expect(others).toEqual([]);
+      for (const item of [
+        'UID',
+        'FLAGS',
+        'INTERNALDATE',
+        'RFC822.SIZE',
+        'ENVELOPE',
+        'BODYSTRUCTURE',
+        'PREVIEW',
+      ]) {
+        expect(fetch).toContain(item);
+      }
+    });
+
+    it('returns only the fields asked for, and fetches ENVELOPE alone for subject and from', async () => {
+      imap.reset();
+      const answer = await list('a', '?fields=subject,from');
+      expect(answer.status).toBe(200);
+      expect(keysOf(answer.json)).toEqual([
+        ['from', 'id', 'subject'],
+        ['from', 'id', 'subject'],
+      ]);
+      expect((answer.json.messages as Json[]).map((m) => m.subject)).toEqual([
+        'Monthly figures',
+        'Quarterly figures',
+      ]);
+      expect(answer.json.total).toBe(2);
+      expect(fetches()).toEqual([expect.stringMatching(/^FETCH 1:2 \(UID ENVELOPE\)$/)]);
+    });
+
+    it('fetches BODYSTRUCTURE only for hasAttachments, and the preview only for preview', async () => {
+      imap.reset();
+      const attachments = await list('a', '?fields=hasAttachments');
+      expect(attachments.json.messages).toEqual([
+        { id: expect.any(String), hasAttachments: true },
+        { id: expect.any(String), hasAttachments: true },
+      ]);
+      const previews = await list('a', '?fields=preview,seen');
+      expect((previews.json.messages as Json[]).map((m) => m)).toEqual([
+        // The POP3 read above set \Seen on the older one.
+        { id: expect.any(String), preview: 'The figures are in.', seen: false },
+        { id: expect.any(String), preview: 'The figures are in.', seen: true },
+      ]);
+      const [structure, preview] = fetches();
+      expect(structure).toMatch(/^FETCH 1:2 \(UID BODYSTRUCTURE\)$/);
+      expect(preview).toMatch(/^FETCH 1:2 \(UID FLAGS PREVIEW\)$/);
+      expect(fetches()).toHaveLength(2);
+    });
+
+    it('fetches only what the fields need in a sorted list too', async () => {
+      imap.reset();
+      const answer = await list('a', '?sort=subject&fields=subject,size');
+      expect(answer.status).toBe(200);
+      expect(answer.json.messages).toEqual([
+        { id: expect.any(String), subject: 'Monthly figures', size: expect.any(Number) },
+        { id: expect.any(String), subject: 'Quarterly figures', size: expect.any(Number) },
+      ]);
+      const [fetch, ...others] = fetches();
+      expect(others).toEqual([]);
+      expect(fetch).toMatch(/^UID FETCH 2,1 \(UID ENVELOPE RFC822\.SIZE\)$/);
+    });
+
+    it('refuses an unknown or empty field with 400 before any command', async () => {
+      imap.reset();
+      for (const query of [
+        '?fields=subject,nope',
+        '?fields=',
+        '?fields=,',
+        '?fields=text',
+        `?fields=${'a,'.repeat(600)}`,
+      ]) {
+        const answer = await list('a', query);
+        expect(answer.status, query).toBe(400);
+        expect(answer.json.code, query).toBe('invalid_request');
+      }
+      expect(imap.commands).toHaveLength(0);
+    });
+
+    it('reads POP3 headers with TOP n 0 without preview, TOP n 16 with it', async () => {
+      pop.reset();
+      const bare = await list('p', '?fields=subject,hasAttachments');
+      expect(bare.json.messages).toEqual([
+        { id: expect.any(String), subject: 'Monthly figures', hasAttachments: true },
+        { id: expect.any(String), subject: 'Quarterly figures', hasAttachments: true },
+      ]);
+      await pop.whenIdle();
+      const tops = () => pop.commands.map((c) => c.line).filter((line) => /^TOP /.test(line));
+      expect(tops()).toEqual(['TOP 2 0', 'TOP 1 0']);
+      pop.reset();
+      const withPreview = await list('p', '?fields=preview');
+      expect(withPreview.json.messages).toEqual([
+        { id: expect.any(String), preview: 'The figures are in.' },
+        { id: expect.any(String), preview: 'The figures are in.' },
+      ]);
+      await pop.whenIdle();
+      expect(tops()).toEqual(['TOP 2 16', 'TOP 1 16']);
+    });
+  });
 });

@@ -32,7 +32,32 @@ export const listMessages = createRoute({
   security: bearerSecurity,
   request: { params: mailboxParams, query: listQuerySchema },
   responses: {
-    200: { description: 'One page.', content: { 'application/json': { schema: messagePageSchema } } },
+    200: {
+      description: 'One page (with `fields`, each summary holds only those fields).',
+      content: {
+        'application/json': {
+          schema: messagePageSchema,
+          examples: {
+            fields: {
+              summary: '`?fields=subject,from,seen,preview`',
+              value: {
+                messages: [
+                  {
+                    id: 'aQEAAAABAAAAKklOQk9Y',
+                    subject: 'Quarterly figures',
+                    from: { name: 'Bob', address: 'bob@example.com' },
+                    seen: false,
+                    preview: 'The figures are in.',
+                  },
+                ],
+                nextCursor: null,
+                total: 1,
+              },
+            },
+          },
+        },
+      },
+    },
     ...commonErrors,
     404: { ...commonErrors[404], description: 'No such account or mailbox.' },
     ...unsupportedError,
