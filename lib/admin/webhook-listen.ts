@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { readBodyCapped } from '../oauth2/capped-fetch.js';
 import type { PromptOutput } from './read-secret.js';
 import { UsageError } from './usage-error.js';
 
@@ -308,7 +309,9 @@ async function callGateway(
   } catch (error) {
     throw new Error(`The gateway at ${url.origin} could not be reached (${codeOf(error)}).`);
   }
-  const text = await readResponseCapped(response, MAX_ANSWER_BYTES);
+  const read =
+    response.body === null ? Buffer.alloc(0) : await readBodyCapped(response.body, MAX_ANSWER_BYTES);
+  const text = read?.toString('utf8');
   let parsed: Record<string, unknown> | undefined;
   try {
     const value: unknown = text === undefined || text === '' ? undefined : JSON.parse(text);
@@ -317,24 +320,6 @@ async function callGateway(
     parsed = undefined;
   }
   return { status: response.status, body: parsed };
-}
-
-async function readResponseCapped(response: Response, limit: number): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Why the gateway refused, with what to do about the common cases. */
