@@ -214,6 +214,11 @@ export interface MessagePage {
 export type BodySelection = 'text' | 'html' | 'both' | 'none';
 
 export interface GetMessageOptions {
+  /**
+   * The bodies read. `text` reads the text/plain parts, and the HTML body
+   * instead when there is none (an HTML-only message answers `text` null
+   * and its `html`, from which a text can be made).
+   */
   body: BodySelection;
   /** Cut each returned body at this many bytes of its source; null for no cut. */
   maxBodyBytes: number | null;

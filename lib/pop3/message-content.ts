@@ -41,7 +41,8 @@ function bodyText(raw: Buffer, parts: MimeNode[], maxBytes: number | null): Body
 
 /**
  * A full message from its RETR bytes: the summary fields, every header,
- * the text and HTML bodies chosen as RFC 8621 §4.1.4 says, and the
+ * the text (text/plain parts only) and HTML bodies chosen as RFC 8621
+ * §4.1.4 says (with body=text, the HTML too when there is no text), and the
  * attachments with their exact decoded sizes.
  */
 export function buildPop3Message(raw: Buffer, id: string, size: number, options: GetMessageOptions): Message {
@@ -53,9 +54,14 @@ export function buildPop3Message(raw: Buffer, id: string, size: number, options:
     hasAttachments: selection.attachments.length > 0,
   };
   const wantText = options.body === 'text' || options.body === 'both';
-  const wantHtml = options.body === 'html' || options.body === 'both';
-  const text = wantText ? bodyText(raw, selection.textBody, options.maxBodyBytes) : null;
-  const html = wantHtml ? bodyText(raw, selection.htmlBody, options.maxBodyBytes) : null;
+  // Only text/plain parts are text: an HTML-only message has none (as on IMAP).
+  const plainParts = selection.textBody.filter((node) => node.type === 'text/plain');
+  // With body=text, the HTML of a message without plain text comes along for its text to be made from.
+  const wantHtml =
+    options.body === 'html' || options.body === 'both' || (wantText && plainParts.length === 0);
+  const htmlParts = selection.htmlBody.filter((node) => node.type === 'text/html');
+  const text = wantText ? bodyText(raw, plainParts, options.maxBodyBytes) : null;
+  const html = wantHtml ? bodyText(raw, htmlParts, options.maxBodyBytes) : null;
   return {
     ...summary,
     headers: headers.map(({ name, value }) => ({ name, value })),

@@ -33,8 +33,9 @@ describe('?fields= on a message', () => {
     const both = { body: 'both', html: 'raw' } as const;
     expect(storeRead(null, both)).toEqual({ body: 'both' });
     expect(storeRead(new Set(['id', 'subject']), both).body).toBe('none');
-    // The text of an HTML-only message is made from its HTML: text reads both.
-    expect(storeRead(new Set(['id', 'text']), both).body).toBe('both');
+    // Text alone reads the text (the store brings the HTML of an HTML-only message along).
+    expect(storeRead(new Set(['id', 'text']), both).body).toBe('text');
+    expect(storeRead(null, { body: 'text', html: 'raw' })).toEqual({ body: 'text' });
     expect(storeRead(new Set(['id', 'html']), both).body).toBe('html');
     expect(storeRead(new Set(['id', 'html']), { body: 'text', html: 'raw' }).body).toBe('none');
     expect(storeRead(new Set(['id', 'preview']), both).body).toBe('both');

@@ -98,9 +98,14 @@ export async function getMessage(
     const selection = tree ? selectBodies(tree) : { textBody: [], htmlBody: [], attachments: [] };
     // Attachments are measured only for an answer that lists them.
     const measured = !fields || fields.has('attachments') ? selection.attachments : [];
+    const wantsText = options.body === 'text' || options.body === 'both';
+    // With body=text a message without a plain-text part gives its HTML, for its text to be made from.
+    const noPlainText = !selection.textBody.some((node) => node.type === 'text/plain');
     const wanted = [
-      options.body === 'text' || options.body === 'both' ? selection.textBody : [],
-      options.body === 'html' || options.body === 'both' ? selection.htmlBody : [],
+      wantsText ? selection.textBody : [],
+      options.body === 'html' || options.body === 'both' || (wantsText && noPlainText)
+        ? selection.htmlBody
+        : [],
     ];
     const parts = uniqueTextParts(wanted);
     const bodies = await fetchTextAndSizes(client, uid, parts, options.maxBodyBytes, measured);

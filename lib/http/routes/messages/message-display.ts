@@ -17,14 +17,6 @@ export interface DisplayOptions {
   maxBodyBytes: number | null;
 }
 
-/**
- * The store's body selection for what the client asked: the text of an
- * HTML-only message is made from its HTML, so `body=text` reads both.
- */
-export function storeBodySelection(body: BodySelection): BodySelection {
-  return body === 'text' ? 'both' : body;
-}
-
 function decodedHeader(header: Header): Header {
   try {
     return { name: header.name, value: decodeHeaderValue(header.value) };
@@ -43,12 +35,11 @@ export function displayMessage(message: LinkedMessage, options: DisplayOptions) 
   const wantsText = options.body === 'text' || options.body === 'both';
   const wantsHtml = options.body === 'html' || options.body === 'both';
 
-  // A message without a plain-text part: IMAP answers no text, POP3 the HTML part as the text.
-  const noPlainText = message.text === null || message.text === message.html;
   let text = wantsText ? message.text : null;
   let textTruncated = wantsText ? message.textTruncated : false;
   let fromHtml = false;
-  if (wantsText && noPlainText && message.html !== null) {
+  // A message without a plain-text part: its text is made from its HTML (the store reads it for body=text).
+  if (wantsText && message.text === null && message.html !== null) {
     const derived = textFromHtml(message.html, boundedBodyBytes(options.maxBodyBytes));
     text = derived.text;
     textTruncated = message.htmlTruncated || derived.truncated;
@@ -133,13 +124,13 @@ export function storeRead(
   fields: ReadonlySet<string> | null,
   options: Pick<DisplayOptions, 'body' | 'html'>,
 ): { body: BodySelection; fields?: ReadonlySet<string> } {
-  if (fields === null) return { body: storeBodySelection(options.body) };
+  if (fields === null) return { body: options.body };
   const text = (options.body === 'text' || options.body === 'both') && TEXT_FIELDS.some((f) => fields.has(f));
   const html = (options.body === 'html' || options.body === 'both') && HTML_FIELDS.some((f) => fields.has(f));
   const body: BodySelection = text && html ? 'both' : text ? 'text' : html ? 'html' : 'none';
   const read = new Set(fields);
   if (html && options.html === 'safe') read.add('attachments');
-  return { body: storeBodySelection(body), fields: read };
+  return { body, fields: read };
 }
 
 /** The answer with only `fields` (all of it when null). */
