@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
+import { type FaultProxy, startFaultProxy, withoutCapability } from '../../support/fault-proxy.js';
 import { type Gateway, startGateway } from '../../support/gateway.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
 
@@ -39,6 +39,7 @@ describe('fields on message reads and lists', () => {
   let user: MailUser;
   let imap: FaultProxy;
   let pop: FaultProxy;
+  let bare: FaultProxy;
   let token: string;
   let popId: string;
 
@@ -57,10 +58,18 @@ describe('fields on message reads and lists', () => {
       target: { host: user.server.host, port: user.server.ports.pop3 },
       protocol: 'pop3',
     });
+    // A server without PREVIEW or SNIPPET: previews come from body prefixes.
+    bare = await startFaultProxy({
+      target: { host: user.server.host, port: user.server.ports.imap },
+      protocol: 'imap',
+      transformToClient: (chunk, index) =>
+        withoutCapability('SNIPPET=FUZZY')(withoutCapability('PREVIEW')(chunk, index), index),
+    });
     const plain = { tls: 'none' as const, allowPlaintext: true };
     await gateway.addAccount('a', user.account({ ...plain, port: imap.port }));
+    await gateway.addAccount('b', user.account({ ...plain, port: bare.port }));
     await gateway.addAccount('p', user.account({ ...plain, protocol: 'pop3', port: pop.port }));
-    token = await gateway.token(['a', 'p'], 'read');
+    token = await gateway.token(['a', 'b', 'p'], 'read');
     const listed = await get('/v1/accounts/p/mailboxes/INBOX/messages');
     popId = (listed.json.messages as Json[]).find((m) => m.subject === 'Quarterly figures')!.id as string;
   });
@@ -69,6 +78,7 @@ describe('fields on message reads and lists', () => {
     await gateway?.close();
     await imap?.close();
     await pop?.close();
+    await bare?.close();
   });
 
   async function get(target: string): Promise<{ status: number; json: Json }> {
@@ -184,6 +194,27 @@ describe('fields on message reads and lists', () => {
       expect(structure).toMatch(/^FETCH 1:2 \(UID BODYSTRUCTURE\)$/);
       expect(preview).toMatch(/^FETCH 1:2 \(UID FLAGS PREVIEW\)$/);
       expect(fetches()).toHaveLength(2);
+    });
+
+    it('reads a body prefix with BODYSTRUCTURE only for preview where the server has no PREVIEW', async () => {
+      const fetchesOf = () =>
+        bare.commands.map((c) => c.line.replace(/^\S+ /, '')).filter((line) => /^(UID )?FETCH /i.test(line));
+      await list('b', '?fields=subject');
+      bare.reset();
+      const previews = await list('b', '?fields=preview');
+      expect(previews.json.messages).toEqual([
+        { id: expect.any(String), preview: 'The figures are in.' },
+        { id: expect.any(String), preview: 'The figures are in.' },
+      ]);
+      const subjects = await list('b', '?fields=subject');
+      expect(subjects.json.messages).toEqual([
+        { id: expect.any(String), subject: 'Monthly figures' },
+        { id: expect.any(String), subject: 'Quarterly figures' },
+      ]);
+      expect(fetchesOf()).toEqual([
+        'FETCH 1:2 (UID BODYSTRUCTURE BODY.PEEK[TEXT]<0.2048>)',
+        'FETCH 1:2 (UID ENVELOPE)',
+      ]);
     });
 
     it('fetches only what the fields need in a sorted list too', async () => {
