@@ -1,6 +1,7 @@
 import { compile } from 'html-to-text';
 import { decodeText } from './charset.js';
 import { type ParsedMimeNode, parseMimeTree } from './parse-structure.js';
+import { boundHtml } from './safe-html.js';
 import { selectBodies } from './select-bodies.js';
 import { decodeTransfer } from './transfer-decoding.js';
 import type { MimeNode } from './types.js';
@@ -25,6 +26,12 @@ export const PREVIEW_PREFIX_BYTES = 2048;
 
 /** Most characters of a decoded body looked at (a preview needs only its start). */
 const MAX_SOURCE_CHARS = 64 * 1024;
+/**
+ * Most bytes of an encoded body decoded for a preview: a whole body (a POP3
+ * message, a message read) is cut to this first, so a 30 MB text part costs
+ * no more than its start.
+ */
+const MAX_SOURCE_BYTES = 256 * 1024;
 
 /** Characters that only pad (newsletter preheaders fill with them), removed outright. */
 // Soft hyphen, zero-width and direction marks, word joiners, fillers, BOM; the combining grapheme joiner apart.
@@ -79,7 +86,8 @@ function collapse(text: string): string {
 export function previewFromHtml(html: string | null | undefined): string | null {
   if (typeof html !== 'string' || html === '') return null;
   try {
-    return collapsePreview(htmlToPreviewText(html.slice(0, MAX_SOURCE_CHARS)));
+    // Nesting bounded first: the HTML parser is quadratic on unclosed tags (safe-html.ts).
+    return collapsePreview(htmlToPreviewText(boundHtml(html.slice(0, MAX_SOURCE_CHARS))));
   } catch {
     return null;
   }
@@ -128,6 +136,10 @@ function trimCutEscape(bytes: Buffer): Buffer {
  */
 export function previewFromBody(bytes: Uint8Array, format: BodyFormat, cut = false): string | null {
   try {
+    if (bytes.byteLength > MAX_SOURCE_BYTES) {
+      bytes = bytes.subarray(0, MAX_SOURCE_BYTES);
+      cut = true;
+    }
     const type = format.type.toLowerCase();
     if (type !== 'text/plain' && type !== 'text/html') return null;
     const encoding = (format.encoding ?? '7bit').toLowerCase();

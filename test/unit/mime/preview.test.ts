@@ -54,6 +54,11 @@ describe('previewFromHtml', () => {
     expect(previewFromHtml(html)).toBe('Hello there & see this Next');
   });
 
+  it('reads 64 K characters of unclosed tags (nesting bounded before the parser) and keeps the text', () => {
+    const html = `${'<p><b><i>'.repeat(7000)}deep text`;
+    expect(previewFromHtml(html)).toBe('deep text');
+  });
+
   it('reads a fragment cut in the middle of a tag', () => {
     expect(previewFromHtml('<p>Start of the text</p><p>more <a hre')).toBe('Start of the text more');
   });
