@@ -43,6 +43,12 @@ export const THREAD_WINDOW = 500;
 
 /** Most messages one thread's answer carries (its newest); more answers `partial: true`. */
 export const MAX_THREAD_MESSAGES = 500;
+/**
+ * Most message ids one thread carries in a page of threads (its newest);
+ * `count` stays the whole thread's. A thread of 100,000 notifications
+ * would otherwise put 6 MB of ids in one page.
+ */
+export const MAX_THREAD_LIST_IDS = 100;
 
 const PAGE_PREFIX = 'h1.';
 const ID_PREFIX = 't1.';
@@ -188,7 +194,9 @@ export async function listThreads(
       const threadId = threadIdOf(mailbox, scope, uids[0]!);
       result.push({
         threadId,
-        messageIds: uids.map((uid) => encodeImapMessageId(path, { uidValidity: mailbox.uidValidity, uid })),
+        messageIds: uids
+          .slice(-MAX_THREAD_LIST_IDS)
+          .map((uid) => encodeImapMessageId(path, { uidValidity: mailbox.uidValidity, uid })),
         count: uids.length,
         latest: { ...summary, threadId },
       });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ImapMailStore } from '../../../lib/imap/imap-mail-store.js';
-import { THREAD_WINDOW } from '../../../lib/imap/read/threads.js';
+import { MAX_THREAD_LIST_IDS, THREAD_WINDOW } from '../../../lib/imap/read/threads.js';
 import { InvalidRequestError, ThreadNotFoundError } from '../../../lib/mail/errors.js';
 import type { MailboxRef, ThreadPage } from '../../../lib/mail/types.js';
 import { type FaultProxy, startFaultProxy, transformLines } from '../../support/fault-proxy.js';
@@ -211,6 +211,27 @@ describe('threads commands', () => {
     const window = await names(proxy, (s) => s.listThreads(box, { limit: 10 }));
     expect(window.names).toEqual(['LOGIN', 'EXAMINE', 'FETCH', 'UID FETCH']);
     expect(window.roundTrips).toBe(filtered.roundTrips);
+  });
+
+  test(`a thread of more than ${MAX_THREAD_LIST_IDS} messages lists its newest ${MAX_THREAD_LIST_IDS} ids and its whole count`, async () => {
+    const path = 'ThreadLong';
+    const total = MAX_THREAD_LIST_IDS + 30;
+    const replies = Array.from({ length: total - 1 }, (_, i) =>
+      raw(`r${i}`, 'Re: Plans', ['In-Reply-To: <a@example.org>', 'References: <a@example.org>']),
+    );
+    const seeded = await user.seed(
+      path,
+      [MESSAGES[0]!, ...replies].map((message) => ({ raw: message })),
+    );
+    const box: MailboxRef = { kind: 'path', path };
+    const page = await using(openStore.bind(null, user), (s) => s.listThreads(box, { limit: 10 }));
+    expect(page.threads).toHaveLength(1);
+    const [thread] = page.threads;
+    expect(thread!.count).toBe(total);
+    expect(thread!.messageIds).toHaveLength(MAX_THREAD_LIST_IDS);
+    // The newest ones, oldest first: the last id is the latest message's.
+    expect(thread!.messageIds.at(-1)).toBe(thread!.latest.id);
+    expect(seeded).toHaveLength(total);
   });
 
   test(`without THREAD, a mailbox of more than ${THREAD_WINDOW} messages answers partial, grouped over the newest ${THREAD_WINDOW}`, async () => {

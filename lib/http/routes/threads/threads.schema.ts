@@ -37,7 +37,10 @@ export const threadSchema = z
         "Opaque. Stays the same while the thread's first message is in the mailbox, new replies included.",
       example: 't1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo',
     }),
-    messageIds: z.array(z.string()).openapi({ description: "The thread's message ids, oldest first." }),
+    messageIds: z.array(z.string()).openapi({
+      description:
+        "The thread's message ids, oldest first: its newest 100 at most (`count` is the whole thread's; `GET …/threads/{threadId}` gives up to 500).",
+    }),
     count: z.number().int().openapi({ example: 4 }),
     latest: messageSummarySchema.openapi({
       description: 'The summary of the message that arrived last, its `threadId` set.',
