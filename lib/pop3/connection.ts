@@ -6,6 +6,7 @@ import {
   type ConnectionOptions,
   createEntry,
   type Entry,
+  HeaderScan,
   type Pop3Reply,
   type Pop3Request,
 } from './request.js';
@@ -212,23 +213,58 @@ export class Pop3Connection {
       if (!head.stream.push(chunk)) this.pauseForConsumer();
       return;
     }
-    head.size += chunk.length;
+    if (head.request.keepBodyBytes !== undefined) {
+      this.onMessageBody(head, chunk);
+      return;
+    }
+    this.keep(head, chunk, true);
+  }
+
+  /**
+   * A message's bytes (TOP n k): the header block is capped as any buffered
+   * body is; of the body after it, only the first `keepBodyBytes` are kept and
+   * counted, the rest is dropped as it arrives.
+   */
+  private onMessageBody(head: Entry, chunk: Buffer): void {
+    const { message, request } = head;
+    let body = chunk;
+    if (message.scan !== HeaderScan.Body) {
+      const end = scanHeaderEnd(message, chunk);
+      if (!this.keep(head, end === -1 ? chunk : chunk.subarray(0, end), true)) return;
+      if (end === -1) return;
+      body = chunk.subarray(end);
+    }
+    const room = request.keepBodyBytes! - message.bodyKept;
+    if (room <= 0 || body.length === 0) return;
+    // A copy: a kept slice would hold on to the whole chunk it came from.
+    const kept = Buffer.from(body.subarray(0, room));
+    message.bodyKept += kept.length;
+    this.keep(head, kept, false);
+  }
+
+  /**
+   * Buffers `bytes` of the head's answer and counts them against its batch
+   * budget and (`capped`) its own limit. Past either, nothing more of this
+   * answer is read: the session ends, whatever is still coming.
+   */
+  private keep(head: Entry, bytes: Buffer, capped: boolean): boolean {
     const { request } = head;
-    if (request.budget) request.budget.remaining -= chunk.length;
+    head.size += bytes.length;
+    if (request.budget) request.budget.remaining -= bytes.length;
     if (
-      head.size > (request.maxBytes ?? this.options.maxResponseBytes) ||
+      (capped && head.size > (request.maxBytes ?? this.options.maxResponseBytes)) ||
       (request.budget?.remaining ?? 0) < 0
     ) {
-      // Nothing more of this answer is read: the session ends here, whatever is still coming.
       this.destroy(
         new Pop3Error('too_large', `POP3 ${request.verb} answer over its limit`, {
           phase: request.phase,
           command: request.verb,
         }),
       );
-      return;
+      return false;
     }
-    head.chunks.push(chunk);
+    if (bytes.length > 0) head.chunks.push(bytes);
+    return true;
   }
 
   private onBodyEnd(): void {
@@ -262,4 +298,33 @@ export class Pop3Connection {
     this.socket.resume();
     if (this.queue[0]?.written) this.armTimer();
   }
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Advances the search for the empty line that ends a message's header
+ * (CRLF or a bare LF, as the MIME parser reads it) through `chunk`. Returns
+ * the offset just past that line, or -1 when the header goes on.
+ */
+function scanHeaderEnd(message: Entry['message'], chunk: Buffer): number {
+  let scan = message.scan;
+  for (let i = 0; i < chunk.length; i++) {
+    if (scan === HeaderScan.Middle) {
+      i = chunk.indexOf(LF, i);
+      if (i === -1) break;
+      scan = HeaderScan.LineStart;
+      continue;
+    }
+    const byte = chunk[i]!;
+    if (byte === LF) {
+      message.scan = HeaderScan.Body;
+      return i + 1;
+    } else {
+      scan = scan === HeaderScan.LineStart && byte === CR ? HeaderScan.LineStartCr : HeaderScan.Middle;
+    }
+  }
+  message.scan = scan;
+  return -1;
 }

@@ -8,6 +8,14 @@
 /** One header block (`TOP n 0`). Real ones are a few KB; a thousand recipients fit in 100 KB. */
 export const MAX_HEADER_BYTES = 1024 * 1024;
 
+/**
+ * Body bytes kept after each header block when summaries read body lines for
+ * their preview (`TOP n 16`): a preview is 200 characters, and a body line
+ * has no length limit (an HTML body may be one line of megabytes). The rest
+ * of the answer is read and dropped.
+ */
+export const MAX_PREVIEW_BODY_BYTES = 16 * 1024;
+
 /** Every header block of one pipelined batch together (a list page reads `limit` + 3). */
 export const MAX_HEADER_BATCH_BYTES = 16 * 1024 * 1024;
 

@@ -20,8 +20,15 @@ export interface Pop3Request {
   timeoutMs?: number;
   /** Largest body of this buffered response; the connection's `maxResponseBytes` when absent. */
   maxBytes?: number;
-  /** Shared with other buffered responses (a pipelined batch): their bodies together stay within it. */
+  /** Shared with other buffered responses (a pipelined batch): the bytes they keep together stay within it. */
   budget?: ByteBudget;
+  /**
+   * The body is a message (TOP n k): `maxBytes` caps its header block (up to
+   * and with the blank line after it), and of what follows at most this many
+   * bytes are kept. The rest is read to the terminating line and dropped, so a
+   * body line of any length costs no memory and does not end the session.
+   */
+  keepBodyBytes?: number;
 }
 
 /** Bytes several buffered responses may still take together. */
@@ -56,7 +63,17 @@ export interface Entry {
   status: Pop3Status | null;
   chunks: Buffer[];
   size: number;
+  /** With `keepBodyBytes`: where the header scan is, and the body bytes kept so far. */
+  message: { scan: HeaderScan; bodyKept: number };
   stream: Readable | null;
+}
+
+/** Finding a message's header end, the first empty line: the state between chunks. */
+export enum HeaderScan {
+  LineStart,
+  LineStartCr,
+  Middle,
+  Body,
 }
 
 export function createEntry(
@@ -64,5 +81,15 @@ export function createEntry(
   resolve: (reply: Pop3Reply) => void,
   reject: (error: Error) => void,
 ): Entry {
-  return { request, written: false, resolve, reject, status: null, chunks: [], size: 0, stream: null };
+  return {
+    request,
+    written: false,
+    resolve,
+    reject,
+    status: null,
+    chunks: [],
+    size: 0,
+    message: { scan: HeaderScan.LineStart, bodyKept: 0 },
+    stream: null,
+  };
 }

@@ -1,7 +1,7 @@
 import type { ByteBudget, Pop3Connection, Pop3Reply, Pop3Request } from '../connection.js';
 import { parseListing } from '../parse-listing.js';
 import { Pop3Error } from '../pop3-error.js';
-import { MAX_HEADER_BATCH_BYTES, MAX_HEADER_BYTES } from '../read-limits.js';
+import { MAX_HEADER_BATCH_BYTES, MAX_HEADER_BYTES, MAX_PREVIEW_BODY_BYTES } from '../read-limits.js';
 import { messageNumber } from './message-number.js';
 
 export interface MessageHeaderInfo {
@@ -11,7 +11,8 @@ export interface MessageHeaderInfo {
   /**
    * The header block, the blank line after it and the first
    * SUMMARY_BODY_LINES body lines (the preview's text), byte-exact after
-   * dot-unstuffing: the whole message when it is no longer.
+   * dot-unstuffing, of which at most MAX_PREVIEW_BODY_BYTES are kept: the
+   * whole message when it is no longer.
    */
   header: Buffer;
 }
@@ -45,8 +46,11 @@ function valueFor(text: string, number: number, verb: string): string {
  * (`bodyLines` 0 when it needs no preview: the header block alone). With
  * PIPELINING every command goes out in a few writes (RFC 2449 §6.6), so a
  * page of 50 costs about one round trip and no full listing of a big maildrop.
- * Each header block may be at most MAX_HEADER_BYTES, the batch's together
- * MAX_HEADER_BATCH_BYTES; past either the session ends (Pop3Error too_large).
+ * Each header block may be at most MAX_HEADER_BYTES, what is kept of the batch's
+ * answers together MAX_HEADER_BATCH_BYTES; past either the session ends
+ * (Pop3Error too_large). Of the body lines only the first
+ * MAX_PREVIEW_BODY_BYTES are kept (and counted); the rest is read and dropped,
+ * so a long body line neither ends the session nor spends the batch's budget.
  * @throws Pop3Error (rejected when a message no longer exists)
  */
 export async function fetchHeaders(
@@ -66,6 +70,7 @@ export async function fetchHeaders(
       multiline: true,
       maxBytes: MAX_HEADER_BYTES,
       budget,
+      ...(bodyLines > 0 ? { keepBodyBytes: MAX_PREVIEW_BODY_BYTES } : {}),
     } satisfies Pop3Request,
   ]);
   const replies: Pop3Reply[] = [];
