@@ -63,7 +63,8 @@ export const listQuerySchema = z.object({
         "`date` (Date header, else the received time), `from` (the sender's display name where the IMAP server " +
         'has SORT=DISPLAY, else the address), `subject` (ignoring `Re:`/`Fwd:`, case-insensitive) or `size`. ' +
         'Sorted by the IMAP server (SORT, RFC 5256) and combined with every filter; equal keys run in arrival ' +
-        'order (reversed with `desc`). Without SORT only `arrival`, and POP3 only the default order: other ' +
+        'order (reversed with `desc`). Without SORT, `arrival` and `date` (sorted by the gateway, up to 20,000 ' +
+        'matching messages), and POP3 only the default order: other ' +
         "values are 501 `unsupported_operation` (the account's `capabilities.sort` lists what it takes).",
       example: 'date',
     }),

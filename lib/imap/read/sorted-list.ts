@@ -5,6 +5,7 @@ import {
   UpstreamUnavailableError,
 } from '../../mail/errors.js';
 import type { ListQuery, ListSort, MailboxRef, MessagePage, SortKey } from '../../mail/types.js';
+import { parseHeaderDate } from '../../mime/header-date.js';
 import { sortUids } from '../imapflow/index.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { parseUidSet, type UidRange } from '../wire/uid-set.js';
@@ -86,13 +87,14 @@ export async function listSortedMessages(
       plan = search
         ? await planArrivalFiltered(client, search, anchors?.[0] ?? 0, query.limit)
         : await planArrivalUnfiltered(client, mailbox, anchors?.[0] ?? 0, query.limit);
-    } else {
-      if (!client.capabilities.has('SORT')) {
-        throw new UnsupportedOperationError(
-          'This IMAP server cannot sort (no SORT, RFC 5256): it lists by arrival only.',
-        );
-      }
+    } else if (client.capabilities.has('SORT')) {
       plan = await planServerSort(client, sort, search, anchors, query.limit);
+    } else if (sort.key === 'date') {
+      plan = await planClientDateSort(client, sort, search, anchors, query.limit);
+    } else {
+      throw new UnsupportedOperationError(
+        'This IMAP server cannot sort (no SORT, RFC 5256): it lists by arrival or date only.',
+      );
     }
     const rows = await fetchRows(client, plan, query.fields);
     const messages = rows.map((row) => toMessageSummary(row, path, mailbox.uidValidity));
@@ -182,6 +184,62 @@ export function takeAbove(
   return { uids, more: false };
 }
 
+/**
+ * Most matching messages sorted by date where the server has no SORT: each
+ * page reads every one's Date header (about 60 bytes a message).
+ */
+export const MAX_CLIENT_DATE_SORT = 20_000;
+
+/**
+ * `date` without SORT, as RFC 5256 defines it: the Date header's time,
+ * else (missing or not a date) INTERNALDATE; ties in UID order. The
+ * matching UIDs (one SEARCH), then their Date headers and INTERNALDATEs
+ * (one FETCH), ordered here: one round trip more than with SORT.
+ * @throws UnsupportedOperationError past MAX_CLIENT_DATE_SORT matching messages
+ */
+async function planClientDateSort(
+  client: ImapFlow,
+  sort: ListSort,
+  search: SearchObject | null,
+  anchors: number[] | null,
+  limit: number,
+): Promise<SortedPlan> {
+  const result = await client.search(search ?? { all: true }, { uid: true, returnOptions: ['ALL', 'COUNT'] });
+  if (!result) throw new UpstreamUnavailableError('The mail server refused the search.');
+  const ranges = Array.isArray(result) ? parseUidSet(result.join(',')) : parseUidSet(result.all);
+  const total = Array.isArray(result) ? result.length : (result.count ?? 0);
+  if (total > MAX_CLIENT_DATE_SORT) {
+    throw new UnsupportedOperationError(
+      `This IMAP server cannot sort (no SORT, RFC 5256), and ${total} messages match: more than the ${MAX_CLIENT_DATE_SORT} sorted by date here. Narrow the filter, or sort by arrival.`,
+    );
+  }
+  const dated: Array<{ uid: number; time: number }> = [];
+  if (total > 0) {
+    const set = ranges.map(([low, high]) => (low === high ? `${low}` : `${low}:${high}`)).join(',');
+    const rows = await client.fetchAll(
+      set,
+      { uid: true, internalDate: true, headers: ['date'] },
+      { uid: true },
+    );
+    for (const row of rows) {
+      const header = row.headers
+        ? /^date:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(row.headers.toString('latin1'))
+        : null;
+      const sent = parseHeaderDate(header?.[1]?.replace(/\r?\n/g, ' ') ?? null);
+      const internal = row.internalDate ? new Date(row.internalDate).getTime() : Number.NaN;
+      const time = sent === null ? internal : Date.parse(sent);
+      dated.push({ uid: row.uid, time: Number.isFinite(time) ? time : 0 });
+    }
+  }
+  dated.sort((a, b) => a.time - b.time || a.uid - b.uid);
+  return pageOfOrdered(
+    dated.map((entry) => entry.uid),
+    sort,
+    anchors,
+    limit,
+  );
+}
+
 async function planServerSort(
   client: ImapFlow,
   sort: ListSort,
@@ -194,6 +252,16 @@ async function planServerSort(
     sortCriteria(sort.key as Exclude<SortKey, 'arrival'>, client.capabilities),
     search,
   );
+  return pageOfOrdered(ordered, sort, anchors, limit);
+}
+
+/** A page of UIDs in ascending sort order: reversed for `desc`, continued after the cursor's first anchor still there. */
+function pageOfOrdered(
+  ordered: number[],
+  sort: ListSort,
+  anchors: number[] | null,
+  limit: number,
+): SortedPlan {
   if (sort.order === 'desc') ordered.reverse();
   let start = 0;
   if (anchors) {

@@ -23,9 +23,9 @@ export function imapCapabilities(): StoreCapabilities {
   };
 }
 
-/** The sort keys a server with these capabilities serves: all with SORT, else only arrival (UID order). */
+/** The sort keys a server with these capabilities serves: all with SORT, else arrival (UID order) and date (sorted here, sorted-list.ts). */
 export function sortKeysFor(serverCapabilities: ReadonlySet<string>): SortKey[] {
-  return serverCapabilities.has('SORT') ? [...SORT_KEYS] : ['arrival'];
+  return serverCapabilities.has('SORT') ? [...SORT_KEYS] : ['arrival', 'date'];
 }
 
 /** The static capabilities corrected by the server's own CAPABILITY list. */

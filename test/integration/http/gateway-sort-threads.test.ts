@@ -135,7 +135,7 @@ describe('sort and threads through the gateway', () => {
     expect(imap.capabilities.sort).toEqual(['arrival', 'date', 'from', 'subject', 'size']);
     expect(imap.capabilities.threads).toBe(true);
     const probed = await json('/v1/accounts/plain?probe=true');
-    expect(probed.capabilities.sort).toEqual(['arrival']);
+    expect(probed.capabilities.sort).toEqual(['arrival', 'date']);
     expect(probed.capabilities.threads).toBe(true);
     const pop = await json('/v1/accounts/pop');
     expect(pop.capabilities.sort).toEqual(['arrival']);
@@ -143,7 +143,11 @@ describe('sort and threads through the gateway', () => {
   });
 
   it('answers 501 for what the account cannot: other keys without SORT, any other order or threads on POP3', async () => {
-    for (const key of ['date', 'from', 'subject', 'size']) {
+    // Without SORT, date is sorted by the gateway: the same order the server's SORT gives.
+    expect(tags(await json('/v1/accounts/plain/mailboxes/INBOX/messages?sort=date&order=asc'))).toEqual(
+      tags(await json('/v1/accounts/s/mailboxes/INBOX/messages?sort=date&order=asc')),
+    );
+    for (const key of ['from', 'subject', 'size']) {
       expect((await json(`/v1/accounts/plain/mailboxes/INBOX/messages?sort=${key}`, 501)).code).toBe(
         'unsupported_operation',
       );

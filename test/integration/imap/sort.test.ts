@@ -313,8 +313,38 @@ describe('a server without SORT', () => {
 
   const store = () => openStore(user, { account: { port: proxy.port, tls: 'none', allowPlaintext: true } });
 
-  test('lists by arrival both ways, answers 501 for the other keys, and its probe lists arrival only', async () => {
-    for (const key of ['date', 'from', 'subject', 'size'] as const) {
+  test('sorts by date here (Date header, else INTERNALDATE) both ways and across pages, with no SORT sent', async () => {
+    for (const order of ['asc', 'desc'] as const) {
+      const tags: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const s = store();
+        const page = await s
+          .listMessages(SORTED, {
+            limit: 4,
+            filter: {},
+            sort: { key: 'date', order },
+            ...(cursor ? { cursor } : {}),
+          })
+          .finally(() => s.close());
+        tags.push(...page.messages.map((m) => tagOf(m.messageId)));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(tags).toEqual(order === 'asc' ? EXPECTED_ASC.date : [...EXPECTED_ASC.date].reverse());
+    }
+    // With a filter: only the matching messages, in date order.
+    const s = store();
+    const filtered = await s
+      .listMessages(SORTED, { limit: 10, filter: { from: 'a.example' }, sort: { key: 'date', order: 'asc' } })
+      .finally(() => s.close());
+    expect(filtered.messages.map((m) => tagOf(m.messageId))).toEqual(
+      EXPECTED_ASC.date.filter((tag) => ['m0', 'm2', 'm4'].includes(tag)),
+    );
+    expect(proxy.commands.some((c) => / UID SORT /i.test(c.line))).toBe(false);
+  });
+
+  test('lists by arrival both ways, answers 501 for from, subject and size, and its probe lists arrival and date', async () => {
+    for (const key of ['from', 'subject', 'size'] as const) {
       const s = store();
       await expect(
         s
@@ -341,7 +371,7 @@ describe('a server without SORT', () => {
     const s = store();
     const probe = await s.probe().finally(() => s.close());
     expect(probe.server.capabilities.some((c) => /SORT|THREAD/i.test(c))).toBe(false);
-    expect(probe.capabilities.sort).toEqual(['arrival']);
+    expect(probe.capabilities.sort).toEqual(['arrival', 'date']);
     expect(probe.capabilities.threads).toBe(true);
     expect(proxy.commands.some((c) => / UID SORT /i.test(c.line))).toBe(false);
   });
