@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-
-/** What a lock file says about its holder. */
-interface LockOwner {
-  pid: number;
-  host: string;
-  nonce: string;
-}
+import { clearStaleLock, type LockOwner, lockOwnerOf, processExists } from './lock-file.js';
 
 export interface FileLockOptions {
   /** Give up after this long (ms). */
@@ -82,7 +76,7 @@ export class FileLock {
       const held = await this.#inspect();
       if (held === 'gone') continue;
       if (held.stale) {
-        await this.#recover(held.text, nonce);
+        await clearStaleLock(this.path, held.text, nonce);
         continue;
       }
       if (Date.now() >= giveUpAt) {
@@ -97,7 +91,7 @@ export class FileLock {
   async stillHeld(): Promise<boolean> {
     if (this.#nonce === null) return false;
     const text = await readFile(this.path, 'utf8').catch(() => null);
-    return text !== null && ownerOf(text)?.nonce === this.#nonce;
+    return text !== null && lockOwnerOf(text)?.nonce === this.#nonce;
   }
 
   /** Removes the lock file if it is still ours. */
@@ -117,49 +111,10 @@ export class FileLock {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       throw error;
     }
-    const owner = ownerOf(text);
+    const owner = lockOwnerOf(text);
     const old = Date.now() - mtimeMs > this.#staleMs;
     // An empty or unreadable lock is one being written: only its age can make it stale.
     const dead = owner !== null && owner.host === hostname() && !processExists(owner.pid);
     return { text, stale: old || dead };
-  }
-
-  /** Moves the stale lock aside; removes it if it is the one judged stale, else puts it back. */
-  async #recover(staleText: string, nonce: string): Promise<void> {
-    const aside = `${this.path}.${nonce}.stale`;
-    try {
-      await rename(this.path, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const moved = await readFile(aside, 'utf8');
-      if (moved !== staleText) await link(aside, this.path).catch(() => undefined);
-    } finally {
-      await rm(aside, { force: true });
-    }
-  }
-}
-
-function ownerOf(text: string): LockOwner | null {
-  try {
-    const parsed = JSON.parse(text) as Partial<LockOwner>;
-    return typeof parsed.pid === 'number' &&
-      typeof parsed.host === 'string' &&
-      typeof parsed.nonce === 'string'
-      ? (parsed as LockOwner)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { clearStaleLock, type LockOwner, lockOwnerOf, processExists } from '../../credentials/lock-file.js';
 import { WebhookStoreLockedError } from './errors.js';
-
-interface LockOwner {
-  pid: number;
-  host: string;
-  nonce: string;
-}
 
 const LOCK_FILE = 'lock';
 
@@ -51,14 +46,14 @@ export class DirectoryLock {
         }
         const held = await readFile(lock.path, 'utf8').catch(() => undefined);
         if (held === undefined) continue;
-        const owner = ownerOf(held);
-        if (owner === undefined || owner.host !== hostname() || processExists(owner.pid)) {
+        const owner = lockOwnerOf(held);
+        if (owner === null || owner.host !== hostname() || processExists(owner.pid)) {
           throw new WebhookStoreLockedError(
             `The webhook store ${directory} is open in another process (${describe(owner)}). ` +
               `Only one process may open it; if that process is gone, remove ${lock.path}.`,
           );
         }
-        await lock.#clearStale(held);
+        await clearStaleLock(lock.path, held, lock.#nonce);
       }
       throw new WebhookStoreLockedError(`Could not take the lock ${lock.path}: it keeps changing hands.`);
     } finally {
@@ -70,7 +65,7 @@ export class DirectoryLock {
   async stillHeld(): Promise<boolean> {
     if (!this.#held) return false;
     const text = await readFile(this.path, 'utf8').catch(() => undefined);
-    return text !== undefined && ownerOf(text)?.nonce === this.#nonce;
+    return text !== undefined && lockOwnerOf(text)?.nonce === this.#nonce;
   }
 
   async release(): Promise<void> {
@@ -78,48 +73,11 @@ export class DirectoryLock {
     this.#held = false;
     await rm(this.path, { force: true });
   }
-
-  /** Moves the dead holder's lock aside; puts back whatever another process put there meanwhile. */
-  async #clearStale(staleText: string): Promise<void> {
-    const aside = `${this.path}.${this.#nonce}.stale`;
-    try {
-      await rename(this.path, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const moved = await readFile(aside, 'utf8');
-      if (moved !== staleText) await link(aside, this.path).catch(() => undefined);
-    } finally {
-      await rm(aside, { force: true });
-    }
-  }
 }
 
-function ownerOf(text: string): LockOwner | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<LockOwner>;
-    return typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.nonce === 'string'
-      ? (value as LockOwner)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(owner: LockOwner | undefined): string {
-  if (owner === undefined) return 'an unreadable lock file';
+function describe(owner: LockOwner | null): string {
+  if (owner === null) return 'an unreadable lock file';
   return owner.pid === process.pid && owner.host === hostname()
     ? 'this process already has it open'
     : `pid ${owner.pid} on ${owner.host}`;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
