@@ -20,6 +20,7 @@ const STATUS_TABLE: Array<[ErrorCode, number]> = [
   ['mailbox_not_found', 404],
   ['message_not_found', 404],
   ['attachment_not_found', 404],
+  ['thread_not_found', 404],
   ['method_not_allowed', 405],
   ['request_timeout', 408],
   ['mailbox_exists', 409],

@@ -56,7 +56,7 @@ export const problemSchema = z
         'and `oauth_provider_timeout` (504) it did not answer in time (a refresh token the provider refused is ' +
         '`upstream_auth_failed`: the account needs consent again). The account API adds ' +
         '`verification_failed` (422) and `token_not_found` (404); the webhook routes `webhook_not_found` (404) ' +
-        'and `webhook_limit_reached` (409).',
+        'and `webhook_limit_reached` (409); the thread routes `thread_not_found` (404).',
     }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem document.' });
