@@ -5,7 +5,12 @@ import type { PooledConnection } from './pooled-connection.js';
 export interface ConnectionPoolOptions {
   /** How long a connection is kept after a request, in ms; 0 keeps none (the cap still applies). */
   idleMs: number;
-  /** Idle connections kept per account. */
+  /**
+   * Idle connections kept per account; the rest are closed as they are
+   * released. Kept ones close after `idleMs` unused, so keeping up to the
+   * cap costs nothing once the account is quiet, and keeping fewer than the
+   * requests that run at once makes every burst log in again (DECISIONS D14).
+   */
   maxIdlePerAccount: number;
   /** Connections per account at any moment, busy and idle; further requests wait for one. */
   maxPerAccount: number;
@@ -66,6 +71,16 @@ interface Waiter {
   grant: (lease: Lease) => void;
 }
 
+/** What the pool did since it was created, for benchmarks and metrics. */
+export interface PoolCounters {
+  /** Slots granted to requests. */
+  leases: number;
+  /** Of those, slots without a kept connection: the holder opened (and logged in on) a new one. */
+  fresh: number;
+  /** Connections closed by the pool: over `maxIdlePerAccount`, idle past `idleMs`, unusable or of another version. */
+  retired: number;
+}
+
 interface AccountSlots {
   busy: number;
   /** Busy slots held by long requests. */
@@ -96,6 +111,7 @@ export class ImapConnectionPool {
   readonly #maxLong: number;
   readonly #maxWaiting: number;
   readonly #accounts = new Map<string, AccountSlots>();
+  readonly #counters: PoolCounters = { leases: 0, fresh: 0, retired: 0 };
   #closed = false;
 
   constructor(options: ConnectionPoolOptions) {
@@ -166,6 +182,11 @@ export class ImapConnectionPool {
     return slots ? slots.busy + slots.closing + slots.idle.length : 0;
   }
 
+  /** Leases granted, fresh ones among them and connections retired, since the pool was created (a copy). */
+  get counters(): PoolCounters {
+    return { ...this.#counters };
+  }
+
   /** Accounts the pool holds state for: those with a connection open, kept or awaited. */
   get trackedAccounts(): number {
     return this.#accounts.size;
@@ -205,6 +226,8 @@ export class ImapConnectionPool {
   ): Lease {
     slots.busy += 1;
     if (kind === 'long') slots.busyLong += 1;
+    this.#counters.leases += 1;
+    if (connection === null) this.#counters.fresh += 1;
     return { account, version, kind, connection };
   }
 
@@ -272,6 +295,7 @@ export class ImapConnectionPool {
   /** Closes a connection; its slot frees once the socket is really closed. */
   #retire(account: string, slots: AccountSlots, connection: PooledConnection): void {
     slots.closing += 1;
+    this.#counters.retired += 1;
     let closed: Promise<void>;
     try {
       closed = closeFully(connection);

@@ -6,7 +6,7 @@ describe('connection reuse settings', () => {
   test('on by default for the local server, off by default elsewhere', () => {
     expect(poolOptionsFromEnv({}, 'on')).toEqual({
       idleMs: 5_000,
-      maxIdlePerAccount: 4,
+      maxIdlePerAccount: 8,
       maxPerAccount: 8,
       reservedPerAccount: 2,
       maxWaitingPerAccount: 64,
@@ -31,12 +31,20 @@ describe('connection reuse settings', () => {
       ),
     ).toEqual({
       idleMs: 2_000,
-      maxIdlePerAccount: 4,
+      maxIdlePerAccount: 15,
       maxPerAccount: 15,
       reservedPerAccount: 3,
       maxWaitingPerAccount: 10,
       firstReplyMs: 0,
     });
+  });
+
+  test('every connection within the cap may be kept idle unless fewer are asked for', () => {
+    const kept = (env: Record<string, string>) => poolOptionsFromEnv(env, 'on')?.maxIdlePerAccount;
+    expect(kept({ MAILGATE_IMAP_MAX_PER_ACCOUNT: '12' })).toBe(12);
+    expect(kept({ MAILGATE_IMAP_MAX_IDLE_PER_ACCOUNT: '3' })).toBe(3);
+    // More idle than the cap allows at once is the cap.
+    expect(kept({ MAILGATE_IMAP_MAX_IDLE_PER_ACCOUNT: '20', MAILGATE_IMAP_MAX_PER_ACCOUNT: '6' })).toBe(6);
   });
 
   test('a malformed value is a configuration error, not a silent default', () => {
