@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from './app-env.js';
 import { createRouter } from './create-router.js';
 import { createErrorHandler, createNotFoundHandler } from './error-handler.js';
 import { bearerAuth } from './middleware/auth.js';
+import { compression } from './middleware/compression.js';
 import { deadline } from './middleware/deadline.js';
 import { jsonCharset } from './middleware/json-charset.js';
 import { requestId } from './middleware/request-id.js';
@@ -46,6 +47,8 @@ function buildApp(
   const app = createRouter();
 
   app.use('*', requestId(deps));
+  // Outside everything else, so errors and not-found answers are coded too; base64 where the runtime buffers (Lambda).
+  app.use('*', compression({ base64Body: deps.config.MAILGATE_MAX_BUFFERED_BYTES !== undefined }));
   app.use('*', jsonCharset());
   // Deadline before auth: a slow credential store is covered by it too.
   app.use('/v1/*', deadline(deps.config.MAILGATE_REQUEST_TIMEOUT_MS));
