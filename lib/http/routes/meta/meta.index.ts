@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from '../../app-env.js';
+import { DOCS_SCRIPT_PATH, docsScriptHandler } from './docs-script.js';
 import { docsPage, health, openApiDocument } from './meta.routes.js';
 
 const API_DESCRIPTION = [
@@ -15,6 +16,21 @@ const API_DESCRIPTION = [
   '`probe`), but reads no mail: every other route answers it 403 `forbidden`. Read and write tokens get',
   '403 on the account API.',
 ].join('\n');
+
+/**
+ * The reference page, with nothing fetched from another host: the script
+ * from this gateway (DOCS_SCRIPT_PATH), the system fonts instead of Scalar's
+ * web fonts, no usage telemetry, no hosted "try it" proxy (requests go
+ * straight to this origin), and neither the hosted AI agent nor the
+ * developer tools. `@scalar/core`'s types predate some of these settings of
+ * the installed browser build (`telemetry`, `agent`, `mcp`), hence the spread.
+ */
+const OFFLINE_SETTINGS = {
+  telemetry: false,
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
+};
 
 type Document = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
 
@@ -54,5 +70,17 @@ export function mountMeta(app: OpenAPIHono<AppEnv>): void {
   app.openapi(openApiDocument, (c) =>
     c.json(getDocument() as unknown as { openapi: string; paths: Record<string, never> }, 200),
   );
-  app.openapi(docsPage, Scalar({ url: '/openapi.json', pageTitle: 'mailgate API' }) as never);
+  app.openapi(
+    docsPage,
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'mailgate API',
+      cdn: DOCS_SCRIPT_PATH,
+      withDefaultFonts: false,
+      proxyUrl: '',
+      ...OFFLINE_SETTINGS,
+    }) as never,
+  );
+  // Not in the OpenAPI document: an asset of the /docs page, not part of the API.
+  app.get(DOCS_SCRIPT_PATH, docsScriptHandler());
 }
