@@ -71,22 +71,26 @@ async function readWholePage(): Promise<string> {
   let stableSteps = 0;
   // Bounded: the page is a few dozen viewports long.
   for (let step = 0; step < 500 && stableSteps < 5; step++) {
-    const { text, height, atEnd } = await page.evaluate(() => {
+    // A string, evaluated in the page: this project's types have no DOM. The rendered text (innerText), where a
+    // method and its path are separate words; textContent runs them together.
+    const { text, height, atEnd } = await page.evaluate<{
+      text: string;
+      height: number;
+      atEnd: boolean;
+    }>(`(() => {
       window.scrollBy(0, window.innerHeight);
       return {
-        // The rendered text, where a method and its path are separate words (textContent runs them together).
-        // biome-ignore lint/performance/useDomNodeTextContent: the layout's text is what is asserted on
         text: document.body.innerText,
         height: document.body.scrollHeight,
         atEnd: window.innerHeight + window.scrollY >= document.body.scrollHeight - 2,
       };
-    });
+    })()`);
     seen.push(text);
     stableSteps = atEnd && height === lastHeight ? stableSteps + 1 : 0;
     lastHeight = height;
     // Lets the lazily rendered sections mount before the next step.
     await page.waitForLoadState('networkidle');
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => resolve(null)))');
   }
   return seen.join('\n').replace(/\s+/g, ' ');
 }
@@ -112,7 +116,7 @@ describe('/docs in a real browser, with every host but loopback blocked', () => 
     );
     expect(missing).toEqual([]);
 
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
 
