@@ -148,7 +148,7 @@ export function createMailgateClient(options: MailgateClientOptions): MailgateCl
     signal: AbortSignal | undefined,
   ): Promise<Download> {
     let { response } = result;
-    const target = redirectTarget(response);
+    const target = redirectTarget(response, options.downloadBaseUrl ?? options.baseUrl);
     if (target) {
       await response.body?.cancel();
       response = await fetchImpl(

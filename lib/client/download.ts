@@ -65,12 +65,13 @@ export function filenameOf(header: string | null): string | null {
  * `Authorization` when the redirect leaves the origin (Fetch standard), so
  * the client follows it once, by hand, only to http(s) and never from
  * https to http. Undefined when the answer is no such redirect.
+ * `requested` stands in for `response.url` where a custom fetch leaves it empty.
  */
-export function redirectTarget(response: Response): URL | undefined {
+export function redirectTarget(response: Response, requested: string): URL | undefined {
   if (![301, 302, 303, 307, 308].includes(response.status)) return undefined;
   const location = response.headers.get('location');
   if (!location) return undefined;
-  const from = new URL(response.url);
+  const from = new URL(response.url || requested);
   const target = new URL(location, from);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') return undefined;
   if (from.protocol === 'https:' && target.protocol !== 'https:') return undefined;

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { filenameOf } from '../../lib/client/download.js';
+import { createMailgateClient, MailgateError } from '../../lib/client/index.js';
+
+/**
+ * The client's own behaviour over a scripted fetch (no server): the token on
+ * every request, how error answers and network failures surface, the
+ * redirect of a large download, change batches. test/client/client-gateway
+ * runs it against the real server.
+ */
+
+type Answer = Response | ((request: Request) => Response | Promise<Response>);
+
+/** A fetch that records each request and answers the next scripted answer. */
+function scripted(...answers: Answer[]) {
+  const requests: Request[] = [];
+  const fetch = async (request: Request) => {
+    requests.push(request);
+    const answer = answers.shift();
+    if (answer === undefined) throw new Error(`unexpected request ${request.method} ${request.url}`);
+    return typeof answer === 'function' ? answer(request) : answer;
+  };
+  return { requests, fetch };
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const problem = (status: number, code: string, extra: Record<string, unknown> = {}) =>
+  new Response(
+    JSON.stringify({
+      type: 'about:blank',
+      title: 'Not Found',
+      status,
+      detail: 'No such message.',
+      code,
+      ...extra,
+    }),
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json' },
+    },
+  );
+
+const BASE = 'https://mail.example.test';
+
+describe('createMailgateClient', () => {
+  it('sends the bearer token on every request, the raw client included', async () => {
+    const { requests, fetch } = scripted(json([]), json({ mailboxes: [] }), json([]));
+    const client = createMailgateClient({ baseUrl: BASE, token: 'tok-123', fetch });
+    await client.accounts();
+    await client.mailboxes('me', { counts: true });
+    await client.api.GET('/v1/accounts');
+    expect(requests.map((r) => r.headers.get('authorization'))).toEqual([
+      'Bearer tok-123',
+      'Bearer tok-123',
+      'Bearer tok-123',
+    ]);
+    expect(requests[1]!.url).toBe(`${BASE}/v1/accounts/me/mailboxes?counts=true`);
+  });
+
+  it('puts a mailbox path in one segment, booleans and header filters in the query', async () => {
+    const { requests, fetch } = scripted(json({ messages: [], nextCursor: null, total: 0 }));
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const all = [];
+    for await (const m of client.messages('me', 'INBOX/Reports 2026', {
+      flagged: true,
+      from: 'a&b',
+      header: { 'List-Id': 'x' },
+    }))
+      all.push(m);
+    expect(all).toEqual([]);
+    expect(requests[0]!.url).toBe(
+      `${BASE}/v1/accounts/me/mailboxes/INBOX%2FReports%202026/messages?flagged=true&from=a%26b&header.List-Id=x`,
+    );
+  });
+
+  it('throws a MailgateError carrying the whole problem', async () => {
+    const { fetch } = scripted(problem(404, 'message_not_found', { requestId: 'r-1' }));
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const error = await client.getMessage('me', 'gone').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MailgateError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({
+      name: 'MailgateError',
+      status: 404,
+      code: 'message_not_found',
+      title: 'Not Found',
+      detail: 'No such message.',
+      type: 'about:blank',
+      problem: { requestId: 'r-1' },
+    });
+    expect((error as Error).message).toBe('404 message_not_found: No such message.');
+  });
+
+  it('surfaces an error answer that is no problem as unexpected_response, its detail bounded', async () => {
+    const page = `<html>${'x'.repeat(10_000)}</html>`;
+    const { fetch } = scripted(
+      new Response(page, { status: 502, statusText: 'Bad Gateway' }),
+      new Response(null, { status: 503 }),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const error = (await client.accounts().catch((e: unknown) => e)) as MailgateError;
+    expect(error).toBeInstanceOf(MailgateError);
+    expect(error).toMatchObject({ status: 502, code: 'unexpected_response', title: 'Bad Gateway' });
+    expect(error.detail).toBe(page.slice(0, 300));
+    const empty = (await client.accounts().catch((e: unknown) => e)) as MailgateError;
+    expect(empty).toMatchObject({ status: 503, code: 'unexpected_response' });
+  });
+
+  it('lets a network failure through as fetch threw it', async () => {
+    const failure = new TypeError('fetch failed');
+    const client = createMailgateClient({
+      baseUrl: BASE,
+      token: 't',
+      fetch: () => Promise.reject(failure),
+    });
+    await expect(client.accounts()).rejects.toBe(failure);
+  });
+
+  it('follows a download redirect to the streaming endpoint once, with the token', async () => {
+    const { requests, fetch } = scripted(
+      new Response(null, {
+        status: 307,
+        headers: { location: 'https://stream.example.test/v1/accounts/me/messages/m1/raw' },
+      }),
+      new Response('From: a\r\n\r\nbody', {
+        headers: {
+          'content-type': 'message/rfc822',
+          'content-length': '15',
+          'content-disposition': 'attachment; filename="m1.eml"',
+        },
+      }),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    const download = await client.downloadRaw('me', 'm1');
+    expect(requests.map((r) => [r.url, r.headers.get('authorization'), r.redirect])).toEqual([
+      [`${BASE}/v1/accounts/me/messages/m1/raw`, 'Bearer tok', 'manual'],
+      ['https://stream.example.test/v1/accounts/me/messages/m1/raw', 'Bearer tok', 'manual'],
+    ]);
+    expect(download).toMatchObject({ contentType: 'message/rfc822', contentLength: 15, filename: 'm1.eml' });
+    expect(await new Response(download.body).text()).toBe('From: a\r\n\r\nbody');
+  });
+
+  it('never follows a download redirect from https to http', async () => {
+    const { requests, fetch } = scripted(
+      new Response(null, { status: 307, headers: { location: 'http://stream.example.test/raw' } }),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({
+      status: 307,
+      code: 'unexpected_response',
+    });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('sends downloads to downloadBaseUrl, everything else to baseUrl', async () => {
+    const { requests, fetch } = scripted(new Response('abc'), json({ id: 'm1', flags: [] }));
+    const client = createMailgateClient({
+      baseUrl: BASE,
+      downloadBaseUrl: 'https://stream.example.test/',
+      token: 't',
+      fetch,
+    });
+    await client.downloadAttachment('me', 'm1', 'a/1');
+    await client.updateFlags('me', 'm1', { set: [] });
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET https://stream.example.test/v1/accounts/me/messages/m1/attachments/a%2F1',
+      `PATCH ${BASE}/v1/accounts/me/messages/m1`,
+    ]);
+    expect(await requests[1]!.json()).toEqual({ flags: { set: [] } });
+  });
+
+  it('asks for changes again while hasMore, from the state of the batch before', async () => {
+    const batch = (state: string, hasMore: boolean) =>
+      json({ state, created: [], updated: [], removed: [state], removedComplete: true, hasMore });
+    const { requests, fetch } = scripted(batch('s2', true), batch('s3', false));
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const removed: string[] = [];
+    for await (const changes of client.changes('me', 'INBOX', 's1', { maxChanges: 10 }))
+      removed.push(...changes.removed);
+    expect(removed).toEqual(['s2', 's3']);
+    expect(requests.map((r) => new URL(r.url).search)).toEqual([
+      '?since=s1&maxChanges=10',
+      '?since=s2&maxChanges=10',
+    ]);
+  });
+
+  it('ends a walk whose server repeats a cursor, rather than looping', async () => {
+    const page = () => json({ messages: [], nextCursor: 'c1', total: null });
+    const { fetch } = scripted(page(), page(), page());
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const walk = async () => {
+      for await (const _ of client.messages('me', 'INBOX')) {
+        // nothing to collect
+      }
+    };
+    await expect(walk()).rejects.toThrow(/cursor it had answered before/);
+  });
+
+  it('answers null for a message deleted for good (204)', async () => {
+    const { requests, fetch } = scripted(new Response(null, { status: 204 }));
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    expect(await client.deleteMessage('me', 'm1', { permanent: true })).toBeNull();
+    expect(requests[0]!.url).toBe(`${BASE}/v1/accounts/me/messages/m1?permanent=true`);
+  });
+});
+
+describe('filenameOf (Content-Disposition)', () => {
+  it.each([
+    ['attachment; filename="plain.txt"', 'plain.txt'],
+    ['attachment; filename="r_sum_.pdf"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.pdf', 'résumé.pdf'],
+    ['attachment; filename="a \\"quoted\\" name"', 'a "quoted" name'],
+    ['attachment; filename=token.bin', 'token.bin'],
+    ['attachment; filename="fallback"; filename*=UTF-8\'\'%E0%A4%A', 'fallback'],
+    ['attachment', null],
+  ])('%s → %s', (header, name) => {
+    expect(filenameOf(header)).toBe(name);
+  });
+});
