@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- <name>…]`: runs each benchmark in a fresh process (so one
  * does not warm or bloat the next) and prints their tables. Names: imap,
- * pop3, bundles, latency (`--rtt <ms>`), webhooks (`--appends <n>`); all by default.
+ * pop3, bundles, latency (`--rtt <ms>`), webhooks (`--appends <n>`), compression
+ * (`--runs <n>`); all by default.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ const BENCHES: Record<string, string> = {
   latency: 'latency.ts',
   webhooks: 'webhook-latency.ts',
   'webhook-poller': 'webhook-poller.ts',
+  compression: 'compression.ts',
 };
 
 // Options pass through to every benchmark; a numeric word after one is its value (`--rtt 50`).

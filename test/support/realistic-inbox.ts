@@ -74,7 +74,7 @@ export function buildRealisticInbox(count = 50, options: { previews?: 'short' | 
     const subject = pick(subjects);
     messages.push(
       buildMessage({
-        id: encodeImapMessageId('INBOX', { uidValidity: 1764201234, uid }),
+        id: encodeImapMessageId('INBOX', { uidValidity: '1764201234', uid }),
         uid,
         flags,
         seen,
