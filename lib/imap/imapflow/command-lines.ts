@@ -1,4 +1,4 @@
-import type { ImapFlow, StatusQuery } from 'imapflow';
+import type { FetchQueryObject, ImapFlow, StatusQuery } from 'imapflow';
 import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import type { ImapCompileInput } from 'imapflow/lib/handler/types.js';
 import { buildStatusQueryAttributes, encodePath, normalizePath } from 'imapflow/lib/tools.js';
@@ -65,4 +65,79 @@ export function uidFetchFlagsLine(uid: number): string | null {
       { type: 'ATOM', value: 'FLAGS' },
     ],
   ]);
+}
+
+type Atom = { type: 'ATOM'; value: string; section?: unknown[]; partial?: number[] };
+
+/** imapflow's `BODY.PEEK[section]<partial>` item (never BINARY: the queries planned ask for no `binary`). */
+function bodyPeek(section: unknown, partial?: number[]): Atom {
+  return { type: 'ATOM', value: 'BODY.PEEK', section: ([] as unknown[]).concat(section), partial } as Atom;
+}
+
+/** FETCH query keys whose items this builder knows; any other key gives no line. */
+const LINE_QUERY_KEYS = new Set([
+  'uid',
+  'flags',
+  'bodyStructure',
+  'envelope',
+  'internalDate',
+  'size',
+  'threadId',
+  'headers',
+  'bodyParts',
+]);
+
+/**
+ * The `UID FETCH <uid> (…)` line imapflow's `fetchOne(uid, query, {uid: true})`
+ * writes on a session with nothing enabled, built item by item in the
+ * order its fetch command adds them (UID, FLAGS, BODYSTRUCTURE, ENVELOPE,
+ * INTERNALDATE, RFC822.SIZE, the object ids the server's capabilities
+ * bring, the header and body sections). Null for a query with an item
+ * this does not build (source, labels, macros, binary), when CONDSTORE or
+ * QRESYNC is enabled (imapflow adds MODSEQ), or when the line would need a
+ * literal. The capabilities are the client's as they stand: a line built
+ * before LOGIN with fewer than the server announces after it differs from
+ * imapflow's, and then is simply not claimed (DECISIONS D13).
+ */
+export function uidFetchLine(client: ImapFlow, uid: number, query: FetchQueryObject): string | null {
+  if (!Number.isSafeInteger(uid) || uid < 1) return null;
+  for (const [key, wanted] of Object.entries(query)) {
+    if (wanted !== undefined && wanted !== false && !LINE_QUERY_KEYS.has(key)) return null;
+  }
+  if (client.enabled.size > 0) return null;
+  const caps = client.capabilities;
+  const items: Atom[] = [];
+  if (query.uid) items.push({ type: 'ATOM', value: 'UID' });
+  if (query.flags) items.push({ type: 'ATOM', value: 'FLAGS' });
+  if (query.bodyStructure) items.push({ type: 'ATOM', value: 'BODYSTRUCTURE' });
+  if (query.envelope) items.push({ type: 'ATOM', value: 'ENVELOPE' });
+  if (query.internalDate) items.push({ type: 'ATOM', value: 'INTERNALDATE' });
+  if (query.size) items.push({ type: 'ATOM', value: 'RFC822.SIZE' });
+  if (caps.has('OBJECTID')) items.push({ type: 'ATOM', value: 'EMAILID' });
+  else if (caps.has('X-GM-EXT-1')) items.push({ type: 'ATOM', value: 'X-GM-MSGID' });
+  if (query.threadId && caps.has('OBJECTID')) items.push({ type: 'ATOM', value: 'THREADID' });
+  else if (query.threadId && caps.has('X-GM-EXT-1')) items.push({ type: 'ATOM', value: 'X-GM-THRID' });
+  if (!query.uid) items.push({ type: 'ATOM', value: 'UID' });
+  if (Array.isArray(query.headers)) {
+    const names = query.headers.map((name) => ({ type: 'ATOM', value: name }));
+    items.push(bodyPeek([{ type: 'ATOM', value: 'HEADER.FIELDS' }, names]));
+  } else if (query.headers) items.push(bodyPeek({ type: 'ATOM', value: 'HEADER' }));
+  for (const part of query.bodyParts ?? []) {
+    if (typeof part === 'string') {
+      items.push(bodyPeek({ type: 'ATOM', value: part.toUpperCase() }));
+      continue;
+    }
+    if (!part || typeof part.key !== 'string' || !part.key) return null;
+    let partial: number[] | undefined;
+    if (part.start || part.maxLength) {
+      partial = [Number(part.start) || 0];
+      if (part.maxLength && !Number.isNaN(part.maxLength)) partial.push(Number(part.maxLength));
+    }
+    items.push(bodyPeek({ type: 'ATOM', value: part.key.toUpperCase() }, partial));
+  }
+  const list = items.length === 1 ? items[0]! : items;
+  return compileLine('UID FETCH', [
+    { type: 'SEQUENCE', value: String(uid) },
+    list,
+  ] as ImapCompileInput['attributes']);
 }

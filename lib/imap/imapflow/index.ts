@@ -11,6 +11,7 @@ export {
   openCommandLine,
   statusCommandLine,
   uidFetchFlagsLine,
+  uidFetchLine,
 } from './command-lines.js';
 export {
   type CommandAttribute,

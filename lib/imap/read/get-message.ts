@@ -39,21 +39,15 @@ function partialQuery(fields: ReadonlySet<string>, options: GetMessageOptions): 
   return query;
 }
 
-/** `UID FETCH <uid> (UID FLAGS)`: the query of a read of the flags alone. */
-function isFlagsQuery(query: FetchQueryObject): boolean {
-  const items = Object.entries(query).filter(([, wanted]) => wanted !== undefined && wanted !== false);
-  return items.length === 2 && query.uid === true && query.flags === true;
-}
-
-/** Tells the session which UID the FETCH after the open reads; a malformed id is refused by openMessage. */
-function announceFlagsFetch(session: ImapSession, id: string): void {
+/** Tells the session which FETCH follows the open; a malformed id is refused by openMessage. */
+function announceFetch(session: ImapSession, id: string, query: FetchQueryObject): void {
   let uid: number;
   try {
     uid = parseImapMessageId(id).key.uid;
   } catch {
     return;
   }
-  session.fetchFlagsAfterOpen(uid);
+  session.fetchAfterOpen(uid, query);
 }
 
 function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
@@ -72,7 +66,10 @@ function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
  * measured by the second FETCH (BINARY.SIZE, else a 2 KiB prefix each; see
  * attachment-sizes.ts). Every body item is BODY.PEEK, so reading sets no
  * flag; with `markSeen` the mailbox is SELECTed instead of EXAMINEd and one
- * UID STORE adds \Seen afterwards.
+ * UID STORE adds \Seen afterwards. The first FETCH travels with the
+ * SELECT/EXAMINE (with LOGIN too on a cold connection, DECISIONS D13): its
+ * answer is used only after the id's UIDVALIDITY matched the open's, so a
+ * cold get is TLS, LOGIN + EXAMINE + FETCH, text FETCH.
  * @throws MailboxNotFoundError, MessageNotFoundError, StaleMessageIdError
  */
 export async function getMessage(
@@ -83,8 +80,8 @@ export async function getMessage(
 ): Promise<Message> {
   const { fields } = options;
   const query = fields ? partialQuery(fields, options) : { ...SUMMARY_QUERY, headers: true };
-  // The conditional read's flags: on a kept connection the FETCH travels with the EXAMINE.
-  if (isFlagsQuery(query) && !options.markSeen) announceFlagsFetch(session, id);
+  // The first FETCH travels with the EXAMINE (and LOGIN, cold); it is claimed only after the UIDVALIDITY check.
+  announceFetch(session, id, query);
   const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
   return session.run(async (client) => {
     const row = await client.fetchOne(String(uid), query, { uid: true });

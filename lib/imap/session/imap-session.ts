@@ -1,4 +1,4 @@
-import type { ImapFlow } from 'imapflow';
+import type { FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Account } from '../../credentials/account.js';
 import { DEFAULT_DOWNLOAD_IDLE, type DownloadIdleOptions } from '../../mail/download-idle.js';
 import {
@@ -15,7 +15,7 @@ import {
   openCommandLine,
   requestServerId,
   skipListBeforeSelect,
-  uidFetchFlagsLine,
+  uidFetchLine,
   unselectMailbox,
 } from '../imapflow/index.js';
 import type { ImapConnectionPool } from '../pool/connection-pool.js';
@@ -77,8 +77,8 @@ export class ImapSession {
   #opened: OpenedMailbox | null = null;
   /** The commands the first operations send, pipelined with LOGIN when the connection allows. */
   #plan: PlannedCommand[] = [];
-  /** A UID whose flags the next operation fetches right after the next SELECT/EXAMINE (see `fetchFlagsAfterOpen`). */
-  #flagsAfterOpen: number | null = null;
+  /** The FETCH the next operation sends right after the next SELECT/EXAMINE (see `fetchAfterOpen`). */
+  #fetchAfterOpen: { uid: number; query: FetchQueryObject } | null = null;
   #closed = false;
   readonly #abortWaiters = new Set<(error: MailgateError) => void>();
   readonly #onAbort = () => this.#abort();
@@ -159,18 +159,20 @@ export class ImapSession {
    */
   async open(path: string, mode: MailboxMode, options: OpenOptions = {}): Promise<OpenedMailbox> {
     // The announcement holds for this open only, whether or not it sends anything.
-    const flagsOf = this.#flagsAfterOpen;
-    this.#flagsAfterOpen = null;
+    const after = options.qresync ? null : this.#fetchAfterOpen;
+    this.#fetchAfterOpen = null;
     const current = this.#opened;
     const reuse = !options.refresh && !options.qresync;
     if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
       return current;
-    if (!this.#connection.started && !options.qresync && this.#plan.length === 0)
-      this.#plan = [{ kind: 'open', path, mode }];
+    if (!this.#connection.started && !options.qresync && this.#plan.length === 0) {
+      this.#plan = [{ kind: 'open', path, mode }, ...(after ? [{ kind: 'fetch' as const, ...after }] : [])];
+    }
     return this.run(async (client) => {
       this.#opened = null;
       skipListBeforeSelect(client, path);
-      if (flagsOf !== null && !options.qresync) this.#pipelineFlagsFetch(client, path, mode, flagsOf);
+      // A connection whose LOGIN flight carried the open and the FETCH ignores this (see pipelineAfter).
+      if (after !== null) this.#pipelineFetch(client, path, mode, after);
       const mailbox = await client.mailboxOpen(path, {
         readOnly: mode === 'read',
         ...(options.qresync
@@ -205,21 +207,29 @@ export class ImapSession {
 
   /**
    * Announces that the operation after the next `open` starts with
-   * `UID FETCH <uid> (UID FLAGS)`: on a kept connection it travels in the
-   * SELECT/EXAMINE's flight (RFC 9051 §5.5), one round trip for both. Its
-   * answer is handed over only when the FETCH is then sent, that is after
-   * the caller checked the UIDVALIDITY the open reported; a failed open
-   * drops it. A cold connection pipelines the open with LOGIN instead.
+   * `fetchOne(uid, query, {uid: true})`, so its `UID FETCH` travels in the
+   * SELECT/EXAMINE's flight (RFC 9051 §5.5): with LOGIN and the open on a
+   * cold connection, with the open on a kept one (or after a LIST or an
+   * AUTHENTICATE that nothing could follow). Its answer is held and handed
+   * over only when imapflow sends the very same FETCH, which the caller
+   * does only after checking the UIDVALIDITY the open reported: an id of
+   * a recreated mailbox never gets another message's answer; it is dropped
+   * with the connection (never kept with an unclaimed answer), and a failed
+   * open drops it. Only read-only items are ever pipelined (BODY.PEEK).
    */
-  fetchFlagsAfterOpen(uid: number): void {
-    this.#flagsAfterOpen = uid;
+  fetchAfterOpen(uid: number, query: FetchQueryObject): void {
+    this.#fetchAfterOpen = { uid, query };
   }
 
-  #pipelineFlagsFetch(client: ImapFlow, path: string, mode: MailboxMode, uid: number): void {
-    // CONDSTORE adds MODSEQ to every FETCH: the line would not be the one imapflow writes.
-    if (client.enabled.size > 0) return;
+  #pipelineFetch(
+    client: ImapFlow,
+    path: string,
+    mode: MailboxMode,
+    { uid, query }: { uid: number; query: FetchQueryObject },
+  ): void {
     const open = openCommandLine(client, path, mode === 'read');
-    const fetch = uidFetchFlagsLine(uid);
+    // Null when CONDSTORE is on (MODSEQ would be added) or an item is not one it builds.
+    const fetch = uidFetchLine(client, uid, query);
     if (open && fetch) this.#connection.pipelineAfter(open, [fetch]);
   }
 

@@ -1,5 +1,5 @@
-import type { ImapFlow } from 'imapflow';
-import { listAllCommandLine, openCommandLine, statusCommandLine } from '../imapflow/index.js';
+import type { FetchQueryObject, ImapFlow } from 'imapflow';
+import { listAllCommandLine, openCommandLine, statusCommandLine, uidFetchLine } from '../imapflow/index.js';
 
 /** `read` opens with EXAMINE (RFC 9051 §6.3.3), so nothing we do can change flags; `write` with SELECT. */
 export type MailboxMode = 'read' | 'write';
@@ -8,6 +8,12 @@ export type MailboxMode = 'read' | 'write';
 export type PlannedCommand =
   | { kind: 'open'; path: string; mode: MailboxMode }
   | { kind: 'list-all' }
+  /**
+   * `UID FETCH <uid> (…)` right after an `open`: its answer is handed over
+   * only when imapflow sends the same FETCH, which the caller does only
+   * after checking the UIDVALIDITY the open reported (see ImapSession.fetchAfterOpen).
+   */
+  | { kind: 'fetch'; uid: number; query: FetchQueryObject }
   | { kind: 'status'; path: string; query: { uidValidity?: true; uidNext?: true; messages?: true } };
 
 /**
@@ -24,7 +30,9 @@ export function plannedLines(client: ImapFlow, plan: readonly PlannedCommand[]):
         ? openCommandLine(client, command.path, command.mode === 'read')
         : command.kind === 'list-all'
           ? listAllCommandLine()
-          : statusCommandLine(client, command.path, command.query);
+          : command.kind === 'fetch'
+            ? uidFetchLine(client, command.uid, command.query)
+            : statusCommandLine(client, command.path, command.query);
     if (!line) break;
     lines.push(line);
   }
