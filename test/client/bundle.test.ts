@@ -28,8 +28,10 @@ describe('the client bundle', () => {
       logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs).sort();
-    expect(inputs.filter((path) => !/^(lib\/client\/|node_modules\/openapi-fetch\/)/.test(path))).toEqual([]);
-    expect(inputs).toContain('node_modules/openapi-fetch/dist/index.mjs');
+    // node_modules may be a link elsewhere (esbuild names the real path): match the package by its folder.
+    const openapiFetch = /(^|\/)node_modules\/openapi-fetch\//;
+    expect(inputs.filter((path) => !path.startsWith('lib/client/') && !openapiFetch.test(path))).toEqual([]);
+    expect(inputs.some((path) => openapiFetch.test(path))).toBe(true);
     // Nothing left to import at run time: no externals, no Node built-ins.
     const [output] = Object.values(result.metafile.outputs);
     expect(output!.imports).toEqual([]);
