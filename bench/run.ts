@@ -2,7 +2,7 @@
  * `npm run bench [-- <name>…]`: runs each benchmark in a fresh process (so one
  * does not warm or bloat the next) and prints their tables. Names: imap,
  * pop3, bundles, latency (`--rtt <ms>`), webhooks (`--appends <n>`), compression
- * (`--runs <n>`); all by default.
+ * (`--runs <n>`), pool-churn (`--clients <n>`, `--seconds <n>`); all by default.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   webhooks: 'webhook-latency.ts',
   'webhook-poller': 'webhook-poller.ts',
   compression: 'compression.ts',
+  'pool-churn': 'pool-churn.ts',
 };
 
 // Options pass through to every benchmark; a numeric word after one is its value (`--rtt 50`).
