@@ -9,6 +9,7 @@ import { startNodeServer } from '../lib/http/node-server.js';
 import { poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLocalDeps } from '../lib/local/create-local-deps.js';
 import { type LocalWebhooks, startLocalWebhooks } from '../lib/local/local-webhooks.js';
+import { serveMcp } from '../lib/local/mcp-route.js';
 import { createLogger } from '../lib/log/create-logger.js';
 import { WebhookStoreLockedError } from '../lib/webhooks/local-store/index.js';
 
@@ -52,9 +53,12 @@ async function main(): Promise<void> {
     }
   }
   const running = await startNodeServer(deps, { hostname: config.HOST, port: config.PORT });
+  // MCP (streamable HTTP) at /mcp beside the API: the local server only, never a Lambda bundle.
+  serveMcp(running.server, deps);
   const base = running.url;
   say(`mailgate listening on ${base}`);
   say(`API reference: ${base}/docs`);
+  say(`MCP (streamable HTTP): ${base}/mcp`);
   say(
     webhooks
       ? `Webhooks on (store: ${webhooks.directory}${webhooks.deps.allowPrivate ? '; loopback and private URLs allowed' : ''}).`

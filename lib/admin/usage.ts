@@ -62,6 +62,13 @@ Webhooks (talk to a running gateway, not to the credential store)
       MAILGATE_WEBHOOK_ALLOW_PRIVATE=true: the receiver is plain http on
       loopback.
 
+MCP (Model Context Protocol, for AI agents)
+  mcp
+      Serves MCP on stdin/stdout with the accounts of this credential store.
+      The token (read or write; a read token gets the read tools only) comes
+      from MAILGATE_TOKEN, never from the command line. The local server
+      also answers MCP over streamable HTTP at /mcp.
+
 Store (defaults come from MAILGATE_STORE, MAILGATE_ACCOUNTS_FILE and
 MAILGATE_SECRET_PREFIX)
   --store file|secretsmanager
