@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// The project runs TypeScript through tsx; this shim lets `npx mailgate` do the same.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../functions/cli.ts');
+// `mailgate`: runs the compiled CLI (`npm run build`, which `npm ci` and `npm pack` run through `prepare`).
+// A checkout that was never built falls back to the TypeScript sources through tsx, a dev dependency.
+const built = new URL('../dist/functions/cli.js', import.meta.url);
+try {
+  await import(built.href);
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(built.pathname)) throw error;
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../functions/cli.ts');
+}

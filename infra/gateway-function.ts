@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -8,8 +9,24 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, REQUIRE_BANNER, splitBundlingHooks } from './split-bundling.js';
 
-/** The repository root: entry files and the lock file are found from here, wherever `cdk` runs. */
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Run from the TypeScript sources (the repository's own `cdk` app, the
+ * tests) or from the compiled JavaScript in `dist/` (`mailgate/cdk` from the
+ * installed package, which ships no TypeScript): the entries are bundled
+ * from the tree this module sits in, `.ts` or `.js` alike.
+ */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const COMPILED = import.meta.url.endsWith('.js');
+/** The root of the tree holding the entry files: the repository, or the package's `dist/`. */
+const ENTRY_ROOT = join(HERE, '..');
+
+/** The repository or package root: entry files and the lock file are found from here, wherever `cdk` runs. */
+export const PROJECT_ROOT = COMPILED ? join(HERE, '..', '..') : ENTRY_ROOT;
+
+/** The lock file when there is one (the repository); an installed package has none, and its manifest names npm alike. */
+const LOCK_FILE = existsSync(join(PROJECT_ROOT, 'package-lock.json'))
+  ? join(PROJECT_ROOT, 'package-lock.json')
+  : join(PROJECT_ROOT, 'package.json');
 
 export interface GatewayFunctionProps {
   /** Entry file, relative to the repository root (e.g. `functions/lambda-api.ts`). */
@@ -24,6 +41,8 @@ export interface GatewayFunctionProps {
   sourceMapStackTraces?: boolean;
   /** The role's description; default: writes its own logs and reads the gateway's secrets. */
   roleDescription?: string;
+  /** Ship the /docs page's script beside the bundle (the function that serves /docs). Default false. */
+  docsScript?: boolean;
 }
 
 /**
@@ -50,12 +69,12 @@ export class GatewayFunction extends Construct {
     });
     this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents');
 
-    const entry = join(PROJECT_ROOT, props.entry);
+    const entry = join(ENTRY_ROOT, COMPILED ? props.entry.replace(/\.ts$/, '.js') : props.entry);
     this.function = new NodejsFunction(this, 'Function', {
       entry,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      depsLockFilePath: LOCK_FILE,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -93,7 +112,7 @@ export class GatewayFunction extends Construct {
         metafile: false,
         // The deployed output comes from this hook: the same entry rebuilt with code splitting (same
         // target, main fields, banner, minification and maps), so that module init compiles only what it runs.
-        commandHooks: splitBundlingHooks(entry),
+        commandHooks: splitBundlingHooks(entry, { docsScript: props.docsScript }),
       },
     });
   }

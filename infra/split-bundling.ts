@@ -17,7 +17,19 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 export const REQUIRE_BANNER =
   "import { createRequire as mailgateCreateRequire } from 'node:module'; const require = mailgateCreateRequire(import.meta.url);";
 
-const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'build-split-bundle.ts');
+/**
+ * The build script beside this module: the TypeScript source run through
+ * tsx in the repository, the compiled JavaScript run by plain Node from the
+ * installed package (`mailgate/cdk`), where tsx is not installed.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+const BUILD_SCRIPT = join(
+  dirname(fileURLToPath(import.meta.url)),
+  COMPILED ? 'build-split-bundle.js' : 'build-split-bundle.ts',
+);
+const BUILD_COMMAND = COMPILED
+  ? [process.execPath, BUILD_SCRIPT]
+  : [process.execPath, '--import', 'tsx', BUILD_SCRIPT];
 
 const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
@@ -29,14 +41,17 @@ const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
  * locally installed esbuild, same target and options), overwriting
  * `index.mjs` and its map; the asset hash is computed from the output after
  * the hook. Module init then reads about 320 KiB of JavaScript instead of
- * 2 MiB (figures in docs/DEPLOY.md).
+ * 2 MiB (figures in docs/DEPLOY.md). With `docsScript`, the same step
+ * writes the /docs page's script, gzipped, beside the bundle (docs-asset.ts).
  */
-export function splitBundlingHooks(entry: string): ICommandHooks {
+export function splitBundlingHooks(entry: string, options: { docsScript?: boolean } = {}): ICommandHooks {
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
     afterBundling: (_inputDir, outputDir) => [
-      [process.execPath, '--import', 'tsx', BUILD_SCRIPT, entry, outputDir].map(quote).join(' '),
+      [...BUILD_COMMAND, entry, outputDir, ...(options.docsScript ? ['--docs-script'] : [])]
+        .map(quote)
+        .join(' '),
     ],
   };
 }
