@@ -5,10 +5,13 @@
  *
  * Run by NodejsFunction's afterBundling hook (see split-bundling.ts) with the
  * locally installed esbuild; the CLI cannot take plugins, the API can.
+ * `--docs-script` also writes the /docs page's script beside the bundle
+ * (docs-asset.ts).
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { writeDocsScriptAsset } from './docs-asset.js';
 import { BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, REQUIRE_BANNER } from './split-bundling.js';
 
 /**
@@ -68,11 +71,15 @@ export async function buildSplitBundle(entry: string, outdir: string): Promise<v
   });
 }
 
+/** Asks for the /docs page's script beside the bundle (the function that serves /docs). */
+export const DOCS_SCRIPT_FLAG = '--docs-script';
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [entry, outdir] = process.argv.slice(2);
-  if (!entry || !outdir) {
-    console.error('usage: build-split-bundle.ts <entry> <outdir>');
+  const [entry, outdir, ...flags] = process.argv.slice(2);
+  if (!entry || !outdir || flags.some((flag) => flag !== DOCS_SCRIPT_FLAG)) {
+    console.error(`usage: build-split-bundle.ts <entry> <outdir> [${DOCS_SCRIPT_FLAG}]`);
     process.exit(2);
   }
   await buildSplitBundle(entry, outdir);
+  if (flags.includes(DOCS_SCRIPT_FLAG)) await writeDocsScriptAsset(outdir);
 }

@@ -196,6 +196,8 @@ export class MailGateway extends Construct {
     this.api = new GatewayFunction(this, 'Api', {
       entry: 'functions/lambda-api.ts',
       description: 'mailgate JSON API',
+      // It serves /docs: the reference page's script goes beside its bundle, read on request only.
+      docsScript: true,
       memorySize,
       timeout: Duration.seconds(apiPlan.lambdaTimeoutSeconds),
       reservedConcurrency: props.reservedConcurrency,

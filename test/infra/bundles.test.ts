@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docsScriptSource } from '../../infra/docs-asset.js';
 import { buildBigMessage } from '../../lib/devmail/big-message.js';
+import { DOCS_SCRIPT_ASSET } from '../../lib/http/routes/meta/docs-script.js';
 import {
   ACCOUNT_ID,
   type BufferedResult,
@@ -168,6 +171,50 @@ describe('the init budget: the OAuth2 client loads lazily', () => {
         expect(await holding(OAUTH4WEBAPI_MARKER)).not.toEqual([]);
         expect(await holding(TOKEN_MANAGER_MARKER)).not.toEqual([]);
       }
+    }
+  });
+});
+
+/** Text only the /docs page's browser build holds (one of its font URLs). */
+const DOCS_SCRIPT_MARKER = 'fonts.scalar.com/mono-latin.woff2';
+
+describe('the /docs script ships beside the API bundle, never inside it', () => {
+  it('is an asset file of the JSON API function only, and no JavaScript of any bundle holds it', async () => {
+    const source = await readFile(docsScriptSource());
+    expect(source.includes(DOCS_SCRIPT_MARKER)).toBe(true);
+    for (const part of ['JSON API', 'downloads', 'account API']) {
+      const { assetDir } = gw.synthesis.fn(part);
+      const shipped = await stat(join(assetDir, DOCS_SCRIPT_ASSET)).catch(() => undefined);
+      if (part === 'JSON API') {
+        expect(gunzipSync(await readFile(join(assetDir, DOCS_SCRIPT_ASSET))).equals(source)).toBe(true);
+      } else {
+        expect({ part, shipped: shipped !== undefined }).toEqual({ part, shipped: false });
+      }
+      const files = (await readdir(assetDir, { recursive: true })).filter((name) => name.endsWith('.mjs'));
+      for (const file of files) {
+        const code = await readFile(join(assetDir, file), 'utf8');
+        expect({ part, file, script: code.includes(DOCS_SCRIPT_MARKER) }).toMatchObject({ script: false });
+      }
+    }
+  });
+
+  it('is served by the API bundle from that file, gzipped, within the buffered answer cap', async () => {
+    const saved = process.env.LAMBDA_TASK_ROOT;
+    // The Lambda runtime's own variable: the directory the bundle was unpacked to.
+    process.env.LAMBDA_TASK_ROOT = gw.synthesis.fn('JSON API').assetDir;
+    try {
+      const result = await gw.callApi('/docs/api-reference.js', { token: null });
+      expect(result.statusCode).toBe(200);
+      expect(result.headers['content-encoding']).toBe('gzip');
+      expect(result.isBase64Encoded).toBe(true);
+      const script = gunzipSync(Buffer.from(result.body, 'base64'));
+      expect(script.equals(await readFile(docsScriptSource()))).toBe(true);
+      expect(JSON.stringify(result).length).toBeLessThan(LAMBDA_BUFFERED_LIMIT / 2);
+      const page = await gw.callApi('/docs', { token: null });
+      expect(page.body).toContain('<script src="/docs/api-reference.js">');
+    } finally {
+      if (saved === undefined) delete process.env.LAMBDA_TASK_ROOT;
+      else process.env.LAMBDA_TASK_ROOT = saved;
     }
   });
 });
