@@ -15,6 +15,8 @@ export type FlagChange = Schemas['FlagChange'];
 export type MessageFlags = Schemas['MessageFlags'];
 export type MessageRef = Schemas['MessageRef'];
 export type Changes = Schemas['Changes'];
+export type Thread = Schemas['Thread'];
+export type ThreadPage = Schemas['ThreadPage'];
 
 /** The typed openapi-fetch client over every route of the document. */
 export type MailgateApi = Client<paths>;
@@ -22,6 +24,7 @@ export type MailgateApi = Client<paths>;
 const MAILBOXES = '/v1/accounts/{account}/mailboxes';
 const LIST = '/v1/accounts/{account}/mailboxes/{mailbox}/messages';
 const CHANGES = '/v1/accounts/{account}/mailboxes/{mailbox}/changes';
+const THREADS = '/v1/accounts/{account}/mailboxes/{mailbox}/threads';
 const MESSAGE = '/v1/accounts/{account}/messages/{id}';
 const RAW = '/v1/accounts/{account}/messages/{id}/raw';
 const ATTACHMENT = '/v1/accounts/{account}/messages/{id}/attachments/{attachmentId}';
@@ -45,6 +48,7 @@ export type MessageListQuery = Booleans<Omit<Query<paths[typeof LIST]['get']>, '
 };
 export type GetMessageQuery = Booleans<Query<paths[typeof MESSAGE]['get']>>;
 export type MailboxesQuery = Booleans<Query<paths[typeof MAILBOXES]['get']>>;
+export type ThreadListQuery = Booleans<Omit<Query<paths[typeof THREADS]['get']>, 'cursor'>>;
 
 /** Per call: a signal to abort it (a download's signal also aborts its body). */
 export interface CallOptions {
@@ -106,6 +110,13 @@ export interface MailgateClient {
     attachmentId: string,
     options?: CallOptions,
   ): Promise<Download>;
+  /** Every conversation of a mailbox, newest first, following `nextCursor` page by page. */
+  threads(
+    account: string,
+    mailbox: string,
+    query?: ThreadListQuery,
+    options?: CallOptions,
+  ): Paged<Thread, ThreadPage>;
   /** The changes since `since`, a batch per request, asking again while `hasMore`; each batch's `state` is the next `since`. */
   changes(
     account: string,
@@ -262,6 +273,21 @@ export function createMailgateClient(options: MailgateClientOptions): MailgateCl
       return download(
         await api.GET(ATTACHMENT, { params: { path: { account, id, attachmentId } }, ...init }),
         call?.signal,
+      );
+    },
+    threads(account, mailbox, query, call) {
+      return paged(
+        async (cursor) =>
+          unwrap(
+            await api.GET(THREADS, {
+              params: {
+                path: { account, mailbox },
+                query: toQuery({ ...query, cursor }) as Query<paths[typeof THREADS]['get']>,
+              },
+              signal: call?.signal,
+            }),
+          ),
+        (page) => page.threads,
       );
     },
     async *changes(account, mailbox, since, call) {

@@ -28,6 +28,9 @@ export {
   type MessagePage,
   type MessageRef,
   type MessageSummary,
+  type Thread,
+  type ThreadListQuery,
+  type ThreadPage,
 } from './client.js';
 export type { Download } from './download.js';
 export { MailgateError, type Problem, type ProblemBody, type ProblemCode, unwrap } from './errors.js';

@@ -186,6 +186,19 @@ describe('createMailgateClient', () => {
     ]);
   });
 
+  it('walks the threads page by page', async () => {
+    const thread = (threadId: string) => ({ threadId, messageIds: [], count: 1 });
+    const { requests, fetch } = scripted(
+      json({ threads: [thread('t1'), thread('t2')], nextCursor: 'c2' }),
+      json({ threads: [thread('t3')], nextCursor: null }),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const ids: string[] = [];
+    for await (const t of client.threads('me', '~inbox', { limit: 2 })) ids.push(t.threadId);
+    expect(ids).toEqual(['t1', 't2', 't3']);
+    expect(requests.map((r) => new URL(r.url).search)).toEqual(['?limit=2', '?limit=2&cursor=c2']);
+  });
+
   it('ends a walk whose server repeats a cursor, rather than looping', async () => {
     const page = () => json({ messages: [], nextCursor: 'c1', total: null });
     const { fetch } = scripted(page(), page(), page());
