@@ -54,6 +54,8 @@ export interface ClientInternals {
   requestQueue?: unknown;
   currentRequest?: unknown;
   _openDownloads?: unknown;
+  /** The connection's socket (what the transport's `connect()` returned). */
+  socket?: unknown;
   currentLock?: unknown;
   _closePending?: unknown;
   // Typed in imapflow's declarations, read defensively here all the same.
@@ -70,4 +72,12 @@ export interface ClientInternals {
  */
 export function internalsOf(client: ImapFlow): ClientInternals {
   return client as unknown as ClientInternals;
+}
+
+/**
+ * The socket imapflow reads and writes (`transport.connect()`'s answer when a
+ * transport is given); unknown, for the caller to check what it is.
+ */
+export function transportSocketOf(client: ImapFlow): unknown {
+  return internalsOf(client).socket;
 }

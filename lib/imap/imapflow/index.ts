@@ -5,7 +5,13 @@
  * test/unit/imap/imapflow-internals-shape.test.ts. The rest of lib/imap
  * imports these through this file only (test/unit/imap/imapflow-boundary.test.ts).
  */
-export type { ParsedResponse, ResponseItem, ResponseNode, UntaggedHandler } from './client-internals.js';
+export {
+  type ParsedResponse,
+  type ResponseItem,
+  type ResponseNode,
+  transportSocketOf,
+  type UntaggedHandler,
+} from './client-internals.js';
 export {
   listAllCommandLine,
   openCommandLine,
@@ -31,4 +37,10 @@ export {
 } from './search-quoting.js';
 export { guardStaleSelection, skipListBeforeSelect, unselectMailbox } from './selection.js';
 export { enableExtensions, requestServerId, skipSessionPreamble } from './session-preamble.js';
-export { MAX_SORTED_UIDS, sortUids, threadUids } from './sort-thread.js';
+export {
+  MAX_SORTED_UIDS,
+  sortCommandLine,
+  sortUids,
+  threadCommandLine,
+  threadUids,
+} from './sort-thread.js';

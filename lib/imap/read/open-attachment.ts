@@ -7,6 +7,7 @@ import type { ImapSession } from '../session/imap-session.js';
 import { toMimeTree } from './body-structure.js';
 import { openMessage } from './open-message.js';
 import { sectionBytes } from './section-bytes.js';
+import { fetchRestAlong, type SectionRest } from './section-rest.js';
 import { streamSection, WINDOW_BYTES } from './section-stream.js';
 import { structureFromSource } from './source-structure.js';
 
@@ -45,8 +46,12 @@ export async function openAttachment(
   // The stream holds the connection after the answer: a pool keeps it out of the share of short requests.
   session.holdLong();
   const { uid } = await openMessage(session, scope, id, 'read');
-  const row = await session.run((client) =>
-    client.fetchOne(
+  let rest: SectionRest | null = null;
+  const row = await session.run((client) => {
+    void rest?.discard();
+    // The rest of the part travels in the same flight and is streamed off the socket (section-rest.ts).
+    rest = fetchRestAlong(client, uid, attachmentId, WINDOW_BYTES);
+    return client.fetchOne(
       String(uid),
       {
         uid: true,
@@ -54,14 +59,19 @@ export async function openAttachment(
         bodyParts: [{ key: attachmentId, start: 0, maxLength: WINDOW_BYTES }],
       },
       { uid: true },
-    ),
-  );
+    );
+  });
+  // Thrown with the rest still on the wire, the socket is not settled: closing the session ends the connection.
   if (!row || row.uid !== uid) throw new MessageNotFoundError();
-  const tree = row.bodyStructure
-    ? toMimeTree(row.bodyStructure)
-    : await session.run((client) => structureFromSource(client, uid));
-  if (!tree) throw new MessageNotFoundError();
-  const node = findPart(tree, attachmentId);
+  let structure = row.bodyStructure ? toMimeTree(row.bodyStructure) : null;
+  if (!structure) {
+    // Another command now: the rest's answer, ahead of it on the wire, is read and dropped first.
+    await (rest as SectionRest | null)?.discard();
+    rest = null;
+    structure = await session.run((client) => structureFromSource(client, uid));
+  }
+  if (!structure) throw new MessageNotFoundError();
+  const node = findPart(structure, attachmentId);
   if (!node) throw new AttachmentNotFoundError();
   const first = sectionBytes(row.bodyParts?.get(attachmentId));
   return {
@@ -69,6 +79,6 @@ export async function openAttachment(
     filename: partName(node),
     disposition: node.disposition === 'inline' ? 'inline' : 'attachment',
     size: exactSize(node),
-    body: streamSection(session, uid, attachmentId, first, node.encoding),
+    body: streamSection(session, uid, attachmentId, first, node.encoding, rest),
   };
 }

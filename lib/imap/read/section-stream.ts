@@ -4,11 +4,14 @@ import { UpstreamUnavailableError } from '../../mail/errors.js';
 import { createChunkDecoder } from '../../mime/transfer-decoding.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { sectionBytes } from './section-bytes.js';
+import type { SectionRest } from './section-rest.js';
 
 /**
- * Bytes per partial FETCH. Each window is one round trip and sits in memory
- * once (imapflow buffers a literal whole), so this trades latency for peak
- * memory: 25 MB of base64 is ~34 round trips at ~2 MiB resident.
+ * The first window of a section, which imapflow reads (and buffers whole)
+ * with the metadata of the same FETCH; the rest comes in one FETCH sent in
+ * the same flight and streamed off the socket (section-rest.ts). Where that
+ * cannot be (STARTTLS), every window is one partial FETCH and one round trip:
+ * 25 MB of base64 is then ~34 round trips at ~2 MiB resident.
  */
 export const WINDOW_BYTES = 1024 * 1024;
 
@@ -36,8 +39,9 @@ export async function fetchWindow(
 }
 
 /**
- * The rest of a section after its first window, streamed one window per
- * pull (so a slow reader holds the next FETCH back), transfer-decoded with
+ * The rest of a section after its first window, from `rest` when it was
+ * asked for along with the first window, else one window per pull (so a
+ * slow reader holds the next FETCH back); transfer-decoded with
  * our own decoder when `encoding` is given: no charset conversion, no
  * line-ending change. The session is closed when the stream ends, fails or
  * the reader stops early; closing the session mid-stream ends it with an error.
@@ -51,7 +55,9 @@ export function streamSection(
   section: Section,
   first: Buffer,
   encoding: string | null,
+  rest: SectionRest | null = null,
 ): AsyncIterable<Uint8Array> {
+  let tail: SectionRest | null = rest;
   const windows = (async function* () {
     try {
       const decoder = createChunkDecoder(encoding);
@@ -63,19 +69,42 @@ export function streamSection(
         offset += chunk.length;
         // A short window is the last one; a longer one means the server ignored the range.
         if (chunk.length !== WINDOW_BYTES) break;
+        if (tail) {
+          try {
+            for await (const piece of tail.chunks()) {
+              const decoded = decoder.write(piece);
+              if (decoded.length > 0) yield decoded;
+            }
+          } catch (error) {
+            // Closing the session (a stall, the request's end) destroys the socket under the rest.
+            if (session.closed)
+              throw new UpstreamUnavailableError('The mail session is already closed.', { cause: error });
+            throw error;
+          }
+          tail = null;
+          break;
+        }
         const next = await session.run((client) => fetchWindow(client, uid, section, offset));
         if (next === null) throw new UpstreamUnavailableError('The message disappeared during the download.');
         chunk = next;
       }
-      const tail = decoder.end();
-      if (tail.length > 0) yield tail;
+      const end = decoder.end();
+      if (end.length > 0) yield end;
+      // The rest was not needed: its (empty) answer is read, so the connection may serve again.
+      if (tail) await tail.discard();
+      tail = null;
     } finally {
+      // Ended early (the client went away, a failure), the rest is still on the wire: the
+      // socket is not settled, so closing the session closes the connection instead of keeping it.
       await session.close();
     }
   })();
   return guardDownload(windows, {
     ...session.downloadIdle,
-    received: () => session.receivedBytes,
+    received: () => {
+      const imapflow = session.receivedBytes;
+      return imapflow === null ? null : imapflow + (rest?.received ?? 0);
+    },
     onStall: () => void session.close(),
   });
 }

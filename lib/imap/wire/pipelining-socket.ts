@@ -8,7 +8,8 @@ import {
   type LoginPipelineState,
   stepLoginPipeline,
 } from './login-pipeline.js';
-import { ResponseScanner } from './response-scanner.js';
+import { ResponseScanner, tagOf } from './response-scanner.js';
+import { SectionTap, type SectionTapRequest } from './section-tap.js';
 
 /** Writes whose start `sinceMark` keeps; a request that writes more is never run again elsewhere. */
 const MARKED_WRITES = 16;
@@ -50,6 +51,10 @@ export class PipeliningSocket extends Duplex {
   /** The first bytes the server sent since `mark()`. */
   #receivedHeadSinceMark = '';
   #replyWatch: ReplyWatch | null = null;
+  /** A section streamed off the socket (see `fetchAlong`); null when none is armed or in flight. */
+  #tap: SectionTap | null = null;
+  /** Reading stopped because the tap's reader holds enough; only its drain resumes it. */
+  #tapHeld = false;
 
   constructor(inner: Socket | TLSSocket) {
     super({ allowHalfOpen: false });
@@ -107,15 +112,43 @@ export class PipeliningSocket extends Duplex {
    * drops them. Ignored unless every earlier pipelined answer was delivered.
    */
   pipelineAfter(trigger: string, lines: readonly string[]): void {
-    if (this.#pipeline.phase !== 'through' || this.#pendingWrite.length > 0) return;
+    if (this.#pipeline.phase !== 'through' || this.#pendingWrite.length > 0 || this.#tap) return;
     this.#step({ type: 'plannedAfter', trigger, lines });
     // The server's bytes are scanned again, from a response boundary: nothing was in flight.
     if (this.#pipeline.phase !== 'through') this.#readsThrough = false;
   }
 
-  /** True once no pipelined answer is pending or held: only then may another request use the connection. */
+  /**
+   * True once no pipelined answer is pending or held and no tapped section
+   * is armed or in flight: only then may another request use the connection
+   * (a download that ended early leaves its literal on the wire).
+   */
   get settled(): boolean {
-    return this.#pipeline.phase === 'through';
+    return this.#pipeline.phase === 'through' && this.#tap === null;
+  }
+
+  /**
+   * With nothing in flight: sends `request`'s partial FETCH in the flight of
+   * the next `UID FETCH` imapflow writes, and streams its literal to the
+   * returned tap's body, read as the reader takes it (see section-tap.ts).
+   * Null when the connection cannot (login pipeline not through, a tap
+   * already armed, destroyed). Until the tap's completion is read the
+   * connection is not `settled`.
+   */
+  fetchAlong(request: SectionTapRequest): SectionTap | null {
+    if (!this.settled || !this.#readsThrough || this.#pendingWrite.length > 0 || this.destroyed) return null;
+    const tap = new SectionTap(request, () => {
+      if (this.#tap !== tap && !this.#tapHeld) return;
+      this.#tapHeld = false;
+      if (!this.destroyed) this.#inner.resume();
+    });
+    this.#tap = tap;
+    return tap;
+  }
+
+  /** Forgets `tap` while it is still armed (imapflow wrote no FETCH): nothing of it went out. */
+  dropTap(tap: SectionTap): void {
+    if (this.#tap === tap && tap.armed) this.#tap = null;
   }
 
   /** Resolves once the underlying TCP socket has closed, not merely been asked to. */
@@ -159,13 +192,21 @@ export class PipeliningSocket extends Duplex {
   }
 
   override _read(): void {
-    this.#inner.resume();
+    if (!this.#tapHeld) this.#inner.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, written: (error?: Error | null) => void): void {
     this.#firstWriteSinceMark ??= chunk.subarray(0, 64).toString('latin1');
     const done = this.#noteWrite(chunk, written);
     if (!inspectsWrites(this.#pipeline)) {
+      const tap = this.#tap;
+      if (tap?.armed && isFetchLine(chunk)) {
+        // From here the tap frames what the server sends, from a response boundary: nothing else was in flight.
+        tap.lead(tagOf(chunk));
+        this.#readsThrough = false;
+        this.#inner.write(Buffer.concat([chunk, tap.line]), done);
+        return;
+      }
       this.#inner.write(chunk, done);
       return;
     }
@@ -199,12 +240,17 @@ export class PipeliningSocket extends Duplex {
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     this.#stopReplyWatch();
+    this.#tap?.abort(error ?? new Error('the connection closed during the download'));
     this.#inner.destroy();
     done(error);
   }
 
   #fromServer(chunk: Buffer): void {
     this.#noteReceived(chunk);
+    if (this.#tap && !this.#tap.armed) {
+      this.#throughTap(this.#tap, chunk);
+      return;
+    }
     if (this.#readsThrough) {
       if (!this.push(chunk)) this.#inner.pause();
       return;
@@ -226,6 +272,27 @@ export class PipeliningSocket extends Duplex {
     this.#readThroughIfDone();
     // The client reads slower than the server sends: stop reading until it asks (_read).
     if (this.readableLength >= this.readableHighWaterMark) this.#inner.pause();
+  }
+
+  /** Lets the tap take its section out of the server's bytes; passes the rest to imapflow. */
+  #throughTap(tap: SectionTap, chunk: Buffer): void {
+    let rest: Buffer[];
+    try {
+      rest = tap.take(chunk);
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    for (const bytes of rest) if (bytes.length > 0) this.push(bytes);
+    if (tap.done) {
+      this.#tap = null;
+      this.#tapHeld = false;
+      this.#readsThrough = true;
+    }
+    if (tap.full && !tap.done) {
+      this.#tapHeld = true;
+      this.#inner.pause();
+    } else if (this.readableLength >= this.readableHighWaterMark) this.#inner.pause();
   }
 
   /** Feeds one event to the pipeline and carries out its actions; returns the bytes to send to the server. */
@@ -290,4 +357,11 @@ export class PipeliningSocket extends Duplex {
     if (this.#replyWatch?.timer) clearTimeout(this.#replyWatch.timer);
     this.#replyWatch = null;
   }
+}
+
+/** One whole `<tag> UID FETCH …` command line (imapflow writes a command without literals at once). */
+function isFetchLine(chunk: Buffer): boolean {
+  if (chunk.length < 4 || chunk[chunk.length - 2] !== 0x0d || chunk[chunk.length - 1] !== 0x0a) return false;
+  if (chunk.indexOf(0x0a) !== chunk.length - 1) return false;
+  return /^\S+ UID FETCH /i.test(chunk.subarray(0, 32).toString('latin1'));
 }

@@ -27,7 +27,7 @@ const DEFAULT_LIMITS: ScannerLimits = {
  * which servers do not send) just before its CRLF; null when it announces none.
  * @throws WireLimitError when the size is over `max`
  */
-function announcedLiteral(line: Buffer, max: number): number | null {
+export function announcedLiteral(line: Buffer, max: number): number | null {
   let at = line.length - 3;
   if (at < 1 || line[at] !== CLOSE_BRACE) return null;
   at -= 1;
