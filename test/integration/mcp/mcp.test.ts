@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,12 +64,18 @@ const withAttachments = (subject: string) =>
     '',
   ].join('\r\n');
 
+const html = (subject: string) =>
+  `From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n` +
+  'Content-Type: text/html; charset=utf-8\r\n\r\n' +
+  '<p>Hello <b>there</b></p><script>steal()</script><img src="https://tracker.example/p.gif">\r\n';
+
 interface Setup {
   user: MailUser;
   dir: string;
   accountsFile: string;
   write: string;
   read: string;
+  credentials: FileCredentialStore;
 }
 
 async function setUp(label: string): Promise<Setup> {
@@ -79,6 +85,7 @@ async function setUp(label: string): Promise<Setup> {
     { raw: plain('Flow two', 'The second body.') },
     { raw: plain('Bin me', 'To the trash.') },
     { raw: withAttachments('With files') },
+    { raw: html('Html only') },
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'mailgate-mcp-'));
   const accountsFile = join(dir, 'accounts.json');
@@ -88,7 +95,7 @@ async function setUp(label: string): Promise<Setup> {
   await credentials.putAccount('other', user.account());
   const write = (await credentials.createToken({ accounts: ['m'], scope: 'write' })).token;
   const read = (await credentials.createToken({ accounts: ['m'], scope: 'read' })).token;
-  return { user, dir, accountsFile, write, read };
+  return { user, dir, accountsFile, write, read, credentials };
 }
 
 /** A child environment without the parent's MAILGATE_* settings (a developer's own store must not leak in). */
@@ -284,7 +291,7 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
       'list_mailboxes',
       { account: 'm', counts: true },
     );
-    expect(mailboxes.find((mailbox) => mailbox.path === 'INBOX')).toMatchObject({ role: 'inbox', total: 4 });
+    expect(mailboxes.find((mailbox) => mailbox.path === 'INBOX')).toMatchObject({ role: 'inbox', total: 5 });
     expect(mailboxes.find((mailbox) => mailbox.role === 'archive')?.path).toBe('Archive');
   });
 
@@ -363,6 +370,53 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
     const outside = await call(writer, 'set_flags', { account: 'm', id: moved.id, flags: { add: [] } });
     expect(outside.isError).toBe(true);
     expect(JSON.stringify(outside.content)).toContain('Input validation error');
+  });
+
+  it('answers text by default, and with safeHtml the sanitised HTML as ?html=safe does', async () => {
+    const [found] = (
+      await ok<{ messages: Summary[] }>(reader, 'search_messages', {
+        account: 'm',
+        mailbox: 'INBOX',
+        subject: 'Html only',
+      })
+    ).messages;
+    const plainAnswer = await ok<{ text: string; textFromHtml?: boolean; html?: string }>(
+      reader,
+      'get_message',
+      {
+        account: 'm',
+        id: found!.id,
+      },
+    );
+    expect(plainAnswer.text).toContain('Hello there');
+    expect(plainAnswer.text).not.toContain('steal');
+    expect(plainAnswer.textFromHtml).toBe(true);
+    expect(plainAnswer.html).toBeUndefined();
+    const safe = await ok<{ html: string; imagesBlocked: number }>(reader, 'get_message', {
+      account: 'm',
+      id: found!.id,
+      safeHtml: true,
+    });
+    expect(safe.html).toContain('<b>there</b>');
+    expect(safe.html).not.toContain('script');
+    expect(safe.html).not.toContain('tracker.example');
+    expect(safe.imagesBlocked).toBe(1);
+  });
+
+  it('stops serving a token once it is revoked', async () => {
+    const { token, record } = await setup.credentials.createToken({ accounts: ['m'], scope: 'read' });
+    const client = await running.connect(token);
+    expect((await ok<{ accounts: unknown[] }>(client, 'list_accounts', {})).accounts).toHaveLength(1);
+    expect(await setup.credentials.revokeToken(record.tokenId)).toBe(true);
+    if (kit === stdioKit) {
+      // The stdio session looks its token up again before every call.
+      expect(await failure(client, 'list_accounts', {})).toBe('unauthorized');
+    } else {
+      // Every HTTP request is authenticated anew: the transport's POST is refused 401.
+      await expect(client.callTool({ name: 'list_accounts', arguments: {} })).rejects.toThrow(
+        /401|nauthorized/,
+      );
+    }
   });
 
   it('reads a text attachment decoded, refuses a binary one with unsupported_media_type', async () => {
@@ -450,6 +504,15 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
       const get = await fetch(url, { headers: { authorization: `Bearer ${setup.read}` } });
       expect(get.status).toBe(405);
       expect(await get.json()).toMatchObject({ code: 'method_not_allowed' });
+      // An admin token reads no mail, here as on /v1.
+      const admin = (await setup.credentials.createToken({ accounts: '*', scope: 'admin' })).token;
+      const refused = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${admin}` },
+        body,
+      });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ code: 'forbidden' });
       // The API beside it is untouched.
       const api = await fetch(`${running.url}/v1/accounts`, {
         headers: { authorization: `Bearer ${setup.read}` },
@@ -457,4 +520,36 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
       expect(api.status).toBe(200);
     });
   }
+});
+
+describe('mailgate mcp refuses to start without a usable token', () => {
+  const run = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'functions/cli.ts', 'mcp'],
+        { cwd: ROOT, env: childEnv(env) },
+        (error, _stdout, stderr) => done({ code: error ? (error.code as number) : 0, stderr }),
+      );
+    });
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mailgate-mcp-cli-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 2 without MAILGATE_TOKEN and 1 with an unknown one, saying why on stderr', async () => {
+    const accounts = join(dir, 'accounts.json');
+    const missing = await run({ MAILGATE_ACCOUNTS_FILE: accounts });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('set MAILGATE_TOKEN');
+    const unknown = await run({ MAILGATE_ACCOUNTS_FILE: accounts, MAILGATE_TOKEN: 'not-a-token' });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unauthorized: The bearer token is not valid.');
+    expect(unknown.stderr).not.toContain('not-a-token');
+  });
 });
