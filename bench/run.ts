@@ -17,6 +17,7 @@ const BENCHES: Record<string, string> = {
   latency: 'latency.ts',
   webhooks: 'webhook-latency.ts',
   'webhook-poller': 'webhook-poller.ts',
+  start: 'start.ts',
   compression: 'compression.ts',
   'pool-churn': 'pool-churn.ts',
 };
