@@ -223,6 +223,23 @@ describe('compressed JSON answers', () => {
     expect((await fetchAs(list.request, LIST, 'br')).response.headers.get('content-encoding')).toBe('br');
   });
 
+  it('codes a large answer (off the event loop) to the same JSON', async () => {
+    const text = Array.from({ length: 40_000 }, (_, i) => `line ${i} of a long message body`).join('\n');
+    const data: MemoryData = {
+      mailboxes: [buildMailbox()],
+      messages: [buildMessage({ text })],
+      downloads: {},
+    };
+    const { request } = buildTestApp({ data });
+    for (const header of ['br', 'gzip']) {
+      const { response, bytes } = await fetchAs(request, '/v1/accounts/alpha/messages/i-msg-1', header);
+      expect(response.headers.get('content-encoding')).toBe(header);
+      expect(response.headers.get('content-length')).toBe(String(bytes.byteLength));
+      expect(bytes.byteLength).toBeLessThan(text.length / 4);
+      expect(JSON.parse(decoded(response, bytes))).toHaveProperty('text', text);
+    }
+  });
+
   it('weakens a strong ETag on a coded answer, and keeps an existing Vary', async () => {
     const app = new Hono();
     app.use('*', compression({ base64Body: false }));
