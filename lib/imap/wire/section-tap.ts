@@ -226,7 +226,7 @@ export class SectionTap {
 
   /** The first word of the section's value on a line that carries it inline (`NIL`, `""`). */
   #sectionValue(text: string): string | null {
-    return new RegExp(`${this.#key} (\\S+)`, 'i').exec(text)?.[2] ?? null;
+    return new RegExp(`${this.#key} ([^\\s)]+)`, 'i').exec(text)?.[2] ?? null;
   }
 
   #finish(status: string): void {
