@@ -10,6 +10,7 @@ import { bearerSecurity, commonErrors } from '../../schemas/problem.schema.js';
 const tags = ['Accounts'];
 
 export const listAccounts = createRoute({
+  operationId: 'listAccounts',
   method: 'get',
   path: '/v1/accounts',
   tags,
@@ -31,6 +32,7 @@ export const listAccounts = createRoute({
 });
 
 export const getAccount = createRoute({
+  operationId: 'getAccount',
   method: 'get',
   path: '/v1/accounts/{account}',
   tags,

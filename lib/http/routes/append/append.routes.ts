@@ -10,6 +10,7 @@ import { appendJsonBody, appendResultSchema } from '../../schemas/write.schema.j
 import { appendBodyGate, RFC822 } from './append-body.js';
 
 export const appendMessage = createRoute({
+  operationId: 'appendMessage',
   method: 'post',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages',
   tags: ['Messages'],

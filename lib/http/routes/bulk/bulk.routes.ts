@@ -10,6 +10,7 @@ import {
 } from '../../schemas/problem.schema.js';
 
 export const bulkMessages = createRoute({
+  operationId: 'bulkMessages',
   method: 'post',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/bulk',
   tags: ['Messages'],

@@ -69,6 +69,9 @@ const getRawSpec = {
   method: 'get' as const,
   tags,
   summary: "The message's RFC 5322 source, streamed",
+  description:
+    'The message exactly as the server stores it, headers and body, streamed as it arrives (never held ' +
+    'whole), with its length announced when the server declares it.',
   security: bearerSecurity,
   responses: {
     200: {
@@ -84,12 +87,14 @@ const getRawSpec = {
 };
 
 export const getRaw = createRoute({
+  operationId: 'getRawMessage',
   ...getRawSpec,
   path: `${ACCOUNT_MESSAGE_PATH}/raw`,
   request: { params: messageParams, headers: conditionalRequest },
 });
 
 export const getRawInMailbox = createRoute({
+  operationId: 'getRawMessageInMailbox',
   ...aliasOf(getRawSpec, `${ACCOUNT_MESSAGE_PATH}/raw`),
   path: `${NESTED_MESSAGE_PATH}/raw`,
   request: { params: nestedMessageParams, headers: conditionalRequest },
@@ -120,12 +125,14 @@ const getAttachmentSpec = {
 const ATTACHMENT_SUFFIX = '/attachments/{attachmentId}';
 
 export const getAttachment = createRoute({
+  operationId: 'getAttachment',
   ...getAttachmentSpec,
   path: `${ACCOUNT_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`,
   request: { params: attachmentParams, headers: conditionalRequest },
 });
 
 export const getAttachmentInMailbox = createRoute({
+  operationId: 'getAttachmentInMailbox',
   ...aliasOf(getAttachmentSpec, `${ACCOUNT_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`),
   path: `${NESTED_MESSAGE_PATH}${ATTACHMENT_SUFFIX}`,
   request: { params: nestedAttachmentParams, headers: conditionalRequest },

@@ -26,6 +26,7 @@ const errors = {
 };
 
 export const createMailbox = createRoute({
+  operationId: 'createMailbox',
   method: 'post',
   path: '/v1/accounts/{account}/mailboxes',
   tags,
@@ -49,6 +50,7 @@ export const createMailbox = createRoute({
 });
 
 export const renameMailbox = createRoute({
+  operationId: 'renameMailbox',
   method: 'patch',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}',
   tags,
@@ -70,6 +72,7 @@ export const renameMailbox = createRoute({
 });
 
 export const deleteMailbox = createRoute({
+  operationId: 'deleteMailbox',
   method: 'delete',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}',
   tags,

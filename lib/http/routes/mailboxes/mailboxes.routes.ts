@@ -11,10 +11,14 @@ import { bearerSecurity, commonErrors } from '../../schemas/problem.schema.js';
 const tags = ['Mailboxes'];
 
 export const listMailboxes = createRoute({
+  operationId: 'listMailboxes',
   method: 'get',
   path: '/v1/accounts/{account}/mailboxes',
   tags,
   summary: 'All mailboxes, as a flat list',
+  description:
+    'Every mailbox of the account with its path, parent, hierarchy delimiter and role (`inbox`, `sent`, ' +
+    '`trash`, …, from SPECIAL-USE or the usual names). A POP3 account has one mailbox, INBOX.',
   security: bearerSecurity,
   request: { params: accountParams, query: mailboxListQuery },
   responses: {
@@ -24,6 +28,7 @@ export const listMailboxes = createRoute({
 });
 
 export const getMailbox = createRoute({
+  operationId: 'getMailbox',
   method: 'get',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}',
   tags,

@@ -46,12 +46,14 @@ const updateMessageSpec = {
 };
 
 export const updateMessage = createRoute({
+  operationId: 'updateMessage',
   ...updateMessageSpec,
   path: ACCOUNT_MESSAGE_PATH,
   request: { params: messageParams, body: jsonBody(updateMessageBody) },
 });
 
 export const updateMessageInMailbox = createRoute({
+  operationId: 'updateMessageInMailbox',
   ...aliasOf(updateMessageSpec, ACCOUNT_MESSAGE_PATH),
   path: NESTED_MESSAGE_PATH,
   request: { params: nestedMessageParams, body: jsonBody(updateMessageBody) },
@@ -84,6 +86,7 @@ function transferSpec(action: 'move' | 'copy') {
 function transferRoute(action: 'move' | 'copy') {
   return createRoute({
     ...transferSpec(action),
+    operationId: `${action}Message`,
     path: `${ACCOUNT_MESSAGE_PATH}/${action}`,
     request: { params: messageParams, body: jsonBody(transferBody) },
   });
@@ -92,6 +95,7 @@ function transferRoute(action: 'move' | 'copy') {
 function nestedTransferRoute(action: 'move' | 'copy') {
   return createRoute({
     ...aliasOf(transferSpec(action), `${ACCOUNT_MESSAGE_PATH}/${action}`),
+    operationId: `${action}MessageInMailbox`,
     path: `${NESTED_MESSAGE_PATH}/${action}`,
     request: { params: nestedMessageParams, body: jsonBody(transferBody) },
   });
@@ -122,12 +126,14 @@ const deleteMessageSpec = {
 };
 
 export const deleteMessage = createRoute({
+  operationId: 'deleteMessage',
   ...deleteMessageSpec,
   path: ACCOUNT_MESSAGE_PATH,
   request: { params: messageParams, query: deleteMessageQuery },
 });
 
 export const deleteMessageInMailbox = createRoute({
+  operationId: 'deleteMessageInMailbox',
   ...aliasOf(deleteMessageSpec, ACCOUNT_MESSAGE_PATH),
   path: NESTED_MESSAGE_PATH,
   request: { params: nestedMessageParams, query: deleteMessageQuery },

@@ -20,6 +20,7 @@ import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from './nested-ali
 const tags = ['Messages'];
 
 export const listMessages = createRoute({
+  operationId: 'listMessages',
   method: 'get' as const,
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/messages',
   tags,
@@ -135,12 +136,14 @@ const getMessageSpec = {
 };
 
 export const getMessage = createRoute({
+  operationId: 'getMessage',
   ...getMessageSpec,
   path: ACCOUNT_MESSAGE_PATH,
   request: { params: messageParams, query: messageQuery, headers: conditionalRead },
 });
 
 export const getMessageInMailbox = createRoute({
+  operationId: 'getMessageInMailbox',
   ...aliasOf(getMessageSpec, ACCOUNT_MESSAGE_PATH),
   path: NESTED_MESSAGE_PATH,
   request: { params: nestedMessageParams, query: messageQuery, headers: conditionalRead },

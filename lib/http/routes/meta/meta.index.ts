@@ -51,14 +51,27 @@ export function mountMeta(app: OpenAPIHono<AppEnv>): void {
   const getDocument = () => {
     document ??= app.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: 'mailgate', version: '1.0.0', description: API_DESCRIPTION },
+      info: {
+        title: 'mailgate',
+        version: '1.0.0',
+        description: API_DESCRIPTION,
+        license: { name: 'MIT', url: 'https://spdx.org/licenses/MIT.html' },
+      },
+      // Relative: the document describes the gateway that serves it, wherever that is reached.
+      servers: [{ url: '/', description: 'This gateway' }],
       tags: [
-        { name: 'Service' },
-        { name: 'Accounts' },
-        { name: 'Mailboxes' },
-        { name: 'Messages' },
-        { name: 'Downloads' },
-        { name: 'Sync' },
+        {
+          name: 'Service',
+          description: 'Liveness, this document and its reference page; no authentication.',
+        },
+        { name: 'Accounts', description: 'The mail accounts a token grants, with what each can do.' },
+        { name: 'Mailboxes', description: 'List, inspect, create, rename and delete mailboxes.' },
+        { name: 'Messages', description: 'Search, read, flag, move, copy, delete and append messages.' },
+        { name: 'Downloads', description: 'Raw messages and attachments, streamed byte for byte.' },
+        {
+          name: 'Sync',
+          description: 'What changed in a mailbox since a state, and waiting for the next change.',
+        },
         { name: 'Account API', description: 'Accounts and tokens, for `admin` tokens only.' },
       ],
     });

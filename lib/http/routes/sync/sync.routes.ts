@@ -25,6 +25,7 @@ const errors = {
 };
 
 export const getChanges = createRoute({
+  operationId: 'getChanges',
   method: 'get',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/changes',
   tags,
@@ -45,6 +46,7 @@ export const getChanges = createRoute({
 });
 
 export const waitForChange = createRoute({
+  operationId: 'waitForChange',
   method: 'get',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/wait',
   tags,

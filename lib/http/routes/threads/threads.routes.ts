@@ -17,6 +17,7 @@ const HOW =
   'says `partial: true` when the mailbox holds more. POP3 accounts: 501 `unsupported_operation`.';
 
 export const listThreads = createRoute({
+  operationId: 'listThreads',
   method: 'get',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/threads',
   tags,
@@ -36,6 +37,7 @@ export const listThreads = createRoute({
 });
 
 export const getThread = createRoute({
+  operationId: 'getThread',
   method: 'get',
   path: '/v1/accounts/{account}/mailboxes/{mailbox}/threads/{threadId}',
   tags,
