@@ -62,17 +62,21 @@ export async function handleMcpRequest(
     });
     return;
   }
+  const invalid = { 'WWW-Authenticate': 'Bearer realm="mailgate", error="invalid_token"' };
+  const token = BEARER.exec(header)?.[1];
+  // A header that is not a bearer token is refused as an invalid one, as on /v1.
+  if (token === undefined) {
+    answerProblem(response, 'unauthorized', 'The bearer token is not valid.', invalid);
+    return;
+  }
   let session: McpSession;
   try {
-    const grant = await authenticate(deps, BEARER.exec(header)?.[1]);
+    const grant = await authenticate(deps, token);
+    deps.logger.debug('mcp request authenticated', { tokenId: grant.tokenId, scope: grant.scope });
     session = new McpSession(deps, grant, async () => grant);
   } catch (error) {
     if (!isMailgateError(error)) throw error;
-    const challenge: Record<string, string> =
-      error.code === 'unauthorized'
-        ? { 'WWW-Authenticate': 'Bearer realm="mailgate", error="invalid_token"' }
-        : {};
-    answerProblem(response, error.code, error.detail, challenge);
+    answerProblem(response, error.code, error.detail, error.code === 'unauthorized' ? invalid : {});
     return;
   }
   const server = createMcpServer(session);

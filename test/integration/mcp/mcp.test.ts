@@ -501,6 +501,16 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
       expect(bad.status).toBe(401);
       expect(bad.headers.get('www-authenticate')).toContain('error="invalid_token"');
       expect(await bad.json()).toMatchObject({ code: 'unauthorized' });
+      const basic = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, authorization: 'Basic YTpi' },
+        body,
+      });
+      expect(basic.status).toBe(401);
+      expect(await basic.json()).toMatchObject({
+        code: 'unauthorized',
+        detail: 'The bearer token is not valid.',
+      });
       const get = await fetch(url, { headers: { authorization: `Bearer ${setup.read}` } });
       expect(get.status).toBe(405);
       expect(await get.json()).toMatchObject({ code: 'method_not_allowed' });
@@ -513,6 +523,19 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
       });
       expect(refused.status).toBe(403);
       expect(await refused.json()).toMatchObject({ code: 'forbidden' });
+      // A body over the cap (1 MiB) is refused before it is parsed.
+      const huge = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'list_accounts', arguments: { pad: 'x'.repeat(1024 * 1024) } },
+      });
+      const tooLarge = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${setup.read}` },
+        body: huge,
+      });
+      expect(tooLarge.status).toBe(413);
       // The API beside it is untouched.
       const api = await fetch(`${running.url}/v1/accounts`, {
         headers: { authorization: `Bearer ${setup.read}` },
