@@ -4,7 +4,6 @@
  */
 import { loadConfig } from '../lib/config/env.js';
 import { createCredentialStore } from '../lib/credentials/create-store.js';
-import { startDemo } from '../lib/devmail/demo.js';
 import { startNodeServer } from '../lib/http/node-server.js';
 import { poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLocalDeps } from '../lib/local/create-local-deps.js';
@@ -20,7 +19,11 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.MAILGATE_LOG_LEVEL, fields: { service: 'mailgate' } });
   let credentials = createCredentialStore(config);
   const configured = await credentials.listAccountIds();
-  const demo = configured.length === 0 && config.MAILGATE_DEMO !== false ? await startDemo(say) : undefined;
+  // The demo (its Dovecot installer, seeding client and messages) is loaded only when it runs.
+  const demo =
+    configured.length === 0 && config.MAILGATE_DEMO !== false
+      ? await (await import('../lib/devmail/demo.js')).startDemo(say)
+      : undefined;
   if (demo) {
     // The demo's receivers run on this machine: webhook URLs may name loopback over plain http.
     config = {
