@@ -14,8 +14,10 @@
  * Wire bytes are the body bytes as sent (read with node:http, which does
  * not decode). Added CPU is measured two ways, interleaving the variants
  * round by round: the encoder alone on the answer's bytes at the gateway's
- * levels (and at others, for the choice of levels), and whole requests,
- * the process's CPU time per request minus that of the uncoded request.
+ * levels (and at others, for the choice of levels); whole requests, the
+ * process's CPU time per request minus that of the uncoded request (noisy:
+ * the IMAP work dwarfs the coding); and requests to the app alone over the
+ * in-memory store of the HTTP tests, where the rest is small and steady.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -24,6 +26,8 @@ import { startDovecot } from '../lib/devmail/dovecot.js';
 import { deliverToMaildir } from '../lib/devmail/maildir.js';
 import { encodeBody } from '../lib/http/middleware/compression.js';
 import { startGateway } from '../test/support/gateway.js';
+import { buildTestApp } from '../test/support/http-helpers.js';
+import { buildRealisticInbox } from '../test/support/realistic-inbox.js';
 import { median, option, printTable } from './bench-util.js';
 
 const runs = Number(option('--runs') ?? 400);
@@ -249,6 +253,36 @@ try {
   }
   console.log(`\nCPU per whole request (gateway and client in one process), median of ${requestRuns}:\n`);
   printTable(['answer', 'identity', ...VARIANTS.slice(1).map(([label]) => `added: ${label}`)], requestRows);
+
+  // The app alone (in-memory store, no IMAP, no sockets): what the middleware adds, reading and rebuilding the answer included.
+  const { request } = buildTestApp({ data: buildRealisticInbox(50) });
+  const appPaths = [
+    ['list 50 (in memory)', '/v1/accounts/alpha/mailboxes/INBOX/messages'],
+    ['get (in memory)', `/v1/accounts/alpha/messages/${buildRealisticInbox(1).messages[0]!.id}`],
+  ] as const;
+  const appRows: string[][] = [];
+  for (const [name, path] of appPaths) {
+    const cpu = new Map<string, number[]>(VARIANTS.map(([label]) => [label, []]));
+    for (let run = 0; run < runs / BATCH; run++) {
+      for (const [label, header] of VARIANTS) {
+        const headers = header === null ? undefined : { 'Accept-Encoding': header };
+        const before = process.cpuUsage();
+        for (let i = 0; i < BATCH; i++) await (await request(path, headers ? { headers } : {})).arrayBuffer();
+        const used = process.cpuUsage(before);
+        cpu.get(label)!.push((used.user + used.system) / 1000 / BATCH);
+      }
+    }
+    const base = median(cpu.get('identity')!);
+    appRows.push([
+      name,
+      `${base.toFixed(3)} ms`,
+      ...VARIANTS.slice(1).map(([label]) => `${(median(cpu.get(label)!) - base).toFixed(3)} ms`),
+    ]);
+  }
+  console.log(
+    `\nCPU per request of the app alone, median of ${runs / BATCH} batches of ${BATCH} (interleaved):\n`,
+  );
+  printTable(['answer', 'identity', ...VARIANTS.slice(1).map(([label]) => `added: ${label}`)], appRows);
   console.log(`\n/proc/loadavg at end: ${loadavg()}`);
 } finally {
   await gateway.close();
