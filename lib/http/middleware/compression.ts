@@ -129,8 +129,9 @@ export function compression(options: CompressionOptions): MiddlewareHandler<AppE
     }
     if (!compressible(response)) return;
     varyOnAcceptEncoding(response.headers);
-    if (response.status === 204 || response.body === null || c.req.method === 'HEAD') return;
+    if (response.status === 204 || c.req.method === 'HEAD') return;
     const coding = negotiateEncoding(c.req.header('Accept-Encoding'));
+    // Before anything touches the body: the Node adapter sends an untouched answer without copying it.
     if (coding === null) return;
     const declared = Number(response.headers.get('Content-Length') ?? Number.NaN);
     if (declared < MIN_COMPRESSED_BYTES || declared > MAX_COMPRESSED_BYTES) return;
