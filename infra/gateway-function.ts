@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -27,6 +28,22 @@ export const PROJECT_ROOT = COMPILED ? join(HERE, '..', '..') : ENTRY_ROOT;
 const LOCK_FILE = existsSync(join(PROJECT_ROOT, 'package-lock.json'))
   ? join(PROJECT_ROOT, 'package-lock.json')
   : join(PROJECT_ROOT, 'package.json');
+
+/**
+ * The functions are bundled with esbuild on this machine: the repository's,
+ * or the consumer's beside `mailgate/cdk` (an optional peer dependency).
+ * Without it CDK would fall back to bundling in Docker, where the split
+ * build's command (a path on this machine) cannot run: say what is missing.
+ */
+function assertEsbuildInstalled(): void {
+  try {
+    createRequire(import.meta.url).resolve('esbuild');
+  } catch {
+    throw new Error(
+      'mailgate/cdk bundles the Lambda functions with esbuild: install it beside aws-cdk-lib (npm install --save-dev esbuild@^0.28).',
+    );
+  }
+}
 
 export interface GatewayFunctionProps {
   /** Entry file, relative to the repository root (e.g. `functions/lambda-api.ts`). */
@@ -69,6 +86,7 @@ export class GatewayFunction extends Construct {
     });
     this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents');
 
+    assertEsbuildInstalled();
     const entry = join(ENTRY_ROOT, COMPILED ? props.entry.replace(/\.ts$/, '.js') : props.entry);
     this.function = new NodejsFunction(this, 'Function', {
       entry,
