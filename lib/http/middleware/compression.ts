@@ -71,6 +71,22 @@ export function codedWireBytes(size: number, base64Body: boolean): number {
   return base64Body ? Math.ceil(size / 3) * 4 : size;
 }
 
+/**
+ * The whole body. Read off its stream rather than with `arrayBuffer()`,
+ * which costs about twice the CPU for the same bytes (bench/compression.ts).
+ */
+async function readBody(response: Response): Promise<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
 /** Adds `Accept-Encoding` to Vary unless it (or `*`) is there already. */
 function varyOnAcceptEncoding(headers: Headers): void {
   const vary = headers.get('Vary');
@@ -136,7 +152,7 @@ export function compression(options: CompressionOptions): MiddlewareHandler<AppE
     const declared = Number(response.headers.get('Content-Length') ?? Number.NaN);
     if (declared < MIN_COMPRESSED_BYTES || declared > MAX_COMPRESSED_BYTES) return;
 
-    const body = new Uint8Array(await response.arrayBuffer());
+    const body = await readBody(response);
     let coded: Uint8Array | undefined;
     if (body.byteLength >= MIN_COMPRESSED_BYTES && body.byteLength <= MAX_COMPRESSED_BYTES) {
       coded = await encodeBody(coding, body);
