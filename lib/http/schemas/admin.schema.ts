@@ -164,7 +164,12 @@ export const createTokenBody = z
       .max(200)
       .regex(/^[^\p{Cc}]*$/u, { message: 'must not contain control characters' })
       .optional()
-      .openapi({ description: 'A note for whoever lists the tokens.', example: 'alice phone app' }),
+      // The generator writes the regex's `u` flag into the pattern (`…$/u`); a JSON Schema pattern is unicode already.
+      .openapi({
+        description: 'A note for whoever lists the tokens.',
+        example: 'alice phone app',
+        pattern: '^[^\\p{Cc}]*$',
+      }),
   })
   .strict()
   .openapi('TokenRequest', { example: { accounts: ['alice'], scope: 'read', label: 'alice phone app' } });

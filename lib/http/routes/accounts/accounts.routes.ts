@@ -5,6 +5,7 @@ import {
   accountQuery,
   accountSchema,
 } from '../../schemas/account.schema.js';
+import { ACCOUNT_EXAMPLE, ACCOUNT_LIST_EXAMPLE } from '../../schemas/examples.js';
 import { bearerSecurity, commonErrors } from '../../schemas/problem.schema.js';
 
 const tags = ['Accounts'];
@@ -23,7 +24,7 @@ export const listAccounts = createRoute({
   responses: {
     200: {
       description: 'The granted accounts.',
-      content: { 'application/json': { schema: accountListSchema } },
+      content: { 'application/json': { schema: accountListSchema, example: ACCOUNT_LIST_EXAMPLE } },
     },
     401: commonErrors[401],
     500: commonErrors[500],
@@ -45,7 +46,10 @@ export const getAccount = createRoute({
   security: bearerSecurity,
   request: { params: accountParams, query: accountQuery },
   responses: {
-    200: { description: 'The account.', content: { 'application/json': { schema: accountSchema } } },
+    200: {
+      description: 'The account.',
+      content: { 'application/json': { schema: accountSchema, example: ACCOUNT_EXAMPLE } },
+    },
     ...commonErrors,
   },
 });

@@ -15,6 +15,12 @@ import {
   tokenListSchema,
   tokenParams,
 } from '../../schemas/admin.schema.js';
+import {
+  CREATED_TOKEN_EXAMPLE,
+  STORED_ACCOUNT_EXAMPLE,
+  TOKEN_LIST_EXAMPLE,
+  TOKEN_REQUEST_EXAMPLE,
+} from '../../schemas/examples.js';
 import { bearerSecurity, commonErrors, jsonBodyErrors, problemSchema } from '../../schemas/problem.schema.js';
 
 /**
@@ -100,11 +106,11 @@ export const putAccount = createRoute({
   responses: {
     200: {
       description: 'Replaced the account of that id.',
-      content: { 'application/json': { schema: storedAccountSchema } },
+      content: { 'application/json': { schema: storedAccountSchema, example: STORED_ACCOUNT_EXAMPLE } },
     },
     201: {
       description: 'Created the account.',
-      content: { 'application/json': { schema: storedAccountSchema } },
+      content: { 'application/json': { schema: storedAccountSchema, example: STORED_ACCOUNT_EXAMPLE } },
     },
     400: problem('The id or the document is invalid (`invalid_request`); nothing was stored.', {
       status: 400,
@@ -177,12 +183,15 @@ export const createToken = createRoute({
   security: bearerSecurity,
   middleware: [adminOnly, limitAdminJson],
   request: {
-    body: { required: true, content: { 'application/json': { schema: createTokenBody } } },
+    body: {
+      required: true,
+      content: { 'application/json': { schema: createTokenBody, example: TOKEN_REQUEST_EXAMPLE } },
+    },
   },
   responses: {
     201: {
       description: 'The token, shown this once.',
-      content: { 'application/json': { schema: createdTokenSchema } },
+      content: { 'application/json': { schema: createdTokenSchema, example: CREATED_TOKEN_EXAMPLE } },
     },
     400: problem(
       'The body is invalid, names an account that does not exist, or asks for scope `admin` (`invalid_request`).',
@@ -209,7 +218,10 @@ export const listTokens = createRoute({
   security: bearerSecurity,
   middleware: [adminOnly],
   responses: {
-    200: { description: 'The tokens.', content: { 'application/json': { schema: tokenListSchema } } },
+    200: {
+      description: 'The tokens.',
+      content: { 'application/json': { schema: tokenListSchema, example: TOKEN_LIST_EXAMPLE } },
+    },
     ...adminErrors,
   },
 });

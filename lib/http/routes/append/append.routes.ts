@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { APPEND_JSON_EXAMPLE, APPEND_RESULT_EXAMPLE, RAW_MESSAGE_EXAMPLE } from '../../schemas/examples.js';
 import { mailboxParams } from '../../schemas/mailbox.schema.js';
 import {
   bearerSecurity,
@@ -29,8 +30,8 @@ export const appendMessage = createRoute({
       // The JSON validator must let a message/rfc822 body through: presence is enforced by the handler.
       required: false,
       content: {
-        'application/json': { schema: appendJsonBody },
-        [RFC822]: { schema: z.string().openapi({ format: 'binary' }) },
+        'application/json': { schema: appendJsonBody, example: APPEND_JSON_EXAMPLE },
+        [RFC822]: { schema: z.string().openapi({ format: 'binary' }), example: RAW_MESSAGE_EXAMPLE },
       },
     },
   },
@@ -40,7 +41,7 @@ export const appendMessage = createRoute({
       headers: {
         Location: { description: 'The new message.', schema: { type: 'string' as const } },
       },
-      content: { 'application/json': { schema: appendResultSchema } },
+      content: { 'application/json': { schema: appendResultSchema, example: APPEND_RESULT_EXAMPLE } },
     },
     ...commonErrors,
     403: { ...commonErrors[403], description: 'A read-only token (`forbidden`).' },

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from '../../middleware/body-limit.js';
 import { bulkBody, bulkResultSchema, MAX_BULK_IDS } from '../../schemas/bulk.schema.js';
+import { BULK_REQUEST_EXAMPLE, BULK_RESULT_EXAMPLE } from '../../schemas/examples.js';
 import { mailboxParams } from '../../schemas/mailbox.schema.js';
 import {
   bearerSecurity,
@@ -24,10 +25,16 @@ export const bulkMessages = createRoute({
   middleware: [limitBody(JSON_BODY_LIMIT_BYTES)] as const,
   request: {
     params: mailboxParams,
-    body: { required: true, content: { 'application/json': { schema: bulkBody } } },
+    body: {
+      required: true,
+      content: { 'application/json': { schema: bulkBody, example: BULK_REQUEST_EXAMPLE } },
+    },
   },
   responses: {
-    200: { description: 'What was done.', content: { 'application/json': { schema: bulkResultSchema } } },
+    200: {
+      description: 'What was done.',
+      content: { 'application/json': { schema: bulkResultSchema, example: BULK_RESULT_EXAMPLE } },
+    },
     ...commonErrors,
     403: { ...commonErrors[403], description: 'A read-only token (`forbidden`).' },
     404: { ...commonErrors[404], description: 'No such account, mailbox or destination.' },

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { RAW_MESSAGE_EXAMPLE } from '../../schemas/examples.js';
 import {
   attachmentParams,
   messageParams,
@@ -77,7 +78,7 @@ const getRawSpec = {
     200: {
       description: 'The source, byte for byte.',
       headers: downloadHeaders,
-      content: { 'message/rfc822': { schema: binary } },
+      content: { 'message/rfc822': { schema: binary, example: RAW_MESSAGE_EXAMPLE } },
     },
     ...notModified,
     ...commonErrors,
@@ -112,7 +113,7 @@ const getAttachmentSpec = {
     200: {
       description: 'The attachment.',
       headers: downloadHeaders,
-      content: { '*/*': { schema: binary } },
+      content: { '*/*': { schema: binary, example: "The attachment's bytes, as the message carries them." } },
     },
     ...notModified,
     ...commonErrors,

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from '../../middleware/body-limit.js';
 import { accountParams } from '../../schemas/account.schema.js';
+import { MAILBOX_EXAMPLE, MAILBOX_PATH_EXAMPLE } from '../../schemas/examples.js';
 import { mailboxParams, mailboxSchema } from '../../schemas/mailbox.schema.js';
 import {
   bearerSecurity,
@@ -12,7 +13,10 @@ import {
 import { mailboxPathBody } from '../../schemas/write.schema.js';
 
 const tags = ['Mailboxes'];
-const jsonBody = { required: true, content: { 'application/json': { schema: mailboxPathBody } } };
+const jsonBody = {
+  required: true,
+  content: { 'application/json': { schema: mailboxPathBody, example: MAILBOX_PATH_EXAMPLE } },
+};
 const limitJson = limitBody(JSON_BODY_LIMIT_BYTES);
 
 const errors = {
@@ -41,7 +45,7 @@ export const createMailbox = createRoute({
     201: {
       description: 'Created.',
       headers: { Location: { description: 'The new mailbox.', schema: { type: 'string' as const } } },
-      content: { 'application/json': { schema: mailboxSchema } },
+      content: { 'application/json': { schema: mailboxSchema, example: MAILBOX_EXAMPLE } },
     },
     ...errors,
     ...mailboxExistsError,
@@ -62,7 +66,7 @@ export const renameMailbox = createRoute({
   responses: {
     200: {
       description: 'The mailbox under its new path.',
-      content: { 'application/json': { schema: mailboxSchema } },
+      content: { 'application/json': { schema: mailboxSchema, example: MAILBOX_EXAMPLE } },
     },
     ...errors,
     404: { ...commonErrors[404], description: 'No such account or mailbox.' },

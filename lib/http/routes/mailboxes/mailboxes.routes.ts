@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { accountParams } from '../../schemas/account.schema.js';
+import { MAILBOX_LIST_EXAMPLE, MAILBOX_STATUS_EXAMPLE } from '../../schemas/examples.js';
 import {
   mailboxListQuery,
   mailboxListSchema,
@@ -22,7 +23,10 @@ export const listMailboxes = createRoute({
   security: bearerSecurity,
   request: { params: accountParams, query: mailboxListQuery },
   responses: {
-    200: { description: 'The mailboxes.', content: { 'application/json': { schema: mailboxListSchema } } },
+    200: {
+      description: 'The mailboxes.',
+      content: { 'application/json': { schema: mailboxListSchema, example: MAILBOX_LIST_EXAMPLE } },
+    },
     ...commonErrors,
   },
 });
@@ -37,7 +41,10 @@ export const getMailbox = createRoute({
   security: bearerSecurity,
   request: { params: mailboxParams },
   responses: {
-    200: { description: 'The status.', content: { 'application/json': { schema: mailboxStatusSchema } } },
+    200: {
+      description: 'The status.',
+      content: { 'application/json': { schema: mailboxStatusSchema, example: MAILBOX_STATUS_EXAMPLE } },
+    },
     ...commonErrors,
     404: {
       ...commonErrors[404],

@@ -1,5 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from '../../middleware/body-limit.js';
+import {
+  MESSAGE_FLAGS_EXAMPLE,
+  MESSAGE_REF_EXAMPLE,
+  MESSAGE_TRANSFER_EXAMPLE,
+  MESSAGE_UPDATE_EXAMPLE,
+} from '../../schemas/examples.js';
 import { messageParams, nestedMessageParams } from '../../schemas/message.schema.js';
 import {
   bearerSecurity,
@@ -18,7 +24,10 @@ import {
 import { ACCOUNT_MESSAGE_PATH, aliasOf, NESTED_MESSAGE_PATH } from '../messages/nested-alias.js';
 
 const tags = ['Messages'];
-const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const jsonBody = <T>(schema: T, example: unknown) => ({
+  required: true,
+  content: { 'application/json': { schema, example } },
+});
 const limitJson = limitBody(JSON_BODY_LIMIT_BYTES);
 
 const writeErrors = {
@@ -39,7 +48,10 @@ const updateMessageSpec = {
   security: bearerSecurity,
   middleware: [limitJson],
   responses: {
-    200: { description: 'The flags now.', content: { 'application/json': { schema: messageFlagsSchema } } },
+    200: {
+      description: 'The flags now.',
+      content: { 'application/json': { schema: messageFlagsSchema, example: MESSAGE_FLAGS_EXAMPLE } },
+    },
     ...writeErrors,
     ...jsonBodyErrors,
   },
@@ -49,14 +61,14 @@ export const updateMessage = createRoute({
   operationId: 'updateMessage',
   ...updateMessageSpec,
   path: ACCOUNT_MESSAGE_PATH,
-  request: { params: messageParams, body: jsonBody(updateMessageBody) },
+  request: { params: messageParams, body: jsonBody(updateMessageBody, MESSAGE_UPDATE_EXAMPLE) },
 });
 
 export const updateMessageInMailbox = createRoute({
   operationId: 'updateMessageInMailbox',
   ...aliasOf(updateMessageSpec, ACCOUNT_MESSAGE_PATH),
   path: NESTED_MESSAGE_PATH,
-  request: { params: nestedMessageParams, body: jsonBody(updateMessageBody) },
+  request: { params: nestedMessageParams, body: jsonBody(updateMessageBody, MESSAGE_UPDATE_EXAMPLE) },
 });
 
 function transferSpec(action: 'move' | 'copy') {
@@ -74,7 +86,7 @@ function transferSpec(action: 'move' | 'copy') {
     responses: {
       200: {
         description: action === 'move' ? 'The message in its new mailbox.' : 'The copy.',
-        content: { 'application/json': { schema: messageRefSchema } },
+        content: { 'application/json': { schema: messageRefSchema, example: MESSAGE_REF_EXAMPLE } },
       },
       ...writeErrors,
       404: { ...commonErrors[404], description: 'No such account, destination or message.' },
@@ -88,7 +100,7 @@ function transferRoute(action: 'move' | 'copy') {
     ...transferSpec(action),
     operationId: `${action}Message`,
     path: `${ACCOUNT_MESSAGE_PATH}/${action}`,
-    request: { params: messageParams, body: jsonBody(transferBody) },
+    request: { params: messageParams, body: jsonBody(transferBody, MESSAGE_TRANSFER_EXAMPLE) },
   });
 }
 
@@ -97,7 +109,7 @@ function nestedTransferRoute(action: 'move' | 'copy') {
     ...aliasOf(transferSpec(action), `${ACCOUNT_MESSAGE_PATH}/${action}`),
     operationId: `${action}MessageInMailbox`,
     path: `${NESTED_MESSAGE_PATH}/${action}`,
-    request: { params: nestedMessageParams, body: jsonBody(transferBody) },
+    request: { params: nestedMessageParams, body: jsonBody(transferBody, MESSAGE_TRANSFER_EXAMPLE) },
   });
 }
 
@@ -118,7 +130,7 @@ const deleteMessageSpec = {
   responses: {
     200: {
       description: 'Moved to Trash.',
-      content: { 'application/json': { schema: messageRefSchema } },
+      content: { 'application/json': { schema: messageRefSchema, example: MESSAGE_REF_EXAMPLE } },
     },
     204: { description: 'Deleted for good.' },
     ...writeErrors,

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listQuerySchema } from '../../list-query.js';
+import { MESSAGE_EXAMPLE, MESSAGE_PAGE_EXAMPLE } from '../../schemas/examples.js';
 import { mailboxParams } from '../../schemas/mailbox.schema.js';
 import {
   messagePageSchema,
@@ -34,28 +35,15 @@ export const listMessages = createRoute({
   request: { params: mailboxParams, query: listQuerySchema },
   responses: {
     200: {
-      description: 'One page (with `fields`, each summary holds only those fields).',
+      description:
+        'One page. With `fields`, each summary holds only those fields: `?fields=subject,from,seen,preview` gives ' +
+        '`{"messages": [{"id": "iAQAAAABAAAAKklOQk9Y", "subject": "Quarterly figures", "from": {"name": "Bob", ' +
+        '"address": "bob@example.com"}, "seen": false, "preview": "The figures are in."}], "nextCursor": null, ' +
+        '"total": 1}`.',
       content: {
         'application/json': {
           schema: messagePageSchema,
-          examples: {
-            fields: {
-              summary: '`?fields=subject,from,seen,preview`',
-              value: {
-                messages: [
-                  {
-                    id: 'aQEAAAABAAAAKklOQk9Y',
-                    subject: 'Quarterly figures',
-                    from: { name: 'Bob', address: 'bob@example.com' },
-                    seen: false,
-                    preview: 'The figures are in.',
-                  },
-                ],
-                nextCursor: null,
-                total: 1,
-              },
-            },
-          },
+          example: MESSAGE_PAGE_EXAMPLE,
         },
       },
     },
@@ -94,7 +82,10 @@ const getMessageSpec = {
   security: bearerSecurity,
   responses: {
     200: {
-      description: 'The message (with `fields`, only those fields).',
+      description:
+        'The message. With `fields`, only those fields: `?fields=subject,from,flags` gives `{"id": ' +
+        '"iAQAAAABAAAAKklOQk9Y", "subject": "Quarterly figures", "from": {"name": "Bob", "address": ' +
+        '"bob@example.com"}, "flags": ["\\Seen"]}`.',
       headers: {
         ETag: {
           description: 'Weak: `W/"` and 27 base64url characters `"`. Names nothing it was made from.',
@@ -108,17 +99,7 @@ const getMessageSpec = {
       content: {
         'application/json': {
           schema: messageSchema,
-          examples: {
-            fields: {
-              summary: '`?fields=subject,from,flags`',
-              value: {
-                id: 'aQEAAAABAAAAKklOQk9Y',
-                subject: 'Quarterly figures',
-                from: { name: 'Bob', address: 'bob@example.com' },
-                flags: ['\\Seen'],
-              },
-            },
-          },
+          example: MESSAGE_EXAMPLE,
         },
       },
     },

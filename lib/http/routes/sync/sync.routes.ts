@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { CHANGES_EXAMPLE, WAIT_RESULT_EXAMPLE } from '../../schemas/examples.js';
 import { mailboxParams } from '../../schemas/mailbox.schema.js';
 import {
   bearerSecurity,
@@ -40,7 +41,10 @@ export const getChanges = createRoute({
   security: bearerSecurity,
   request: { params: mailboxParams, query: changesQuery },
   responses: {
-    200: { description: 'The delta.', content: { 'application/json': { schema: changesSchema } } },
+    200: {
+      description: 'The delta.',
+      content: { 'application/json': { schema: changesSchema, example: CHANGES_EXAMPLE } },
+    },
     ...errors,
   },
 });
@@ -61,7 +65,7 @@ export const waitForChange = createRoute({
   responses: {
     200: {
       description: 'Whether it changed, and the state now.',
-      content: { 'application/json': { schema: waitResultSchema } },
+      content: { 'application/json': { schema: waitResultSchema, example: WAIT_RESULT_EXAMPLE } },
     },
     ...errors,
   },

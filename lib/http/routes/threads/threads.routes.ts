@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { THREAD_DETAIL_EXAMPLE, THREAD_PAGE_EXAMPLE } from '../../schemas/examples.js';
 import { mailboxParams } from '../../schemas/mailbox.schema.js';
 import { bearerSecurity, commonErrors, unsupportedError } from '../../schemas/problem.schema.js';
 import {
@@ -29,7 +30,10 @@ export const listThreads = createRoute({
   security: bearerSecurity,
   request: { params: mailboxParams, query: threadListQuery },
   responses: {
-    200: { description: 'One page.', content: { 'application/json': { schema: threadPageSchema } } },
+    200: {
+      description: 'One page.',
+      content: { 'application/json': { schema: threadPageSchema, example: THREAD_PAGE_EXAMPLE } },
+    },
     ...commonErrors,
     404: { ...commonErrors[404], description: 'No such account or mailbox.' },
     ...unsupportedError,
@@ -46,7 +50,10 @@ export const getThread = createRoute({
   security: bearerSecurity,
   request: { params: threadParams },
   responses: {
-    200: { description: 'The thread.', content: { 'application/json': { schema: threadDetailSchema } } },
+    200: {
+      description: 'The thread.',
+      content: { 'application/json': { schema: threadDetailSchema, example: THREAD_DETAIL_EXAMPLE } },
+    },
     ...commonErrors,
     404: {
       ...commonErrors[404],

@@ -2,6 +2,14 @@ import { createRoute } from '@hono/zod-openapi';
 import { limitBody } from '../../middleware/body-limit.js';
 import { PROBLEM_CONTENT_TYPE } from '../../problem.js';
 import { accountParams } from '../../schemas/account.schema.js';
+import {
+  CREATED_WEBHOOK_EXAMPLE,
+  QUEUED_PING_EXAMPLE,
+  WEBHOOK_EXAMPLE,
+  WEBHOOK_LIST_EXAMPLE,
+  WEBHOOK_REQUEST_EXAMPLE,
+  WEBHOOK_UPDATE_EXAMPLE,
+} from '../../schemas/examples.js';
 import { bearerSecurity, commonErrors, jsonBodyErrors, problemSchema } from '../../schemas/problem.schema.js';
 import { requireWebhooks } from './webhooks.access.js';
 import {
@@ -91,7 +99,10 @@ const invalidBody = {
 
 const accessOnly = requireWebhooks();
 const limitJson = limitBody(WEBHOOK_BODY_LIMIT_BYTES);
-const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const jsonBody = <T>(schema: T, example: unknown) => ({
+  required: true,
+  content: { 'application/json': { schema, example } },
+});
 
 export const createWebhook = createRoute({
   method: 'post',
@@ -108,12 +119,12 @@ export const createWebhook = createRoute({
     '`webhook_limit_reached`). A new webhook starts from the mailboxes’ current state: no history.',
   security: bearerSecurity,
   middleware: [accessOnly, limitJson] as const,
-  request: { params: accountParams, body: jsonBody(createWebhookBody) },
+  request: { params: accountParams, body: jsonBody(createWebhookBody, WEBHOOK_REQUEST_EXAMPLE) },
   responses: {
     201: {
       description: 'Created; the signing secret is shown this once.',
       headers: { Location: { description: 'The new webhook.', schema: { type: 'string' as const } } },
-      content: { 'application/json': { schema: createdWebhookSchema } },
+      content: { 'application/json': { schema: createdWebhookSchema, example: CREATED_WEBHOOK_EXAMPLE } },
     },
     ...errors,
     ...invalidBody,
@@ -142,7 +153,10 @@ export const listWebhooks = createRoute({
   middleware: [accessOnly] as const,
   request: { params: accountParams },
   responses: {
-    200: { description: 'The webhooks.', content: { 'application/json': { schema: webhookListSchema } } },
+    200: {
+      description: 'The webhooks.',
+      content: { 'application/json': { schema: webhookListSchema, example: WEBHOOK_LIST_EXAMPLE } },
+    },
     ...errors,
   },
 });
@@ -160,7 +174,10 @@ export const getWebhook = createRoute({
   middleware: [accessOnly] as const,
   request: { params: webhookParams },
   responses: {
-    200: { description: 'The webhook.', content: { 'application/json': { schema: webhookSchema } } },
+    200: {
+      description: 'The webhook.',
+      content: { 'application/json': { schema: webhookSchema, example: WEBHOOK_EXAMPLE } },
+    },
     ...errors,
     ...notFound,
   },
@@ -179,11 +196,11 @@ export const updateWebhook = createRoute({
     'any refusal.',
   security: bearerSecurity,
   middleware: [accessOnly, limitJson] as const,
-  request: { params: webhookParams, body: jsonBody(updateWebhookBody) },
+  request: { params: webhookParams, body: jsonBody(updateWebhookBody, WEBHOOK_UPDATE_EXAMPLE) },
   responses: {
     200: {
       description: 'The webhook after the change.',
-      content: { 'application/json': { schema: webhookSchema } },
+      content: { 'application/json': { schema: webhookSchema, example: WEBHOOK_EXAMPLE } },
     },
     ...errors,
     ...invalidBody,
@@ -223,7 +240,10 @@ export const testWebhook = createRoute({
   middleware: [accessOnly] as const,
   request: { params: webhookParams },
   responses: {
-    202: { description: 'Queued.', content: { 'application/json': { schema: queuedPingSchema } } },
+    202: {
+      description: 'Queued.',
+      content: { 'application/json': { schema: queuedPingSchema, example: QUEUED_PING_EXAMPLE } },
+    },
     ...errors,
     ...notFound,
   },
