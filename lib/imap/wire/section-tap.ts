@@ -54,6 +54,12 @@ export class SectionTap {
   readonly body: Readable;
   #stage: Stage = 'armed';
   #leadTag: string | null = null;
+  /** The lead's untagged FETCH has been passed on whole. */
+  #leadAnswered = false;
+  /** imapflow was handed the lead's completion early: the server's, still to come, is swallowed. */
+  #leadOwed = false;
+  /** The tap's tagged completion has been read (its status), or null. */
+  #ourStatus: string | null = null;
   /** Pieces of the line being read, its CRLF not seen yet. */
   #line: Buffer[] = [];
   #lineBytes = 0;
@@ -62,6 +68,8 @@ export class SectionTap {
   /** Who the response being read belongs to; null between responses. */
   #owner: 'client' | 'ours' | null = null;
   #responseTag = '';
+  /** The response being read is an untagged FETCH. */
+  #responseIsFetch = false;
   #started = false;
   #gone = false;
   #diverted = 0;
@@ -108,7 +116,8 @@ export class SectionTap {
 
   /** The reader holds TAP_HIGH_WATER_BYTES or more: stop reading the socket until `onDrain`. */
   get full(): boolean {
-    return this.#full;
+    // Until imapflow has its completion the reader cannot start: holding back then would wait forever.
+    return this.#full && this.#stage !== 'before';
   }
 
   /** Section bytes read off the socket so far (taken by the reader or not). */
@@ -166,6 +175,7 @@ export class SectionTap {
   #onLine(line: Buffer, out: Buffer[]): void {
     if (this.#owner === null) {
       this.#responseTag = tagOf(line);
+      this.#responseIsFetch = /^\* \d+ FETCH /i.test(line.subarray(0, 32).toString('latin1'));
       this.#owner = this.#isOurs(line) ? 'ours' : 'client';
     }
     if (this.#owner === 'client') {
@@ -177,13 +187,31 @@ export class SectionTap {
         return;
       }
       this.#owner = null;
-      if (this.#stage === 'before' && this.#responseTag === this.#leadTag) this.#stage = 'ours';
+      if (this.#stage !== 'before') return;
+      if (this.#responseTag === this.#leadTag) this.#stage = 'ours';
+      else if (this.#responseIsFetch) this.#leadAnswered = true;
+      return;
+    }
+    if (this.#responseTag === this.#leadTag) {
+      // The server's completion of the lead, already handed to imapflow.
+      this.#owner = null;
+      this.#leadOwed = false;
+      this.#settle();
       return;
     }
     if (this.#responseTag === this.request.tag) {
       this.#owner = null;
-      this.#finish(statusOf(line));
+      this.#ourStatus = statusOf(line);
+      this.#settle();
       return;
+    }
+    if (this.#stage === 'before' && this.#leadAnswered) {
+      // Dovecot runs both FETCHes at once and completes the lead only after the tap's whole
+      // literal: imapflow gets the lead's completion now (its answer is all here), so the
+      // download can start and be read at the reader's pace instead of waiting behind itself.
+      out.push(Buffer.from(`${this.#leadTag} OK Fetch completed\r\n`, 'latin1'));
+      this.#leadOwed = true;
+      this.#stage = 'ours';
     }
     // The tap's untagged FETCH: the section's literal goes to the body, any other is dropped.
     const literal = announcedLiteral(line, Number.POSITIVE_INFINITY);
@@ -207,6 +235,7 @@ export class SectionTap {
   /** The start of a response that answers the tap's command: its tagged completion or its FETCH. */
   #isOurs(line: Buffer): boolean {
     if (this.#responseTag === this.request.tag) return true;
+    if (this.#leadOwed && this.#responseTag === this.#leadTag) return true;
     if (this.#stage !== 'before' && this.#stage !== 'ours') return false;
     const text = line.toString('latin1');
     if (!/^\* \d+ FETCH \(/i.test(text)) return false;
@@ -229,6 +258,12 @@ export class SectionTap {
     return new RegExp(`${this.#key} ([^\\s)]+)`, 'i').exec(text)?.[2] ?? null;
   }
 
+  /** Done once the tap's completion is read and no completion of the lead is still owed. */
+  #settle(): void {
+    if (this.#ourStatus === null || this.#leadOwed) return;
+    this.#finish(this.#ourStatus);
+  }
+
   #finish(status: string): void {
     this.#stage = 'done';
     if (status !== 'OK')
@@ -240,6 +275,12 @@ export class SectionTap {
   #toBody(piece: Buffer): void {
     this.#diverted += piece.length;
     if (this.body.destroyed) return;
+    if (this.#stage === 'before' && this.body.readableLength + piece.length > MAX_LITERAL_BYTES) {
+      throw new WireLimitError(
+        'LiteralTooLarge',
+        `IMAP literal over ${MAX_LITERAL_BYTES} bytes ahead of a completion`,
+      );
+    }
     if (!this.body.push(piece)) this.#full = true;
   }
 
