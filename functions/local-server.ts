@@ -3,10 +3,10 @@
  * accounts configured it starts the demo mailbox first.
  */
 import { loadConfig } from '../lib/config/env.js';
-import { createCredentialStore } from '../lib/credentials/create-store.js';
 import { startNodeServer } from '../lib/http/node-server.js';
 import { poolOptionsFromEnv } from '../lib/imap/index.js';
 import { createLocalDeps } from '../lib/local/create-local-deps.js';
+import { openLocalCredentialStore } from '../lib/local/credential-store.js';
 import { type LocalWebhooks, startLocalWebhooks } from '../lib/local/local-webhooks.js';
 import { serveMcp } from '../lib/local/mcp-route.js';
 import { createLogger } from '../lib/log/create-logger.js';
@@ -17,7 +17,8 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   let config = loadConfig();
   const logger = createLogger({ level: config.MAILGATE_LOG_LEVEL, fields: { service: 'mailgate' } });
-  let credentials = createCredentialStore(config);
+  // The file store without the AWS SDK; Secrets Manager (MAILGATE_STORE) loads it.
+  let credentials = await openLocalCredentialStore(config);
   const configured = await credentials.listAccountIds();
   // The demo (its Dovecot installer, seeding client and messages) is loaded only when it runs.
   const demo =
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
       MAILGATE_ACCOUNTS_FILE: demo.accountsFile,
       MAILGATE_WEBHOOK_ALLOW_PRIVATE: config.MAILGATE_WEBHOOK_ALLOW_PRIVATE ?? true,
     };
-    credentials = createCredentialStore(config);
+    credentials = await openLocalCredentialStore(config);
   }
 
   // A long-lived process keeps IMAP connections a few seconds between requests (MAILGATE_IMAP_REUSE).
