@@ -158,7 +158,8 @@ export function compression(options: CompressionOptions): MiddlewareHandler<AppE
       coded = await encodeBody(coding, body);
       if (codedWireBytes(coded.byteLength, options.base64Body) >= body.byteLength) coded = undefined;
     }
-    const headers = new Headers(response.headers);
+    // The answer's own headers, changed in place: its body is consumed, nothing else reads them.
+    const { headers } = response;
     if (coded !== undefined) {
       headers.set('Content-Encoding', coding);
       const etag = headers.get('ETag');
