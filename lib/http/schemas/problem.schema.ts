@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { ErrorCode } from '../../mail/errors.js';
-import { PROBLEM_CONTENT_TYPE } from '../problem.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../problem.js';
 
 const ERROR_CODES = [
   'invalid_request',
@@ -61,9 +61,25 @@ export const problemSchema = z
   })
   .openapi('Problem', { description: 'An RFC 9457 problem document.' });
 
-function problem(description: string) {
-  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
+/**
+ * One documented error answer, the only way routes describe one: problem+json
+ * whose schema is the shared `Problem` component (a `$ref` in the document),
+ * with, when given, an example body built exactly as the server builds it
+ * (status and title follow from the code).
+ */
+export function problemResponse(description: string, example?: { code: ErrorCode; detail: string }) {
+  return {
+    description,
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: problemSchema,
+        ...(example === undefined ? {} : { example: buildProblem(example.code, example.detail) }),
+      },
+    },
+  };
 }
+
+const problem = problemResponse;
 
 /** Error responses every authenticated route can give. */
 export const commonErrors = {

@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAdmin } from '../../admin-access.js';
 import { limitBody } from '../../middleware/body-limit.js';
-import { PROBLEM_CONTENT_TYPE } from '../../problem.js';
 import {
   ADMIN_BODY_LIMIT_BYTES,
   accountDocumentBody,
@@ -21,7 +20,12 @@ import {
   TOKEN_LIST_EXAMPLE,
   TOKEN_REQUEST_EXAMPLE,
 } from '../../schemas/examples.js';
-import { bearerSecurity, commonErrors, jsonBodyErrors, problemSchema } from '../../schemas/problem.schema.js';
+import {
+  bearerSecurity,
+  commonErrors,
+  jsonBodyErrors,
+  problemResponse,
+} from '../../schemas/problem.schema.js';
 
 /**
  * The account API: what an `admin` token may call to onboard users without
@@ -33,38 +37,17 @@ import { bearerSecurity, commonErrors, jsonBodyErrors, problemSchema } from '../
 
 const tags = ['Account API'];
 
-function problem(description: string, example: { status: number; code: string; detail: string }) {
-  const title: Record<number, string> = {
-    400: 'Bad Request',
-    403: 'Forbidden',
-    404: 'Not Found',
-    422: 'Unprocessable Content',
-    501: 'Not Implemented',
-  };
-  return {
-    description,
-    content: {
-      [PROBLEM_CONTENT_TYPE]: {
-        schema: problemSchema,
-        example: { type: 'about:blank', title: title[example.status] ?? 'Error', ...example },
-      },
-    },
-  };
-}
-
 const adminErrors = {
   401: commonErrors[401],
-  403: problem('The token is not an admin token (`forbidden`): read and write tokens are for mail.', {
-    status: 403,
+  403: problemResponse('The token is not an admin token (`forbidden`): read and write tokens are for mail.', {
     code: 'forbidden',
     detail:
       'The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail.',
   }),
   500: commonErrors[500],
-  501: problem(
+  501: problemResponse(
     'This server has no write access to the credential store (`unsupported_operation`); on AWS the account API is served by its own function.',
     {
-      status: 501,
       code: 'unsupported_operation',
       detail:
         'This server has no write access to the credential store, so it does not serve the account API.',
@@ -112,8 +95,7 @@ export const putAccount = createRoute({
       description: 'Created the account.',
       content: { 'application/json': { schema: storedAccountSchema, example: STORED_ACCOUNT_EXAMPLE } },
     },
-    400: problem('The id or the document is invalid (`invalid_request`); nothing was stored.', {
-      status: 400,
+    400: problemResponse('The id or the document is invalid (`invalid_request`); nothing was stored.', {
       code: 'invalid_request',
       detail: "Invalid request: body field 'password': exactly one of password or oauth2 is required.",
     }),
@@ -123,10 +105,9 @@ export const putAccount = createRoute({
       ...jsonBodyErrors[413],
       description: 'The document is over 64 KiB (`payload_too_large`), the most one secret holds.',
     },
-    422: problem(
+    422: problemResponse(
       '`verify=true` and the login was refused (`verification_failed`): the detail quotes the server’s answer (control characters and anything like a credential taken out). Nothing was stored.',
       {
-        status: 422,
         code: 'verification_failed',
         detail:
           'The mail server refused the login; nothing was stored. It answered: "[AUTHENTICATIONFAILED] Authentication failed."',
@@ -160,8 +141,7 @@ export const deleteAccount = createRoute({
   request: { params: deleteAccountParams },
   responses: {
     204: { description: 'Removed.' },
-    404: problem('No account of that id (`account_not_found`).', {
-      status: 404,
+    404: problemResponse('No account of that id (`account_not_found`).', {
       code: 'account_not_found',
       detail: 'No such account.',
     }),
@@ -193,10 +173,9 @@ export const createToken = createRoute({
       description: 'The token, shown this once.',
       content: { 'application/json': { schema: createdTokenSchema, example: CREATED_TOKEN_EXAMPLE } },
     },
-    400: problem(
+    400: problemResponse(
       'The body is invalid, names an account that does not exist, or asks for scope `admin` (`invalid_request`).',
       {
-        status: 400,
         code: 'invalid_request',
         detail: 'No such account: alcie. Store an account before granting it.',
       },
@@ -241,8 +220,7 @@ export const revokeToken = createRoute({
   request: { params: tokenParams },
   responses: {
     204: { description: 'Revoked.' },
-    404: problem('No token of that id (`token_not_found`).', {
-      status: 404,
+    404: problemResponse('No token of that id (`token_not_found`).', {
       code: 'token_not_found',
       detail: 'No such token.',
     }),

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { limitBody } from '../../middleware/body-limit.js';
-import { PROBLEM_CONTENT_TYPE } from '../../problem.js';
 import { accountParams } from '../../schemas/account.schema.js';
 import {
   CREATED_WEBHOOK_EXAMPLE,
@@ -10,7 +9,12 @@ import {
   WEBHOOK_REQUEST_EXAMPLE,
   WEBHOOK_UPDATE_EXAMPLE,
 } from '../../schemas/examples.js';
-import { bearerSecurity, commonErrors, jsonBodyErrors, problemSchema } from '../../schemas/problem.schema.js';
+import {
+  bearerSecurity,
+  commonErrors,
+  jsonBodyErrors,
+  problemResponse,
+} from '../../schemas/problem.schema.js';
 import { requireWebhooks } from './webhooks.access.js';
 import {
   createdWebhookSchema,
@@ -33,64 +37,43 @@ import {
 
 const tags = ['Webhooks'];
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  501: 'Not Implemented',
-};
-
-function problem(description: string, example: { status: number; code: string; detail: string }) {
-  return {
-    description,
-    content: {
-      [PROBLEM_CONTENT_TYPE]: {
-        schema: problemSchema,
-        example: { type: 'about:blank', title: TITLES[example.status] ?? 'Error', ...example },
-      },
-    },
-  };
-}
-
 const errors = {
   ...commonErrors,
-  403: problem('A read-only or admin token (`forbidden`): webhooks need a write token, even to be listed.', {
-    status: 403,
-    code: 'forbidden',
-    detail: "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
-  }),
-  404: problem('No such account (`account_not_found`).', {
-    status: 404,
+  403: problemResponse(
+    'A read-only or admin token (`forbidden`): webhooks need a write token, even to be listed.',
+    {
+      code: 'forbidden',
+      detail: "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+    },
+  ),
+  404: problemResponse('No such account (`account_not_found`).', {
     code: 'account_not_found',
     detail: 'No such account.',
   }),
-  501: problem('This server runs no webhooks (`unsupported_operation`).', {
-    status: 501,
+  501: problemResponse('This server runs no webhooks (`unsupported_operation`).', {
     code: 'unsupported_operation',
     detail: 'This server does not run webhooks.',
   }),
 } as const;
 
 const notFound = {
-  404: problem(
+  404: problemResponse(
     'No such account (`account_not_found`), or no webhook of that id in this account (`webhook_not_found`).',
-    { status: 404, code: 'webhook_not_found', detail: 'No such webhook.' },
+    { code: 'webhook_not_found', detail: 'No such webhook.' },
   ),
 } as const;
 
 const mailboxNotFound = {
-  404: problem(
+  404: problemResponse(
     'No such account (`account_not_found`), webhook (`webhook_not_found`, on PATCH) or mailbox (`mailbox_not_found`: a mailbox named does not exist). Nothing was stored.',
-    { status: 404, code: 'mailbox_not_found', detail: 'No such mailbox: Archive/2026.' },
+    { code: 'mailbox_not_found', detail: 'No such mailbox: Archive/2026.' },
   ),
 } as const;
 
 const invalidBody = {
-  400: problem(
+  400: problemResponse(
     'The body is invalid, or the URL is refused (`invalid_request`): the detail says why, without the URL’s path or query. A POP3 account asked for `message.updated`. Nothing was stored.',
     {
-      status: 400,
       code: 'invalid_request',
       detail: 'The webhook address 127.0.0.1 is a loopback address; webhooks may only call public addresses.',
     },
@@ -129,10 +112,9 @@ export const createWebhook = createRoute({
     ...errors,
     ...invalidBody,
     ...mailboxNotFound,
-    409: problem(
+    409: problemResponse(
       'The account has as many webhooks as it may (`webhook_limit_reached`); nothing was stored.',
       {
-        status: 409,
         code: 'webhook_limit_reached',
         detail: 'This account already has 25 webhooks, the most one account may have. Delete one first.',
       },
