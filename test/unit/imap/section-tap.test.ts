@@ -164,6 +164,26 @@ describe('a section streamed off the socket', () => {
     expect(socket.settled).toBe(true);
   });
 
+  test("Dovecot's order (the rest's literal before the first window's completion): imapflow is answered at once, the reader sets the pace", async () => {
+    const { inner, socket, write, read } = await ready();
+    const tap = tapOf(socket);
+    await write(FETCH);
+    const size = 4 * TAP_HIGH_WATER_BYTES;
+    inner.serverSends(
+      '* 1 FETCH (UID 5 BODY[2]<0> {4}\r\nabcd)\r\n',
+      `* 1 FETCH (UID 5 BODY[2]<4> {${size}}\r\n`,
+      Buffer.alloc(size, 0x62),
+      ')\r\n3 OK Fetch completed\r\nmg1 OK Fetch completed\r\n',
+    );
+    // imapflow has its whole answer before anyone read the rest (it would otherwise wait behind it).
+    expect(await read()).toBe('* 1 FETCH (UID 5 BODY[2]<0> {4}\r\nabcd)\r\n3 OK Fetch completed\r\n');
+    expect(socket.settled).toBe(false);
+    expect((await bodyOf(tap)).length).toBe(size);
+    // The server's own completion of the first FETCH was swallowed, not handed over twice.
+    expect(await read()).toBe('* 1 FETCH (UID 5 BODY[2]<0> {4}\r\nabcd)\r\n3 OK Fetch completed\r\n');
+    expect(socket.settled).toBe(true);
+  });
+
   test('NIL (expunged meanwhile) fails the body; a NO fails it too', async () => {
     for (const [answer, error] of [
       ['* 1 FETCH (UID 5 BODY[2]<4> NIL)\r\nmg1 OK done\r\n', 'SectionGoneError'],
