@@ -1,7 +1,9 @@
-import type { FetchQueryObject, ImapFlow, StatusQuery } from 'imapflow';
+import type { FetchQueryObject, ImapFlow, SearchObject, StatusQuery } from 'imapflow';
 import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import type { ImapCompileInput } from 'imapflow/lib/handler/types.js';
+import { searchCompiler } from 'imapflow/lib/search-compiler.js';
 import { buildStatusQueryAttributes, encodePath, normalizePath } from 'imapflow/lib/tools.js';
+import { quoteSearchStrings, type WireToken } from './search-quoting.js';
 
 /**
  * The exact lines imapflow will write for the first commands of a request,
@@ -17,7 +19,7 @@ export const LIST_ALL = [
 ];
 
 /** One command compiled as imapflow would; null when it would need a literal (it could not be pipelined). */
-function compileLine(command: string, attributes: ImapCompileInput['attributes']): string | null {
+export function compileLine(command: string, attributes: ImapCompileInput['attributes']): string | null {
   const parts = compiler({ tag: 'T', command, attributes }, { asArray: true }) as Buffer[];
   if (parts.length !== 1 || !parts[0]) return null;
   const line = parts[0].toString('latin1');
@@ -140,4 +142,30 @@ export function uidFetchLine(client: ImapFlow, uid: number, query: FetchQueryObj
     { type: 'SEQUENCE', value: String(uid) },
     list,
   ] as ImapCompileInput['attributes']);
+}
+
+/**
+ * The `UID SEARCH` line imapflow's `search(query, {uid: true, returnOptions})`
+ * writes on a server with `capabilities` (`RETURN (…)` only with ESEARCH),
+ * its text values quoted as quoteSearchValues makes every SEARCH; null when
+ * it would need a literal (a non-ASCII value). The capabilities may be the
+ * ones the server announced after an earlier LOGIN, for a line sent before
+ * this session's own: a line that then differs from imapflow's is simply
+ * not claimed.
+ */
+export function uidSearchLine(
+  client: ImapFlow,
+  query: SearchObject,
+  returnOptions: readonly string[],
+  capabilities: { has(name: string): boolean },
+): string | null {
+  const all = Object.keys(query).length === 0 || (Object.keys(query).length === 1 && query.all);
+  const connection = { capabilities, enabled: client.enabled } as unknown as ImapFlow;
+  const criteria = all
+    ? [{ type: 'ATOM', value: 'ALL' }]
+    : (searchCompiler(connection, query) as WireToken[]);
+  const esearch = returnOptions.length > 0 && capabilities.has('ESEARCH');
+  const returned = returnOptions.map((value) => ({ type: 'ATOM', value: value.toUpperCase() }));
+  const tokens = esearch ? [{ type: 'ATOM', value: 'RETURN' }, returned, ...criteria] : criteria;
+  return compileLine('UID SEARCH', quoteSearchStrings(tokens as WireToken[]) as never);
 }

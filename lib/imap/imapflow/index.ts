@@ -18,6 +18,7 @@ export {
   statusCommandLine,
   uidFetchFlagsLine,
   uidFetchLine,
+  uidSearchLine,
 } from './command-lines.js';
 export {
   type CommandAttribute,

@@ -2,6 +2,7 @@ import type { ImapFlow, SearchObject } from 'imapflow';
 import { searchCompiler } from 'imapflow/lib/search-compiler.js';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
 import type { ResponseItem } from './client-internals.js';
+import { compileLine } from './command-lines.js';
 import { type CommandAttribute, sendCommand } from './exec.js';
 import { quoteSearchStrings, type WireToken } from './search-quoting.js';
 
@@ -85,6 +86,52 @@ function uidOf(node: ResponseItem | undefined, collected: number): number {
   return Number(value);
 }
 
+function sortAttributes(
+  client: ImapFlow,
+  criteria: readonly string[],
+  search: SearchObject | null,
+): CommandAttribute[] {
+  return [
+    criteria.map((value) => ({ type: 'ATOM' as const, value })),
+    { type: 'ATOM', value: 'UTF-8' },
+    ...searchPart(client, search),
+  ] as CommandAttribute[];
+}
+
+function threadAttributes(
+  client: ImapFlow,
+  algorithm: string,
+  search: SearchObject | null,
+): CommandAttribute[] {
+  return [
+    { type: 'ATOM', value: algorithm },
+    { type: 'ATOM', value: 'UTF-8' },
+    ...searchPart(client, search),
+  ] as CommandAttribute[];
+}
+
+/**
+ * The line `sortUids(client, criteria, search)` writes (after its tag, no
+ * CRLF), to travel with the EXAMINE before it (command-lines.ts); null
+ * when it would need a literal.
+ */
+export function sortCommandLine(
+  client: ImapFlow,
+  criteria: readonly string[],
+  search: SearchObject | null,
+): string | null {
+  return compileLine('UID SORT', sortAttributes(client, criteria, search) as never);
+}
+
+/** The line `threadUids(client, algorithm, search)` writes, as sortCommandLine. */
+export function threadCommandLine(
+  client: ImapFlow,
+  algorithm: string,
+  search: SearchObject | null,
+): string | null {
+  return compileLine('UID THREAD', threadAttributes(client, algorithm, search) as never);
+}
+
 /**
  * `UID SORT (criteria) UTF-8 search`: the matching UIDs in the server's
  * order (ties in mailbox order, RFC 5256 §3). `criteria` are sort-key atoms
@@ -96,11 +143,7 @@ export async function sortUids(
   search: SearchObject | null,
 ): Promise<number[]> {
   const uids: number[] = [];
-  const attributes = [
-    criteria.map((value) => ({ type: 'ATOM' as const, value })),
-    { type: 'ATOM', value: 'UTF-8' },
-    ...searchPart(client, search),
-  ] as CommandAttribute[];
+  const attributes = sortAttributes(client, criteria, search);
   const answer = guarded((nodes) => {
     for (const node of nodes) uids.push(uidOf(node, uids.length));
   });
@@ -123,11 +166,7 @@ export async function threadUids(
 ): Promise<number[][]> {
   const threads: number[][] = [];
   let collected = 0;
-  const attributes = [
-    { type: 'ATOM', value: algorithm },
-    { type: 'ATOM', value: 'UTF-8' },
-    ...searchPart(client, search),
-  ] as CommandAttribute[];
+  const attributes = threadAttributes(client, algorithm, search);
   const answer = guarded((nodes) => {
     for (const top of nodes) {
       if (!Array.isArray(top)) throw new SortAnswerError('a thread in the answer is not a list');

@@ -55,3 +55,14 @@ export function decodeListCursor(text: string, scope: string, uidValidity: strin
   }
   return { uidValidity: validity, beforeUid: Number(uidText), scope };
 }
+
+/**
+ * The anchor a cursor names, unchecked, for announcing the first command of
+ * its page before the mailbox is open; null when malformed or of another
+ * listing. decodeListCursor still checks it against the open mailbox.
+ */
+export function peekListCursor(text: string, scope: string): number | null {
+  const parts = decodeFieldsToken(PREFIX, text);
+  if (parts === null || parts.length !== 3 || parts[2] !== scope) return null;
+  return /^[1-9][0-9]{0,9}$/.test(parts[1]!) ? Number(parts[1]) : null;
+}

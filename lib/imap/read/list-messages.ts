@@ -3,7 +3,7 @@ import { UpstreamUnavailableError } from '../../mail/errors.js';
 import { isDefaultSort, type ListQuery, type MailboxRef, type MessagePage } from '../../mail/types.js';
 import type { ImapSession, OpenedMailbox } from '../session/imap-session.js';
 import { parseUidSet, takeBelow } from '../wire/uid-set.js';
-import { cursorScope, decodeListCursor, encodeListCursor } from './list-cursor.js';
+import { cursorScope, decodeListCursor, encodeListCursor, peekListCursor } from './list-cursor.js';
 import { fetchSummaryRows, isSummaryRow, toMessageSummary } from './message-summary.js';
 import { resolveMailboxPath } from './resolve-mailbox.js';
 import { buildSearchQuery } from './search-query.js';
@@ -52,8 +52,9 @@ export async function listMessages(
   if (query.sort && !isDefaultSort(query.sort)) return listSortedMessages(session, ref, query, query.sort);
   const search = buildSearchQuery(query.filter);
   const path = await resolveMailboxPath(session, ref);
-  const mailbox = await session.open(path, 'read');
   const scope = cursorScope(path, query.filter);
+  announceSearch(session, search, query.cursor ? peekListCursor(query.cursor, scope) : null);
+  const mailbox = await session.open(path, 'read');
   const beforeUid = query.cursor
     ? decodeListCursor(query.cursor, scope, mailbox.uidValidity).beforeUid
     : Number.POSITIVE_INFINITY;
@@ -77,6 +78,16 @@ export async function listMessages(
   });
 }
 
+/** The filtered page's SEARCH, or a later page's count below the cursor, travels with the EXAMINE (and LOGIN, cold). */
+function announceSearch(session: ImapSession, search: SearchObject | null, beforeUid: number | null): void {
+  if (search) session.afterOpen({ kind: 'search', query: search, returnOptions: FILTERED_RETURN });
+  else if (beforeUid !== null && beforeUid > 1)
+    session.afterOpen({ kind: 'search', query: { uid: `1:${beforeUid - 1}` }, returnOptions: COUNT_RETURN });
+}
+
+const FILTERED_RETURN: Array<'ALL' | 'COUNT'> = ['ALL', 'COUNT'];
+const COUNT_RETURN: Array<'COUNT'> = ['COUNT'];
+
 async function planUnfiltered(
   client: ImapFlow,
   mailbox: OpenedMailbox,
@@ -89,7 +100,7 @@ async function planUnfiltered(
     if (beforeUid <= 1) return nothing;
     const result = await client.search(
       { uid: `1:${beforeUid - 1}` },
-      { uid: true, returnOptions: ['COUNT'] },
+      { uid: true, returnOptions: COUNT_RETURN },
     );
     if (!result) throw new UpstreamUnavailableError('The mail server refused a search.');
     // Without ESEARCH (RFC 4731) the server lists the UIDs instead of counting them.
@@ -106,7 +117,7 @@ async function planFiltered(
   beforeUid: number,
   limit: number,
 ): Promise<PagePlan> {
-  const result = await client.search(search, { uid: true, returnOptions: ['ALL', 'COUNT'] });
+  const result = await client.search(search, { uid: true, returnOptions: FILTERED_RETURN });
   if (!result) throw new UpstreamUnavailableError('The mail server refused the search.');
   const ranges = Array.isArray(result) ? parseUidSet(result.join(',')) : parseUidSet(result.all);
   const total = Array.isArray(result) ? result.length : (result.count ?? 0);

@@ -25,6 +25,12 @@ interface SortedPlan {
 }
 
 /**
+ * The criteria the SORT announced before connecting names: DISPLAYFROM for
+ * `from`, which the session sends ahead only to a server with SORT=DISPLAY.
+ */
+const ANNOUNCED_WITH: ReadonlyMap<string, unknown> = new Map([['SORT=DISPLAY', true]]);
+
+/**
  * The RFC 5256 sort criteria for a key. `from` is the sender's display name
  * (RFC 5957 DISPLAYFROM) where the server has SORT=DISPLAY, else the
  * mailbox part of the address (FROM), as RFC 5256 defines it.
@@ -75,6 +81,10 @@ export async function listSortedMessages(
 ): Promise<MessagePage> {
   const search = buildSearchQuery(query.filter);
   const path = await resolveMailboxPath(session, ref);
+  // The SORT travels with the EXAMINE (and LOGIN, cold); its answer is used after the cursor's UIDVALIDITY check.
+  if (sort.key !== 'arrival') {
+    session.afterOpen({ kind: 'sort', criteria: sortCriteria(sort.key, ANNOUNCED_WITH), search });
+  }
   const mailbox = await session.open(path, 'read');
   const scope = cursorScope(path, query.filter);
   const anchors = query.cursor

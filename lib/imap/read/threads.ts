@@ -64,12 +64,16 @@ function threadIdOf(mailbox: OpenedMailbox, scope: string, root: number): string
   return encodeFieldsToken(ID_PREFIX, [mailbox.uidValidity, String(root), scope]);
 }
 
+/** THREAD algorithms in order of preference (RFC 5256; REFS is Dovecot's REFERENCES without subject merging). */
+const ALGORITHMS = ['REFS', 'REFERENCES'] as const;
+
+/** Announces the THREAD so it travels with the EXAMINE (and LOGIN, cold); see ImapSession.afterOpen. */
+function announceThread(session: ImapSession): void {
+  session.afterOpen({ kind: 'thread', algorithms: ALGORITHMS, search: null });
+}
+
 async function groupThreads(client: ImapFlow, mailbox: OpenedMailbox): Promise<Grouping> {
-  const algorithm = client.capabilities.has('THREAD=REFS')
-    ? 'REFS'
-    : client.capabilities.has('THREAD=REFERENCES')
-      ? 'REFERENCES'
-      : null;
+  const algorithm = ALGORITHMS.find((name) => client.capabilities.has(`THREAD=${name}`)) ?? null;
   const threads = algorithm
     ? await threadUids(client, algorithm, null)
     : await groupByHeaders(client, mailbox);
@@ -176,6 +180,7 @@ export async function listThreads(
   query: ThreadQuery,
 ): Promise<ThreadPage> {
   const path = await resolveMailboxPath(session, ref);
+  announceThread(session);
   const mailbox = await session.open(path, 'read');
   const scope = cursorScope(path, {});
   const before = query.cursor
@@ -225,6 +230,7 @@ export async function getThread(
   if (parts === null || parts.length !== 3 || !UID.test(parts[1]!)) throw new ThreadNotFoundError();
   const [validity, rootText, idScope] = parts as [string, string, string];
   const path = await resolveMailboxPath(session, ref);
+  announceThread(session);
   const mailbox = await session.open(path, 'read');
   const scope = cursorScope(path, {});
   if (validity !== mailbox.uidValidity || idScope !== scope) throw new ThreadNotFoundError();

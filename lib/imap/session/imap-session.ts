@@ -12,18 +12,16 @@ import type { Logger } from '../../mail/logger.js';
 import type { AccessTokenSource } from '../../oauth2/access-token-source.js';
 import {
   enableExtensions,
-  openCommandLine,
   requestServerId,
   skipListBeforeSelect,
-  uidFetchLine,
   unselectMailbox,
 } from '../imapflow/index.js';
 import type { ImapConnectionPool } from '../pool/connection-pool.js';
 import { mapImapError } from './map-imap-error.js';
-import type { MailboxMode, PlannedCommand } from './planned-command.js';
+import { type AfterOpen, type MailboxMode, type PlannedCommand, plannedLines } from './planned-command.js';
 import { SessionConnection } from './session-connection.js';
 
-export type { MailboxMode, PlannedCommand } from './planned-command.js';
+export type { AfterOpen, MailboxMode, PlannedCommand } from './planned-command.js';
 
 export interface OpenedMailbox {
   path: string;
@@ -77,8 +75,8 @@ export class ImapSession {
   #opened: OpenedMailbox | null = null;
   /** The commands the first operations send, pipelined with LOGIN when the connection allows. */
   #plan: PlannedCommand[] = [];
-  /** The FETCH the next operation sends right after the next SELECT/EXAMINE (see `fetchAfterOpen`). */
-  #fetchAfterOpen: { uid: number; query: FetchQueryObject } | null = null;
+  /** The command the next operation sends right after the next SELECT/EXAMINE (see `afterOpen`). */
+  #afterOpen: AfterOpen | null = null;
   #closed = false;
   readonly #abortWaiters = new Set<(error: MailgateError) => void>();
   readonly #onAbort = () => this.#abort();
@@ -159,20 +157,20 @@ export class ImapSession {
    */
   async open(path: string, mode: MailboxMode, options: OpenOptions = {}): Promise<OpenedMailbox> {
     // The announcement holds for this open only, whether or not it sends anything.
-    const after = options.qresync ? null : this.#fetchAfterOpen;
-    this.#fetchAfterOpen = null;
+    const after = options.qresync ? null : this.#afterOpen;
+    this.#afterOpen = null;
     const current = this.#opened;
     const reuse = !options.refresh && !options.qresync;
     if (reuse && current && current.path === path && (mode === 'read' || current.mode === 'write'))
       return current;
     if (!this.#connection.started && !options.qresync && this.#plan.length === 0) {
-      this.#plan = [{ kind: 'open', path, mode }, ...(after ? [{ kind: 'fetch' as const, ...after }] : [])];
+      this.#plan = [{ kind: 'open', path, mode }, ...(after ? [after] : [])];
     }
     return this.run(async (client) => {
       this.#opened = null;
       skipListBeforeSelect(client, path);
       // A connection whose LOGIN flight carried the open and the FETCH ignores this (see pipelineAfter).
-      if (after !== null) this.#pipelineFetch(client, path, mode, after);
+      if (after !== null) this.#pipelineAfterOpen(client, path, mode, after);
       const mailbox = await client.mailboxOpen(path, {
         readOnly: mode === 'read',
         ...(options.qresync
@@ -206,31 +204,31 @@ export class ImapSession {
   }
 
   /**
-   * Announces that the operation after the next `open` starts with
-   * `fetchOne(uid, query, {uid: true})`, so its `UID FETCH` travels in the
-   * SELECT/EXAMINE's flight (RFC 9051 §5.5): with LOGIN and the open on a
-   * cold connection, with the open on a kept one (or after a LIST or an
-   * AUTHENTICATE that nothing could follow). Its answer is held and handed
-   * over only when imapflow sends the very same FETCH, which the caller
-   * does only after checking the UIDVALIDITY the open reported: an id of
-   * a recreated mailbox never gets another message's answer; it is dropped
-   * with the connection (never kept with an unclaimed answer), and a failed
-   * open drops it. Only read-only items are ever pipelined (BODY.PEEK).
+   * Announces the command the operation after the next `open` sends first
+   * (a `UID FETCH` of the id's message, a `UID SORT`, a `UID THREAD`), so
+   * it travels in the SELECT/EXAMINE's flight (RFC 9051 §5.5): with LOGIN
+   * and the open on a cold connection, with the open on a kept one (or
+   * after a LIST or an AUTHENTICATE that nothing could follow). Its answer
+   * is held and handed over only when imapflow sends the very same line,
+   * which the caller does only after checking the UIDVALIDITY the open
+   * reported (of the id, of the cursor): a recreated mailbox never gets an
+   * answer meant for the old one. An unclaimed answer is dropped with the
+   * connection (never kept), and a failed open drops it. Only commands
+   * that read are announced (BODY.PEEK items, SORT, THREAD).
    */
-  fetchAfterOpen(uid: number, query: FetchQueryObject): void {
-    this.#fetchAfterOpen = { uid, query };
+  afterOpen(command: AfterOpen): void {
+    this.#afterOpen = command;
   }
 
-  #pipelineFetch(
-    client: ImapFlow,
-    path: string,
-    mode: MailboxMode,
-    { uid, query }: { uid: number; query: FetchQueryObject },
-  ): void {
-    const open = openCommandLine(client, path, mode === 'read');
-    // Null when CONDSTORE is on (MODSEQ would be added) or an item is not one it builds.
-    const fetch = uidFetchLine(client, uid, query);
-    if (open && fetch) this.#connection.pipelineAfter(open, [fetch]);
+  /** `afterOpen` of `fetchOne(uid, query, {uid: true})`. */
+  fetchAfterOpen(uid: number, query: FetchQueryObject): void {
+    this.afterOpen({ kind: 'fetch', uid, query });
+  }
+
+  #pipelineAfterOpen(client: ImapFlow, path: string, mode: MailboxMode, after: AfterOpen): void {
+    // Nothing when CONDSTORE is on (a FETCH gets MODSEQ) or the server lacks what the line needs.
+    const [open, next] = plannedLines(client, [{ kind: 'open', path, mode }, after]);
+    if (open && next) this.#connection.pipelineAfter(open, [next]);
   }
 
   /**

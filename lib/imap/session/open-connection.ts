@@ -5,6 +5,7 @@ import { quoteSearchValues, skipSessionPreamble } from '../imapflow/index.js';
 import type { PooledConnection } from '../pool/pooled-connection.js';
 import { createPipeliningTransport } from '../wire/pipelining-transport.js';
 import { buildClientOptions, type LoginCredentials } from './client-options.js';
+import { knownCapabilities, rememberCapabilities } from './known-capabilities.js';
 import { type PlannedCommand, plannedLines } from './planned-command.js';
 
 export interface OpeningConnection {
@@ -45,7 +46,8 @@ export function openImapConnection(
   });
   const endSkip = skipSessionPreamble(client, {
     sendId: account.sendId === true,
-    beforeLogin: () => transport?.socket?.pipelineWithLogin(plannedLines(client, plan)),
+    beforeLogin: () =>
+      transport?.socket?.pipelineWithLogin(plannedLines(client, plan, knownCapabilities(account))),
   });
   const connection: PooledConnection = {
     client,
@@ -57,6 +59,9 @@ export function openImapConnection(
   const ready = client
     .connect()
     .finally(endSkip)
-    .then(() => connection);
+    .then(() => {
+      rememberCapabilities(account, client.capabilities);
+      return connection;
+    });
   return { connection, ready };
 }

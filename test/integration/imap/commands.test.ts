@@ -120,11 +120,13 @@ describe('IMAP commands per request', () => {
     expect(names).toEqual([...SETUP, ...expected]);
     // One command per round trip (nothing waits on a continuation: no AUTHENTICATE, no synchronising
     // literal), except that the SELECT/EXAMINE of a first operation travels with LOGIN (RFC 9051 §5.5),
-    // a get's first UID FETCH with them, and a download's FETCH of the rest with its first window's.
+    // a get's first UID FETCH and a filtered or later page's UID SEARCH with them, and a download's
+    // FETCH of the rest with its first window's.
     const opens = expected[0] === 'EXAMINE' || expected[0] === 'SELECT' ? 1 : 0;
+    const searchFirst = _name === 'messages, later page' || _name === 'messages, filtered';
     const pipelined =
       opens +
-      (opens === 1 && _name.startsWith('get message') ? 1 : 0) +
+      (opens === 1 && (_name.startsWith('get message') || searchFirst) ? 1 : 0) +
       (_name.endsWith(' download') ? 1 : 0);
     expect(roundTrips).toBe(names.length - pipelined);
     expect(names).not.toContain('ENABLE');

@@ -1,12 +1,13 @@
-import { type FetchQueryObject, ImapFlow } from 'imapflow';
+import { type FetchQueryObject, ImapFlow, type SearchObject } from 'imapflow';
 import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import imapCommands from 'imapflow/lib/imap-commands.js';
 import { describe, expect, it } from 'vitest';
-import { uidFetchLine } from '../../../lib/imap/imapflow/index.js';
+import { quoteSearchValues, uidFetchLine, uidSearchLine } from '../../../lib/imap/imapflow/index.js';
 import { SUMMARY_QUERY } from '../../../lib/imap/read/message-summary.js';
+import { buildSearchQuery } from '../../../lib/imap/read/search-query.js';
 
 /**
- * The `UID FETCH` line planned to travel with LOGIN and the EXAMINE must be
+ * The `UID FETCH` and `UID SEARCH` lines planned to travel with LOGIN and the EXAMINE must be
  * byte for byte what imapflow then writes, or the held answer is never
  * claimed (and the round trip is not saved). Checked against imapflow's own
  * FETCH command on a client that records instead of sending, for each
@@ -74,5 +75,52 @@ describe('uidFetchLine', () => {
     expect(uidFetchLine(plain, 1, { uid: true, source: true })).toBeNull();
     expect(uidFetchLine(plain, 1, { uid: true, labels: true })).toBeNull();
     expect(uidFetchLine(plain, 0, { uid: true })).toBeNull();
+  });
+});
+
+async function imapflowSearchLine(
+  capabilities: string[],
+  query: SearchObject,
+  returnOptions: Array<'ALL' | 'COUNT'>,
+): Promise<string> {
+  const { client, sent } = selectedClient(capabilities);
+  // Every session quotes SEARCH values (lib/imap/session/open-connection.ts).
+  quoteSearchValues(client);
+  await imapCommands.get('SEARCH')!(client, query, { uid: true, returnOptions });
+  const [first] = sent;
+  if (!first) throw new Error('imapflow sent no SEARCH');
+  return compiler({ tag: 'T', command: first.command, attributes: first.attributes as never })
+    .toString('latin1')
+    .slice(2);
+}
+
+const SEARCHES: Array<[string, SearchObject, Array<'ALL' | 'COUNT'>]> = [
+  ['a later page', { uid: '1:41' }, ['COUNT']],
+  ['a filter', buildSearchQuery({ subject: 'report', seen: false, from: 'a.example' })!, ['ALL', 'COUNT']],
+  // Without WITHIN: SINCE on the UTC day (with it, YOUNGER counts seconds to the server's clock).
+  [
+    'a date filter',
+    buildSearchQuery({ since: { at: new Date('2026-01-02T03:04:05Z') } } as never)!,
+    ['ALL', 'COUNT'],
+  ],
+];
+
+describe('uidSearchLine', () => {
+  for (const [capsName, capabilities] of [
+    ['ESEARCH', ['IMAP4rev1', 'ESEARCH']],
+    ['no ESEARCH', ['IMAP4rev1']],
+  ] as const) {
+    it.each(SEARCHES)(`is imapflow's line for %s (${capsName})`, async (_name, query, returnOptions) => {
+      const { client } = selectedClient([...capabilities]);
+      const ours = uidSearchLine(client, query, returnOptions, new Set(capabilities));
+      expect(ours).not.toBeNull();
+      expect(ours).toBe(await imapflowSearchLine([...capabilities], query, returnOptions));
+    });
+  }
+
+  it('builds nothing for a value that needs a literal', () => {
+    const { client } = selectedClient(['IMAP4rev1', 'ESEARCH']);
+    const query = buildSearchQuery({ subject: 'Grüße' })!;
+    expect(uidSearchLine(client, query, ['ALL', 'COUNT'], new Set(['ESEARCH']))).toBeNull();
   });
 });
