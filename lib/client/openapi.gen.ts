@@ -14,53 +14,7 @@ export interface paths {
          * Accounts this token grants
          * @description A stored account whose document is malformed is left out (and logged for the operator) rather than failing the list; reading that account itself answers 500 `internal_error`. An `admin` token sees every account.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The granted accounts. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AccountList"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listAccounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -80,103 +34,7 @@ export interface paths {
          * One account and its capabilities
          * @description Capabilities are known without connecting. With `probe=true` the gateway connects, adds the server's own capability list and makes `changes`/`wait` exact for that server. An `admin` token may read an account without `probe`; a probe logs in to the mail server, which needs a read or write token (403 otherwise).
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Connect to the server and report its own capabilities. */
-                    probe?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    account: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The account. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Account"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account (`account_not_found`) or resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getAccount"];
         /**
          * Store an account (admin)
          * @description Creates (201) or replaces (200) the account with this id. The body is the stored-account document: a `password`, or `oauth2` with a refresh token (the gateway keeps the access token fresh). The answer describes what was stored and never contains a secret. With `verify=true` the gateway logs in once first; a refused login answers 422 `verification_failed` quoting the server, and nothing is stored on any failure. Needs an `admin` token. On AWS a function that is already running may use the previous document for up to the secret cache time (default 300 s).
@@ -200,254 +58,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All mailboxes, as a flat list */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Add `total`, `unseen` and `uidNext` to each mailbox. */
-                    counts?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    account: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The mailboxes. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MailboxList"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account (`account_not_found`) or resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /**
+         * All mailboxes, as a flat list
+         * @description Every mailbox of the account with its path, parent, hierarchy delimiter and role (`inbox`, `sent`, `trash`, …, from SPECIAL-USE or the usual names). A POP3 account has one mailbox, INBOX.
+         */
+        get: operations["listMailboxes"];
         put?: never;
         /**
          * Create a mailbox
          * @description Names may hold spaces, non-ASCII characters and the hierarchy delimiter (which creates the parents as needed). POP3 accounts have only INBOX (501).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MailboxPath"];
-                };
-            };
-            responses: {
-                /** @description Created. */
-                201: {
-                    headers: {
-                        /** @description The new mailbox. */
-                        Location?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Mailbox"];
-                    };
-                };
-                /** @description Invalid request, or INBOX named for rename/delete (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account (`account_not_found`) or resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A mailbox with that path already exists (`mailbox_exists`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createMailbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -465,362 +86,21 @@ export interface paths {
          * A mailbox's status
          * @description Counts and `state`, the token for `changes` and `wait`.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The status. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MailboxStatus"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account (`account_not_found`) or mailbox (`mailbox_not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMailbox"];
         put?: never;
         post?: never;
         /**
          * Delete a mailbox and the messages in it
          * @description INBOX cannot be deleted (400).
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted. */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request, or INBOX named for rename/delete (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteMailbox"];
         options?: never;
         head?: never;
         /**
          * Rename a mailbox
          * @description Its children move with it. INBOX cannot be renamed (400).
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MailboxPath"];
-                };
-            };
-            responses: {
-                /** @description The mailbox under its new path. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Mailbox"];
-                    };
-                };
-                /** @description Invalid request, or INBOX named for rename/delete (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A mailbox with that path already exists (`mailbox_exists`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["renameMailbox"];
         trace?: never;
     };
     "/v1/accounts/{account}/mailboxes/{mailbox}/messages": {
@@ -834,284 +114,13 @@ export interface paths {
          * A page of message summaries, newest first unless `sort` says otherwise
          * @description All filters combine with AND, and with `sort`. Besides the parameters below, any number of `header.NAME=value` parameters filter on a header field (an empty value matches messages that have the field). Filter values are at most 1,000 characters and may not contain CR, LF or NUL. Unknown parameters are refused. A POP3 account supports only the filters its capabilities list.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Opaque cursor from the previous page. */
-                    cursor?: string;
-                    limit?: number;
-                    seen?: "true" | "false";
-                    flagged?: "true" | "false";
-                    answered?: "true" | "false";
-                    draft?: "true" | "false";
-                    from?: string;
-                    to?: string;
-                    cc?: string;
-                    subject?: string;
-                    /** @description Anywhere in headers or body. */
-                    text?: string;
-                    body?: string;
-                    /** @description Received on or after (INTERNALDATE). */
-                    since?: string;
-                    /** @description Received before (INTERNALDATE). */
-                    before?: string;
-                    /** @description Size in bytes. */
-                    larger?: number;
-                    /** @description Size in bytes. */
-                    smaller?: number;
-                    /** @description The order of the list: `arrival` (the order messages were added to the mailbox, by UID; the default), `date` (Date header, else the received time), `from` (the sender's display name where the IMAP server has SORT=DISPLAY, else the address), `subject` (ignoring `Re:`/`Fwd:`, case-insensitive) or `size`. Sorted by the IMAP server (SORT, RFC 5256) and combined with every filter; equal keys run in arrival order (reversed with `desc`). Without SORT, `arrival` and `date` (sorted by the gateway, up to 20,000 matching messages), and POP3 only the default order: other values are 501 `unsupported_operation` (the account's `capabilities.sort` lists what it takes). */
-                    sort?: "arrival" | "date" | "from" | "subject" | "size";
-                    /** @description Default `desc` (newest, largest first) for `arrival`, `date` and `size`; `asc` (A to Z) for `from` and `subject`. A cursor keeps the sort and order it was issued for: using it with another is 400. */
-                    order?: "asc" | "desc";
-                    /** @description Only these fields of each summary, comma-separated (JMAP-style property selection); `id` is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the mail server: IMAP asks ENVELOPE only for `date`, `subject`, the addresses, `messageId` or `inReplyTo`, BODYSTRUCTURE only for `hasAttachments` (or `preview` where the server has no PREVIEW), the preview only for `preview`, FLAGS, INTERNALDATE, RFC822.SIZE, References and THREADID only for their fields; POP3 reads only the header block (`TOP n 0`) without `preview`. */
-                    fields?: string;
-                };
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One page (with `fields`, each summary holds only those fields). */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessagePage"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listMessages"];
         put?: never;
         /**
          * Add a message to a mailbox
          * @description Send the message itself as `message/rfc822`, or JSON `{raw, flags, date}` with the message base64-encoded. A body is required. The size limit is the server setting `MAILGATE_MAX_UPLOAD_BYTES` (413 beyond it). The bytes must look like an RFC 5322 message, else 400: not empty, starting with a header field, at least one well-formed `Name: value` field, the header block ended by an empty line (or the end), no NUL byte in it.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["AppendMessage"];
-                    "message/rfc822": string;
-                };
-            };
-            responses: {
-                /** @description Stored. */
-                201: {
-                    headers: {
-                        /** @description The new message. */
-                        Location?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AppendResult"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the configured limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is neither `message/rfc822` nor JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["appendMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1131,430 +140,21 @@ export interface paths {
          *
          *     Caching: the answer carries a weak `ETag` over the message id, the query (`body`, `html`, `images`, `headers`, `maxBodyBytes`, `fields`) and the flags, the only part of a message that changes. Send it back in `If-None-Match`: on IMAP the gateway asks the server for the flags alone (`UID FETCH <uid> (UID FLAGS)`) and answers 304 with no body when they are unchanged, else the full answer with its new tag. An answer without flag fields (see `fields`) and a POP3 message never change: a matching request is answered 304 without contacting the server.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Which bodies to return. */
-                    body?: "text" | "html" | "both" | "none";
-                    /** @description Cut each returned body at this many bytes of its source. */
-                    maxBodyBytes?: number;
-                    /** @description Set `\Seen` while reading; needs a write token. */
-                    markSeen?: "true" | "false";
-                    /** @description `raw`: the HTML body as the sender wrote it (not safe to render). `safe`: sanitised against an allow-list, safe to put in a page: no script, event handler, form, frame, object, SVG, `<meta>`, `<base>`, `<style>` block or `<link>`; no `id`, `name` or `class`; links only http(s), mailto and tel, opening a new tab with `rel="noopener noreferrer"`; images only http(s) (see `images`), `data:image/{png,gif,jpeg,webp}`, and `cid:` rewritten to the `downloadUrl` of the attachment with that Content-ID; inline CSS only listed properties with plain values (no `url()`, `expression()`, `position`); elements nested deeper than 128 levels are flattened. */
-                    html?: "raw" | "safe";
-                    /** @description With `html=safe`, remote (http/https) images: `block` removes their source (no tracking pixel loads) and counts them in `imagesBlocked`; `keep` leaves them. Ignored with `html=raw`. */
-                    images?: "keep" | "block";
-                    /** @description `decoded`: RFC 2047 encoded words in `headers[]` values decoded. `raw`: values as written. */
-                    headers?: "decoded" | "raw";
-                    /** @description Only these top-level fields of the answer, comma-separated (JMAP-style property selection); `id` is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the mail server: no body without `text`, `html` or a field about them, no BODYSTRUCTURE without `attachments`, `hasAttachments` or a body, no header block without `headers`. Without a flag field (`flags`, `seen`, `flagged`, `answered`, `draft`) the answer never changes, so a conditional request is answered without the server. */
-                    fields?: string;
-                };
-                header?: {
-                    /** @description The `ETag` of an earlier answer to the same query (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). 304 when it still holds: see Caching above. */
-                    "if-none-match"?: string;
-                };
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The message (with `fields`, only those fields). */
-                200: {
-                    headers: {
-                        /** @description Weak: `W/"` and 27 base64url characters `"`. Names nothing it was made from. */
-                        ETag?: string;
-                        /** @description `private, no-cache`: keep it, but revalidate with `If-None-Match` before use. */
-                        "Cache-Control"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Message"];
-                    };
-                };
-                /** @description `If-None-Match` holds the current tag (or is `*`): no body, with the `ETag` and `Cache-Control` a 200 would carry. */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `markSeen=true` with a read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMessage"];
         put?: never;
         post?: never;
         /**
          * Delete a message
          * @description Moves the message to the Trash role (200 with its new id). With `permanent=true`, when it is already in Trash, or on a POP3 account, removes that one message for good (204); no other message is ever expunged with it.
          */
-        delete: {
-            parameters: {
-                query?: {
-                    /** @description Expunge the message for good instead of moving it to the Trash role. */
-                    permanent?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Moved to Trash. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageRef"];
-                    };
-                };
-                /** @description Deleted for good. */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteMessage"];
         options?: never;
         head?: never;
         /**
          * Change a message's flags
          * @description Adds and removes flags, or replaces them all with `set`. Answers with the flags as the server reports them afterwards. POP3 accounts have no flags (501).
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MessageUpdate"];
-                };
-            };
-            responses: {
-                /** @description The flags now. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageFlags"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateMessage"];
         trace?: never;
     };
     "/v1/accounts/{account}/mailboxes/{mailbox}/messages/{id}": {
@@ -1573,151 +173,7 @@ export interface paths {
          *
          *     Caching: the answer carries a weak `ETag` over the message id, the query (`body`, `html`, `images`, `headers`, `maxBodyBytes`, `fields`) and the flags, the only part of a message that changes. Send it back in `If-None-Match`: on IMAP the gateway asks the server for the flags alone (`UID FETCH <uid> (UID FLAGS)`) and answers 304 with no body when they are unchanged, else the full answer with its new tag. An answer without flag fields (see `fields`) and a POP3 message never change: a matching request is answered 304 without contacting the server.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Which bodies to return. */
-                    body?: "text" | "html" | "both" | "none";
-                    /** @description Cut each returned body at this many bytes of its source. */
-                    maxBodyBytes?: number;
-                    /** @description Set `\Seen` while reading; needs a write token. */
-                    markSeen?: "true" | "false";
-                    /** @description `raw`: the HTML body as the sender wrote it (not safe to render). `safe`: sanitised against an allow-list, safe to put in a page: no script, event handler, form, frame, object, SVG, `<meta>`, `<base>`, `<style>` block or `<link>`; no `id`, `name` or `class`; links only http(s), mailto and tel, opening a new tab with `rel="noopener noreferrer"`; images only http(s) (see `images`), `data:image/{png,gif,jpeg,webp}`, and `cid:` rewritten to the `downloadUrl` of the attachment with that Content-ID; inline CSS only listed properties with plain values (no `url()`, `expression()`, `position`); elements nested deeper than 128 levels are flattened. */
-                    html?: "raw" | "safe";
-                    /** @description With `html=safe`, remote (http/https) images: `block` removes their source (no tracking pixel loads) and counts them in `imagesBlocked`; `keep` leaves them. Ignored with `html=raw`. */
-                    images?: "keep" | "block";
-                    /** @description `decoded`: RFC 2047 encoded words in `headers[]` values decoded. `raw`: values as written. */
-                    headers?: "decoded" | "raw";
-                    /** @description Only these top-level fields of the answer, comma-separated (JMAP-style property selection); `id` is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the mail server: no body without `text`, `html` or a field about them, no BODYSTRUCTURE without `attachments`, `hasAttachments` or a body, no header block without `headers`. Without a flag field (`flags`, `seen`, `flagged`, `answered`, `draft`) the answer never changes, so a conditional request is answered without the server. */
-                    fields?: string;
-                };
-                header?: {
-                    /** @description The `ETag` of an earlier answer to the same query (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). 304 when it still holds: see Caching above. */
-                    "if-none-match"?: string;
-                };
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The message (with `fields`, only those fields). */
-                200: {
-                    headers: {
-                        /** @description Weak: `W/"` and 27 base64url characters `"`. Names nothing it was made from. */
-                        ETag?: string;
-                        /** @description `private, no-cache`: keep it, but revalidate with `If-None-Match` before use. */
-                        "Cache-Control"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Message"];
-                    };
-                };
-                /** @description `If-None-Match` holds the current tag (or is `*`): no body, with the `ETag` and `Cache-Control` a 200 would carry. */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `markSeen=true` with a read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMessageInMailbox"];
         put?: never;
         post?: never;
         /**
@@ -1727,132 +183,7 @@ export interface paths {
          *
          *     Moves the message to the Trash role (200 with its new id). With `permanent=true`, when it is already in Trash, or on a POP3 account, removes that one message for good (204); no other message is ever expunged with it.
          */
-        delete: {
-            parameters: {
-                query?: {
-                    /** @description Expunge the message for good instead of moving it to the Trash role. */
-                    permanent?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Moved to Trash. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageRef"];
-                    };
-                };
-                /** @description Deleted for good. */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteMessageInMailbox"];
         options?: never;
         head?: never;
         /**
@@ -1862,153 +193,7 @@ export interface paths {
          *
          *     Adds and removes flags, or replaces them all with `set`. Answers with the flags as the server reports them afterwards. POP3 accounts have no flags (501).
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MessageUpdate"];
-                };
-            };
-            responses: {
-                /** @description The flags now. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageFlags"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateMessageInMailbox"];
         trace?: never;
     };
     "/v1/accounts/{account}/messages/{id}/raw": {
@@ -2018,134 +203,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The message's RFC 5322 source, streamed */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
-                    "if-none-match"?: string;
-                };
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The source, byte for byte. */
-                200: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
-                        "Content-Disposition"?: string;
-                        /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
-                        "Content-Length"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "message/rfc822": string;
-                    };
-                };
-                /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
-                304: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /**
+         * The message's RFC 5322 source, streamed
+         * @description The message exactly as the server stores it, headers and body, streamed as it arrives (never held whole), with its length announced when the server declares it.
+         */
+        get: operations["getRawMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2165,143 +227,7 @@ export interface paths {
          * One attachment's bytes, streamed
          * @description The part's body after transfer decoding only (base64, quoted-printable): no charset conversion and no line-ending change. The Content-Type is the one the message declares, parameters kept.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
-                    "if-none-match"?: string;
-                };
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                    attachmentId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The attachment. */
-                200: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
-                        "Content-Disposition"?: string;
-                        /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
-                        "Content-Length"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "*/*": string;
-                    };
-                };
-                /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
-                304: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, message or attachment. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getAttachment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2321,136 +247,10 @@ export interface paths {
          * The message's RFC 5322 source, streamed (mailbox-nested alias)
          * @deprecated
          * @description Deprecated: use `/v1/accounts/{account}/messages/{id}/raw`, where the id alone names the message. Here the id must belong to the mailbox named, else 404 `message_not_found`.
+         *
+         *     The message exactly as the server stores it, headers and body, streamed as it arrives (never held whole), with its length announced when the server declares it.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
-                    "if-none-match"?: string;
-                };
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The source, byte for byte. */
-                200: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
-                        "Content-Disposition"?: string;
-                        /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
-                        "Content-Length"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "message/rfc822": string;
-                    };
-                };
-                /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
-                304: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getRawMessageInMailbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2473,145 +273,7 @@ export interface paths {
          *
          *     The part's body after transfer decoding only (base64, quoted-printable): no charset conversion and no line-ending change. The Content-Type is the one the message declares, parameters kept.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
-                    "if-none-match"?: string;
-                };
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                    attachmentId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The attachment. */
-                200: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
-                        "Content-Disposition"?: string;
-                        /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
-                        "Content-Length"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "*/*": string;
-                    };
-                };
-                /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
-                304: {
-                    headers: {
-                        /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
-                        ETag?: string;
-                        /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
-                        "Cache-Control"?: string;
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, message or attachment. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getAttachmentInMailbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2633,142 +295,7 @@ export interface paths {
          * One action on many messages
          * @description Names the messages by `ids` (at most 10000) or by `filter` (the list filters as JSON; more than 10000 matches is 400). The action runs as one command per action, not one per message. Partial success is reported, never hidden: `failed` lists every id not done with its error code. POP3 accounts have no bulk actions (501).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["BulkRequest"];
-                };
-            };
-            responses: {
-                /** @description What was done. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BulkResult"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, mailbox or destination. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["bulkMessages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2788,151 +315,7 @@ export interface paths {
          * Move a message to another mailbox
          * @description Answers with the id the message has in its new mailbox; the old id no longer applies. A missing destination is 404 `mailbox_not_found` and changes nothing.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MessageTransfer"];
-                };
-            };
-            responses: {
-                /** @description The message in its new mailbox. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageRef"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, destination or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["moveMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2952,151 +335,7 @@ export interface paths {
          * Copy a message to another mailbox
          * @description Answers with the id of the copy; the original is untouched. A missing destination is 404 `mailbox_not_found` and changes nothing.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MessageTransfer"];
-                };
-            };
-            responses: {
-                /** @description The copy. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageRef"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, destination or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["copyMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3119,153 +358,7 @@ export interface paths {
          *
          *     Answers with the id the message has in its new mailbox; the old id no longer applies. A missing destination is 404 `mailbox_not_found` and changes nothing.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MessageTransfer"];
-                };
-            };
-            responses: {
-                /** @description The message in its new mailbox. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageRef"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, destination or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["moveMessageInMailbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3288,153 +381,7 @@ export interface paths {
          *
          *     Answers with the id of the copy; the original is untouched. A missing destination is 404 `mailbox_not_found` and changes nothing.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MessageTransfer"];
-                };
-            };
-            responses: {
-                /** @description The copy. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MessageRef"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A read-only token (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account, destination or message. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body did not arrive before the request deadline (`request_timeout`). */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The message id is stale (`stale_message_id`); nothing was changed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than the limit (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["copyMessageInMailbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3452,125 +399,7 @@ export interface paths {
          * What changed in a mailbox since a state
          * @description Messages created (as summaries), updated (id and flags) and removed (ids) since `since`, at most `maxChanges` (default 500) per answer; with `hasMore`, call again with the returned `state`. Beyond the contract, `removedComplete` says whether `removed` is exact: a server without QRESYNC cannot report removals, and the gateway says so instead of guessing. 409 `state_expired` when the delta cannot be computed (the mailbox was recreated): list the mailbox again. 501 where the server lacks CONDSTORE, and for POP3.
          */
-        get: {
-            parameters: {
-                query: {
-                    /** @description A `state` from the mailbox status or from an earlier `changes`/`wait` answer. */
-                    since: string;
-                    /** @description At most this many changes per answer. */
-                    maxChanges?: number;
-                };
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The delta. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Changes"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Changes since that state cannot be computed (`state_expired`): list the mailbox again. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3590,125 +419,7 @@ export interface paths {
          * Wait until a mailbox changes (long poll)
          * @description Answers `changed: true` as soon as the mailbox changes after `since` (at once if it already has), or `changed: false` after `timeout` seconds (1–25, default 25). The request deadline is lengthened to cover the wait. The mail connection is closed as soon as the client goes away.
          */
-        get: {
-            parameters: {
-                query: {
-                    /** @description A `state` from the mailbox status or from an earlier `changes`/`wait` answer. */
-                    since: string;
-                    /** @description Seconds to wait for a change, 1 to 25. */
-                    timeout?: number;
-                };
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Whether it changed, and the state now. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WaitResult"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Changes since that state cannot be computed (`state_expired`): list the mailbox again. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["waitForChange"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3728,115 +439,7 @@ export interface paths {
          * A page of conversations, newest first
          * @description Threads ordered by their latest message's arrival, newest first, `limit` (default 25) a page; follow `nextCursor` for older threads. A thread that gets a reply between pages moves to the top and is not repeated on later pages. IMAP servers with THREAD (RFC 5256; REFS, else REFERENCES) group the whole mailbox; others are grouped by the gateway from the newest 500 messages' Message-ID, In-Reply-To and References, and the answer says `partial: true` when the mailbox holds more. POP3 accounts: 501 `unsupported_operation`. Unknown parameters are refused.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Opaque cursor from the previous page. */
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One page. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ThreadPage"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listThreads"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3856,113 +459,7 @@ export interface paths {
          * One conversation's message summaries
          * @description The summaries of the thread's messages, oldest first (its newest 500). IMAP servers with THREAD (RFC 5256; REFS, else REFERENCES) group the whole mailbox; others are grouped by the gateway from the newest 500 messages' Message-ID, In-Reply-To and References, and the answer says `partial: true` when the mailbox holds more. POP3 accounts: 501 `unsupported_operation`.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    account: string;
-                    /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
-                    mailbox: string;
-                    /** @description Opaque thread id, as the thread list answered it. */
-                    threadId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The thread. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ThreadDetail"];
-                    };
-                };
-                /** @description Invalid request (`invalid_request`). */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token may not do this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such account or mailbox, or no such thread (`thread_not_found`: unknown, another mailbox's, or its first message is gone). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unexpected failure (`internal_error`), logged with the request id. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getThread"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4098,26 +595,7 @@ export interface paths {
          * Liveness
          * @description No authentication. Does not contact any mail server.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The gateway is up. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4133,34 +611,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This OpenAPI 3.1 document */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The document. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            openapi: string;
-                            paths: {
-                                [key: string]: unknown;
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * This OpenAPI 3.1 document
+         * @description No authentication. The document every route is generated from and validated against, built once per process; `/docs` renders it.
+         */
+        get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4176,27 +631,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Interactive API reference rendered from /openapi.json */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description An HTML page. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/html": string;
-                    };
-                };
-            };
-        };
+        /**
+         * Interactive API reference rendered from /openapi.json
+         * @description No authentication. A page that renders `/openapi.json` in the browser. It loads nothing from another host: its script is served by the gateway itself (`/docs/api-reference.js`), with the system fonts.
+         */
+        get: operations["getDocsPage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4539,6 +978,7 @@ export interface components {
          *               "report@example.com"
          *             ],
          *             "hasAttachments": false,
+         *             "preview": "Thanks, the report looks good.",
          *             "threadId": "t1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo"
          *           }
          *         }
@@ -4601,6 +1041,7 @@ export interface components {
          *           "inReplyTo": null,
          *           "references": [],
          *           "hasAttachments": true,
+         *           "preview": "The quarterly report is attached.",
          *           "threadId": "t1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo"
          *         }
          *       ]
@@ -4949,6 +1390,226 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The granted accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "work",
+                     *         "protocol": "imap",
+                     *         "capabilities": {
+                     *           "mailboxes": true,
+                     *           "flags": true,
+                     *           "move": true,
+                     *           "copy": true,
+                     *           "append": true,
+                     *           "changes": true,
+                     *           "wait": true,
+                     *           "bulk": true,
+                     *           "filters": [
+                     *             "seen",
+                     *             "flagged",
+                     *             "answered",
+                     *             "draft",
+                     *             "from",
+                     *             "to",
+                     *             "cc",
+                     *             "subject",
+                     *             "text",
+                     *             "since",
+                     *             "before"
+                     *           ],
+                     *           "sort": [
+                     *             "arrival",
+                     *             "date",
+                     *             "from",
+                     *             "subject",
+                     *             "size"
+                     *           ],
+                     *           "threads": true
+                     *         }
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["AccountList"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: {
+                /** @description Connect to the server and report its own capabilities. */
+                probe?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "work",
+                     *       "protocol": "imap",
+                     *       "capabilities": {
+                     *         "mailboxes": true,
+                     *         "flags": true,
+                     *         "move": true,
+                     *         "copy": true,
+                     *         "append": true,
+                     *         "changes": true,
+                     *         "wait": true,
+                     *         "bulk": true,
+                     *         "filters": [
+                     *           "seen",
+                     *           "flagged",
+                     *           "answered",
+                     *           "draft",
+                     *           "from",
+                     *           "to",
+                     *           "cc",
+                     *           "subject",
+                     *           "text",
+                     *           "since",
+                     *           "before"
+                     *         ],
+                     *         "sort": [
+                     *           "arrival",
+                     *           "date",
+                     *           "from",
+                     *           "subject",
+                     *           "size"
+                     *         ],
+                     *         "threads": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account (`account_not_found`) or resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     putAccount: {
         parameters: {
             query?: {
@@ -4974,6 +1635,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "alice",
+                     *       "protocol": "imap",
+                     *       "host": "outlook.office365.com",
+                     *       "port": 993,
+                     *       "tls": "implicit",
+                     *       "user": "alice@contoso.com",
+                     *       "auth": "oauth2",
+                     *       "oauth2": {
+                     *         "provider": "microsoft",
+                     *         "tenant": "contoso.onmicrosoft.com",
+                     *         "clientId": "00000000-0000-0000-0000-000000000000",
+                     *         "refreshable": true
+                     *       },
+                     *       "verified": true,
+                     *       "server": {
+                     *         "name": null,
+                     *         "capabilities": [
+                     *           "AUTH=XOAUTH2",
+                     *           "IDLE",
+                     *           "IMAP4rev1",
+                     *           "MOVE"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["StoredAccount"];
                 };
             };
@@ -4983,6 +1671,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "alice",
+                     *       "protocol": "imap",
+                     *       "host": "outlook.office365.com",
+                     *       "port": 993,
+                     *       "tls": "implicit",
+                     *       "user": "alice@contoso.com",
+                     *       "auth": "oauth2",
+                     *       "oauth2": {
+                     *         "provider": "microsoft",
+                     *         "tenant": "contoso.onmicrosoft.com",
+                     *         "clientId": "00000000-0000-0000-0000-000000000000",
+                     *         "refreshable": true
+                     *       },
+                     *       "verified": true,
+                     *       "server": {
+                     *         "name": null,
+                     *         "capabilities": [
+                     *           "AUTH=XOAUTH2",
+                     *           "IDLE",
+                     *           "IMAP4rev1",
+                     *           "MOVE"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["StoredAccount"];
                 };
             };
@@ -4997,8 +1712,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Bad Request",
                      *       "status": 400,
-                     *       "code": "invalid_request",
-                     *       "detail": "Invalid request: body field 'password': exactly one of password or oauth2 is required."
+                     *       "detail": "Invalid request: body field 'password': exactly one of password or oauth2 is required.",
+                     *       "code": "invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5024,8 +1739,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail."
+                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5069,8 +1784,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
-                     *       "code": "verification_failed",
-                     *       "detail": "The mail server refused the login; nothing was stored. It answered: \"[AUTHENTICATIONFAILED] Authentication failed.\""
+                     *       "detail": "The mail server refused the login; nothing was stored. It answered: \"[AUTHENTICATIONFAILED] Authentication failed.\"",
+                     *       "code": "verification_failed"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5096,8 +1811,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API."
+                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5170,8 +1885,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail."
+                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5188,8 +1903,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "account_not_found",
-                     *       "detail": "No such account."
+                     *       "detail": "No such account.",
+                     *       "code": "account_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5215,14 +1930,3983 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API."
+                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The credential store (or, with `verify=true`, the mail server) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMailboxes: {
+        parameters: {
+            query?: {
+                /** @description Add `total`, `unseen` and `uidNext` to each mailbox. */
+                counts?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mailboxes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "mailboxes": [
+                     *         {
+                     *           "path": "INBOX",
+                     *           "name": "INBOX",
+                     *           "parent": null,
+                     *           "delimiter": "/",
+                     *           "role": "inbox",
+                     *           "specialUse": null,
+                     *           "subscribed": true
+                     *         },
+                     *         {
+                     *           "path": "Sent",
+                     *           "name": "Sent",
+                     *           "parent": null,
+                     *           "delimiter": "/",
+                     *           "role": "sent",
+                     *           "specialUse": "\\Sent",
+                     *           "subscribed": true
+                     *         },
+                     *         {
+                     *           "path": "Projects/2026",
+                     *           "name": "2026",
+                     *           "parent": "Projects",
+                     *           "delimiter": "/",
+                     *           "role": null,
+                     *           "specialUse": null,
+                     *           "subscribed": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MailboxList"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account (`account_not_found`) or resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "path": "Projects/2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MailboxPath"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The new mailbox. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "path": "Projects/2026",
+                     *       "name": "2026",
+                     *       "parent": "Projects",
+                     *       "delimiter": "/",
+                     *       "role": null,
+                     *       "specialUse": null,
+                     *       "subscribed": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Mailbox"];
+                };
+            };
+            /** @description Invalid request, or INBOX named for rename/delete (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account (`account_not_found`) or resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A mailbox with that path already exists (`mailbox_exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "path": "INBOX",
+                     *       "name": "INBOX",
+                     *       "role": "inbox",
+                     *       "total": 42,
+                     *       "unseen": 3,
+                     *       "uidNext": 43,
+                     *       "uidValidity": "1",
+                     *       "highestModseq": "1337",
+                     *       "state": "s1.AQAAAAEAAAAr"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MailboxStatus"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account (`account_not_found`) or mailbox (`mailbox_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request, or INBOX named for rename/delete (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renameMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "path": "Projects/2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MailboxPath"];
+            };
+        };
+        responses: {
+            /** @description The mailbox under its new path. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "path": "Projects/2026",
+                     *       "name": "2026",
+                     *       "parent": "Projects",
+                     *       "delimiter": "/",
+                     *       "role": null,
+                     *       "specialUse": null,
+                     *       "subscribed": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Mailbox"];
+                };
+            };
+            /** @description Invalid request, or INBOX named for rename/delete (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A mailbox with that path already exists (`mailbox_exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page. */
+                cursor?: string;
+                limit?: number;
+                seen?: "true" | "false";
+                flagged?: "true" | "false";
+                answered?: "true" | "false";
+                draft?: "true" | "false";
+                from?: string;
+                to?: string;
+                cc?: string;
+                subject?: string;
+                /** @description Anywhere in headers or body. */
+                text?: string;
+                body?: string;
+                /** @description Received on or after (INTERNALDATE). */
+                since?: string;
+                /** @description Received before (INTERNALDATE). */
+                before?: string;
+                /** @description Size in bytes. */
+                larger?: number;
+                /** @description Size in bytes. */
+                smaller?: number;
+                /** @description The order of the list: `arrival` (the order messages were added to the mailbox, by UID; the default), `date` (Date header, else the received time), `from` (the sender's display name where the IMAP server has SORT=DISPLAY, else the address), `subject` (ignoring `Re:`/`Fwd:`, case-insensitive) or `size`. Sorted by the IMAP server (SORT, RFC 5256) and combined with every filter; equal keys run in arrival order (reversed with `desc`). Without SORT, `arrival` and `date` (sorted by the gateway, up to 20,000 matching messages), and POP3 only the default order: other values are 501 `unsupported_operation` (the account's `capabilities.sort` lists what it takes). */
+                sort?: "arrival" | "date" | "from" | "subject" | "size";
+                /** @description Default `desc` (newest, largest first) for `arrival`, `date` and `size`; `asc` (A to Z) for `from` and `subject`. A cursor keeps the sort and order it was issued for: using it with another is 400. */
+                order?: "asc" | "desc";
+                /** @description Only these fields of each summary, comma-separated (JMAP-style property selection); `id` is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the mail server: IMAP asks ENVELOPE only for `date`, `subject`, the addresses, `messageId` or `inReplyTo`, BODYSTRUCTURE only for `hasAttachments` (or `preview` where the server has no PREVIEW), the preview only for `preview`, FLAGS, INTERNALDATE, RFC822.SIZE, References and THREADID only for their fields; POP3 reads only the header block (`TOP n 0`) without `preview`. */
+                fields?: string;
+            };
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. With `fields`, each summary holds only those fields: `?fields=subject,from,seen,preview` gives `{"messages": [{"id": "iAQAAAABAAAAKklOQk9Y", "subject": "Quarterly figures", "from": {"name": "Bob", "address": "bob@example.com"}, "seen": false, "preview": "The figures are in."}], "nextCursor": null, "total": 1}`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "messages": [
+                     *         {
+                     *           "id": "iAQAAAABAAAAKklOQk9Y",
+                     *           "mailbox": "INBOX",
+                     *           "uid": 42,
+                     *           "flags": [
+                     *             "\\Seen"
+                     *           ],
+                     *           "seen": true,
+                     *           "flagged": false,
+                     *           "answered": false,
+                     *           "draft": false,
+                     *           "receivedAt": "2026-12-03T09:12:00.000Z",
+                     *           "date": "2026-12-03T09:11:58.000Z",
+                     *           "size": 18204,
+                     *           "subject": "Quarterly figures",
+                     *           "from": {
+                     *             "name": "Bob",
+                     *             "address": "bob@example.com"
+                     *           },
+                     *           "to": [
+                     *             {
+                     *               "name": "Alice",
+                     *               "address": "alice@example.com"
+                     *             }
+                     *           ],
+                     *           "cc": [],
+                     *           "bcc": [],
+                     *           "replyTo": [],
+                     *           "messageId": "figures-q4@example.com",
+                     *           "inReplyTo": null,
+                     *           "references": [],
+                     *           "hasAttachments": true,
+                     *           "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday."
+                     *         }
+                     *       ],
+                     *       "nextCursor": "c1.eyJ1IjozN30",
+                     *       "total": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appendMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "raw": "RnJvbTogQm9iIDxib2JAZXhhbXBsZS5jb20+DQpUbzogQWxpY2UgPGFsaWNlQGV4YW1wbGUuY29tPg0KU3ViamVjdDogUXVhcnRlcmx5IGZpZ3VyZXMNCkRhdGU6IFRodSwgMDMgRGVjIDIwMjYgMDk6MTE6NTggKzAwMDANCk1lc3NhZ2UtSUQ6IDxmaWd1cmVzLXE0QGV4YW1wbGUuY29tPg0KDQpIaSBBbGljZSwNCg0KdGhlIHF1YXJ0ZXJseSBmaWd1cmVzIGFyZSBpbi4NCg==",
+                 *       "flags": [
+                 *         "\\Seen"
+                 *       ],
+                 *       "date": "2026-12-03T09:11:58.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AppendMessage"];
+                /**
+                 * @example From: Bob <bob@example.com>
+                 *     To: Alice <alice@example.com>
+                 *     Subject: Quarterly figures
+                 *     Date: Thu, 03 Dec 2026 09:11:58 +0000
+                 *     Message-ID: <figures-q4@example.com>
+                 *
+                 *     Hi Alice,
+                 *
+                 *     the quarterly figures are in.
+                 */
+                "message/rfc822": string;
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            201: {
+                headers: {
+                    /** @description The new message. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAABAAAAKklOQk9Y"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AppendResult"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is neither `message/rfc822` nor JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMessage: {
+        parameters: {
+            query?: {
+                /** @description Which bodies to return. */
+                body?: "text" | "html" | "both" | "none";
+                /** @description Cut each returned body at this many bytes of its source. */
+                maxBodyBytes?: number;
+                /** @description Set `\Seen` while reading; needs a write token. */
+                markSeen?: "true" | "false";
+                /** @description `raw`: the HTML body as the sender wrote it (not safe to render). `safe`: sanitised against an allow-list, safe to put in a page: no script, event handler, form, frame, object, SVG, `<meta>`, `<base>`, `<style>` block or `<link>`; no `id`, `name` or `class`; links only http(s), mailto and tel, opening a new tab with `rel="noopener noreferrer"`; images only http(s) (see `images`), `data:image/{png,gif,jpeg,webp}`, and `cid:` rewritten to the `downloadUrl` of the attachment with that Content-ID; inline CSS only listed properties with plain values (no `url()`, `expression()`, `position`); elements nested deeper than 128 levels are flattened. */
+                html?: "raw" | "safe";
+                /** @description With `html=safe`, remote (http/https) images: `block` removes their source (no tracking pixel loads) and counts them in `imagesBlocked`; `keep` leaves them. Ignored with `html=raw`. */
+                images?: "keep" | "block";
+                /** @description `decoded`: RFC 2047 encoded words in `headers[]` values decoded. `raw`: values as written. */
+                headers?: "decoded" | "raw";
+                /** @description Only these top-level fields of the answer, comma-separated (JMAP-style property selection); `id` is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the mail server: no body without `text`, `html` or a field about them, no BODYSTRUCTURE without `attachments`, `hasAttachments` or a body, no header block without `headers`. Without a flag field (`flags`, `seen`, `flagged`, `answered`, `draft`) the answer never changes, so a conditional request is answered without the server. */
+                fields?: string;
+            };
+            header?: {
+                /** @description The `ETag` of an earlier answer to the same query (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). 304 when it still holds: see Caching above. */
+                "if-none-match"?: string;
+            };
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message. With `fields`, only those fields: `?fields=subject,from,flags` gives `{"id": "iAQAAAABAAAAKklOQk9Y", "subject": "Quarterly figures", "from": {"name": "Bob", "address": "bob@example.com"}, "flags": ["\Seen"]}`. */
+            200: {
+                headers: {
+                    /** @description Weak: `W/"` and 27 base64url characters `"`. Names nothing it was made from. */
+                    ETag?: string;
+                    /** @description `private, no-cache`: keep it, but revalidate with `If-None-Match` before use. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAABAAAAKklOQk9Y",
+                     *       "mailbox": "INBOX",
+                     *       "uid": 42,
+                     *       "flags": [
+                     *         "\\Seen"
+                     *       ],
+                     *       "seen": true,
+                     *       "flagged": false,
+                     *       "answered": false,
+                     *       "draft": false,
+                     *       "receivedAt": "2026-12-03T09:12:00.000Z",
+                     *       "date": "2026-12-03T09:11:58.000Z",
+                     *       "size": 18204,
+                     *       "subject": "Quarterly figures",
+                     *       "from": {
+                     *         "name": "Bob",
+                     *         "address": "bob@example.com"
+                     *       },
+                     *       "to": [
+                     *         {
+                     *           "name": "Alice",
+                     *           "address": "alice@example.com"
+                     *         }
+                     *       ],
+                     *       "cc": [],
+                     *       "bcc": [],
+                     *       "replyTo": [],
+                     *       "messageId": "figures-q4@example.com",
+                     *       "inReplyTo": null,
+                     *       "references": [],
+                     *       "hasAttachments": true,
+                     *       "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday.",
+                     *       "headers": [
+                     *         {
+                     *           "name": "From",
+                     *           "value": "Bob <bob@example.com>"
+                     *         },
+                     *         {
+                     *           "name": "To",
+                     *           "value": "Alice <alice@example.com>"
+                     *         },
+                     *         {
+                     *           "name": "Subject",
+                     *           "value": "Quarterly figures"
+                     *         }
+                     *       ],
+                     *       "text": "Hi Alice,\n\nthe quarterly figures are in. Please review them before Friday.\n\nBob\n",
+                     *       "textFromHtml": false,
+                     *       "html": null,
+                     *       "textTruncated": false,
+                     *       "htmlTruncated": false,
+                     *       "encodingProblem": false,
+                     *       "attachments": [
+                     *         {
+                     *           "id": "2",
+                     *           "filename": "figures.xlsx",
+                     *           "contentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     *           "size": 16384,
+                     *           "disposition": "attachment",
+                     *           "contentId": null,
+                     *           "downloadUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/attachments/2"
+                     *         }
+                     *       ],
+                     *       "structureTruncated": false,
+                     *       "rawUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/raw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description `If-None-Match` holds the current tag (or is `*`): no body, with the `ETag` and `Cache-Control` a 200 would carry. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `markSeen=true` with a read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMessage: {
+        parameters: {
+            query?: {
+                /** @description Expunge the message for good instead of moving it to the Trash role. */
+                permanent?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Moved to Trash. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAACAAAAB0FyY2hpdmU",
+                     *       "mailbox": "Archive"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageRef"];
+                };
+            };
+            /** @description Deleted for good. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "flags": {
+                 *         "add": [
+                 *           "\\Flagged"
+                 *         ],
+                 *         "remove": [
+                 *           "\\Seen"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["MessageUpdate"];
+            };
+        };
+        responses: {
+            /** @description The flags now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAABAAAAKklOQk9Y",
+                     *       "flags": [
+                     *         "\\Flagged"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageFlags"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMessageInMailbox: {
+        parameters: {
+            query?: {
+                /** @description Which bodies to return. */
+                body?: "text" | "html" | "both" | "none";
+                /** @description Cut each returned body at this many bytes of its source. */
+                maxBodyBytes?: number;
+                /** @description Set `\Seen` while reading; needs a write token. */
+                markSeen?: "true" | "false";
+                /** @description `raw`: the HTML body as the sender wrote it (not safe to render). `safe`: sanitised against an allow-list, safe to put in a page: no script, event handler, form, frame, object, SVG, `<meta>`, `<base>`, `<style>` block or `<link>`; no `id`, `name` or `class`; links only http(s), mailto and tel, opening a new tab with `rel="noopener noreferrer"`; images only http(s) (see `images`), `data:image/{png,gif,jpeg,webp}`, and `cid:` rewritten to the `downloadUrl` of the attachment with that Content-ID; inline CSS only listed properties with plain values (no `url()`, `expression()`, `position`); elements nested deeper than 128 levels are flattened. */
+                html?: "raw" | "safe";
+                /** @description With `html=safe`, remote (http/https) images: `block` removes their source (no tracking pixel loads) and counts them in `imagesBlocked`; `keep` leaves them. Ignored with `html=raw`. */
+                images?: "keep" | "block";
+                /** @description `decoded`: RFC 2047 encoded words in `headers[]` values decoded. `raw`: values as written. */
+                headers?: "decoded" | "raw";
+                /** @description Only these top-level fields of the answer, comma-separated (JMAP-style property selection); `id` is always there. An unknown name is 400 `invalid_request`. What no listed field needs is not read from the mail server: no body without `text`, `html` or a field about them, no BODYSTRUCTURE without `attachments`, `hasAttachments` or a body, no header block without `headers`. Without a flag field (`flags`, `seen`, `flagged`, `answered`, `draft`) the answer never changes, so a conditional request is answered without the server. */
+                fields?: string;
+            };
+            header?: {
+                /** @description The `ETag` of an earlier answer to the same query (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). 304 when it still holds: see Caching above. */
+                "if-none-match"?: string;
+            };
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message. With `fields`, only those fields: `?fields=subject,from,flags` gives `{"id": "iAQAAAABAAAAKklOQk9Y", "subject": "Quarterly figures", "from": {"name": "Bob", "address": "bob@example.com"}, "flags": ["\Seen"]}`. */
+            200: {
+                headers: {
+                    /** @description Weak: `W/"` and 27 base64url characters `"`. Names nothing it was made from. */
+                    ETag?: string;
+                    /** @description `private, no-cache`: keep it, but revalidate with `If-None-Match` before use. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAABAAAAKklOQk9Y",
+                     *       "mailbox": "INBOX",
+                     *       "uid": 42,
+                     *       "flags": [
+                     *         "\\Seen"
+                     *       ],
+                     *       "seen": true,
+                     *       "flagged": false,
+                     *       "answered": false,
+                     *       "draft": false,
+                     *       "receivedAt": "2026-12-03T09:12:00.000Z",
+                     *       "date": "2026-12-03T09:11:58.000Z",
+                     *       "size": 18204,
+                     *       "subject": "Quarterly figures",
+                     *       "from": {
+                     *         "name": "Bob",
+                     *         "address": "bob@example.com"
+                     *       },
+                     *       "to": [
+                     *         {
+                     *           "name": "Alice",
+                     *           "address": "alice@example.com"
+                     *         }
+                     *       ],
+                     *       "cc": [],
+                     *       "bcc": [],
+                     *       "replyTo": [],
+                     *       "messageId": "figures-q4@example.com",
+                     *       "inReplyTo": null,
+                     *       "references": [],
+                     *       "hasAttachments": true,
+                     *       "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday.",
+                     *       "headers": [
+                     *         {
+                     *           "name": "From",
+                     *           "value": "Bob <bob@example.com>"
+                     *         },
+                     *         {
+                     *           "name": "To",
+                     *           "value": "Alice <alice@example.com>"
+                     *         },
+                     *         {
+                     *           "name": "Subject",
+                     *           "value": "Quarterly figures"
+                     *         }
+                     *       ],
+                     *       "text": "Hi Alice,\n\nthe quarterly figures are in. Please review them before Friday.\n\nBob\n",
+                     *       "textFromHtml": false,
+                     *       "html": null,
+                     *       "textTruncated": false,
+                     *       "htmlTruncated": false,
+                     *       "encodingProblem": false,
+                     *       "attachments": [
+                     *         {
+                     *           "id": "2",
+                     *           "filename": "figures.xlsx",
+                     *           "contentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     *           "size": 16384,
+                     *           "disposition": "attachment",
+                     *           "contentId": null,
+                     *           "downloadUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/attachments/2"
+                     *         }
+                     *       ],
+                     *       "structureTruncated": false,
+                     *       "rawUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/raw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description `If-None-Match` holds the current tag (or is `*`): no body, with the `ETag` and `Cache-Control` a 200 would carry. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `markSeen=true` with a read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMessageInMailbox: {
+        parameters: {
+            query?: {
+                /** @description Expunge the message for good instead of moving it to the Trash role. */
+                permanent?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Moved to Trash. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAACAAAAB0FyY2hpdmU",
+                     *       "mailbox": "Archive"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageRef"];
+                };
+            };
+            /** @description Deleted for good. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMessageInMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "flags": {
+                 *         "add": [
+                 *           "\\Flagged"
+                 *         ],
+                 *         "remove": [
+                 *           "\\Seen"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["MessageUpdate"];
+            };
+        };
+        responses: {
+            /** @description The flags now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAABAAAAKklOQk9Y",
+                     *       "flags": [
+                     *         "\\Flagged"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageFlags"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRawMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
+                "if-none-match"?: string;
+            };
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source, byte for byte. */
+            200: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
+                    "Content-Disposition"?: string;
+                    /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
+                    "Content-Length"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example From: Bob <bob@example.com>
+                     *     To: Alice <alice@example.com>
+                     *     Subject: Quarterly figures
+                     *     Date: Thu, 03 Dec 2026 09:11:58 +0000
+                     *     Message-ID: <figures-q4@example.com>
+                     *
+                     *     Hi Alice,
+                     *
+                     *     the quarterly figures are in.
+                     */
+                    "message/rfc822": string;
+                };
+            };
+            /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
+            304: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
+                "if-none-match"?: string;
+            };
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment. */
+            200: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
+                    "Content-Disposition"?: string;
+                    /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
+                    "Content-Length"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example The attachment's bytes, as the message carries them. */
+                    "*/*": string;
+                };
+            };
+            /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
+            304: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, message or attachment. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRawMessageInMailbox: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
+                "if-none-match"?: string;
+            };
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source, byte for byte. */
+            200: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
+                    "Content-Disposition"?: string;
+                    /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
+                    "Content-Length"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example From: Bob <bob@example.com>
+                     *     To: Alice <alice@example.com>
+                     *     Subject: Quarterly figures
+                     *     Date: Thu, 03 Dec 2026 09:11:58 +0000
+                     *     Message-ID: <figures-q4@example.com>
+                     *
+                     *     Hi Alice,
+                     *
+                     *     the quarterly figures are in.
+                     */
+                    "message/rfc822": string;
+                };
+            };
+            /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
+            304: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttachmentInMailbox: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (or a list of tags, or `*`; `W/` is ignored, RFC 9110 §13.1.2). When it holds this download's tag the answer is 304, with no connection to the mail server: the token is checked as always, the message is not (a deleted message still answers 304). */
+                "if-none-match"?: string;
+            };
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment. */
+            200: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    /** @description RFC 6266: `filename` (ASCII fallback) and `filename*=UTF-8''…`. */
+                    "Content-Disposition"?: string;
+                    /** @description Present when the exact size is known in advance; a body that turns out longer or shorter is aborted (the connection closes), never cut silently. */
+                    "Content-Length"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example The attachment's bytes, as the message carries them. */
+                    "*/*": string;
+                };
+            };
+            /** @description `If-None-Match` holds this download's tag: no body, the same `ETag` and `Cache-Control`. */
+            304: {
+                headers: {
+                    /** @description Strong: `"` and 27 base64url characters `"`, from the account, the message id and (for an attachment) its id; it names nothing it was made from. A message id never names other bytes (it binds UIDVALIDITY and UID, or the POP3 UIDL), so the tag never changes for this URL. */
+                    ETag?: string;
+                    /** @description `private, max-age=31536000, immutable`: keep it for a year, never in a shared cache. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, message or attachment. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A POP3 message over 32 MiB is not read whole for this answer (`payload_too_large`); its raw download streams at any size. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulkMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "iAQAAAABAAAAKklOQk9Y"
+                 *       ],
+                 *       "action": "move",
+                 *       "to": "Archive"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description What was done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "matched": 1,
+                     *       "done": 1,
+                     *       "failed": [],
+                     *       "ids": {
+                     *         "iAQAAAABAAAAKklOQk9Y": "iAQAAAACAAAAB0FyY2hpdmU"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, mailbox or destination. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    moveMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "Archive"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MessageTransfer"];
+            };
+        };
+        responses: {
+            /** @description The message in its new mailbox. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAACAAAAB0FyY2hpdmU",
+                     *       "mailbox": "Archive"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageRef"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, destination or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    copyMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "Archive"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MessageTransfer"];
+            };
+        };
+        responses: {
+            /** @description The copy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAACAAAAB0FyY2hpdmU",
+                     *       "mailbox": "Archive"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageRef"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, destination or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    moveMessageInMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "Archive"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MessageTransfer"];
+            };
+        };
+        responses: {
+            /** @description The message in its new mailbox. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAACAAAAB0FyY2hpdmU",
+                     *       "mailbox": "Archive"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageRef"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, destination or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    copyMessageInMailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque message id, as a list, a change feed or a write answered it. It names its mailbox. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "Archive"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MessageTransfer"];
+            };
+        };
+        responses: {
+            /** @description The copy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "iAQAAAACAAAAB0FyY2hpdmU",
+                     *       "mailbox": "Archive"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageRef"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account, destination or message. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive before the request deadline (`request_timeout`). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message id is stale (`stale_message_id`); nothing was changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChanges: {
+        parameters: {
+            query: {
+                /** @description A `state` from the mailbox status or from an earlier `changes`/`wait` answer. */
+                since: string;
+                /** @description At most this many changes per answer. */
+                maxChanges?: number;
+            };
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delta. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "state": "s1.AQAAAAEAAAAs",
+                     *       "created": [
+                     *         {
+                     *           "id": "iAQAAAABAAAAKklOQk9Y",
+                     *           "mailbox": "INBOX",
+                     *           "uid": 42,
+                     *           "flags": [
+                     *             "\\Seen"
+                     *           ],
+                     *           "seen": true,
+                     *           "flagged": false,
+                     *           "answered": false,
+                     *           "draft": false,
+                     *           "receivedAt": "2026-12-03T09:12:00.000Z",
+                     *           "date": "2026-12-03T09:11:58.000Z",
+                     *           "size": 18204,
+                     *           "subject": "Quarterly figures",
+                     *           "from": {
+                     *             "name": "Bob",
+                     *             "address": "bob@example.com"
+                     *           },
+                     *           "to": [
+                     *             {
+                     *               "name": "Alice",
+                     *               "address": "alice@example.com"
+                     *             }
+                     *           ],
+                     *           "cc": [],
+                     *           "bcc": [],
+                     *           "replyTo": [],
+                     *           "messageId": "figures-q4@example.com",
+                     *           "inReplyTo": null,
+                     *           "references": [],
+                     *           "hasAttachments": true,
+                     *           "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday."
+                     *         }
+                     *       ],
+                     *       "updated": [
+                     *         {
+                     *           "id": "iAQAAAABAAAAKUlOQk9Y",
+                     *           "flags": [
+                     *             "\\Seen",
+                     *             "\\Answered"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "removed": [
+                     *         "iAQAAAABAAAAJ0lOQk9Y"
+                     *       ],
+                     *       "removedComplete": true,
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Changes"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changes since that state cannot be computed (`state_expired`): list the mailbox again. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    waitForChange: {
+        parameters: {
+            query: {
+                /** @description A `state` from the mailbox status or from an earlier `changes`/`wait` answer. */
+                since: string;
+                /** @description Seconds to wait for a change, 1 to 25. */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether it changed, and the state now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "changed": true,
+                     *       "state": "s1.AQAAAAEAAAAr"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WaitResult"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changes since that state cannot be computed (`state_expired`): list the mailbox again. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listThreads: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "threads": [
+                     *         {
+                     *           "threadId": "t1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo",
+                     *           "messageIds": [
+                     *             "iAQAAAABAAAAKklOQk9Y"
+                     *           ],
+                     *           "count": 1,
+                     *           "latest": {
+                     *             "id": "iAQAAAABAAAAKklOQk9Y",
+                     *             "mailbox": "INBOX",
+                     *             "uid": 42,
+                     *             "flags": [
+                     *               "\\Seen"
+                     *             ],
+                     *             "seen": true,
+                     *             "flagged": false,
+                     *             "answered": false,
+                     *             "draft": false,
+                     *             "receivedAt": "2026-12-03T09:12:00.000Z",
+                     *             "date": "2026-12-03T09:11:58.000Z",
+                     *             "size": 18204,
+                     *             "subject": "Quarterly figures",
+                     *             "from": {
+                     *               "name": "Bob",
+                     *               "address": "bob@example.com"
+                     *             },
+                     *             "to": [
+                     *               {
+                     *                 "name": "Alice",
+                     *                 "address": "alice@example.com"
+                     *               }
+                     *             ],
+                     *             "cc": [],
+                     *             "bcc": [],
+                     *             "replyTo": [],
+                     *             "messageId": "figures-q4@example.com",
+                     *             "inReplyTo": null,
+                     *             "references": [],
+                     *             "hasAttachments": true,
+                     *             "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday.",
+                     *             "threadId": "t1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ThreadPage"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getThread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                /** @description The full mailbox path as ONE percent-encoded segment (`INBOX%2FReports`, UTF-8), or a role: `~inbox`, `~sent`, `~drafts`, `~trash`, `~junk`, `~archive`, `~all`, `~flagged`. A path that itself starts with `~` is sent as `%7E…`. */
+                mailbox: string;
+                /** @description Opaque thread id, as the thread list answered it. */
+                threadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "threadId": "t1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo",
+                     *       "messages": [
+                     *         {
+                     *           "id": "iAQAAAABAAAAKklOQk9Y",
+                     *           "mailbox": "INBOX",
+                     *           "uid": 42,
+                     *           "flags": [
+                     *             "\\Seen"
+                     *           ],
+                     *           "seen": true,
+                     *           "flagged": false,
+                     *           "answered": false,
+                     *           "draft": false,
+                     *           "receivedAt": "2026-12-03T09:12:00.000Z",
+                     *           "date": "2026-12-03T09:11:58.000Z",
+                     *           "size": 18204,
+                     *           "subject": "Quarterly figures",
+                     *           "from": {
+                     *             "name": "Bob",
+                     *             "address": "bob@example.com"
+                     *           },
+                     *           "to": [
+                     *             {
+                     *               "name": "Alice",
+                     *               "address": "alice@example.com"
+                     *             }
+                     *           ],
+                     *           "cc": [],
+                     *           "bcc": [],
+                     *           "replyTo": [],
+                     *           "messageId": "figures-q4@example.com",
+                     *           "inReplyTo": null,
+                     *           "references": [],
+                     *           "hasAttachments": true,
+                     *           "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday.",
+                     *           "threadId": "t1.MTc2NDc3OTIwMC4xLmFCY0RlRmdIaUo"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ThreadDetail"];
+                };
+            };
+            /** @description Invalid request (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token (`unauthorized`); carries `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account or mailbox, or no such thread (`thread_not_found`: unknown, another mailbox's, or its first message is gone). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`), logged with the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not supported by this account's protocol or server (`unsupported_operation`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server refused the credentials or failed (`upstream_*`), or the OAuth2 provider failed while the access token was refreshed (`oauth_provider_unavailable`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server asked us to back off, or every connection to the account's server was busy until the deadline (`upstream_throttled`); carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mail server (`upstream_timeout`) or the OAuth2 provider (`oauth_provider_timeout`) did not answer before the deadline. */
             504: {
                 headers: {
                     [name: string]: unknown;
@@ -5248,6 +5932,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "tokens": [
+                     *         {
+                     *           "id": "k3v9q2m7x1ab",
+                     *           "scope": "read",
+                     *           "accounts": [
+                     *             "alice"
+                     *           ],
+                     *           "label": "alice phone app",
+                     *           "createdAt": "2026-11-02T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
@@ -5271,8 +5970,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail."
+                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5298,8 +5997,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API."
+                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5325,6 +6024,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "accounts": [
+                 *         "alice"
+                 *       ],
+                 *       "scope": "read",
+                 *       "label": "alice phone app"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenRequest"];
             };
         };
@@ -5335,6 +6043,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "k3v9q2m7x1ab",
+                     *       "scope": "read",
+                     *       "accounts": [
+                     *         "alice"
+                     *       ],
+                     *       "label": "alice phone app",
+                     *       "createdAt": "2026-11-02T09:00:00.000Z",
+                     *       "token": "mg_k3v9q2m7x1ab_7yK1c2VvZ3h0LXNlY3JldC1ub3QtYS1yZWFsLXRva2V"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
@@ -5349,8 +6069,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Bad Request",
                      *       "status": 400,
-                     *       "code": "invalid_request",
-                     *       "detail": "No such account: alcie. Store an account before granting it."
+                     *       "detail": "No such account: alcie. Store an account before granting it.",
+                     *       "code": "invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5376,8 +6096,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail."
+                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5430,8 +6150,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API."
+                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5486,8 +6206,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail."
+                     *       "detail": "The account API needs an admin token (mailgate token create --scope admin); read and write tokens are for mail.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5504,8 +6224,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "token_not_found",
-                     *       "detail": "No such token."
+                     *       "detail": "No such token.",
+                     *       "code": "token_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5531,8 +6251,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API."
+                     *       "detail": "This server has no write access to the credential store, so it does not serve the account API.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5566,6 +6286,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "webhooks": [
+                     *         {
+                     *           "id": "wh_4f9c2a7e1b3d",
+                     *           "url": "https://hooks.example.com/mail",
+                     *           "mailboxes": [
+                     *             "INBOX"
+                     *           ],
+                     *           "events": [
+                     *             "message.created"
+                     *           ],
+                     *           "status": "active",
+                     *           "lastError": null,
+                     *           "nextRetryAt": null,
+                     *           "disabledReason": null,
+                     *           "createdAt": "2026-12-03T09:00:00.000Z",
+                     *           "updatedAt": "2026-12-03T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
@@ -5598,8 +6340,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials."
+                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5616,8 +6358,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "account_not_found",
-                     *       "detail": "No such account."
+                     *       "detail": "No such account.",
+                     *       "code": "account_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5643,8 +6385,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server does not run webhooks."
+                     *       "detail": "This server does not run webhooks.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5690,6 +6432,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/mail",
+                 *       "mailboxes": [
+                 *         "INBOX"
+                 *       ],
+                 *       "events": [
+                 *         "message.created"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookRequest"];
             };
         };
@@ -5702,6 +6455,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "wh_4f9c2a7e1b3d",
+                     *       "url": "https://hooks.example.com/mail",
+                     *       "mailboxes": [
+                     *         "INBOX"
+                     *       ],
+                     *       "events": [
+                     *         "message.created"
+                     *       ],
+                     *       "status": "active",
+                     *       "lastError": null,
+                     *       "nextRetryAt": null,
+                     *       "disabledReason": null,
+                     *       "createdAt": "2026-12-03T09:00:00.000Z",
+                     *       "updatedAt": "2026-12-03T09:00:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
@@ -5716,8 +6488,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Bad Request",
                      *       "status": 400,
-                     *       "code": "invalid_request",
-                     *       "detail": "The webhook address 127.0.0.1 is a loopback address; webhooks may only call public addresses."
+                     *       "detail": "The webhook address 127.0.0.1 is a loopback address; webhooks may only call public addresses.",
+                     *       "code": "invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5743,8 +6515,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials."
+                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5761,8 +6533,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "mailbox_not_found",
-                     *       "detail": "No such mailbox: Archive/2026."
+                     *       "detail": "No such mailbox: Archive/2026.",
+                     *       "code": "mailbox_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5788,8 +6560,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "code": "webhook_limit_reached",
-                     *       "detail": "This account already has 25 webhooks, the most one account may have. Delete one first."
+                     *       "detail": "This account already has 25 webhooks, the most one account may have. Delete one first.",
+                     *       "code": "webhook_limit_reached"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5833,8 +6605,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server does not run webhooks."
+                     *       "detail": "This server does not run webhooks.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5887,6 +6659,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "wh_4f9c2a7e1b3d",
+                     *       "url": "https://hooks.example.com/mail",
+                     *       "mailboxes": [
+                     *         "INBOX"
+                     *       ],
+                     *       "events": [
+                     *         "message.created"
+                     *       ],
+                     *       "status": "active",
+                     *       "lastError": null,
+                     *       "nextRetryAt": null,
+                     *       "disabledReason": null,
+                     *       "createdAt": "2026-12-03T09:00:00.000Z",
+                     *       "updatedAt": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
@@ -5919,8 +6709,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials."
+                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5937,8 +6727,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "webhook_not_found",
-                     *       "detail": "No such webhook."
+                     *       "detail": "No such webhook.",
+                     *       "code": "webhook_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5964,8 +6754,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server does not run webhooks."
+                     *       "detail": "This server does not run webhooks.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6048,8 +6838,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials."
+                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6066,8 +6856,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "webhook_not_found",
-                     *       "detail": "No such webhook."
+                     *       "detail": "No such webhook.",
+                     *       "code": "webhook_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6093,8 +6883,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server does not run webhooks."
+                     *       "detail": "This server does not run webhooks.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6141,6 +6931,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "active"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookUpdate"];
             };
         };
@@ -6151,6 +6946,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "wh_4f9c2a7e1b3d",
+                     *       "url": "https://hooks.example.com/mail",
+                     *       "mailboxes": [
+                     *         "INBOX"
+                     *       ],
+                     *       "events": [
+                     *         "message.created"
+                     *       ],
+                     *       "status": "active",
+                     *       "lastError": null,
+                     *       "nextRetryAt": null,
+                     *       "disabledReason": null,
+                     *       "createdAt": "2026-12-03T09:00:00.000Z",
+                     *       "updatedAt": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
@@ -6165,8 +6978,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Bad Request",
                      *       "status": 400,
-                     *       "code": "invalid_request",
-                     *       "detail": "The webhook address 127.0.0.1 is a loopback address; webhooks may only call public addresses."
+                     *       "detail": "The webhook address 127.0.0.1 is a loopback address; webhooks may only call public addresses.",
+                     *       "code": "invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6192,8 +7005,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials."
+                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6210,8 +7023,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "mailbox_not_found",
-                     *       "detail": "No such mailbox: Archive/2026."
+                     *       "detail": "No such mailbox: Archive/2026.",
+                     *       "code": "mailbox_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6264,8 +7077,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server does not run webhooks."
+                     *       "detail": "This server does not run webhooks.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6318,6 +7131,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "ev_7d1e5c0a9b2f",
+                     *       "type": "ping"
+                     *     }
+                     */
                     "application/json": components["schemas"]["QueuedPing"];
                 };
             };
@@ -6350,8 +7169,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "code": "forbidden",
-                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials."
+                     *       "detail": "Webhooks need a write token: their URLs may carry the receivers' own credentials.",
+                     *       "code": "forbidden"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6368,8 +7187,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "code": "webhook_not_found",
-                     *       "detail": "No such webhook."
+                     *       "detail": "No such webhook.",
+                     *       "code": "webhook_not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6395,8 +7214,8 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Not Implemented",
                      *       "status": 501,
-                     *       "code": "unsupported_operation",
-                     *       "detail": "This server does not run webhooks."
+                     *       "detail": "This server does not run webhooks.",
+                     *       "code": "unsupported_operation"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6427,6 +7246,95 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The gateway is up. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "mailgate",
+                     *         "version": "1.0.0"
+                     *       },
+                     *       "paths": {
+                     *         "/health": {
+                     *           "get": {
+                     *             "operationId": "getHealth"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        openapi: string;
+                        paths: {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDocsPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example <!doctype html><html><head><title>mailgate API</title></head><body><div id="app"></div></body></html> */
+                    "text/html": string;
                 };
             };
         };
