@@ -11,14 +11,18 @@
  *   loopback), its body read chunk by chunk and discarded;
  * - imapflow: plain imapflow `download()` with its defaults.
  *
- * Also the peak RSS growth of the gateway's process during a 25 MB download
- * at 0 ms (sampled every 2 ms; the 0 ms runs go straight to Dovecot, so no
- * proxy buffers in this process), and the load average.
+ * Also the peak RSS growth during a 25 MB download at 0 ms, each variant in
+ * a fresh process of its own (the gateway with its HTTP client, or imapflow),
+ * sampled every 2 ms from just before the request; and the load average.
+ * imapflow's `download()` at `--rtt` is timed for 5 MB only (25 MB takes it
+ * over 30 s a run).
  *
  *   npm run bench -- downloads [--rtt 50] [--runs 3]
  */
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { connect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { ImapFlow } from 'imapflow';
 import { startDovecot } from '../lib/devmail/dovecot.js';
 import { deliverToMaildir } from '../lib/devmail/maildir.js';
@@ -45,6 +49,79 @@ function message(mb: number): string {
     `--b\r\nContent-Type: application/octet-stream; name="a.bin"\r\nContent-Transfer-Encoding: base64\r\n` +
     `Content-Disposition: attachment; filename="a.bin"\r\n\r\n${base64}\r\n--b--\r\n`
   );
+}
+
+/** What a fresh process measuring its own RSS during one download is told. */
+interface RssJob {
+  variant: 'gateway' | 'imapflow';
+  part: string | null;
+  uid: number;
+  uidValidity: string;
+  host: string;
+  port: number;
+  ca: string;
+}
+
+/** In a fresh process: one 25 MB download, printing the peak RSS growth over the process before it. */
+async function rssChild(job: RssJob): Promise<void> {
+  const at = { host: job.host, port: job.port };
+  let download: () => Promise<number>;
+  let close = async () => undefined as unknown;
+  if (job.variant === 'gateway') {
+    const gw = await startGateway({ MAILGATE_LOG_LEVEL: 'silent' });
+    close = () => gw.close();
+    await gw.addAccount('near', {
+      protocol: 'imap',
+      ...at,
+      tls: 'implicit',
+      user: user.user,
+      password: user.password,
+      tlsOptions: { ca: job.ca },
+    });
+    const bearer = await gw.token('*', 'read');
+    // Warm: one small answer, so what is measured is the download, not the first request.
+    await (await gw.get('/v1/accounts/near/mailboxes', bearer)).arrayBuffer();
+    const id = encodeImapMessageId('INBOX', { uidValidity: job.uidValidity, uid: job.uid });
+    const path = `/v1/accounts/near/messages/${id}${job.part ? `/attachments/${job.part}` : '/raw'}`;
+    download = async () => {
+      const response = await gw.get(path, bearer);
+      let bytes = 0;
+      for await (const chunk of response.body!) bytes += (chunk as Uint8Array).length;
+      return bytes;
+    };
+  } else {
+    download = async () => {
+      const client = new ImapFlow({
+        ...at,
+        secure: true,
+        tls: { ca: job.ca },
+        auth: { user: user.user, pass: user.password },
+        logger: false,
+      });
+      await client.connect();
+      await client.mailboxOpen('INBOX', { readOnly: true });
+      const { content } = await client.download(String(job.uid), job.part ?? undefined, { uid: true });
+      let bytes = 0;
+      for await (const chunk of content!) bytes += (chunk as Buffer).length;
+      await client.logout();
+      return bytes;
+    };
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const base = process.memoryUsage.rss();
+  let peak = base;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 2);
+  const bytes = await download();
+  clearInterval(sampler);
+  await close();
+  console.log(JSON.stringify({ growth: peak - base, bytes }));
+}
+
+if (process.argv.includes('--rss-child')) {
+  await rssChild(JSON.parse(option('--rss-child')!) as RssJob);
+  process.exit(0);
 }
 
 const dovecot = await startDovecot({ users: [user] });
@@ -132,21 +209,12 @@ async function gatewayDownload(at: Endpoint, uid: number, part: string | undefin
   }
 }
 
-/** Wall time of `work`, and the peak RSS growth of this process while it ran (sampled every 2 ms). */
-async function timed(work: () => Promise<number>): Promise<{ ms: number; rss: number; bytes: number }> {
+/** Wall time of `work`. */
+async function timed(work: () => Promise<number>): Promise<{ ms: number; bytes: number }> {
   (globalThis as { gc?: () => void }).gc?.();
-  const base = process.memoryUsage.rss();
-  let peak = base;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 2);
   const started = performance.now();
-  try {
-    const bytes = await work();
-    return { ms: performance.now() - started, rss: Math.max(0, peak - base), bytes };
-  } finally {
-    clearInterval(sampler);
-  }
+  const bytes = await work();
+  return { ms: performance.now() - started, bytes };
 }
 
 try {
@@ -188,8 +256,9 @@ try {
         [`${rtt} ms`, distant],
       ] as const) {
         const samples = { floor: [] as number[], gateway: [] as number[], imapflow: [] as number[] };
-        const rss: number[] = [];
         let mbytes = 0;
+        // imapflow's download() of 25 MB at a distance takes over 30 s a run: timed at 5 MB only.
+        const naiveToo = at === direct || mb <= 5;
         // One untimed round first, then the variants interleaved run by run.
         for (let run = -1; run < runs; run++) {
           await proxy.whenIdle();
@@ -197,40 +266,54 @@ try {
           await proxy.whenIdle();
           const ours = await timed(() => gatewayDownload(at, uid, part));
           await proxy.whenIdle();
-          const naive = await timed(() => imapflowDownload(at, uid, part));
+          const naive = naiveToo ? await timed(() => imapflowDownload(at, uid, part)) : null;
           if (run < 0) continue;
           samples.floor.push(floor.ms);
           samples.gateway.push(ours.ms);
-          samples.imapflow.push(naive.ms);
-          rss.push(ours.rss);
+          if (naive) samples.imapflow.push(naive.ms);
           mbytes = ours.bytes / MB;
         }
         const floor = median(samples.floor);
         const ours = median(samples.gateway);
-        const naive = median(samples.imapflow);
+        const naive = naiveToo ? median(samples.imapflow) : null;
         rows.push([
           `${kind} ${mb} MB`,
           label,
           `${floor.toFixed(0)} ms`,
           `${ours.toFixed(0)} ms (${(ours / floor).toFixed(2)}×)`,
-          `${naive.toFixed(0)} ms`,
-          `${(mbytes / (ours / 1000)).toFixed(0)} / ${(mbytes / (naive / 1000)).toFixed(0)} MB/s`,
-          at === direct ? `${(median(rss) / MB).toFixed(0)} MB` : '—',
+          naive === null ? '—' : `${naive.toFixed(0)} ms`,
+          `${(mbytes / (ours / 1000)).toFixed(0)} / ${naive === null ? '—' : (mbytes / (naive / 1000)).toFixed(0)} MB/s`,
         ]);
       }
     }
   }
   printTable(
-    [
-      'download',
-      'RTT',
-      'floor',
-      'gateway (÷ floor)',
-      'imapflow download()',
-      'gateway / imapflow',
-      'gateway peak RSS growth',
-    ],
+    ['download', 'RTT', 'floor', 'gateway (÷ floor)', 'imapflow download()', 'gateway / imapflow'],
     rows,
+  );
+  const rssRows: string[][] = [];
+  const here = fileURLToPath(import.meta.url);
+  for (const part of [null, '2']) {
+    const cells = [`${part ? 'attachment' : 'raw'} ${SIZES[1]} MB`];
+    for (const variant of ['gateway', 'imapflow'] as const) {
+      const job: RssJob = { variant, part, uid: 2, uidValidity, ...direct, ca: dovecot.caCert };
+      const child = spawnSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', here, '--rss-child', JSON.stringify(job)],
+        { encoding: 'utf8' },
+      );
+      const last = child.stdout.trim().split('\n').pop() ?? '';
+      const growth = last.startsWith('{') ? (JSON.parse(last) as { growth: number }).growth : Number.NaN;
+      cells.push(
+        Number.isNaN(growth) ? `failed: ${child.stderr.slice(-200)}` : `${(growth / MB).toFixed(1)} MB`,
+      );
+    }
+    rssRows.push(cells);
+  }
+  console.log('');
+  printTable(
+    ['download (0 ms, fresh process)', 'gateway peak RSS growth', 'imapflow download() peak RSS growth'],
+    rssRows,
   );
   console.log(
     `\nload average: ${loadavg()

@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { guardDownload } from '../../mail/download-idle.js';
+import { DOWNLOAD_SLICE_BYTES, guardDownload } from '../../mail/download-idle.js';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
 import { createChunkDecoder } from '../../mime/transfer-decoding.js';
 import type { ImapSession } from '../session/imap-session.js';
@@ -71,10 +71,20 @@ export function streamSection(
         if (chunk.length !== WINDOW_BYTES) break;
         if (tail) {
           try {
+            // The socket hands over TLS records of a few KiB: decoded and passed on in slices, not one by one.
+            let batch: Buffer[] = [];
+            let batched = 0;
             for await (const piece of tail.chunks()) {
-              const decoded = decoder.write(piece);
+              batch.push(piece);
+              batched += piece.length;
+              if (batched < DOWNLOAD_SLICE_BYTES) continue;
+              const decoded = decoder.write(Buffer.concat(batch, batched));
+              batch = [];
+              batched = 0;
               if (decoded.length > 0) yield decoded;
             }
+            const decoded = decoder.write(Buffer.concat(batch, batched));
+            if (decoded.length > 0) yield decoded;
           } catch (error) {
             // Closing the session (a stall, the request's end) destroys the socket under the rest.
             if (session.closed)
