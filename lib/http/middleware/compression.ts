@@ -50,6 +50,11 @@ const brotliOptions = (size: number): BrotliOptions => ({
     [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
     [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
     [constants.BROTLI_PARAM_SIZE_HINT]: size,
+    // A window no larger than the body: the encoder's memory, and the collector's work after it, follow it.
+    [constants.BROTLI_PARAM_LGWIN]: Math.min(
+      constants.BROTLI_MAX_WINDOW_BITS,
+      Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.ceil(Math.log2(size + 1))),
+    ),
   },
 });
 const gzipOptions: ZlibOptions = { level: GZIP_LEVEL };
