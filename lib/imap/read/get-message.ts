@@ -1,6 +1,5 @@
 import type { FetchQueryObject } from 'imapflow';
 import { MessageNotFoundError, UpstreamUnavailableError } from '../../mail/errors.js';
-import { parseImapMessageId } from '../../mail/ids.js';
 import type { GetMessageOptions, Message, MessageScope } from '../../mail/types.js';
 import { describeAttachment } from '../../mime/describe-attachment.js';
 import { parseHeaderBlock } from '../../mime/headers.js';
@@ -12,7 +11,7 @@ import type { ImapSession } from '../session/imap-session.js';
 import { fetchTextAndSizes } from './attachment-sizes.js';
 import { toMimeTree } from './body-structure.js';
 import { SUMMARY_QUERY, toMessageSummary } from './message-summary.js';
-import { openMessage } from './open-message.js';
+import { locateMessage, openLocated } from './open-message.js';
 import { structureFromSource } from './source-structure.js';
 import { decodeBody } from './text-bodies.js';
 
@@ -37,17 +36,6 @@ function partialQuery(fields: ReadonlySet<string>, options: GetMessageOptions): 
   else if (fields.has('references')) query.headers = ['references'];
   if (wants(['emailId', 'threadId'])) query.threadId = true;
   return query;
-}
-
-/** Tells the session which FETCH follows the open; a malformed id is refused by openMessage. */
-function announceFetch(session: ImapSession, id: string, query: FetchQueryObject): void {
-  let uid: number;
-  try {
-    uid = parseImapMessageId(id).key.uid;
-  } catch {
-    return;
-  }
-  session.fetchAfterOpen(uid, query);
 }
 
 function uniqueTextParts(lists: MimeNode[][]): MimeNode[] {
@@ -80,9 +68,11 @@ export async function getMessage(
 ): Promise<Message> {
   const { fields } = options;
   const query = fields ? partialQuery(fields, options) : { ...SUMMARY_QUERY, headers: true };
+  const located = await locateMessage(session, scope, id);
+  const { uid } = located.key;
   // The first FETCH travels with the EXAMINE (and LOGIN, cold); it is claimed only after the UIDVALIDITY check.
-  announceFetch(session, id, query);
-  const { mailbox, uid } = await openMessage(session, scope, id, options.markSeen ? 'write' : 'read');
+  session.fetchAfterOpen(uid, query);
+  const mailbox = await openLocated(session, located, options.markSeen ? 'write' : 'read');
   return session.run(async (client) => {
     const row = await client.fetchOne(String(uid), query, { uid: true });
     if (!row || row.uid !== uid) throw new MessageNotFoundError();
