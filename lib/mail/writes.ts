@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors.js';
+import { type ErrorCode, UnsupportedOperationError } from './errors.js';
 import type { Mailbox, MailboxRef, MessageFilter, MessageScope, MessageSummary } from './types.js';
 
 /** A flag change: add and/or remove, or replace the whole set. Flags are IMAP flags or keywords (atoms). */
@@ -62,14 +62,35 @@ export interface WaitResult {
  * Adapters that cannot do an operation throw UnsupportedOperationError and
  * say so in their capabilities.
  */
+/** How deleteMessage deletes. */
+export interface DeleteOptions {
+  permanent: boolean;
+  /** Move to the Trash or refuse; never expunge in its place (without `permanent`). */
+  trashOnly?: boolean;
+}
+
+/**
+ * The refusal of a `trashOnly` delete that cannot move to the Trash: the
+ * account has none (`hasTrash` false, or POP3), or the message is in it.
+ */
+export function trashOnlyRefusal(hasTrash: boolean): UnsupportedOperationError {
+  const why = hasTrash ? 'The message is already in the Trash' : 'This account has no Trash mailbox';
+  return new UnsupportedOperationError(`${why}: pass permanent: true to delete it for good.`);
+}
+
 export interface MailStoreWrites {
   /** @throws MessageNotFoundError, StaleMessageIdError, InvalidRequestError (bad keyword) */
   updateFlags(scope: MessageScope, id: string, change: FlagChange): Promise<{ id: string; flags: string[] }>;
   /** @throws MailboxNotFoundError (destination), MessageNotFoundError, StaleMessageIdError */
   moveMessage(scope: MessageScope, id: string, to: MailboxRef): Promise<MessageRef>;
   copyMessage(scope: MessageScope, id: string, to: MailboxRef): Promise<MessageRef>;
-  /** To the Trash role, or expunged for good with `permanent` (or when already in Trash, or POP3). */
-  deleteMessage(scope: MessageScope, id: string, options: { permanent: boolean }): Promise<DeleteOutcome>;
+  /**
+   * To the Trash role, or expunged for good with `permanent` (or when already in Trash, or POP3).
+   * `trashOnly` (not with `permanent`) refuses instead of that fallback: nothing is expunged
+   * unless it was asked for.
+   * @throws UnsupportedOperationError (`trashOnly`: no Trash, already in Trash, POP3)
+   */
+  deleteMessage(scope: MessageScope, id: string, options: DeleteOptions): Promise<DeleteOutcome>;
   /** @throws MailboxNotFoundError, InvalidRequestError (not a plausible message) */
   appendMessage(mailbox: MailboxRef, input: AppendInput): Promise<MessageRef>;
   /** @throws MailboxExistsError, InvalidRequestError */

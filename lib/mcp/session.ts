@@ -1,9 +1,11 @@
 import type { Config } from '../config/env.js';
 import { ACCOUNT_ID_PATTERN, type Account } from '../credentials/account.js';
 import type { CredentialStore, TokenGrant } from '../credentials/store.js';
+import { explainsDeadline } from '../http/middleware/deadline.js';
 import {
   AccountNotFoundError,
   ForbiddenError,
+  isMailgateError,
   UnauthorizedError,
   UnsupportedOperationError,
   UpstreamTimeoutError,
@@ -22,6 +24,14 @@ export interface McpDeps {
 
 /** Tokens are random strings well under this; anything longer is not worth a lookup (as lib/http's bearerAuth). */
 const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * How long after the timeout a call may still fail with an error that
+ * explains it (lib/http/middleware/deadline.ts waits as long, for the same
+ * reason): those are raised in the abort listener itself, within a few
+ * promise turns; this only bounds a call that never settles.
+ */
+const EXPLAIN_GRACE_MS = 50;
 
 /**
  * The grant of a bearer token, by the credential store the HTTP API uses.
@@ -107,6 +117,14 @@ export class McpSession {
    * `upstream_timeout`) or when the client cancels it (`cancel`), whichever
    * comes first; the store is closed at once then, as lib/http's
    * closedWithRequest does.
+   *
+   * As lib/http's deadline: at the timeout the call is given a moment
+   * (EXPLAIN_GRACE_MS) to fail with an error that says better why it did not
+   * finish (`explainsDeadline`: no free connection to the mail server, the
+   * OAuth2 provider's refresh not yet answered), which is answered instead
+   * of `upstream_timeout`. An `upstream_auth_failed` drops the account's
+   * cached secret, as the HTTP API's error handler does, so a rotated
+   * password is read on the next call.
    */
   async withStore<T>(
     account: Account,
@@ -114,7 +132,12 @@ export class McpSession {
     use: (store: MailStore) => Promise<T>,
   ): Promise<T> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new UpstreamTimeoutError()), options.timeoutMs);
+    let timedOut: UpstreamTimeoutError | undefined;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const timer = setTimeout(() => {
+      timedOut = new UpstreamTimeoutError();
+      controller.abort(timedOut);
+    }, options.timeoutMs);
     const onCancel = () => controller.abort(options.cancel?.reason);
     if (options.cancel?.aborted) onCancel();
     else options.cancel?.addEventListener('abort', onCancel, { once: true });
@@ -130,16 +153,29 @@ export class McpSession {
     const aborted = new Promise<never>((_, reject) => {
       const fail = () => {
         void close();
-        reject(controller.signal.reason);
+        const reason: unknown = controller.signal.reason;
+        // The explaining error is raised in the store's own abort listener: a few promise turns at most.
+        if (reason === timedOut) grace = setTimeout(() => reject(reason), EXPLAIN_GRACE_MS);
+        else reject(reason);
       };
       if (controller.signal.aborted) fail();
       else controller.signal.addEventListener('abort', fail, { once: true });
     });
     aborted.catch(() => {});
     try {
-      return await Promise.race([use(store), aborted]);
+      const result = await Promise.race([use(store), aborted]);
+      // A late answer is dropped, as lib/http's deadline drops it.
+      if (timedOut !== undefined) throw timedOut;
+      return result;
+    } catch (error) {
+      if (timedOut !== undefined && !explainsDeadline(error)) throw timedOut;
+      if (isMailgateError(error) && error.code === 'upstream_auth_failed') {
+        this.deps.credentials.invalidateAccount(account.id);
+      }
+      throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(grace);
       options.cancel?.removeEventListener('abort', onCancel);
       await close();
     }

@@ -27,7 +27,7 @@ import type {
   MessageSummary,
   ProbeResult,
 } from '../mail/types.js';
-import type { DeleteOutcome } from '../mail/writes.js';
+import { type DeleteOptions, type DeleteOutcome, trashOnlyRefusal } from '../mail/writes.js';
 import { formatContentType, partName } from '../mime/index.js';
 import { type AccessTokenSource, storedAccessTokenSource } from '../oauth2/access-token-source.js';
 import { createPop3Client, type Pop3Client } from './client.js';
@@ -317,15 +317,14 @@ export class Pop3MailStore extends Pop3UnsupportedWrites implements MailStore {
   /**
    * Deletes one message for good (POP3 has no Trash, so `permanent` changes nothing): DELE, then QUIT, whose +OK is the commit
    * point (RFC 1939 §6). Any failure before that leaves the message in place.
-   * Ends the session.
-   * @throws MessageNotFoundError, UpstreamUnavailableError, UpstreamTimeoutError
+   * Ends the session. `trashOnly` is refused (there is no Trash).
+   * @throws MessageNotFoundError, UpstreamUnavailableError, UpstreamTimeoutError,
+   *   UnsupportedOperationError (`trashOnly`)
    */
-  async deleteMessage(
-    scope: MessageScope,
-    id: string,
-    _options?: { permanent: boolean },
-  ): Promise<DeleteOutcome> {
+  async deleteMessage(scope: MessageScope, id: string, options?: DeleteOptions): Promise<DeleteOutcome> {
     assertInScope(scope);
+    // No Trash to move to: a delete that must not expunge is refused before connecting.
+    if (options?.trashOnly && !options.permanent) throw trashOnlyRefusal(false);
     const client = await this.session();
     try {
       await client.dele(await this.locate(client, id));

@@ -1,6 +1,6 @@
 import { MailboxNotFoundError, MessageNotFoundError } from '../../mail/errors.js';
 import type { MessageScope } from '../../mail/types.js';
-import type { DeleteOutcome } from '../../mail/writes.js';
+import { type DeleteOptions, type DeleteOutcome, trashOnlyRefusal } from '../../mail/writes.js';
 import { locateMessage, openLocated } from '../read/open-message.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { type Destination, resolveDestination } from './destination.js';
@@ -12,17 +12,18 @@ import { transferMessage } from './transfer-message.js';
  * a well-known name), or, with `permanent`, when it is already in Trash or
  * there is no Trash, an expunge of that message alone: SELECT · UID SEARCH
  * UID n (is it there?) · UID STORE n +FLAGS.SILENT (\Deleted) · UID EXPUNGE n
- * (RFC 4315 §2.1). Never a plain EXPUNGE, which would also remove every
+ * (RFC 4315 §2.1); with `trashOnly` those two cases are refused instead.
+ * Never a plain EXPUNGE, which would also remove every
  * other `\Deleted` message: without UIDPLUS the expunge is refused before
  * anything changes.
  * @throws MessageNotFoundError, StaleMessageIdError, MailboxNotFoundError,
- *   UnsupportedOperationError (no UIDPLUS)
+ *   UnsupportedOperationError (no UIDPLUS; `trashOnly` without a Trash to move to)
  */
 export async function deleteMessage(
   session: ImapSession,
   scope: MessageScope,
   id: string,
-  options: { permanent: boolean },
+  options: DeleteOptions,
 ): Promise<DeleteOutcome> {
   const located = await locateMessage(session, scope, id);
   const { path: sourcePath, key } = located;
@@ -32,6 +33,7 @@ export async function deleteMessage(
       const moved = await transferMessage(session, located, id, trash, 'move');
       return { kind: 'moved', id: moved.id, mailbox: moved.mailbox };
     }
+    if (options.trashOnly) throw trashOnlyRefusal(trash !== null);
   }
   await session.run(async (client) => requireUidExpunge(client, 'Deleting a message for good'));
   await openLocated(session, located, 'write');

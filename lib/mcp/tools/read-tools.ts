@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Account } from '../../credentials/account.js';
+import { hasLoneSurrogate } from '../../http/input-limits.js';
 import {
   buildListQuery,
   HEADER_FILTER_PREFIX,
@@ -13,7 +14,8 @@ import { WAIT_MARGIN_MS, waitSeconds } from '../../http/routes/sync/sync.handler
 import { mailboxListQuery } from '../../http/schemas/mailbox.schema.js';
 import { messageQuery } from '../../http/schemas/message.schema.js';
 import { MAX_WAIT_SECONDS, waitQuery } from '../../http/schemas/sync.schema.js';
-import { ConfigurationError, UnsupportedOperationError } from '../../mail/errors.js';
+import { ConfigurationError, InvalidRequestError, UnsupportedOperationError } from '../../mail/errors.js';
+import { MAX_BODY_TEXT_BYTES } from '../../mail/read-limits.js';
 import { isDefaultSort, type ListSort, type MessageSummary } from '../../mail/types.js';
 import { toolResult } from '../results.js';
 import type { McpSession } from '../session.js';
@@ -151,6 +153,12 @@ const searchMessages: ToolSpec = {
       parseAsQuery(listQuerySchema, { ...args, fields: args.fields ?? DEFAULT_SUMMARY_FIELDS }),
     );
     const headerArgs = (args.headers ?? {}) as Record<string, string>;
+    // A JSON string can carry a lone surrogate that no query string can: refused as the list's own filters are.
+    for (const [name, value] of Object.entries(headerArgs)) {
+      if (hasLoneSurrogate(name) || hasLoneSurrogate(value)) {
+        throw new InvalidRequestError('A header filter must be well-formed Unicode (no lone surrogate).');
+      }
+    }
     const headers = headerFilters(
       Object.fromEntries(
         Object.entries(headerArgs).map(([name, value]) => [`${HEADER_FILTER_PREFIX}${name}`, [value]]),
@@ -183,13 +191,26 @@ const searchMessages: ToolSpec = {
 
 const messageOptions = messageQuery.pick({ maxBodyBytes: true, markSeen: true, images: true });
 
+/**
+ * The text body get_message answers by default, far below the HTTP API's
+ * MAX_BODY_TEXT_BYTES: every byte of an answer is read by a model, and a
+ * mail's point is nearly always in its first pages. `maxBodyBytes` asks for
+ * more (up to MAX_BODY_TEXT_BYTES); `textTruncated` says when it was cut.
+ */
+export const MCP_DEFAULT_BODY_BYTES = 64 * 1024;
+
+/** Characters of the text body in the text part; the JSON part holds it all (`text`). */
+const TEXT_PART_BODY_CHARS = 2000;
+
 const getMessage: ToolSpec = {
   name: 'get_message',
   description:
     'One message: its headers of note, its text body (made from the HTML when it has only HTML), and its ' +
     'attachments (id, filename, type, size; read a text attachment with get_attachment_text). `safeHtml: true` ' +
     'adds the HTML body sanitised for display (remote images blocked unless `images: "keep"`). `markSeen` needs ' +
-    'a write token.',
+    'a write token. ' +
+    `The text is cut at \`maxBodyBytes\` (default ${MCP_DEFAULT_BODY_BYTES} here, at most ${MAX_BODY_TEXT_BYTES}; ` +
+    '`textTruncated` says so).',
   inputSchema: {
     account: accountField,
     id: messageIdField,
@@ -208,7 +229,7 @@ const getMessage: ToolSpec = {
       html: safeHtml ? 'safe' : 'raw',
       images: options.images ?? 'block',
       headers: 'decoded',
-      maxBodyBytes: options.maxBodyBytes ?? null,
+      maxBodyBytes: Math.min(options.maxBodyBytes ?? MCP_DEFAULT_BODY_BYTES, MAX_BODY_TEXT_BYTES),
     } as const;
     const account = await session.account(args.account as string);
     const id = args.id as string;
@@ -254,8 +275,14 @@ const getMessage: ToolSpec = {
       `Subject: ${shown.subject ?? ''}`,
       `Flags: ${shown.flags.join(' ') || '(none)'}`,
       '',
-      shown.text ?? '(no text body)',
-      ...(shown.textTruncated ? ['[text truncated]'] : []),
+      // The whole text is in the JSON part: sent twice, a long mail would cost its length twice.
+      shown.text === null || shown.text === undefined
+        ? '(no text body)'
+        : clip(shown.text, TEXT_PART_BODY_CHARS),
+      ...(shown.text && shown.text.length > TEXT_PART_BODY_CHARS
+        ? [`[${shown.text.length} characters in all: the whole text is the JSON answer's \`text\`]`]
+        : []),
+      ...(shown.textTruncated ? ['[text truncated: pass a larger maxBodyBytes for more]'] : []),
       ...(attachments.length > 0
         ? [
             '',

@@ -1,6 +1,7 @@
 import { toFlagChange } from '../../http/flags.js';
 import { parseMailboxTarget } from '../../http/mailbox-ref.js';
 import { deleteMessageQuery, transferBody, updateMessageBody } from '../../http/schemas/write.schema.js';
+import { trashOnlyRefusal } from '../../mail/writes.js';
 import { toolResult } from '../results.js';
 import type { McpSession } from '../session.js';
 import { jsonTypedShape, parseAsQuery } from '../tool-input.js';
@@ -68,8 +69,9 @@ const moveMessage: ToolSpec = {
 const deleteMessage: ToolSpec = {
   name: 'delete_message',
   description:
-    'Moves a message to the Trash (answers its id there). With `permanent: true` it is expunged for good ' +
-    'instead, which cannot be undone; a message already in the Trash, or on a POP3 account, is expunged either way.',
+    'Moves a message to the Trash (answers its id there). Only with `permanent: true` is it expunged for good, ' +
+    'which cannot be undone. Without it, a delete that cannot move to the Trash (the account has no Trash, the ' +
+    'message is already there, or a POP3 account) is refused `unsupported_operation` and nothing changes.',
   inputSchema: { account: accountField, id: messageIdField, ...jsonTypedShape(deleteMessageQuery.shape) },
   annotations: {
     title: 'Delete a message',
@@ -81,9 +83,12 @@ const deleteMessage: ToolSpec = {
   async run(session, args, cancel) {
     const permanent = parsed(parseAsQuery(deleteMessageQuery, args)).permanent === 'true';
     const account = await session.account(args.account as string);
+    // POP3 has no Trash: refused from the account alone, before connecting.
+    if (!permanent && account.protocol === 'pop3') throw trashOnlyRefusal(false);
     const id = args.id as string;
+    // `trashOnly`: the store refuses rather than expunge a message the caller did not ask to lose.
     const outcome = await session.withStore(account, { timeoutMs: callTimeout(session), cancel }, (store) =>
-      store.deleteMessage(null, id, { permanent }),
+      store.deleteMessage(null, id, { permanent, trashOnly: !permanent }),
     );
     if (outcome.kind === 'expunged') return toolResult({ expunged: true }, 'Deleted for good.');
     return toolResult(

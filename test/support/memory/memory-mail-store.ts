@@ -18,15 +18,17 @@ import type {
   StoreCapabilities,
 } from '../../../lib/mail/types.js';
 import { isDefaultSort } from '../../../lib/mail/types.js';
-import type {
-  AppendInput,
-  BulkAction,
-  BulkResult,
-  BulkTarget,
-  DeleteOutcome,
-  FlagChange,
-  MessageRef,
-  WaitResult,
+import {
+  type AppendInput,
+  type BulkAction,
+  type BulkResult,
+  type BulkTarget,
+  type DeleteOptions,
+  type DeleteOutcome,
+  type FlagChange,
+  type MessageRef,
+  trashOnlyRefusal,
+  type WaitResult,
 } from '../../../lib/mail/writes.js';
 import { formatContentType, partName } from '../../../lib/mime/index.js';
 import type { MemoryData } from './builders.js';
@@ -209,13 +211,19 @@ export class MemoryMailStore implements MailStore {
     return { id: copy.id, mailbox: copy.mailbox };
   }
 
-  async deleteMessage(
-    ref: MessageScope,
-    id: string,
-    options: { permanent: boolean },
-  ): Promise<DeleteOutcome> {
+  async deleteMessage(ref: MessageScope, id: string, options: DeleteOptions): Promise<DeleteOutcome> {
     await this.enter('deleteMessage', [ref, id, options]);
-    return this.discard(this.message(ref, id), options.permanent);
+    const message = this.message(ref, id);
+    if (options.trashOnly && !options.permanent) {
+      const trash = this.account.protocol === 'pop3' ? undefined : this.trashMailbox();
+      if (trash === undefined || trash.path === message.mailbox) throw trashOnlyRefusal(trash !== undefined);
+    }
+    return this.discard(message, options.permanent);
+  }
+
+  /** The Trash role's mailbox, if the data has one. */
+  private trashMailbox(): Mailbox | undefined {
+    return this.data.mailboxes.find((mailbox) => mailbox.role === 'trash');
   }
 
   private discard(message: Message, permanent: boolean): DeleteOutcome {
