@@ -10,12 +10,13 @@ import { FileCredentialStore } from '../../../lib/credentials/file-store.js';
 import { openLocalWebhookStore } from '../../../lib/webhooks/local-store/index.js';
 import type { WebhookRecord } from '../../../lib/webhooks/repository.js';
 import { createMailUser, type MailUser } from '../../support/mail-server.js';
+import { localServerEntry, removeBuiltBundle } from '../../support/server-bundle.js';
 import { type Receiver, startReceiver } from '../../unit/webhooks/receiver.js';
 import { buildMessage, connectOther } from '../imap-sync/sync-test-kit.js';
 import { until } from './watcher-test-kit.js';
 
 /**
- * `npm start`'s entry in a child process with its webhook store in a
+ * What `npm start` runs (the server bundle) in a child process with its webhook store in a
  * temporary directory: an event queued and sent, the process killed
  * (SIGKILL) while the receiver still holds that request open, and after a
  * restart the same event (same `webhook-id`, same body) is delivered.
@@ -28,7 +29,7 @@ interface Server {
 }
 
 function startServer(dir: string): Server {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local-server.ts'], {
+  const child = spawn(process.execPath, [entry], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -67,8 +68,10 @@ let other: ImapFlow;
 let receiver: Receiver;
 let webhook: WebhookRecord;
 const servers: Server[] = [];
+let entry: string;
 
 beforeAll(async () => {
+  entry = await localServerEntry();
   dir = await mkdtemp(join(tmpdir(), 'mailgate-restart-'));
   user = await createMailUser('webhook-restart');
   other = await connectOther(user);
@@ -97,6 +100,7 @@ afterAll(async () => {
   await other?.logout();
   await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await removeBuiltBundle();
 });
 
 describe('the local server killed between sending an event and its answer', () => {
