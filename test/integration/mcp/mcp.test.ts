@@ -210,8 +210,10 @@ async function failure(client: Client, name: string, args: Record<string, unknow
   expect(result.isError).toBe(true);
   const code = (result.structuredContent as { code?: string } | undefined)?.code;
   const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-  expect(text).toContain(code ?? '');
-  return code ?? text;
+  // Every tool error carries a stable code, which its text repeats.
+  expect(code).toMatch(/^[a-z_]+$/);
+  expect(text).toContain(`${code}:`);
+  return code!;
 }
 
 interface Summary {
@@ -261,9 +263,8 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
       })
     ).messages;
     expect(
-      (await call(reader, 'set_flags', { account: 'm', id: first!.id, flags: { add: ['\\Flagged'] } }))
-        .isError,
-    ).toBe(true);
+      await failure(reader, 'set_flags', { account: 'm', id: first!.id, flags: { add: ['\\Flagged'] } }),
+    ).toBe('forbidden');
     // A read with a side effect needs write scope too, refused with the HTTP API's code.
     expect(await failure(reader, 'get_message', { account: 'm', id: first!.id, markSeen: true })).toBe(
       'forbidden',
@@ -366,10 +367,10 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
     expect(
       await failure(writer, 'search_messages', { account: 'm', mailbox: 'INBOX', fields: 'subject,nope' }),
     ).toBe('invalid_request');
-    // Arguments outside the input schema are refused by the SDK before the tool runs, as a tool error too.
-    const outside = await call(writer, 'set_flags', { account: 'm', id: moved.id, flags: { add: [] } });
-    expect(outside.isError).toBe(true);
-    expect(JSON.stringify(outside.content)).toContain('Input validation error');
+    // Arguments outside the input schema are refused before the tool runs, with the HTTP API's 400 code.
+    expect(await failure(writer, 'set_flags', { account: 'm', id: moved.id, flags: { add: [] } })).toBe(
+      'invalid_request',
+    );
   });
 
   it('answers text by default, and with safeHtml the sanitised HTML as ?html=safe does', async () => {
@@ -481,6 +482,30 @@ describe.each([stdioKit, httpKit])('MCP over $name against Dovecot', (kit) => {
     });
     expect(changed.changed).toBe(true);
     expect(changed.state).not.toBe(idle.state);
+  });
+
+  it('deletes a message already in the Trash only with permanent: true', async () => {
+    const [binned] = (
+      await ok<{ messages: Summary[] }>(writer, 'search_messages', {
+        account: 'm',
+        mailbox: '~trash',
+        subject: 'Bin me',
+      })
+    ).messages;
+    // Without permanent it is refused, not expunged: the message is still in the Trash.
+    expect(await failure(writer, 'delete_message', { account: 'm', id: binned!.id })).toBe(
+      'unsupported_operation',
+    );
+    const trash = () =>
+      setup.user.doveadm(['fetch', '-u', setup.user.user, 'hdr.subject', 'mailbox', 'Trash', 'all']);
+    expect(await trash()).toContain('Bin me');
+    const gone = await ok<{ expunged: boolean }>(writer, 'delete_message', {
+      account: 'm',
+      id: binned!.id,
+      permanent: true,
+    });
+    expect(gone).toEqual({ expunged: true });
+    expect(await trash()).not.toContain('Bin me');
   });
 
   if (kit === httpKit) {
