@@ -4,12 +4,14 @@
  * accounts file, not the demo: the demo's Dovecot and seeding would be
  * measured with it).
  *
- *   npx tsx bench/start.ts [--runs 5] [--rest-ms 3000] [--mode dist|tsx|both]
+ *   npx tsx bench/start.ts [--runs 5] [--rest-ms 3000] [--mode dist|files|tsx|all] [--entry <file>]
  *
- * Two ways to run the same server: `tsx` (the TypeScript sources through
- * the loader, as `npm start` did before the build) and `dist` (the built
- * JavaScript that `npm start` and the `mailgate` bin run now; `npm run
- * build` first). Per run, a fresh process:
+ * Three ways to run the same server: `dist` (exactly what `npm start`
+ * runs, the file its `start` script names: the minified, code-split bundle
+ * of `npm run build:server`), `files` (the per-file build in dist/ that the
+ * package exports and the `mailgate` bin use, which `npm start` ran before
+ * the bundle; `npm run build:js`) and `tsx` (the TypeScript sources through
+ * the loader, as `npm start` did before any build). Per run, a fresh process:
  * - listening: spawn → the "listening on" line;
  * - first answer: spawn → the answer to the first authenticated request
  *   (`GET /v1/accounts/main/mailboxes`: token check, one IMAP login and LIST
@@ -31,11 +33,22 @@ import { median, option, printTable } from './bench-util.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(option('--runs') ?? 5);
 const restMs = Number(option('--rest-ms') ?? 3000);
-const modeOption = option('--mode') ?? 'both';
+const modeOption = option('--mode') ?? 'all';
 
+/** The file `npm start` runs: its script is `node <file>`. */
+const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
+const startFile = /^node (\S+)$/.exec(manifest.scripts.start ?? '')?.[1];
+if (!startFile)
+  throw new Error(`package.json's start script is not "node <file>": ${manifest.scripts.start}`);
+
+// `--entry <file>` runs another build in the `dist` row (a variant to compare with `npm start`'s).
+const entryOption = option('--entry');
 const MODES: Record<string, string[]> = {
+  dist: [entryOption ? join(process.cwd(), entryOption) : join(root, startFile)],
+  files: [join(root, 'dist/functions/local-server.js')],
   tsx: ['--import', 'tsx', join(root, 'functions/local-server.ts')],
-  dist: [join(root, 'dist/functions/local-server.js')],
 };
 
 interface Sample {
@@ -90,13 +103,16 @@ async function once(args: string[], env: NodeJS.ProcessEnv, token: string): Prom
   }
 }
 
-const modes = modeOption === 'both' ? ['tsx', 'dist'] : [modeOption];
+const modes = modeOption === 'all' ? ['tsx', 'files', 'dist'] : modeOption.split(',');
 for (const mode of modes) {
-  if (!MODES[mode]) throw new Error(`unknown mode "${mode}" (tsx, dist, both)`);
+  if (!MODES[mode])
+    throw new Error(`unknown mode "${mode}" (dist, files, tsx, all or a comma-separated list)`);
 }
-if (modes.includes('dist') && !existsSync(join(root, 'dist/functions/local-server.js'))) {
-  console.error('dist/ is missing: run `npm run build` first (or pass --mode tsx).');
-  process.exit(2);
+for (const mode of modes.filter((each) => each !== 'tsx')) {
+  if (!existsSync(MODES[mode]![0]!)) {
+    console.error(`${MODES[mode]![0]} is missing: run \`npm run build\` first (or pass --mode tsx).`);
+    process.exit(2);
+  }
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'mailgate-bench-start-'));
@@ -135,7 +151,11 @@ try {
     await once(MODES[mode]!, env, token);
     for (let i = 0; i < runs; i++) samples.push(await once(MODES[mode]!, env, token));
     rows.push([
-      mode,
+      mode === 'dist'
+        ? `dist (${entryOption ?? `npm start: ${startFile}`})`
+        : mode === 'files'
+          ? 'files (dist/functions)'
+          : mode,
       `${median(samples.map((s) => s.listeningMs)).toFixed(0)} ms`,
       `${median(samples.map((s) => s.firstAnswerMs)).toFixed(0)} ms`,
       `${median(samples.map((s) => s.rssMiB)).toFixed(1)} MiB`,
