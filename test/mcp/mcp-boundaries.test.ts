@@ -82,6 +82,16 @@ describe('tool inputs derived from the routes’ query schemas', () => {
     expect(shape.subject).toBe(listQuerySchema.shape.subject);
   });
 
+  it("keeps the route's integer bounds and descriptions (its OpenAPI metadata)", () => {
+    const schema = z.toJSONSchema(z.object(jsonTypedShape(listQuerySchema.shape)), { io: 'input' }) as {
+      properties: Record<string, { minimum?: number; maximum?: number; description?: string }>;
+    };
+    expect(schema.properties.limit).toMatchObject({ minimum: 1, maximum: 200 });
+    expect(schema.properties.smaller).toMatchObject({ minimum: 1, description: 'Size in bytes.' });
+    expect(schema.properties.text?.description).toBe('Anywhere in headers or body.');
+    expect(schema.properties.sort?.description).toContain('The order of the list');
+  });
+
   it("validates the typed values with the route's schema: its limits and its output", () => {
     const good = parseAsQuery(listQuerySchema, { seen: false, limit: 10, subject: 'x' });
     expect(good.success && good.data).toMatchObject({ seen: 'false', limit: 10, subject: 'x' });
