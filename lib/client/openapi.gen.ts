@@ -2660,48 +2660,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "messages": [
-                     *         {
-                     *           "id": "iAQAAAABAAAAKklOQk9Y",
-                     *           "mailbox": "INBOX",
-                     *           "uid": 42,
-                     *           "flags": [
-                     *             "\\Seen"
-                     *           ],
-                     *           "seen": true,
-                     *           "flagged": false,
-                     *           "answered": false,
-                     *           "draft": false,
-                     *           "receivedAt": "2026-12-03T09:12:00.000Z",
-                     *           "date": "2026-12-03T09:11:58.000Z",
-                     *           "size": 18204,
-                     *           "subject": "Quarterly figures",
-                     *           "from": {
-                     *             "name": "Bob",
-                     *             "address": "bob@example.com"
-                     *           },
-                     *           "to": [
-                     *             {
-                     *               "name": "Alice",
-                     *               "address": "alice@example.com"
-                     *             }
-                     *           ],
-                     *           "cc": [],
-                     *           "bcc": [],
-                     *           "replyTo": [],
-                     *           "messageId": "figures-q4@example.com",
-                     *           "inReplyTo": null,
-                     *           "references": [],
-                     *           "hasAttachments": true,
-                     *           "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday."
-                     *         }
-                     *       ],
-                     *       "nextCursor": "c1.eyJ1IjozN30",
-                     *       "total": 42
-                     *     }
-                     */
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
@@ -2993,75 +2951,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "iAQAAAABAAAAKklOQk9Y",
-                     *       "mailbox": "INBOX",
-                     *       "uid": 42,
-                     *       "flags": [
-                     *         "\\Seen"
-                     *       ],
-                     *       "seen": true,
-                     *       "flagged": false,
-                     *       "answered": false,
-                     *       "draft": false,
-                     *       "receivedAt": "2026-12-03T09:12:00.000Z",
-                     *       "date": "2026-12-03T09:11:58.000Z",
-                     *       "size": 18204,
-                     *       "subject": "Quarterly figures",
-                     *       "from": {
-                     *         "name": "Bob",
-                     *         "address": "bob@example.com"
-                     *       },
-                     *       "to": [
-                     *         {
-                     *           "name": "Alice",
-                     *           "address": "alice@example.com"
-                     *         }
-                     *       ],
-                     *       "cc": [],
-                     *       "bcc": [],
-                     *       "replyTo": [],
-                     *       "messageId": "figures-q4@example.com",
-                     *       "inReplyTo": null,
-                     *       "references": [],
-                     *       "hasAttachments": true,
-                     *       "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday.",
-                     *       "headers": [
-                     *         {
-                     *           "name": "From",
-                     *           "value": "Bob <bob@example.com>"
-                     *         },
-                     *         {
-                     *           "name": "To",
-                     *           "value": "Alice <alice@example.com>"
-                     *         },
-                     *         {
-                     *           "name": "Subject",
-                     *           "value": "Quarterly figures"
-                     *         }
-                     *       ],
-                     *       "text": "Hi Alice,\n\nthe quarterly figures are in. Please review them before Friday.\n\nBob\n",
-                     *       "textFromHtml": false,
-                     *       "html": null,
-                     *       "textTruncated": false,
-                     *       "htmlTruncated": false,
-                     *       "encodingProblem": false,
-                     *       "attachments": [
-                     *         {
-                     *           "id": "2",
-                     *           "filename": "figures.xlsx",
-                     *           "contentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     *           "size": 16384,
-                     *           "disposition": "attachment",
-                     *           "contentId": null,
-                     *           "downloadUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/attachments/2"
-                     *         }
-                     *       ],
-                     *       "structureTruncated": false,
-                     *       "rawUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/raw"
-                     *     }
-                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -3502,75 +3391,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "iAQAAAABAAAAKklOQk9Y",
-                     *       "mailbox": "INBOX",
-                     *       "uid": 42,
-                     *       "flags": [
-                     *         "\\Seen"
-                     *       ],
-                     *       "seen": true,
-                     *       "flagged": false,
-                     *       "answered": false,
-                     *       "draft": false,
-                     *       "receivedAt": "2026-12-03T09:12:00.000Z",
-                     *       "date": "2026-12-03T09:11:58.000Z",
-                     *       "size": 18204,
-                     *       "subject": "Quarterly figures",
-                     *       "from": {
-                     *         "name": "Bob",
-                     *         "address": "bob@example.com"
-                     *       },
-                     *       "to": [
-                     *         {
-                     *           "name": "Alice",
-                     *           "address": "alice@example.com"
-                     *         }
-                     *       ],
-                     *       "cc": [],
-                     *       "bcc": [],
-                     *       "replyTo": [],
-                     *       "messageId": "figures-q4@example.com",
-                     *       "inReplyTo": null,
-                     *       "references": [],
-                     *       "hasAttachments": true,
-                     *       "preview": "Hi Alice, the quarterly figures are in. Please review them before Friday.",
-                     *       "headers": [
-                     *         {
-                     *           "name": "From",
-                     *           "value": "Bob <bob@example.com>"
-                     *         },
-                     *         {
-                     *           "name": "To",
-                     *           "value": "Alice <alice@example.com>"
-                     *         },
-                     *         {
-                     *           "name": "Subject",
-                     *           "value": "Quarterly figures"
-                     *         }
-                     *       ],
-                     *       "text": "Hi Alice,\n\nthe quarterly figures are in. Please review them before Friday.\n\nBob\n",
-                     *       "textFromHtml": false,
-                     *       "html": null,
-                     *       "textTruncated": false,
-                     *       "htmlTruncated": false,
-                     *       "encodingProblem": false,
-                     *       "attachments": [
-                     *         {
-                     *           "id": "2",
-                     *           "filename": "figures.xlsx",
-                     *           "contentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     *           "size": 16384,
-                     *           "disposition": "attachment",
-                     *           "contentId": null,
-                     *           "downloadUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/attachments/2"
-                     *         }
-                     *       ],
-                     *       "structureTruncated": false,
-                     *       "rawUrl": "https://mail.example.com/v1/accounts/work/messages/iAQAAAABAAAAKklOQk9Y/raw"
-                     *     }
-                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };

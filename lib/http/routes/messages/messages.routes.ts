@@ -43,7 +43,25 @@ export const listMessages = createRoute({
       content: {
         'application/json': {
           schema: messagePageSchema,
-          example: MESSAGE_PAGE_EXAMPLE,
+          examples: {
+            page: { summary: 'A page', value: MESSAGE_PAGE_EXAMPLE },
+            fields: {
+              summary: '`?fields=subject,from,seen,preview`',
+              value: {
+                messages: [
+                  {
+                    id: 'iAQAAAABAAAAKklOQk9Y',
+                    subject: 'Quarterly figures',
+                    from: { name: 'Bob', address: 'bob@example.com' },
+                    seen: false,
+                    preview: 'The figures are in.',
+                  },
+                ],
+                nextCursor: null,
+                total: 1,
+              },
+            },
+          },
         },
       },
     },
@@ -99,7 +117,18 @@ const getMessageSpec = {
       content: {
         'application/json': {
           schema: messageSchema,
-          example: MESSAGE_EXAMPLE,
+          examples: {
+            message: { summary: 'A message', value: MESSAGE_EXAMPLE },
+            fields: {
+              summary: '`?fields=subject,from,flags`',
+              value: {
+                id: 'iAQAAAABAAAAKklOQk9Y',
+                subject: 'Quarterly figures',
+                from: { name: 'Bob', address: 'bob@example.com' },
+                flags: ['\\Seen'],
+              },
+            },
+          },
         },
       },
     },
