@@ -20,6 +20,7 @@ const BENCHES: Record<string, string> = {
   start: 'start.ts',
   compression: 'compression.ts',
   'pool-churn': 'pool-churn.ts',
+  downloads: 'downloads.ts',
 };
 
 // Options pass through to every benchmark; a numeric word after one is its value (`--rtt 50`).
