@@ -21,10 +21,24 @@ function toAddress(mailbox: ParsedMailbox): Address | null {
  */
 export const MAX_ADDRESS_LIST_CHARS = 16 * 1024;
 
+/**
+ * How many colons (group openings, or colons in names) are read: each one
+ * costs postal-mime a pass over the value, so 16 KB of nothing but colons
+ * held the event loop for tens of milliseconds. Real lists carry a few.
+ */
+export const MAX_ADDRESS_LIST_COLONS = 64;
+
 function bounded(value: string, maxChars: number): string {
-  if (value.length <= maxChars) return value;
-  const comma = value.lastIndexOf(',', maxChars);
-  return value.slice(0, comma > 0 ? comma : maxChars);
+  let end = Math.min(value.length, maxChars);
+  let colon = -1;
+  for (let seen = 0; seen <= MAX_ADDRESS_LIST_COLONS; seen++) {
+    colon = value.indexOf(':', colon + 1);
+    if (colon < 0 || colon >= end) break;
+    if (seen === MAX_ADDRESS_LIST_COLONS) end = colon;
+  }
+  if (end === value.length) return value;
+  const comma = value.lastIndexOf(',', end);
+  return value.slice(0, comma > 0 ? comma : end);
 }
 
 /**
@@ -33,7 +47,8 @@ function bounded(value: string, maxChars: number): string {
  * `undisclosed-recipients:;` gives nothing), quoted and RFC 2047-encoded
  * display names are decoded, a comment stands in for a missing name, and a
  * display name without an address gives `{ name, address: null }`. A list
- * longer than `maxChars` (16 KB) is read up to its last comma before then.
+ * longer than `maxChars` (16 KB), or with more than 64 colons, is read up
+ * to its last comma before the cut.
  */
 export function parseAddressList(
   value: string | null | undefined,

@@ -103,6 +103,15 @@ describe('parseAddressList', () => {
   ])('%j', (value, expected) => {
     expect(parseAddressList(value)).toEqual(expected);
   });
+
+  it('reads at most 64 groups (colons), cut after the last whole address before the 65th', () => {
+    const groups = Array.from({ length: 200 }, (_, i) => `g${i}: a${i}@x.test;`).join(', ');
+    const addresses = parseAddressList(groups);
+    expect(addresses).toHaveLength(64);
+    expect(addresses.at(-1)).toEqual({ name: null, address: 'a63@x.test' });
+    // A value of colons only (postal-mime re-reads it once per colon) is cut the same way.
+    expect(parseAddressList(`${':t'.repeat(20_000)}Group:`).length).toBeLessThanOrEqual(64);
+  });
 });
 
 describe('parseMessageIds', () => {
