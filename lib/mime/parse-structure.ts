@@ -17,6 +17,12 @@ export interface ParsedMimeNode extends MimeNode {
 
 /** Deeper nesting than this is treated as opaque leaves, so hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 64;
+/**
+ * RFC 2046 §5.1.1 allows boundaries of 70 characters; some senders exceed
+ * that a little. A longer one is read as no boundary (the body is one part):
+ * searching a 200 KB body for a 60 KB delimiter took hundreds of milliseconds.
+ */
+const MAX_BOUNDARY_CHARS = 256;
 
 /**
  * Parts described per message. Past it a multipart is not split further and
@@ -165,7 +171,8 @@ function parseEntity(
     // RFC 2046 §5.1.5: parts of a digest default to message/rfc822.
     const childDefault = contentType.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
     const boundary = contentType.params.boundary;
-    const found = boundary && budget.parts > 0 ? sections(raw, bodyStart, end, boundary, budget.parts) : [];
+    const usable = boundary && boundary.length <= MAX_BOUNDARY_CHARS;
+    const found = usable && budget.parts > 0 ? sections(raw, bodyStart, end, boundary, budget.parts) : [];
     // A multipart without a boundary or without any part still needs a body
     // part: its whole body becomes one plain-text part, as IMAP servers report one.
     const spans = found.length > 0 ? found : [[bodyStart, end] as [number, number]];

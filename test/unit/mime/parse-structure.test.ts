@@ -115,6 +115,36 @@ describe('parseMimeTree numbering (RFC 9051 §6.4.5)', () => {
 });
 
 describe('parseMimeTree with broken MIME', () => {
+  it('splits at a boundary of up to 256 characters, and treats a longer one as no boundary (RFC 2046 allows 70)', () => {
+    const message = (boundary: string) =>
+      crlf(
+        `Content-Type: multipart/mixed; boundary="${boundary}"`,
+        '',
+        `--${boundary}`,
+        'Content-Type: text/plain',
+        '',
+        'one',
+        `--${boundary}`,
+        'Content-Type: text/html',
+        '',
+        '<p>two</p>',
+        `--${boundary}--`,
+        '',
+      );
+    expect(outline(parseMimeTree(message('b'.repeat(256))))).toEqual([
+      ['', 'multipart/mixed'],
+      ['1', 'text/plain'],
+      ['2', 'text/html'],
+    ]);
+    // A 60 KB boundary made the delimiter search take hundreds of milliseconds on a 200 KB message.
+    const long = parseMimeTree(message('b'.repeat(257)));
+    expect(outline(long)).toEqual([
+      ['', 'multipart/mixed'],
+      ['1', 'text/plain'],
+    ]);
+    expect(long.children[0]!.bodyStart).toBe(long.bodyStart);
+  });
+
   it('survives a missing close delimiter: the last part runs to the end', () => {
     const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--b', '', 'two', '');
     const root = parseMimeTree(raw);
