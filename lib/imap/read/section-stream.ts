@@ -1,9 +1,9 @@
 import type { ImapFlow } from 'imapflow';
 import { DOWNLOAD_SLICE_BYTES, guardDownload } from '../../mail/download-idle.js';
 import { UpstreamUnavailableError } from '../../mail/errors.js';
-import { createChunkDecoder } from '../../mime/transfer-decoding.js';
 import type { ImapSession } from '../session/imap-session.js';
 import { sectionBytes } from './section-bytes.js';
+import { createSectionDecoder } from './section-decoder.js';
 import type { SectionRest } from './section-rest.js';
 
 /**
@@ -60,7 +60,7 @@ export function streamSection(
   let tail: SectionRest | null = rest;
   const windows = (async function* () {
     try {
-      const decoder = createChunkDecoder(encoding);
+      const decoder = createSectionDecoder(encoding);
       let offset = 0;
       let chunk = first;
       for (;;) {
