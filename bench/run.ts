@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <name>…]`: runs each benchmark in a fresh process (so one
  * does not warm or bloat the next) and prints their tables. Names: imap,
- * pop3, bundles, latency (`--rtt <ms>`), webhooks (`--appends <n>`), compression
+ * pop3, bundles, latency (`--rtt <ms>`), webhooks (`--appends <n>`), start, downloads, compression
  * (`--runs <n>`), pool-churn (`--clients <n>`, `--seconds <n>`); all by default.
  */
 import { spawnSync } from 'node:child_process';
