@@ -9,11 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { loadConfig } from '../../lib/config/env.js';
-import type { CredentialStore } from '../../lib/credentials/store.js';
-import { createApp } from '../../lib/http/app.js';
-import { createLogger } from '../../lib/log/create-logger.js';
-import type { MailStoreFactory } from '../../lib/mail/store.js';
+import { servedDocument } from './served-document.js';
 
 /** Where the generated types live, next to the client that uses them. */
 export const CLIENT_TYPES_FILE = fileURLToPath(new URL('../../lib/client/openapi.gen.ts', import.meta.url));
@@ -26,28 +22,9 @@ const HEADER = [
   '',
 ].join('\n');
 
-/** Answering /openapi.json reads no account, token or mailbox: any use of one is a bug here. */
-const unused = (what: string) =>
-  new Proxy(
-    {},
-    {
-      get(_target, property) {
-        throw new Error(`generating the OpenAPI document touched ${what}.${String(property)}`);
-      },
-    },
-  );
-
 /** The document the gateway serves at GET /openapi.json, from the real app in process. */
 export async function servedOpenApiDocument(): Promise<OpenAPI3> {
-  const app = createApp({
-    credentials: unused('credentials') as CredentialStore,
-    stores: unused('stores') as MailStoreFactory,
-    config: loadConfig({}),
-    logger: createLogger({ level: 'silent' }),
-  });
-  const response = await app.request('http://127.0.0.1/openapi.json');
-  if (response.status !== 200) throw new Error(`GET /openapi.json answered ${response.status}`);
-  return (await response.json()) as OpenAPI3;
+  return (await servedDocument()) as OpenAPI3;
 }
 
 /** The text of lib/client/openapi.gen.ts for `document`. */

@@ -13,11 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../lib/config/env.js';
-import type { CredentialStore } from '../../lib/credentials/store.js';
-import { createApp } from '../../lib/http/app.js';
-import { createLogger } from '../../lib/log/create-logger.js';
-import type { MailStoreFactory } from '../../lib/mail/store.js';
+import { servedDocument } from './served-document.js';
+
+export { servedDocument };
 
 const run = promisify(execFile);
 
@@ -120,30 +118,6 @@ export const LINT_IGNORED = {
     ],
   },
 };
-
-/** Answering /openapi.json reads no account, token or mailbox: any use of one is a bug here. */
-const unused = (what: string) =>
-  new Proxy(
-    {},
-    {
-      get(_target, property) {
-        throw new Error(`building the OpenAPI document touched ${what}.${String(property)}`);
-      },
-    },
-  );
-
-/** The document the gateway serves at GET /openapi.json, from the real app in process. */
-export async function servedDocument(): Promise<unknown> {
-  const app = createApp({
-    credentials: unused('credentials') as CredentialStore,
-    stores: unused('stores') as MailStoreFactory,
-    config: loadConfig({}),
-    logger: createLogger({ level: 'silent' }),
-  });
-  const response = await app.request('http://127.0.0.1/openapi.json');
-  if (response.status !== 200) throw new Error(`GET /openapi.json answered ${response.status}`);
-  return response.json();
-}
 
 export interface LintProblem {
   ruleId: string;
