@@ -143,6 +143,32 @@ describe('cdk synth and the synthesized bundles', () => {
   });
 });
 
+/** Option names only sanitize-html's and html-to-text's code hold. */
+const SANITIZE_HTML_MARKER = 'allowProtocolRelative';
+const HTML_TO_TEXT_MARKER = 'longWordSplit';
+
+describe('the init budget: the HTML libraries load lazily', () => {
+  it('no function loads sanitize-html or html-to-text before a message needs them, and the API bundles them', async () => {
+    for (const part of ['JSON API', 'downloads']) {
+      const { assetDir } = gw.synthesis.fn(part);
+      const atInit = await loadedAtInit(assetDir);
+      for (const [file, code] of atInit) {
+        expect({ part, file, sanitizeHtml: code.includes(SANITIZE_HTML_MARKER) }).toMatchObject({
+          sanitizeHtml: false,
+        });
+        expect({ part, file, htmlToText: code.includes(HTML_TO_TEXT_MARKER) }).toMatchObject({
+          htmlToText: false,
+        });
+      }
+    }
+    const { assetDir } = gw.synthesis.fn('JSON API');
+    const files = (await readdir(assetDir, { recursive: true })).filter((name) => name.endsWith('.mjs'));
+    const all = await Promise.all(files.map((file) => readFile(join(assetDir, file), 'utf8')));
+    expect(all.some((code) => code.includes(SANITIZE_HTML_MARKER))).toBe(true);
+    expect(all.some((code) => code.includes(HTML_TO_TEXT_MARKER))).toBe(true);
+  });
+});
+
 describe('the init budget: the OAuth2 client loads lazily', () => {
   it('the API and download functions load neither oauth4webapi nor the token manager before a request needs them', async () => {
     for (const part of ['JSON API', 'downloads']) {

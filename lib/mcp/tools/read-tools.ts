@@ -237,7 +237,7 @@ const getMessage: ToolSpec = {
       store.getMessage(null, id, { body: display.body, maxBodyBytes: display.maxBodyBytes, markSeen }),
     );
     // Links are relative: over stdio there is no origin, and the answer needs none to be read.
-    const shown = displayMessage(withLinks(message, '', account.id), display);
+    const shown = await displayMessage(withLinks(message, '', account.id), display);
     const attachments = shown.attachments.map((a) =>
       compact({
         id: a.id,

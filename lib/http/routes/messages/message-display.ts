@@ -2,8 +2,7 @@ import { InvalidRequestError } from '../../../mail/errors.js';
 import { boundedBodyBytes } from '../../../mail/read-limits.js';
 import type { BodySelection, Header } from '../../../mail/types.js';
 import { decodeHeaderValue } from '../../../mime/encoded-words.js';
-import { textFromHtml } from '../../../mime/html-text.js';
-import { type ImagePolicy, sanitizeMessageHtml } from '../../../mime/safe-html.js';
+import type { ImagePolicy } from '../../../mime/safe-html.js';
 import type { withLinks } from './message-links.js';
 
 type LinkedMessage = ReturnType<typeof withLinks>;
@@ -25,12 +24,33 @@ function decodedHeader(header: Header): Header {
   }
 }
 
+type HtmlText = typeof import('../../../mime/html-text.js');
+type SafeHtml = typeof import('../../../mime/safe-html.js');
+let htmlModules: Promise<[HtmlText, SafeHtml]> | undefined;
+
+/**
+ * The HTML-to-text and sanitising modules (html-to-text, sanitize-html and
+ * their parsers: about 400 KB of JavaScript), loaded on the first message
+ * that needs them rather than when the app starts, so a Lambda cold start
+ * and the local server's memory at rest do not pay for them.
+ */
+function loadHtmlModules(): Promise<[HtmlText, SafeHtml]> {
+  if (!htmlModules) {
+    htmlModules = Promise.all([import('../../../mime/html-text.js'), import('../../../mime/safe-html.js')]);
+    // A failed load is not kept: the next message tries again.
+    htmlModules.catch(() => {
+      htmlModules = undefined;
+    });
+  }
+  return htmlModules;
+}
+
 /**
  * The message answer as a mail UI wants it: header values decoded, text for
  * a message that has only HTML, and with `html=safe` the HTML sanitised,
  * `cid:` images pointing at their attachment's `downloadUrl`.
  */
-export function displayMessage(message: LinkedMessage, options: DisplayOptions) {
+export async function displayMessage(message: LinkedMessage, options: DisplayOptions) {
   const headers = options.headers === 'raw' ? message.headers : message.headers.map(decodedHeader);
   const wantsText = options.body === 'text' || options.body === 'both';
   const wantsHtml = options.body === 'html' || options.body === 'both';
@@ -40,6 +60,7 @@ export function displayMessage(message: LinkedMessage, options: DisplayOptions) 
   let fromHtml = false;
   // A message without a plain-text part: its text is made from its HTML (the store reads it for body=text).
   if (wantsText && message.text === null && message.html !== null) {
+    const [{ textFromHtml }] = await loadHtmlModules();
     const derived = textFromHtml(message.html, boundedBodyBytes(options.maxBodyBytes));
     text = derived.text;
     textTruncated = message.htmlTruncated || derived.truncated;
@@ -58,6 +79,7 @@ export function displayMessage(message: LinkedMessage, options: DisplayOptions) 
           byContentId.set(attachment.contentId, attachment.downloadUrl);
         }
       }
+      const [, { sanitizeMessageHtml }] = await loadHtmlModules();
       const safe = sanitizeMessageHtml(html, {
         images: options.images,
         cidUrl: (contentId) => byContentId.get(contentId) ?? null,

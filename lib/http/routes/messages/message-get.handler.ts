@@ -85,7 +85,7 @@ export const getMessageHandler = (async (c) => {
     const etag = tagFor(message.flags);
     // After markSeen the flags are known only now.
     if (ifNoneMatch !== undefined && noneMatchFails(ifNoneMatch, etag)) return notModified(c, etag);
-    const answer = selectFields(displayMessage(withLinks(message, base, account.id), display), fields);
+    const answer = selectFields(await displayMessage(withLinks(message, base, account.id), display), fields);
     return c.json(answer, 200, { ETag: etag, 'Cache-Control': REVALIDATE_CACHE_CONTROL });
   });
 }) satisfies RouteHandler<typeof getMessage | typeof getMessageInMailbox, AppEnv>;
