@@ -1,7 +1,7 @@
 /**
  * A scratch project that installs the packed tarball the way a user would
- * (`npm ci` from a lock file), but from npm's cache only: no registry
- * request, so the test runs wherever `npm ci` has run in this checkout.
+ * (`npm ci` from a lock file), from npm's cache where `npm ci` has run in
+ * this checkout (no registry request then), from the registry otherwise.
  *
  * `npm install --offline <tarball>` cannot do that: resolving version ranges
  * needs the registry's package documents, which `npm ci` never fetches (it
@@ -9,7 +9,8 @@
  * lock file of its own, cut from the repository's: the package itself
  * (`file:` the tarball, with its integrity) and every locked package its
  * runtime dependencies and the named extra ones reach, at the same paths
- * and versions. `npm ci --offline` then finds every tarball in the cache.
+ * and versions. `npm ci --prefer-offline` then finds every tarball in the
+ * cache, or fetches what a cleaned cache lacks.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
