@@ -97,17 +97,24 @@ const LINE_QUERY_KEYS = new Set([
  * bring, the header and body sections). Null for a query with an item
  * this does not build (source, labels, macros, binary), when CONDSTORE or
  * QRESYNC is enabled (imapflow adds MODSEQ), or when the line would need a
- * literal. The capabilities are the client's as they stand: a line built
- * before LOGIN with fewer than the server announces after it differs from
- * imapflow's, and then is simply not claimed (DECISIONS D13).
+ * literal. The capabilities are `capabilities` when given (before LOGIN:
+ * those the server announced after its last LOGIN), else the client's as
+ * they stand. A line built with other capabilities than imapflow has when
+ * it sends the command differs from imapflow's, and is simply not claimed
+ * (DECISIONS D13).
  */
-export function uidFetchLine(client: ImapFlow, uid: number, query: FetchQueryObject): string | null {
+export function uidFetchLine(
+  client: ImapFlow,
+  uid: number,
+  query: FetchQueryObject,
+  capabilities?: { has(name: string): boolean },
+): string | null {
   if (!Number.isSafeInteger(uid) || uid < 1) return null;
   for (const [key, wanted] of Object.entries(query)) {
     if (wanted !== undefined && wanted !== false && !LINE_QUERY_KEYS.has(key)) return null;
   }
   if (client.enabled.size > 0) return null;
-  const caps = client.capabilities;
+  const caps = capabilities ?? client.capabilities;
   const items: Atom[] = [];
   if (query.uid) items.push({ type: 'ATOM', value: 'UID' });
   if (query.flags) items.push({ type: 'ATOM', value: 'FLAGS' });

@@ -65,7 +65,7 @@ function lineOf(
     case 'status':
       return statusCommandLine(client, command.path, command.query);
     case 'fetch':
-      return uidFetchLine(client, command.uid, command.query);
+      return uidFetchLine(client, command.uid, command.query, capabilitiesFor(client, expected));
     case 'sort': {
       const caps = capabilitiesFor(client, expected);
       const display = command.criteria.includes('DISPLAYFROM');
@@ -97,7 +97,13 @@ export function plannedLines(
 ): string[] {
   const lines: string[] = [];
   for (const command of plan) {
-    const line = lineOf(client, command, expected);
+    let line: string | null;
+    try {
+      line = lineOf(client, command, expected);
+    } catch {
+      // imapflow's compilers throw for what a server cannot take: that command is not sent ahead.
+      line = null;
+    }
     if (!line) break;
     lines.push(line);
   }

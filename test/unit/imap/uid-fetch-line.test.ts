@@ -124,3 +124,15 @@ describe('uidSearchLine', () => {
     expect(uidSearchLine(client, query, ['ALL', 'COUNT'], new Set(['ESEARCH']))).toBeNull();
   });
 });
+
+describe('uidFetchLine before LOGIN', () => {
+  it('builds with the capabilities the server announced after its last LOGIN, when given', async () => {
+    // Before LOGIN the client knows only the greeting's capabilities; OBJECTID often comes after.
+    const { client } = selectedClient(['IMAP4rev1']);
+    const after = ['IMAP4rev1', 'OBJECTID'];
+    const query = { ...SUMMARY_QUERY, headers: true };
+    const ours = uidFetchLine(client, 7, query, new Set(after));
+    expect(ours).toContain('EMAILID');
+    expect(ours).toBe(await imapflowLine(after, 7, query));
+  });
+});
