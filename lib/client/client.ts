@@ -1,5 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
-import { type Download, redirectTarget, toDownload } from './download.js';
+import { errorBody, withCappedBody } from './capped-body.js';
+import { type Download, RedirectRefused, redirectTarget, toDownload } from './download.js';
 import { MailgateError, unwrap } from './errors.js';
 import type { components, paths } from './openapi.gen.js';
 import { type Paged, paged } from './paging.js';
@@ -65,9 +66,17 @@ export interface MailgateClientOptions {
   /**
    * Where raw and attachment downloads go when they are served apart (the
    * deployed gateway's streaming endpoint). Without it, downloads go to
-   * `baseUrl` and a redirect to the streaming endpoint is followed.
+   * `baseUrl`; a 307/308 to the streaming endpoint is followed, with the
+   * token, only to the origin of `baseUrl`, of `downloadBaseUrl` or one of
+   * `downloadOrigins` (else the download fails with `redirect_refused`).
    */
   downloadBaseUrl?: string;
+  /**
+   * More origins (`https://host[:port]`) a download redirect may be followed
+   * to with the token, e.g. the streaming endpoint's while downloads still
+   * go to `baseUrl` first.
+   */
+  downloadOrigins?: readonly string[];
 }
 
 export interface MailgateClient {
@@ -153,28 +162,40 @@ export function createMailgateClient(options: MailgateClientOptions): MailgateCl
     headers: { Authorization: authorization },
   });
 
-  /** Streams a download; follows one redirect (to the streaming endpoint) with the token, by hand. */
+  /** The URL each (capped) error answer was asked at: where a download redirect is resolved from. */
+  const askedAt = new WeakMap<Response, URL>();
+  // openapi-fetch reads an error answer's body whole: hand it a copy capped at 64 KiB instead.
+  api.use({
+    async onResponse({ request, response }) {
+      if (response.ok) return undefined;
+      const capped = await withCappedBody(response);
+      askedAt.set(capped, new URL(request.url));
+      return capped;
+    },
+  });
+
+  /** Where the token may follow a download redirect (see redirectTarget). */
+  const tokenOrigins = new Set(
+    [options.baseUrl, options.downloadBaseUrl, ...(options.downloadOrigins ?? [])]
+      .filter((url): url is string => url !== undefined)
+      .map((url) => new URL(url).origin),
+  );
+  /** The path downloads are asked under: what precedes the route in their URL. */
+  const downloadBasePath = new URL(options.downloadBaseUrl ?? options.baseUrl).pathname.replace(/\/+$/, '');
+
+  /** Streams a download; follows one 307/308 (to the streaming endpoint) with the token, by hand. */
   async function download(
     result: { error?: unknown; response: Response },
     signal: AbortSignal | undefined,
   ): Promise<Download> {
     let { response } = result;
-    const target = redirectTarget(response, options.downloadBaseUrl ?? options.baseUrl);
+    const requested = askedAt.get(response);
+    const target = requested && followable(response, requested);
     if (target) {
-      await response.body?.cancel();
       response = await fetchImpl(
         new Request(target, { headers: { Authorization: authorization }, redirect: 'manual', signal }),
       );
-      if (!response.ok) {
-        const text = await response.text();
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Not JSON: MailgateError keeps the start of the text.
-        }
-        throw MailgateError.fromResponse(response, body);
-      }
+      if (!response.ok) throw MailgateError.fromResponse(response, await errorBody(response));
       return toDownload(response);
     }
     if (response.type === 'opaqueredirect') {
@@ -182,6 +203,27 @@ export function createMailgateClient(options: MailgateClientOptions): MailgateCl
     }
     if (!response.ok) throw MailgateError.fromResponse(response, result.error);
     return toDownload(response);
+  }
+
+  /** redirectTarget for a download asked at `requested`, a refusal thrown as a MailgateError. */
+  function followable(response: Response, requested: URL): URL | undefined {
+    const path = requested.pathname;
+    const route = path.startsWith(downloadBasePath) ? path.slice(downloadBasePath.length) : path;
+    try {
+      return redirectTarget(response, requested, route, tokenOrigins);
+    } catch (error) {
+      if (!(error instanceof RedirectRefused)) throw error;
+      throw new MailgateError(
+        {
+          type: 'about:blank',
+          title: 'Redirect refused',
+          status: response.status,
+          detail: error.reason,
+          code: 'redirect_refused',
+        },
+        response,
+      );
+    }
   }
 
   const downloadInit = (signal: AbortSignal | undefined) => ({

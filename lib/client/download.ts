@@ -58,22 +58,56 @@ export function filenameOf(header: string | null): string | null {
   return token ? token[1]! : null;
 }
 
+/** Why a download redirect was not followed; the client turns it into a MailgateError. */
+export class RedirectRefused {
+  constructor(readonly reason: string) {}
+}
+
 /**
- * Where a download answered with a redirect to the streaming endpoint (the
- * deployed gateway sends large downloads there with 307), the URL to ask
- * again, with the same token. `fetch` would follow it itself but drops
+ * Where a download answered 307/308 (the deployed gateway sends large
+ * downloads to its streaming endpoint so, same path and query), the URL to
+ * ask again with the same token. `fetch` would follow it itself but drops
  * `Authorization` when the redirect leaves the origin (Fetch standard), so
- * the client follows it once, by hand, only to http(s) and never from
- * https to http. Undefined when the answer is no such redirect.
- * `requested` stands in for `response.url` where a custom fetch leaves it empty.
+ * the client follows it once, by hand, and only where the token may go:
+ *
+ * - only 307 and 308 (what the gateway sends); 301/302/303 are answered as
+ *   errors, not followed;
+ * - only to one of `origins` (those of `baseUrl`, `downloadBaseUrl` and
+ *   `downloadOrigins`): the token is never sent to a host the caller did
+ *   not name, and not silently dropped either (RedirectRefused says which
+ *   origin to configure);
+ * - only to a path that ends with the requested route and the same query,
+ *   as the gateway builds it; never from https to http.
+ *
+ * @param requested the URL the download was asked at.
+ * @param route the part of its path after the base URL's path (`/v1/…`).
+ * @returns undefined when the answer is no 307/308 with a Location.
+ * @throws RedirectRefused when it is one that must not be followed.
  */
-export function redirectTarget(response: Response, requested: string): URL | undefined {
-  if (![301, 302, 303, 307, 308].includes(response.status)) return undefined;
+export function redirectTarget(
+  response: Response,
+  requested: URL,
+  route: string,
+  origins: ReadonlySet<string>,
+): URL | undefined {
+  if (response.status !== 307 && response.status !== 308) return undefined;
   const location = response.headers.get('location');
   if (!location) return undefined;
-  const from = new URL(response.url || requested);
-  const target = new URL(location, from);
-  if (target.protocol !== 'https:' && target.protocol !== 'http:') return undefined;
-  if (from.protocol === 'https:' && target.protocol !== 'https:') return undefined;
+  let target: URL;
+  try {
+    target = new URL(location, requested);
+  } catch {
+    throw new RedirectRefused('the download was redirected to an unreadable Location');
+  }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:')
+    throw new RedirectRefused(`the download was redirected to a ${target.protocol} URL`);
+  if (requested.protocol === 'https:' && target.protocol !== 'https:')
+    throw new RedirectRefused('the download was redirected from https to http');
+  if (!origins.has(target.origin))
+    throw new RedirectRefused(
+      `the download was redirected to ${target.origin}, which this client sends no token to: set downloadBaseUrl (or downloadOrigins) to it`,
+    );
+  if (!target.pathname.endsWith(route) || target.search !== requested.search)
+    throw new RedirectRefused('the download was redirected to another path or query than the one asked for');
   return target;
 }

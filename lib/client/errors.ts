@@ -15,11 +15,19 @@ export type ProblemBody = Omit<Problem, 'code'> & { code: ProblemCode } & Record
 
 /** Longest piece of a non-problem error body kept in `detail`: enough to see what answered, bounded. */
 const MAX_DETAIL_CHARS = 300;
+/** Longest `detail` kept of a problem body: the gateway's own are a sentence or two. */
+const MAX_PROBLEM_DETAIL_CHARS = 1000;
+/** Longest `title`, `code` and `type` kept: each is a short phrase, a token or a URI. */
+const MAX_SHORT_CHARS = 200;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /**
  * The gateway (or something in front of it) answered with an error status.
- * `code`, `status`, `title` and `detail` come from the problem+json body;
- * `problem` is that body whole. An error answer that is not problem+json (a
+ * `code`, `title` and `detail` come from the problem+json body (each
+ * bounded in length), `status` always from the answer itself: a body cannot
+ * claim a 500 was a 404. `problem` is that body as received (error bodies
+ * are read to 64 KiB at most). An error answer that is not problem+json (a
  * proxy's HTML page, an empty 502) is surfaced the same way with the code
  * `unexpected_response` and the start of the body as `detail`.
  *
@@ -41,14 +49,16 @@ export class MailgateError extends Error {
   readonly response: Response;
 
   constructor(problem: ProblemBody, response: Response) {
-    super(`${problem.status} ${problem.code}: ${problem.detail}`);
+    const code = clip(problem.code, MAX_SHORT_CHARS);
+    const detail = clip(problem.detail, MAX_PROBLEM_DETAIL_CHARS);
+    super(`${response.status} ${code}: ${detail}`);
     this.problem = problem;
     this.response = response;
-    this.code = problem.code;
-    this.status = problem.status;
-    this.title = problem.title;
-    this.detail = problem.detail;
-    this.type = problem.type;
+    this.code = code;
+    this.status = response.status;
+    this.title = clip(problem.title, MAX_SHORT_CHARS);
+    this.detail = detail;
+    this.type = clip(problem.type, MAX_SHORT_CHARS);
   }
 
   /** The error for an answer whose status was not 2xx; `body` is what openapi-fetch parsed of it. */

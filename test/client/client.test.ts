@@ -132,7 +132,12 @@ describe('createMailgateClient', () => {
         },
       }),
     );
-    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    const client = createMailgateClient({
+      baseUrl: BASE,
+      downloadOrigins: ['https://stream.example.test'],
+      token: 'tok',
+      fetch,
+    });
     const download = await client.downloadRaw('me', 'm1');
     expect(requests.map((r) => [r.url, r.headers.get('authorization'), r.redirect])).toEqual([
       [`${BASE}/v1/accounts/me/messages/m1/raw`, 'Bearer tok', 'manual'],
@@ -144,12 +149,22 @@ describe('createMailgateClient', () => {
 
   it('never follows a download redirect from https to http', async () => {
     const { requests, fetch } = scripted(
-      new Response(null, { status: 307, headers: { location: 'http://stream.example.test/raw' } }),
+      new Response(null, {
+        status: 307,
+        headers: { location: 'http://stream.example.test/v1/accounts/me/messages/m1/raw' },
+      }),
     );
-    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    // Even to an origin it was given: the token never goes over plain http from https.
+    const client = createMailgateClient({
+      baseUrl: BASE,
+      downloadOrigins: ['http://stream.example.test'],
+      token: 'tok',
+      fetch,
+    });
     await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({
       status: 307,
-      code: 'unexpected_response',
+      code: 'redirect_refused',
+      detail: 'the download was redirected from https to http',
     });
     expect(requests).toHaveLength(1);
   });
@@ -229,5 +244,147 @@ describe('filenameOf (Content-Disposition)', () => {
     ['attachment', null],
   ])('%s → %s', (header, name) => {
     expect(filenameOf(header)).toBe(name);
+  });
+});
+
+/** A body of `total` bytes handed out 16 KiB per pull, counting what was pulled. */
+function counted(total: number) {
+  const chunk = new Uint8Array(16 * 1024).fill(0x78);
+  const counter = { pulled: 0 };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (counter.pulled >= total) return controller.close();
+        counter.pulled += chunk.length;
+        controller.enqueue(chunk);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, counter };
+}
+
+const TEN_MB = 10 * 1024 * 1024;
+/** The error-body cap (64 KiB) plus the chunks a reader may have asked for beyond it. */
+const MAX_PULLED = 64 * 1024 + 2 * 16 * 1024;
+const STREAM = 'https://stream.example.test';
+const RAW_PATH = '/v1/accounts/me/messages/m1/raw';
+
+describe('download redirects and the token', () => {
+  it('refuses a redirect to an origin it was not given, sending nothing there', async () => {
+    const { requests, fetch } = scripted(
+      new Response(null, { status: 307, headers: { location: `https://evil.example.test${RAW_PATH}` } }),
+      new Response('stolen'),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    const error = (await client.downloadRaw('me', 'm1').catch((e: unknown) => e)) as MailgateError;
+    expect(error).toBeInstanceOf(MailgateError);
+    expect(error).toMatchObject({ status: 307, code: 'redirect_refused' });
+    expect(error.message).toMatch(/downloadBaseUrl/);
+    expect(error.message).toMatch(/https:\/\/evil\.example\.test/);
+    expect(requests.map((r) => r.url)).toEqual([`${BASE}${RAW_PATH}`]);
+  });
+
+  it.each([301, 302, 303])('follows no %i, even to its own origin', async (status) => {
+    const { requests, fetch } = scripted(
+      new Response(null, { status, headers: { location: `${BASE}/elsewhere${RAW_PATH}` } }),
+      new Response('body'),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({
+      status,
+      code: 'unexpected_response',
+    });
+    expect(requests).toHaveLength(1);
+  });
+
+  it("refuses a redirect whose path does not end with the request's, or that changes the query", async () => {
+    const { requests, fetch } = scripted(
+      new Response(null, { status: 307, headers: { location: `${BASE}/v1/accounts/me/messages/m2/raw` } }),
+      new Response(null, { status: 308, headers: { location: `${BASE}/s${RAW_PATH}?x=1` } }),
+      new Response('body'),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 'tok', fetch });
+    await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({ code: 'redirect_refused' });
+    await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({ code: 'redirect_refused' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('follows a 307 to the origin of downloadBaseUrl, path kept, with the token', async () => {
+    const { requests, fetch } = scripted(
+      new Response(null, { status: 307, headers: { location: `${STREAM}/stream${RAW_PATH}` } }),
+      new Response('From: a\r\n\r\nbody', { headers: { 'content-type': 'message/rfc822' } }),
+    );
+    const client = createMailgateClient({
+      baseUrl: BASE,
+      downloadBaseUrl: `${STREAM}/v2/`,
+      token: 'tok',
+      fetch,
+    });
+    const download = await client.downloadRaw('me', 'm1');
+    expect(requests.map((r) => [r.url, r.headers.get('authorization')])).toEqual([
+      [`${STREAM}/v2${RAW_PATH}`, 'Bearer tok'],
+      [`${STREAM}/stream${RAW_PATH}`, 'Bearer tok'],
+    ]);
+    expect(await new Response(download.body).text()).toBe('From: a\r\n\r\nbody');
+  });
+});
+
+describe('error bodies', () => {
+  it('reads no more of a 10 MB error body than the cap', async () => {
+    const { body, counter } = counted(TEN_MB);
+    const { fetch } = scripted(
+      new Response(body, { status: 500, headers: { 'content-type': 'text/plain' } }),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const error = (await client.accounts().catch((e: unknown) => e)) as MailgateError;
+    expect(error).toMatchObject({ status: 500, code: 'unexpected_response' });
+    expect(counter.pulled).toBeLessThanOrEqual(MAX_PULLED);
+    expect(error.message.length).toBeLessThan(1000);
+  });
+
+  it('reads no more of a download error body than the cap, nor after a redirect', async () => {
+    const first = counted(TEN_MB);
+    const second = counted(TEN_MB);
+    const { fetch } = scripted(
+      new Response(first.body, { status: 502 }),
+      new Response(null, { status: 307, headers: { location: `${BASE}/stream${RAW_PATH}` } }),
+      new Response(second.body, { status: 503 }),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({ status: 502 });
+    await expect(client.downloadRaw('me', 'm1')).rejects.toMatchObject({ status: 503 });
+    expect(first.counter.pulled).toBeLessThanOrEqual(MAX_PULLED);
+    expect(second.counter.pulled).toBeLessThanOrEqual(MAX_PULLED);
+  });
+
+  it("takes the status from the answer, not from the body's `status`", async () => {
+    const { fetch } = scripted(
+      new Response(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'x',
+          status: 404,
+          detail: 'd',
+          code: 'message_not_found',
+        }),
+        { status: 500, headers: { 'content-type': 'application/problem+json' } },
+      ),
+    );
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const error = (await client.accounts().catch((e: unknown) => e)) as MailgateError;
+    expect(error.status).toBe(500);
+    expect(error.message).toBe('500 message_not_found: d');
+  });
+
+  it('bounds the title, detail and message of a long problem', async () => {
+    const long = 'y'.repeat(50_000);
+    const { fetch } = scripted(problem(400, 'invalid_request', { title: long, detail: long, code: long }));
+    const client = createMailgateClient({ baseUrl: BASE, token: 't', fetch });
+    const error = (await client.accounts().catch((e: unknown) => e)) as MailgateError;
+    expect(error.status).toBe(400);
+    expect(error.title.length).toBeLessThanOrEqual(300);
+    expect(error.detail.length).toBeLessThanOrEqual(1000);
+    expect(error.message.length).toBeLessThanOrEqual(1200);
   });
 });
