@@ -314,7 +314,7 @@ async function main(): Promise<void> {
     await probe.connect();
     const inbox = await probe.status('INBOX', { uidValidity: true });
     await probe.logout();
-    if (!inbox?.uidValidity) throw new Error('STATUS INBOX failed');
+    if (!inbox || !inbox.uidValidity) throw new Error('STATUS INBOX failed');
     uidValidity = String(inbox.uidValidity);
 
     const rows: string[][] = [];
