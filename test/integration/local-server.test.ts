@@ -69,7 +69,8 @@ describe('npm start', () => {
     ])
       expect(manifest.scripts['build:server']).toContain(flag);
     // The tests that spawn the server run the same bundle: `npm test` builds it before vitest.
-    expect(manifest.scripts.test).toMatch(/npm run build:server && vitest run/);
+    expect(manifest.scripts.test).toMatch(/npm run build && vitest run/);
+    expect(manifest.scripts.build).toContain('npm run build:server');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { webhookTableDefinition } from '../../lib/webhooks/dynamo/index.js';
 
 /**
@@ -15,6 +15,8 @@ export interface DynaliteHandle {
   client: DynamoDBClient;
   /** Creates the webhook table (`webhookTableDefinition`) under `name`; resolves once it is usable. */
   createTable(name: string): Promise<void>;
+  /** Resolves once table `name` (and its indexes) is ACTIVE: dynalite creates tables on a timer. */
+  waitActive(name: string): Promise<void>;
   /** Destroys the client and stops the server. */
   close(): Promise<void>;
 }
@@ -45,12 +47,24 @@ export async function startDynalite(): Promise<DynaliteHandle> {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 3,
   });
+  async function waitActive(name: string): Promise<void> {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      const indexes = Table?.GlobalSecondaryIndexes ?? [];
+      if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`table ${name} did not become ACTIVE`);
+  }
+
   return {
     endpoint,
     client,
     async createTable(name) {
       await client.send(new CreateTableCommand({ TableName: name, ...webhookTableDefinition() }));
+      await waitActive(name);
     },
+    waitActive,
     async close() {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

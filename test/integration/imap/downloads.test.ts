@@ -150,6 +150,9 @@ describe('what crosses the wire', () => {
     expect(proxy.bytes.toClient).toBeGreaterThan(0);
   });
 
+  /** The first 1 MiB window, plus the socket buffers between the server and a reader that stopped. */
+  const WIRE_BOUND = 8 * 1024 * 1024;
+
   test('a reader that stops early releases the connection', async () => {
     proxy.reset();
     const store = openStore(user, { account: { port: proxy.port } });
@@ -157,8 +160,10 @@ describe('what crosses the wire', () => {
     for await (const _chunk of download.body) break;
     await proxy.whenIdle();
     expect(proxy.connections).toBe(0);
-    // Far less than the attachment went over the wire.
-    expect(proxy.bytes.toClient).toBeLessThan(4 * 1024 * 1024);
+    // Far less than the attachment (34 MB encoded) went over the wire: the first window and
+    // what the kernel's socket buffers took of the streamed rest (DECISIONS D39; Linux lets a
+    // sender queue up to 4 MiB), never the body.
+    expect(proxy.bytes.toClient).toBeLessThan(WIRE_BOUND);
     await store.close();
   });
 
@@ -175,6 +180,6 @@ describe('what crosses the wire', () => {
       })(),
     ).rejects.toMatchObject({ code: 'upstream_unavailable', detail: expect.stringContaining('closed') });
     await proxy.whenIdle();
-    expect(proxy.bytes.toClient).toBeLessThan(4 * 1024 * 1024);
+    expect(proxy.bytes.toClient).toBeLessThan(WIRE_BOUND);
   });
 });

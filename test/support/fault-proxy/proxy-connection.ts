@@ -71,8 +71,18 @@ export class ProxyConnection {
         this.stats.toClient += n;
       },
     });
-    client.on('data', (chunk: Buffer) => this.fromClient(chunk));
-    server.on('data', (chunk: Buffer) => this.fromServer(chunk));
+    // Backpressure as a network has it: a side that does not read holds the other back, so the
+    // byte counts are what crossed, not what this process queued in memory for a paused reader.
+    client.on('data', (chunk: Buffer) => {
+      this.fromClient(chunk);
+      if (server.writableNeedDrain) client.pause();
+    });
+    server.on('data', (chunk: Buffer) => {
+      this.fromServer(chunk);
+      if (client.writableNeedDrain) server.pause();
+    });
+    client.on('drain', () => server.resume());
+    server.on('drain', () => client.resume());
     this.wireClosing(client, server, this.toServer);
     this.wireClosing(server, client, this.toClient);
   }

@@ -141,6 +141,7 @@ describe('DynamoWebhookRepository on dynalite: beyond the contract', () => {
         })),
       }),
     );
+    await handle.waitActive(narrow);
     const store = createDynamoWebhookRepository({
       client: handle.client,
       tableName: narrow,
