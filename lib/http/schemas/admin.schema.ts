@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ACCOUNT_ID_PATTERN, accountDocumentSchema } from '../../credentials/account.js';
 import { TOKEN_SCOPES } from '../../credentials/store.js';
 import { queryBoolean } from '../input-limits.js';
+import { STORED_ACCOUNT_EXAMPLE } from './examples.js';
 
 /**
  * The account API's schemas: what an admin token sends and gets back.
@@ -122,23 +123,7 @@ export const storedAccountSchema = z
   .openapi('StoredAccount', {
     description:
       'What was stored, without any secret: no password, access or refresh token, or client secret.',
-    example: {
-      id: 'alice',
-      protocol: 'imap',
-      host: 'outlook.office365.com',
-      port: 993,
-      tls: 'implicit',
-      user: 'alice@contoso.com',
-      auth: 'oauth2',
-      oauth2: {
-        provider: 'microsoft',
-        tenant: 'contoso.onmicrosoft.com',
-        clientId: '00000000-0000-0000-0000-000000000000',
-        refreshable: true,
-      },
-      verified: true,
-      server: { name: null, capabilities: ['AUTH=XOAUTH2', 'IDLE', 'IMAP4rev1', 'MOVE'] },
-    },
+    example: STORED_ACCOUNT_EXAMPLE,
   });
 
 const tokenAccounts = z.union([z.literal('*'), z.array(accountId).min(1).max(MAX_TOKEN_ACCOUNTS)]).openapi({
